@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "host/core/array.h"
-#include "host/core/types.h"
+#include "kernels/common/types.h"
 #include "kernels/common/views.h"
 
 namespace grl {
@@ -159,7 +159,7 @@ struct EdgeList {
 struct CsrBuildOptions {
   bool symmetrize = true;        // add (v, u) for every (u, v)
   bool drop_self_loops = true;   // remove (v, v), counted
-  bool merge_duplicates = true;  // keep one copy of repeated (u, v), the first weight, counted
+  bool merge_duplicates = true;  // keep one copy of repeated (u, v) (the largest weight), counted
 };
 
 struct CsrBuildStats {

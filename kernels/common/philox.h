@@ -9,6 +9,7 @@
 // Never key a draw by thread index or visiting order: then the result depends on the launch
 // shape and cannot match the CPU reference.
 #pragma once
+#include <cmath>
 #include <cstdint>
 
 #include "kernels/common/hd.h"
@@ -91,5 +92,14 @@ GRL_HD uint64_t random_below64(uint32_t lo, uint32_t hi, uint64_t n) {
 
 // Float in [0, 1) with 24 random bits: exact in float, so host and device agree bit for bit.
 GRL_HD float random_unit(uint32_t x) { return static_cast<float>(x >> 8) * (1.0f / 16777216.0f); }
+
+// Uniform float in [lo, hi): one fused multiply-add, so host and device round identically.
+GRL_HD float random_uniform(uint32_t x, float lo, float hi) {
+#if defined(__CUDA_ARCH__)
+  return __fmaf_rn(hi - lo, random_unit(x), lo);
+#else
+  return std::fma(hi - lo, random_unit(x), lo);
+#endif
+}
 
 }  // namespace grl

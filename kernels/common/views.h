@@ -4,7 +4,7 @@
 #pragma once
 #include <cstdint>
 
-#include "host/core/types.h"
+#include "kernels/common/types.h"
 #include "kernels/common/hd.h"
 
 namespace grl {

@@ -1,4 +1,4 @@
-// Basic scalar types shared by host code and kernels.
+// Basic scalar types shared by kernels and host code (the lowest layer: no dependencies).
 #pragma once
 #include <cstdint>
 

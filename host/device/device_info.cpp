@@ -1,0 +1,51 @@
+#include "host/device/device_info.h"
+
+#if defined(GRL_WITH_CUDA)
+#include <cuda_runtime.h>
+#endif
+
+namespace grl {
+
+bool built_with_cuda() {
+#if defined(GRL_WITH_CUDA)
+  return true;
+#else
+  return false;
+#endif
+}
+
+const DeviceInfo& cuda_device_info() {
+  static const DeviceInfo info = [] {
+    DeviceInfo d;
+#if defined(GRL_WITH_CUDA)
+    int count = 0;
+    cudaError_t err = cudaGetDeviceCount(&count);
+    if (err != cudaSuccess || count == 0) {
+      cudaGetLastError();
+      d.reason = err != cudaSuccess ? std::string("no usable CUDA device (") +
+                                          cudaGetErrorString(err) + ")"
+                                    : "no CUDA device";
+      return d;
+    }
+    cudaDeviceProp p{};
+    if (cudaGetDeviceProperties(&p, 0) != cudaSuccess) {
+      cudaGetLastError();
+      d.reason = "cannot query CUDA device 0";
+      return d;
+    }
+    d.available = true;
+    d.name = p.name;
+    d.sm_count = p.multiProcessorCount;
+    d.cc_major = p.major;
+    d.cc_minor = p.minor;
+    d.total_bytes = static_cast<int64_t>(p.totalGlobalMem);
+    d.l2_bytes = p.l2CacheSize;
+#else
+    d.reason = "this grl was built without CUDA (GRL_WITH_CUDA=OFF)";
+#endif
+    return d;
+  }();
+  return info;
+}
+
+}  // namespace grl

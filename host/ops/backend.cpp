@@ -1,0 +1,20 @@
+#include "host/core/error.h"
+#include "host/device/device_info.h"
+#include "host/ops/backend.h"
+
+namespace grl {
+
+#if !defined(GRL_WITH_CUDA)
+std::unique_ptr<Backend> make_cuda_backend(const BackendOptions&) {
+  throw UsageError("--device cuda: " + cuda_device_info().reason);
+}
+#endif
+
+std::unique_ptr<Backend> make_backend(const std::string& device, const BackendOptions& options) {
+  if (device == "cpu") return make_cpu_backend();
+  if (device == "cuda") return make_cuda_backend(options);
+  if (device == "auto") return cuda_available() ? make_cuda_backend(options) : make_cpu_backend();
+  throw UsageError("unknown device '" + device + "' (expected auto, cpu or cuda)");
+}
+
+}  // namespace grl

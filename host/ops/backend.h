@@ -1,0 +1,132 @@
+// The operations interface the trainers are written against: one CPU implementation (the
+// references in host/reference/) and one CUDA implementation (the launchers in kernels/ and
+// cuBLAS). Pointers passed to a backend live in that backend's memory (host memory for the
+// CPU backend), allocated through Buffer<T>.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "kernels/aggregate.h"
+#include "kernels/dense.h"
+#include "kernels/sampling.h"
+
+namespace grl {
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual bool is_cuda() const = 0;
+  virtual std::string describe() const = 0;
+  // True when backend memory is ordinary host memory (the CPU backend): host arrays can be
+  // used in place instead of uploaded.
+  virtual bool shares_host_memory() const = 0;
+
+  // ---- memory --------------------------------------------------------------------------------
+  virtual void* allocate(size_t bytes, const char* what) = 0;
+  virtual void deallocate(void* p) noexcept = 0;
+  virtual void upload(void* dst, const void* src, size_t bytes) = 0;    // ordered with compute
+  virtual void download(void* dst, const void* src, size_t bytes) = 0;  // returns when done
+  virtual void zero(void* dst, size_t bytes) = 0;
+  virtual void synchronize() = 0;
+
+  // ---- sampling (kernels/sampling.h) ---------------------------------------------------------
+  virtual size_t sample_scratch_bytes(const SampleLayout& layout) = 0;
+  virtual void sample_neighbors(CsrView graph, Span<const NodeId> seeds, const SampleLayout& layout,
+                                const SampleParams& params, const SampleOutput& out,
+                                void* scratch) = 0;
+
+  // ---- aggregation (kernels/aggregate.h) -----------------------------------------------------
+  virtual void aggregate_forward(AggregateKind kind, MatrixView<const float> src,
+                                 const int32_t* row_map, const BlockView& block,
+                                 MatrixView<float> out, uint8_t* argslot) = 0;
+  virtual size_t aggregate_backward_scratch_bytes(int64_t max_slots, int64_t max_src) = 0;
+  virtual void aggregate_backward(AggregateKind kind, const BlockView& block,
+                                  MatrixView<const float> grad_out, const uint8_t* argslot,
+                                  MatrixView<float> grad_src, void* scratch,
+                                  size_t scratch_bytes) = 0;
+  virtual void gather_rows(MatrixView<const float> table, const int32_t* rows,
+                           MatrixView<float> out) = 0;
+
+  // ---- dense (kernels/dense.h; gemm as in host/reference/dense.h) ----------------------------
+  virtual void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                    const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
+                    int64_t ldc) = 0;
+  virtual void bias_act(MatrixView<float> z, const float* bias, Activation act) = 0;
+  virtual void relu_backward(MatrixView<float> grad, MatrixView<const float> y) = 0;
+  virtual void column_sums(MatrixView<const float> x, float* sums, bool accumulate,
+                           float* partials) = 0;
+  virtual void dropout(MatrixView<float> x, float p, uint64_t seed, uint32_t key) = 0;
+  virtual void l2norm_forward(MatrixView<float> x, float* inv_norm) = 0;
+  virtual void l2norm_backward(MatrixView<float> grad, MatrixView<const float> y,
+                               const float* inv_norm) = 0;
+  virtual void softmax_xent(MatrixView<const float> logits, const int32_t* labels,
+                            float grad_scale, MatrixView<float> dlogits, float* row_loss,
+                            int32_t* pred) = 0;
+  virtual void sigmoid_bce(MatrixView<const float> logits, MatrixView<const float> targets,
+                           float grad_scale, MatrixView<float> dlogits, float* row_loss) = 0;
+  virtual void adam(Span<float> params, Span<const float> grads, Span<float> m, Span<float> v,
+                    const AdamParams& p) = 0;
+  virtual void sgd(Span<float> params, Span<const float> grads, Span<float> velocity,
+                   const SgdParams& p) = 0;
+  virtual void sum_into(Span<const float> x, float* acc) = 0;
+};
+
+struct BackendOptions {
+  bool tf32 = false;  // CUDA: TF32 tensor-core GEMMs (faster, ~1e-3 relative error)
+  KernelVariant variant = KernelVariant::kTuned;
+};
+
+std::unique_ptr<Backend> make_cpu_backend();
+// Throws UsageError when this build has no CUDA or no device is usable.
+std::unique_ptr<Backend> make_cuda_backend(const BackendOptions& options = {});
+// "auto" (the GPU when one is usable, else the CPU), "cpu" or "cuda".
+std::unique_ptr<Backend> make_backend(const std::string& device, const BackendOptions& options = {});
+
+// An owned allocation in a backend's memory. Move-only.
+template <class T>
+class Buffer {
+ public:
+  Buffer() = default;
+  Buffer(Backend& b, size_t count, const char* what) : backend_(&b), count_(count) {
+    if (count) ptr_ = static_cast<T*>(b.allocate(count * sizeof(T), what));
+  }
+  ~Buffer() {
+    if (ptr_) backend_->deallocate(ptr_);
+  }
+  Buffer(Buffer&& o) noexcept
+      : backend_(o.backend_), ptr_(std::exchange(o.ptr_, nullptr)), count_(std::exchange(o.count_, 0)) {}
+  Buffer& operator=(Buffer&& o) noexcept {
+    if (this != &o) {
+      if (ptr_) backend_->deallocate(ptr_);
+      backend_ = o.backend_;
+      ptr_ = std::exchange(o.ptr_, nullptr);
+      count_ = std::exchange(o.count_, 0);
+    }
+    return *this;
+  }
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+
+  T* data() const { return ptr_; }
+  size_t size() const { return count_; }
+  Span<T> span() const { return {ptr_, static_cast<int64_t>(count_)}; }
+  void upload(const T* src, size_t count, size_t offset = 0) {
+    if (count) backend_->upload(ptr_ + offset, src, count * sizeof(T));
+  }
+  void download(T* dst, size_t count, size_t offset = 0) const {
+    if (count) backend_->download(dst, ptr_ + offset, count * sizeof(T));
+  }
+  void zero() {
+    if (count_) backend_->zero(ptr_, count_ * sizeof(T));
+  }
+
+ private:
+  Backend* backend_ = nullptr;
+  T* ptr_ = nullptr;
+  size_t count_ = 0;
+};
+
+}  // namespace grl

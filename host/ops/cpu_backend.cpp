@@ -1,0 +1,88 @@
+// The CPU backend: every operation is the reference implementation in host/reference/.
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "host/core/error.h"
+#include "host/core/parallel.h"
+#include "host/ops/backend.h"
+#include "host/reference/aggregate.h"
+#include "host/reference/dense.h"
+#include "host/reference/sampling.h"
+
+namespace grl {
+
+namespace {
+
+class CpuBackend final : public Backend {
+ public:
+  bool is_cuda() const override { return false; }
+  std::string describe() const override { return "cpu (" + std::to_string(num_threads()) + " threads)"; }
+  bool shares_host_memory() const override { return true; }
+
+  void* allocate(size_t bytes, const char* what) override {
+    void* p = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
+    if (!p)
+      throw Error(std::string("out of host memory allocating ") + what + " (" +
+                  std::to_string(bytes >> 20) + " MiB)");
+    return p;
+  }
+  void deallocate(void* p) noexcept override { std::free(p); }
+  void upload(void* dst, const void* src, size_t bytes) override { std::memcpy(dst, src, bytes); }
+  void download(void* dst, const void* src, size_t bytes) override { std::memcpy(dst, src, bytes); }
+  void zero(void* dst, size_t bytes) override { std::memset(dst, 0, bytes); }
+  void synchronize() override {}
+
+  size_t sample_scratch_bytes(const SampleLayout&) override { return 0; }
+  void sample_neighbors(CsrView g, Span<const NodeId> seeds, const SampleLayout& L,
+                        const SampleParams& p, const SampleOutput& out, void*) override {
+    ref::sample_neighbors(g, seeds, L, p, out);
+  }
+  void aggregate_forward(AggregateKind kind, MatrixView<const float> src, const int32_t* row_map,
+                         const BlockView& b, MatrixView<float> out, uint8_t* argslot) override {
+    ref::aggregate_forward(kind, src, row_map, b, out, argslot);
+  }
+  size_t aggregate_backward_scratch_bytes(int64_t, int64_t) override { return 0; }
+  void aggregate_backward(AggregateKind kind, const BlockView& b, MatrixView<const float> g,
+                          const uint8_t* argslot, MatrixView<float> grad_src, void*, size_t) override {
+    ref::aggregate_backward(kind, b, g, argslot, grad_src);
+  }
+  void gather_rows(MatrixView<const float> table, const int32_t* rows, MatrixView<float> out) override {
+    ref::gather_rows(table, rows, out);
+  }
+  void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+            int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) override {
+    ref::gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  }
+  void bias_act(MatrixView<float> z, const float* bias, Activation act) override { ref::bias_act(z, bias, act); }
+  void relu_backward(MatrixView<float> g, MatrixView<const float> y) override { ref::relu_backward(g, y); }
+  void column_sums(MatrixView<const float> x, float* sums, bool accumulate, float*) override {
+    ref::column_sums(x, sums, accumulate);
+  }
+  void dropout(MatrixView<float> x, float p, uint64_t seed, uint32_t key) override { ref::dropout(x, p, seed, key); }
+  void l2norm_forward(MatrixView<float> x, float* inv) override { ref::l2norm_forward(x, inv); }
+  void l2norm_backward(MatrixView<float> g, MatrixView<const float> y, const float* inv) override {
+    ref::l2norm_backward(g, y, inv);
+  }
+  void softmax_xent(MatrixView<const float> z, const int32_t* labels, float scale, MatrixView<float> dz,
+                    float* row_loss, int32_t* pred) override {
+    ref::softmax_xent(z, labels, scale, dz, row_loss, pred);
+  }
+  void sigmoid_bce(MatrixView<const float> z, MatrixView<const float> t, float scale, MatrixView<float> dz,
+                   float* row_loss) override {
+    ref::sigmoid_bce(z, t, scale, dz, row_loss);
+  }
+  void adam(Span<float> w, Span<const float> g, Span<float> m, Span<float> v, const AdamParams& p) override {
+    ref::adam(w, g, m, v, p);
+  }
+  void sgd(Span<float> w, Span<const float> g, Span<float> vel, const SgdParams& p) override {
+    ref::sgd(w, g, vel, p);
+  }
+  void sum_into(Span<const float> x, float* acc) override { ref::sum_into(x, acc); }
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_cpu_backend() { return std::make_unique<CpuBackend>(); }
+
+}  // namespace grl

@@ -1,0 +1,282 @@
+// Element-wise and row-wise kernels of the dense layers, losses and optimisers (dense.h).
+// All are memory-bound one-pass kernels: each reads its inputs once and writes its outputs once
+// (row-wise ones: a warp per row, shuffles for the row reductions).
+#include <cmath>
+
+#include "kernels/common/cuda_check.h"
+#include "kernels/dense.h"
+
+namespace grl {
+
+namespace {
+
+constexpr int kBlock = 256;
+
+unsigned blocks_for(int64_t n) {
+  int64_t b = (n + kBlock - 1) / kBlock;
+  return static_cast<unsigned>(b < 1 ? 1 : (b > (1 << 20) ? (1 << 20) : b));
+}
+
+__device__ __forceinline__ float warp_sum(float v) {
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xFFFFFFFFu, v, o);
+  return v;
+}
+
+__device__ __forceinline__ float warp_max(float v) {
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xFFFFFFFFu, v, o));
+  return v;
+}
+
+__global__ void bias_act_kernel(MatrixView<float> z, const float* bias, Activation act) {
+  const int64_t n = z.rows * z.cols;
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
+    const int64_t r = i / z.cols, c = i - r * z.cols;
+    float v = z.at(r, c) + (bias ? bias[c] : 0.0f);
+    z.at(r, c) = act == Activation::kRelu ? fmaxf(v, 0.0f) : v;
+  }
+}
+
+__global__ void relu_backward_kernel(MatrixView<float> g, MatrixView<const float> y) {
+  const int64_t n = g.rows * g.cols;
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
+    const int64_t r = i / g.cols, c = i - r * g.cols;
+    if (!(y.at(r, c) > 0.0f)) g.at(r, c) = 0.0f;
+  }
+}
+
+// Stage 1: partials[chunk][c] = sum of rows [chunk * kColumnSumChunk, ...) of column c.
+__global__ void column_partials_kernel(MatrixView<const float> x, float* partials) {
+  const int64_t c = blockIdx.x * int64_t{blockDim.x} + threadIdx.x;
+  const int64_t chunk = blockIdx.y;
+  if (c >= x.cols) return;
+  const int64_t r0 = chunk * kColumnSumChunk;
+  const int64_t r1 = min(x.rows, r0 + kColumnSumChunk);
+  float s = 0.0f;
+  for (int64_t r = r0; r < r1; ++r) s += x.at(r, c);
+  partials[chunk * x.cols + c] = s;
+}
+
+// Stage 2: sums[c] (+)= sum over chunks in order.
+__global__ void column_finish_kernel(const float* partials, int64_t chunks, int64_t cols,
+                                     float* sums, bool accumulate) {
+  const int64_t c = blockIdx.x * int64_t{blockDim.x} + threadIdx.x;
+  if (c >= cols) return;
+  float s = 0.0f;
+  for (int64_t k = 0; k < chunks; ++k) s += partials[k * cols + c];
+  sums[c] = accumulate ? sums[c] + s : s;
+}
+
+__global__ void dropout_kernel(MatrixView<float> x, float p, float scale, uint64_t seed, uint32_t key) {
+  const int64_t n = x.rows * x.cols;
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
+    const int64_t r = i / x.cols, c = i - r * x.cols;
+    x.at(r, c) = dropout_keep(seed, key, r, c, p) ? x.at(r, c) * scale : 0.0f;
+  }
+}
+
+// A warp per row for the row-wise kernels below.
+__global__ void l2norm_forward_kernel(MatrixView<float> x, float* inv_norm) {
+  const int64_t r = (blockIdx.x * int64_t{blockDim.x} + threadIdx.x) / 32;
+  const int lane = threadIdx.x % 32;
+  if (r >= x.rows) return;
+  float* row = x.row(r);
+  float ss = 0.0f;
+  for (int64_t c = lane; c < x.cols; c += 32) ss += row[c] * row[c];
+  ss = warp_sum(ss);
+  const float inv = 1.0f / fmaxf(sqrtf(ss), 1e-12f);
+  for (int64_t c = lane; c < x.cols; c += 32) row[c] *= inv;
+  if (lane == 0) inv_norm[r] = inv;
+}
+
+__global__ void l2norm_backward_kernel(MatrixView<float> g, MatrixView<const float> y, const float* inv_norm) {
+  const int64_t r = (blockIdx.x * int64_t{blockDim.x} + threadIdx.x) / 32;
+  const int lane = threadIdx.x % 32;
+  if (r >= g.rows) return;
+  float* gr = g.row(r);
+  const float* yr = y.row(r);
+  float dot = 0.0f;
+  for (int64_t c = lane; c < g.cols; c += 32) dot += yr[c] * gr[c];
+  dot = warp_sum(dot);
+  const float inv = inv_norm[r];
+  for (int64_t c = lane; c < g.cols; c += 32) gr[c] = (gr[c] - yr[c] * dot) * inv;
+}
+
+__global__ void softmax_xent_kernel(MatrixView<const float> z, const int32_t* labels, float scale,
+                                    MatrixView<float> dz, float* row_loss, int32_t* pred) {
+  const int64_t r = (blockIdx.x * int64_t{blockDim.x} + threadIdx.x) / 32;
+  const int lane = threadIdx.x % 32;
+  if (r >= z.rows) return;
+  const float* zr = z.row(r);
+  float* dr = dz.row(r);
+  // Arg-max with the lowest index on ties: reduce (value, index) pairs.
+  float best = -INFINITY;
+  int32_t best_i = 0x7FFFFFFF;
+  for (int64_t c = lane; c < z.cols; c += 32) {
+    const float v = zr[c];
+    if (best_i == 0x7FFFFFFF || v > best) {
+      best = v;
+      best_i = static_cast<int32_t>(c);
+    }
+  }
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1) {
+    float ov = __shfl_xor_sync(0xFFFFFFFFu, best, o);
+    int32_t oi = __shfl_xor_sync(0xFFFFFFFFu, best_i, o);
+    if (oi != 0x7FFFFFFF && (best_i == 0x7FFFFFFF || ov > best || (ov == best && oi < best_i))) {
+      best = ov;
+      best_i = oi;
+    }
+  }
+  if (lane == 0 && pred) pred[r] = best_i;
+  const int32_t y = labels[r];
+  if (y < 0) {
+    for (int64_t c = lane; c < z.cols; c += 32) dr[c] = 0.0f;
+    if (lane == 0) row_loss[r] = 0.0f;
+    return;
+  }
+  const float mx = best;
+  float sum = 0.0f;
+  for (int64_t c = lane; c < z.cols; c += 32) sum += expf(zr[c] - mx);
+  sum = warp_sum(sum);
+  const float inv = 1.0f / sum;
+  for (int64_t c = lane; c < z.cols; c += 32)
+    dr[c] = (expf(zr[c] - mx) * inv - (c == y ? 1.0f : 0.0f)) * scale;
+  if (lane == 0) row_loss[r] = logf(sum) + mx - zr[y];
+}
+
+__global__ void sigmoid_bce_kernel(MatrixView<const float> z, MatrixView<const float> t, float scale,
+                                   MatrixView<float> dz, float* row_loss) {
+  const int64_t r = (blockIdx.x * int64_t{blockDim.x} + threadIdx.x) / 32;
+  const int lane = threadIdx.x % 32;
+  if (r >= z.rows) return;
+  float loss = 0.0f;
+  for (int64_t c = lane; c < z.cols; c += 32) {
+    const float x = z.at(r, c), tt = t.at(r, c);
+    loss += fmaxf(x, 0.0f) - x * tt + log1pf(expf(-fabsf(x)));
+    dz.at(r, c) = (1.0f / (1.0f + expf(-x)) - tt) * scale;
+  }
+  loss = warp_sum(loss);
+  if (lane == 0) row_loss[r] = loss;
+}
+
+__global__ void adam_kernel(Span<float> w, Span<const float> g, Span<float> m, Span<float> v, AdamParams p) {
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < w.size; i += int64_t{gridDim.x} * blockDim.x) {
+    const float gi = g[i] + p.weight_decay * w[i];
+    const float mi = p.beta1 * m[i] + (1.0f - p.beta1) * gi;
+    const float vi = p.beta2 * v[i] + (1.0f - p.beta2) * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    w[i] -= p.lr * (mi / p.bias_correction1) / (sqrtf(vi / p.bias_correction2) + p.eps);
+  }
+}
+
+__global__ void sgd_kernel(Span<float> w, Span<const float> g, Span<float> vel, SgdParams p) {
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < w.size; i += int64_t{gridDim.x} * blockDim.x) {
+    float gi = g[i] + p.weight_decay * w[i];
+    if (p.momentum != 0.0f) {
+      vel[i] = p.momentum * vel[i] + gi;
+      gi = vel[i];
+    }
+    w[i] -= p.lr * gi;
+  }
+}
+
+// One block, a fixed per-thread stride and a fixed tree: the same order on every run.
+__global__ void sum_into_kernel(Span<const float> x, float* acc) {
+  __shared__ float part[kBlock];
+  float s = 0.0f;
+  for (int64_t i = threadIdx.x; i < x.size; i += kBlock) s += x[i];
+  part[threadIdx.x] = s;
+  __syncthreads();
+  for (int o = kBlock / 2; o > 0; o >>= 1) {
+    if (threadIdx.x < o) part[threadIdx.x] += part[threadIdx.x + o];
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) acc[0] += part[0];
+}
+
+unsigned warp_rows_grid(int64_t rows) { return blocks_for(rows * 32); }
+
+}  // namespace
+
+void launch_bias_act(MatrixView<float> z, const float* bias, Activation act, cudaStream_t stream) {
+  if (z.rows == 0 || z.cols == 0) return;
+  bias_act_kernel<<<blocks_for(z.rows * z.cols), kBlock, 0, stream>>>(z, bias, act);
+  GRL_LAUNCH_CHECK("bias_act_kernel");
+}
+
+void launch_relu_backward(MatrixView<float> g, MatrixView<const float> y, cudaStream_t stream) {
+  if (g.rows == 0 || g.cols == 0) return;
+  relu_backward_kernel<<<blocks_for(g.rows * g.cols), kBlock, 0, stream>>>(g, y);
+  GRL_LAUNCH_CHECK("relu_backward_kernel");
+}
+
+void launch_column_sums(MatrixView<const float> x, float* sums, bool accumulate, float* partials,
+                        cudaStream_t stream) {
+  if (x.cols == 0) return;
+  const int64_t chunks = (x.rows + kColumnSumChunk - 1) / kColumnSumChunk;
+  if (chunks > 0) {
+    dim3 grid(static_cast<unsigned>((x.cols + 127) / 128), static_cast<unsigned>(chunks));
+    column_partials_kernel<<<grid, 128, 0, stream>>>(x, partials);
+    GRL_LAUNCH_CHECK("column_partials_kernel");
+  }
+  column_finish_kernel<<<static_cast<unsigned>((x.cols + 127) / 128), 128, 0, stream>>>(partials, chunks, x.cols, sums, accumulate);
+  GRL_LAUNCH_CHECK("column_finish_kernel");
+}
+
+void launch_dropout(MatrixView<float> x, float p, uint64_t seed, uint32_t key, cudaStream_t stream) {
+  if (p <= 0.0f || x.rows == 0 || x.cols == 0) return;
+  dropout_kernel<<<blocks_for(x.rows * x.cols), kBlock, 0, stream>>>(x, p, 1.0f / (1.0f - p), seed, key);
+  GRL_LAUNCH_CHECK("dropout_kernel");
+}
+
+void launch_l2norm_forward(MatrixView<float> x, float* inv_norm, cudaStream_t stream) {
+  if (x.rows == 0) return;
+  l2norm_forward_kernel<<<warp_rows_grid(x.rows), kBlock, 0, stream>>>(x, inv_norm);
+  GRL_LAUNCH_CHECK("l2norm_forward_kernel");
+}
+
+void launch_l2norm_backward(MatrixView<float> g, MatrixView<const float> y, const float* inv_norm,
+                            cudaStream_t stream) {
+  if (g.rows == 0) return;
+  l2norm_backward_kernel<<<warp_rows_grid(g.rows), kBlock, 0, stream>>>(g, y, inv_norm);
+  GRL_LAUNCH_CHECK("l2norm_backward_kernel");
+}
+
+void launch_softmax_xent(MatrixView<const float> z, const int32_t* labels, float scale,
+                         MatrixView<float> dz, float* row_loss, int32_t* pred, cudaStream_t stream) {
+  if (z.rows == 0) return;
+  softmax_xent_kernel<<<warp_rows_grid(z.rows), kBlock, 0, stream>>>(z, labels, scale, dz, row_loss, pred);
+  GRL_LAUNCH_CHECK("softmax_xent_kernel");
+}
+
+void launch_sigmoid_bce(MatrixView<const float> z, MatrixView<const float> t, float scale,
+                        MatrixView<float> dz, float* row_loss, cudaStream_t stream) {
+  if (z.rows == 0) return;
+  sigmoid_bce_kernel<<<warp_rows_grid(z.rows), kBlock, 0, stream>>>(z, t, scale, dz, row_loss);
+  GRL_LAUNCH_CHECK("sigmoid_bce_kernel");
+}
+
+void launch_adam(Span<float> w, Span<const float> g, Span<float> m, Span<float> v, const AdamParams& p,
+                 cudaStream_t stream) {
+  if (w.size == 0) return;
+  adam_kernel<<<blocks_for(w.size), kBlock, 0, stream>>>(w, g, m, v, p);
+  GRL_LAUNCH_CHECK("adam_kernel");
+}
+
+void launch_sgd(Span<float> w, Span<const float> g, Span<float> vel, const SgdParams& p,
+                cudaStream_t stream) {
+  if (w.size == 0) return;
+  sgd_kernel<<<blocks_for(w.size), kBlock, 0, stream>>>(w, g, vel, p);
+  GRL_LAUNCH_CHECK("sgd_kernel");
+}
+
+void launch_sum_into(Span<const float> x, float* acc, cudaStream_t stream) {
+  if (x.size == 0) return;
+  sum_into_kernel<<<1, kBlock, 0, stream>>>(x, acc);
+  GRL_LAUNCH_CHECK("sum_into_kernel");
+}
+
+}  // namespace grl

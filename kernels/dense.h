@@ -1,0 +1,72 @@
+// Element-wise and row-wise pieces of the dense part of GraphSAGE, and the optimisers. The
+// matrix products themselves go through cuBLAS (host/ops, one call site).
+//
+//   bias_act        z = act(z + bias)                 in place, act in {none, relu}
+//   relu_backward   g = g * (y > 0)                   y = the activation's output
+//   column_sums     s[c] (+)= sum_r x[r][c]           fixed-order two-stage sum: deterministic
+//   dropout         x = x * keep / (1 - p), keep = random_unit(philox(seed, kDropout, key, r,
+//                   c/4)[c%4]) >= p; the same call on the gradient is the backward
+//   l2norm          y = x / max(|x|, 1e-12), inv[r] saved; backward g = (g - y (y.g)) * inv
+//   softmax_xent    loss_r = logsumexp(z_r) - z_r[y_r]; dz = (softmax - onehot) * scale;
+//                   pred_r = argmax (lowest index on ties); rows with y_r < 0 give 0
+//   sigmoid_bce     loss_r = sum_c max(z,0) - z t + log1p(exp(-|z|)); dz = (sigmoid - t) * scale
+//   adam / sgd      fused optimiser steps over one flat parameter buffer
+#pragma once
+#include <cstdint>
+
+#include "kernels/common/philox.h"
+#include "kernels/common/views.h"
+
+#if defined(GRL_WITH_CUDA) || defined(__CUDACC__)
+#include <cuda_runtime.h>
+#endif
+
+namespace grl {
+
+enum class Activation : int { kNone = 0, kRelu = 1 };
+
+struct AdamParams {
+  float lr = 0.01f, beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f, weight_decay = 0.0f;
+  float bias_correction1 = 1.0f;  // 1 - beta1^t
+  float bias_correction2 = 1.0f;  // 1 - beta2^t
+};
+
+struct SgdParams {
+  float lr = 0.01f, momentum = 0.0f, weight_decay = 0.0f;
+};
+
+constexpr int64_t kColumnSumChunk = 1024;
+
+// Whether dropout keeps element (r, c) of the matrix with dropout key `key` (one per layer and
+// step). Shared by the kernel and the CPU reference, so both drop the same elements.
+GRL_HD bool dropout_keep(uint64_t seed, uint32_t key, int64_t r, int64_t c, float p) {
+  Philox4 w = philox(seed, RandomPurpose::kDropout, key, static_cast<uint32_t>(r),
+                     static_cast<uint32_t>(c >> 2));
+  return random_unit(w.v[c & 3]) >= p;
+}  // rows per partial sum (fixed: results are deterministic)
+
+#if defined(GRL_WITH_CUDA) || defined(__CUDACC__)
+void launch_bias_act(MatrixView<float> z, const float* bias, Activation act, cudaStream_t stream);
+void launch_relu_backward(MatrixView<float> grad, MatrixView<const float> y, cudaStream_t stream);
+// `partials` holds ceil(rows / kColumnSumChunk) * cols floats.
+void launch_column_sums(MatrixView<const float> x, float* sums, bool accumulate, float* partials,
+                        cudaStream_t stream);
+void launch_dropout(MatrixView<float> x, float p, uint64_t seed, uint32_t key, cudaStream_t stream);
+void launch_l2norm_forward(MatrixView<float> x, float* inv_norm, cudaStream_t stream);
+void launch_l2norm_backward(MatrixView<float> grad, MatrixView<const float> y,
+                            const float* inv_norm, cudaStream_t stream);
+void launch_softmax_xent(MatrixView<const float> logits, const int32_t* labels, float grad_scale,
+                         MatrixView<float> dlogits, float* row_loss, int32_t* pred,
+                         cudaStream_t stream);
+void launch_sigmoid_bce(MatrixView<const float> logits, MatrixView<const float> targets,
+                        float grad_scale, MatrixView<float> dlogits, float* row_loss,
+                        cudaStream_t stream);
+void launch_adam(Span<float> params, Span<const float> grads, Span<float> m, Span<float> v,
+                 const AdamParams& p, cudaStream_t stream);
+void launch_sgd(Span<float> params, Span<const float> grads, Span<float> velocity,
+                const SgdParams& p, cudaStream_t stream);
+// acc[0] += sum(x) in a fixed order (one block): for loss totals without a host round trip.
+void launch_sum_into(Span<const float> x, float* acc, cudaStream_t stream);
+#endif
+
+}  // namespace grl

@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Summarise a tools/gpu-check run: test and sanitizer verdicts, the benchmark table, and a
+results file in the bench/results format ({gpu, commit, date, results: [{name, value, unit,
+peer, peer_value}]}) holding only figures measured in this run."""
+import argparse
+import datetime
+import json
+import os
+import re
+import sys
+
+# Tracked metrics: (metric name, benchmark name, counter, unit, scale).
+METRICS = [
+    ("copy_bw", "BM_DeviceCopy/4096_median", "bytes_per_second", "GB/s", 1e-9),
+    ("h2d_pinned_bw", "BM_HostToDevicePinned/256_median", "bytes_per_second", "GB/s", 1e-9),
+    ("aggregate_mean_bw_fraction", "BM_AggregateMeanForward/tuned/128_median", "frac_of_copy", "fraction", 1),
+    ("aggregate_max_bw_fraction", "BM_AggregateMaxForward/tuned/128_median", "frac_of_copy", "fraction", 1),
+    ("gather_bw_fraction", "BM_GatherRows/128_median", "frac_of_copy", "fraction", 1),
+    ("sample_seps", "BM_SampleProducts/tuned_median", "items_per_second", "edges/s", 1),
+    ("sage_train_seeds_per_s", "BM_SageTrainStep/products_median", "items_per_second", "seeds/s", 1),
+]
+
+
+def load(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("out")
+    ap.add_argument("--commit", default="unknown")
+    args = ap.parse_args()
+    out = args.out
+    ok = True
+    gpu = "unknown GPU"
+    try:
+        lines = open(os.path.join(out, "gpu.txt")).read().strip().splitlines()
+        if len(lines) > 1:
+            gpu = lines[1].split(",")[0].strip()
+    except OSError:
+        pass
+
+    rows = []
+    tests = load(os.path.join(out, "gpu-tests.json"))
+    if tests:
+        total, failed = tests.get("tests", 0), tests.get("failures", 0)
+        skipped = sum(1 for s in tests.get("testsuites", []) for t in s.get("testsuite", [])
+                      if t.get("result") == "SKIPPED")
+        verdict = "PASS" if failed == 0 and skipped == 0 else ("FAIL" if failed else "SKIPPED")
+        ok &= failed == 0
+        rows.append(("gpu tests", f"{total - failed - skipped}/{total} passed, {skipped} skipped", verdict))
+    else:
+        ok = False
+        rows.append(("gpu tests", "no result file", "FAIL"))
+
+    try:
+        san = open(os.path.join(out, "sanitizer.log")).read()
+        m = re.search(r"ERROR SUMMARY: (\d+) error", san)
+        if m:
+            n = int(m.group(1))
+            ok &= n == 0
+            fails = re.search(r"(\d+) FAILED TEST", san)
+            rows.append(("compute-sanitizer memcheck", f"{n} errors" + (", tests failed" if fails else ""),
+                         "PASS" if n == 0 and not fails else "FAIL"))
+        else:
+            rows.append(("compute-sanitizer memcheck", san.strip().splitlines()[-1][:60] if san.strip() else "no output", "?"))
+    except OSError:
+        rows.append(("compute-sanitizer memcheck", "not run", "?"))
+
+    bench = load(os.path.join(out, "bench.json"))
+    by_name = {}
+    bench_rows = []
+    if bench:
+        for b in bench.get("benchmarks", []):
+            if b.get("run_type") == "aggregate" and b.get("aggregate_name") != "median":
+                continue
+            by_name[b["name"]] = b
+            if b.get("error_occurred"):
+                bench_rows.append((b["name"], "ERROR " + b.get("error_message", ""), ""))
+                continue
+            t = f'{b.get("real_time", 0):.1f} {b.get("time_unit", "")}'
+            extra = []
+            if "bytes_per_second" in b:
+                extra.append(f'{b["bytes_per_second"] / 1e9:.0f} GB/s')
+            if "frac_of_copy" in b:
+                extra.append(f'{100 * b["frac_of_copy"]:.0f}% of copy')
+            if "items_per_second" in b:
+                extra.append(f'{b["items_per_second"]:.3g} items/s')
+            bench_rows.append((b["name"].replace("_median", ""), t, ", ".join(extra)))
+
+    e2e = load(os.path.join(out, "e2e.json")) or {}
+    for check in e2e.get("checks", []):
+        ok &= bool(check.get("pass"))
+        rows.append((check["name"], check.get("detail", ""), "PASS" if check.get("pass") else "FAIL"))
+
+    results = []
+    for name, bname, counter, unit, scale in METRICS:
+        b = by_name.get(bname)
+        if b and not b.get("error_occurred") and counter in b:
+            results.append({"name": name, "value": b[counter] * scale, "unit": unit,
+                            "peer": None, "peer_value": None})
+    for r in e2e.get("results", []):
+        results.append(r)
+    doc = {"gpu": gpu, "commit": args.commit,
+           "date": datetime.date.today().isoformat(), "results": results}
+    with open(os.path.join(out, "results.json"), "w") as f:
+        json.dump(doc, f, indent=1)
+
+    print()
+    print(f"== grl gpu-check: {gpu}, commit {args.commit[:12]} ==")
+    for name, detail, verdict in rows:
+        print(f"{verdict:8s} {name:34s} {detail}")
+    print()
+    for name, t, extra in bench_rows:
+        print(f"  {name:52s} {t:>14s}  {extra}")
+    print()
+    for r in results:
+        print(f"  {r['name']:34s} {r['value']:.4g} {r['unit']}")
+    print("\nOVERALL:", "PASS" if ok else "FAIL")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
