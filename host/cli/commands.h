@@ -32,6 +32,44 @@ struct ConvertArgs {
 };
 int cmd_convert(const ConvertArgs& args);
 
+struct SageArgs {
+  GraphArgs graph;
+  std::string aggr = "mean";
+  std::string fanouts = "25,10";
+  int layers = 0;  // 0: one per fanout
+  int64_t hidden = 256;
+  int64_t batch_size = 512;
+  int epochs = 30;
+  float lr = 0.01f;
+  float dropout = 0.5f;
+  float weight_decay = 5e-4f;
+  std::string optimizer = "adam";
+  float momentum = 0.9f;
+  bool normalize = false;
+  bool replace = false;
+  bool tf32 = false;
+  std::string split;
+  std::string device = "auto";
+  uint64_t seed = 0;
+  std::string save;
+  bool json = false;
+  bool quiet = false;
+};
+int cmd_sage(const SageArgs& args);
+
+struct EmbedArgs {
+  GraphArgs graph;
+  std::string model;
+  std::string nodes;  // file of node ids; empty = all nodes
+  std::string out;
+  std::string device = "auto";
+  int64_t batch_size = 1024;
+  uint64_t seed = 0;
+  bool logits = false;  // predict uses logits; embed the last hidden layer
+};
+int cmd_embed(const EmbedArgs& args);
+int cmd_predict(const EmbedArgs& args);
+
 struct DemoArgs {
   std::string workdir;
   std::string device = "auto";

@@ -31,7 +31,9 @@ int main(int argc, char** argv) {
              "\nExamples:\n"
              "  grl demo\n"
              "  grl info --graph planetoid:$GRL_DATASETS/cora/cora\n"
-             "  grl convert --graph edgelist:edges.txt --out graphs/mine\n");
+             "  grl convert --graph edgelist:edges.txt --out graphs/mine\n"
+             "  grl sage --graph planetoid:$GRL_DATASETS/cora/cora --save cora.grl\n"
+             "  grl embed --model cora.grl --graph planetoid:$GRL_DATASETS/cora/cora --out cora.npy\n");
   app.require_subcommand(1);
   app.set_version_flag("--version", "grl 0.1.0");
 
@@ -45,6 +47,57 @@ int main(int argc, char** argv) {
       "convert", "Convert any graph spec to grl's binary format (fast, memory-mapped loading)");
   add_graph_options(c_convert, convert.graph);
   c_convert->add_option("--out,-o", convert.out, "Output directory (load it as grl:DIR)")->required();
+
+  grl::cli::SageArgs sage;
+  auto* c_sage = app.add_subcommand(
+      "sage", "Train GraphSAGE (supervised node classification) and report test metrics");
+  add_graph_options(c_sage, sage.graph);
+  c_sage->add_option("--aggr", sage.aggr, "Aggregator: mean, max or pool")
+      ->check(CLI::IsMember({"mean", "max", "pool"}))->capture_default_str();
+  c_sage->add_option("--fanouts", sage.fanouts, "Neighbours sampled per hop, hop 1 first")->capture_default_str();
+  c_sage->add_option("--layers", sage.layers, "Number of layers (default: one per fanout)");
+  c_sage->add_option("--hidden", sage.hidden, "Hidden width")->capture_default_str();
+  c_sage->add_option("--batch-size", sage.batch_size, "Seeds per minibatch")->capture_default_str();
+  c_sage->add_option("--epochs", sage.epochs, "Passes over the training nodes")->capture_default_str();
+  c_sage->add_option("--lr", sage.lr, "Learning rate")->capture_default_str();
+  c_sage->add_option("--dropout", sage.dropout, "Dropout on hidden layers")->capture_default_str();
+  c_sage->add_option("--weight-decay", sage.weight_decay, "L2 weight decay")->capture_default_str();
+  c_sage->add_option("--optimizer", sage.optimizer, "adam or sgd")
+      ->check(CLI::IsMember({"adam", "sgd"}))->capture_default_str();
+  c_sage->add_option("--momentum", sage.momentum, "SGD momentum")->capture_default_str();
+  c_sage->add_flag("--normalize", sage.normalize, "L2-normalise hidden layers (as in the paper)");
+  c_sage->add_flag("--replace", sage.replace, "Sample neighbours with replacement");
+  c_sage->add_flag("--tf32", sage.tf32, "GPU: TF32 tensor-core matrix products (faster, less precise)");
+  c_sage->add_option("--split", sage.split,
+                     "random:TRAIN,VALID,TEST fractions, or dataset (default: the dataset's own split "
+                     "if it has one, else random:0.6,0.2,0.2)");
+  c_sage->add_option("--device", sage.device, "auto (GPU if present), cpu or cuda")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}))->capture_default_str();
+  c_sage->add_option("--seed", sage.seed, "Seed of every random draw (same seed, same result)")->capture_default_str();
+  c_sage->add_option("--save", sage.save, "Save the best model (by validation micro-F1) here");
+  c_sage->add_flag("--json", sage.json, "End with a one-line JSON summary");
+  c_sage->add_flag("--quiet,-q", sage.quiet, "No progress output");
+
+  grl::cli::EmbedArgs embed;
+  auto* c_embed = app.add_subcommand(
+      "embed", "Embed nodes with a trained model (also nodes never seen in training)");
+  add_graph_options(c_embed, embed.graph);
+  c_embed->add_option("--model,-m", embed.model, "Model file written by grl sage --save")->required();
+  c_embed->add_option("--nodes", embed.nodes, "File of node ids, one per line (default: all nodes)");
+  c_embed->add_option("--out,-o", embed.out, "Output: FILE.npy (+ FILE.ids.txt) or FILE.txt (word2vec text)")->required();
+  c_embed->add_option("--device", embed.device, "auto, cpu or cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  c_embed->add_option("--batch-size", embed.batch_size, "Nodes per batch")->capture_default_str();
+  c_embed->add_option("--seed", embed.seed, "Seed of the neighbour samples")->capture_default_str();
+
+  grl::cli::EmbedArgs predict;
+  auto* c_predict = app.add_subcommand("predict", "Predict node classes with a trained model");
+  add_graph_options(c_predict, predict.graph);
+  c_predict->add_option("--model,-m", predict.model, "Model file written by grl sage --save")->required();
+  c_predict->add_option("--nodes", predict.nodes, "File of node ids, one per line (default: all nodes)");
+  c_predict->add_option("--out,-o", predict.out, "Output TSV: node, class, probability")->required();
+  c_predict->add_option("--device", predict.device, "auto, cpu or cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  c_predict->add_option("--batch-size", predict.batch_size, "Nodes per batch")->capture_default_str();
+  c_predict->add_option("--seed", predict.seed, "Seed of the neighbour samples")->capture_default_str();
 
   grl::cli::DemoArgs demo;
   auto* c_demo = app.add_subcommand(
@@ -62,6 +115,9 @@ int main(int argc, char** argv) {
     if (*c_info) return grl::cli::cmd_info(info);
     if (*c_convert) return grl::cli::cmd_convert(convert);
     if (*c_demo) return grl::cli::cmd_demo(demo);
+    if (*c_sage) return grl::cli::cmd_sage(sage);
+    if (*c_embed) return grl::cli::cmd_embed(embed);
+    if (*c_predict) return grl::cli::cmd_predict(predict);
   } catch (const grl::UsageError& e) {
     std::fprintf(stderr, "grl: error: %s\n", e.what());
     return 2;

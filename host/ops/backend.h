@@ -30,6 +30,7 @@ class Backend {
   virtual void upload(void* dst, const void* src, size_t bytes) = 0;    // ordered with compute
   virtual void download(void* dst, const void* src, size_t bytes) = 0;  // returns when done
   virtual void zero(void* dst, size_t bytes) = 0;
+  virtual void copy(void* dst, const void* src, size_t bytes) = 0;  // within backend memory
   virtual void synchronize() = 0;
 
   // ---- sampling (kernels/sampling.h) ---------------------------------------------------------

@@ -43,6 +43,9 @@ class CudaBackend final : public Backend {
     GRL_CUDA_CHECK(cudaStreamSynchronize(stream_));
   }
   void zero(void* dst, size_t bytes) override { GRL_CUDA_CHECK(cudaMemsetAsync(dst, 0, bytes, stream_)); }
+  void copy(void* dst, const void* src, size_t bytes) override {
+    GRL_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, stream_));
+  }
   void synchronize() override { GRL_CUDA_CHECK(cudaStreamSynchronize(stream_)); }
 
   size_t sample_scratch_bytes(const SampleLayout& L) override { return grl::sample_scratch_bytes(L); }

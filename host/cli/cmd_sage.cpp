@@ -1,0 +1,163 @@
+// grl sage, grl embed, grl predict.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "host/cli/commands.h"
+#include "host/core/error.h"
+#include "host/io/embedding_io.h"
+#include "host/train/sage_trainer.h"
+
+namespace grl::cli {
+
+namespace {
+
+std::vector<int> parse_fanouts(const std::string& s, int layers) {
+  std::vector<int> out;
+  std::stringstream ss(s);
+  std::string part;
+  while (std::getline(ss, part, ',')) {
+    try {
+      size_t used = 0;
+      int v = std::stoi(part, &used);
+      if (used != part.size()) throw std::invalid_argument(part);
+      out.push_back(v);
+    } catch (const std::exception&) {
+      throw UsageError("--fanouts '" + s + "': '" + part + "' is not an integer");
+    }
+  }
+  if (out.empty()) throw UsageError("--fanouts is empty");
+  if (layers > 0 && layers != static_cast<int>(out.size())) {
+    if (out.size() != 1)
+      throw UsageError("--layers " + std::to_string(layers) + " does not match the " + std::to_string(out.size()) +
+                       " fanouts given; give one fanout per layer (or a single one to repeat)");
+    out.assign(layers, out[0]);
+  }
+  return out;
+}
+
+// Node ids to embed or predict: from a file of external ids, or every node.
+std::vector<NodeId> select_nodes(const Graph& g, const std::string& file) {
+  std::vector<NodeId> nodes;
+  if (file.empty()) {
+    nodes.resize(g.num_nodes());
+    for (NodeId v = 0; v < g.num_nodes(); ++v) nodes[v] = v;
+    return nodes;
+  }
+  std::vector<std::string> ids = read_id_list(file);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    auto v = g.ids.find(ids[i]);
+    if (!v) throw InputError(file, 0, "node id '" + ids[i] + "' is not in the graph " + g.source);
+    nodes.push_back(*v);
+  }
+  return nodes;
+}
+
+void check_model_fits(const SageModel& m, const Graph& g, const std::string& path) {
+  if (g.features.dim != m.arch().in_dim)
+    throw UsageError("the model " + path + " expects " + std::to_string(m.arch().in_dim) +
+                     "-dimensional features, but the graph has " + std::to_string(g.features.dim));
+}
+
+}  // namespace
+
+int cmd_sage(const SageArgs& a) {
+  Graph g = load_graph_verbose(a.graph, a.quiet);
+  SageTrainConfig c;
+  c.aggregator = parse_aggregator(a.aggr);
+  c.fanouts = parse_fanouts(a.fanouts, a.layers);
+  c.hidden = a.hidden;
+  c.normalize = a.normalize;
+  c.batch_size = a.batch_size;
+  c.epochs = a.epochs;
+  c.lr = a.lr;
+  c.dropout = a.dropout;
+  c.weight_decay = a.weight_decay;
+  c.optimizer = a.optimizer;
+  c.momentum = a.momentum;
+  c.replace = a.replace;
+  c.split = a.split;
+  c.device = a.device;
+  c.tf32 = a.tf32;
+  c.seed = a.seed;
+  c.save_path = a.save;
+  c.progress = !a.quiet;
+  SageTrainResult r = train_sage(g, c);
+  if (!a.quiet) {
+    std::printf("test  accuracy %.4f  f1-micro %.4f  f1-macro %.4f  recall-macro %.4f  (%lld nodes)\n",
+                r.test.accuracy, r.test.f1_micro, r.test.f1_macro, r.test.recall_macro,
+                static_cast<long long>(r.test.count));
+    std::printf("best epoch %d (valid f1-micro %.4f); %d epochs in %.2f s, %s seeds/s on %s\n", r.best_epoch,
+                r.valid.f1_micro, r.epochs, r.train_seconds, with_commas(std::llround(r.seeds_per_second)).c_str(),
+                r.device.c_str());
+    if (!a.save.empty()) std::printf("best model saved to %s\n", a.save.c_str());
+  }
+  if (a.json) {
+    nlohmann::json j = {{"test_accuracy", r.test.accuracy},   {"test_f1_micro", r.test.f1_micro},
+                        {"test_f1_macro", r.test.f1_macro},   {"test_recall_macro", r.test.recall_macro},
+                        {"valid_f1_micro", r.valid.f1_micro}, {"best_epoch", r.best_epoch},
+                        {"epochs", r.epochs},                 {"train_seconds", r.train_seconds},
+                        {"seeds_per_second", r.seeds_per_second}, {"device", r.device}};
+    std::cout << j.dump() << std::endl;
+  }
+  return 0;
+}
+
+int cmd_embed(const EmbedArgs& a) {
+  SageModel m = SageModel::load(a.model);
+  Graph g = load_graph_verbose(a.graph, false);
+  check_model_fits(m, g, a.model);
+  std::vector<NodeId> nodes = select_nodes(g, a.nodes);
+  std::unique_ptr<Backend> be = make_backend(a.device);
+  std::vector<float> h = sage_forward(*be, g, m, nodes, !a.logits, a.batch_size, a.seed);
+  const int64_t dim = nodes.empty() ? 0 : static_cast<int64_t>(h.size() / nodes.size());
+  std::vector<std::string> ids(nodes.size());
+  for (size_t i = 0; i < nodes.size(); ++i) ids[i] = g.ids.name(nodes[i]);
+  for (const std::string& p : write_embeddings(a.out, ids, h, dim)) std::fprintf(stderr, "wrote %s\n", p.c_str());
+  std::fprintf(stderr, "embedded %zu nodes (%lld dimensions) on %s\n", nodes.size(), static_cast<long long>(dim),
+               be->describe().c_str());
+  return 0;
+}
+
+int cmd_predict(const EmbedArgs& a) {
+  SageModel m = SageModel::load(a.model);
+  Graph g = load_graph_verbose(a.graph, false);
+  check_model_fits(m, g, a.model);
+  std::vector<NodeId> nodes = select_nodes(g, a.nodes);
+  std::unique_ptr<Backend> be = make_backend(a.device);
+  std::vector<float> z = sage_forward(*be, g, m, nodes, false, a.batch_size, a.seed);
+  const int64_t C = m.arch().num_classes;
+  auto name = [&](int64_t c) {
+    return c < static_cast<int64_t>(m.class_names.size()) ? m.class_names[c] : std::to_string(c);
+  };
+  std::string text = m.arch().multi_label ? "node\tclasses\tprobabilities\n" : "node\tclass\tprobability\n";
+  char buf[32];
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    const float* zi = z.data() + i * C;
+    text += g.ids.name(nodes[i]) + "\t";
+    if (!m.arch().multi_label) {
+      int64_t best = std::max_element(zi, zi + C) - zi;
+      double sum = 0;
+      for (int64_t c = 0; c < C; ++c) sum += std::exp(static_cast<double>(zi[c] - zi[best]));
+      std::snprintf(buf, sizeof buf, "%.4f", 1.0 / sum);
+      text += name(best) + "\t" + buf + "\n";
+    } else {
+      std::string classes, probs;
+      for (int64_t c = 0; c < C; ++c)
+        if (zi[c] > 0) {
+          std::snprintf(buf, sizeof buf, "%.4f", 1.0 / (1.0 + std::exp(-static_cast<double>(zi[c]))));
+          classes += (classes.empty() ? "" : ",") + name(c);
+          probs += (probs.empty() ? "" : ",") + std::string(buf);
+        }
+      text += classes + "\t" + probs + "\n";
+    }
+  }
+  write_file_atomic(a.out, text);
+  std::fprintf(stderr, "wrote predictions for %zu nodes to %s\n", nodes.size(), a.out.c_str());
+  return 0;
+}
+
+}  // namespace grl::cli

@@ -1,0 +1,150 @@
+#include "host/io/embedding_io.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "host/core/error.h"
+#include "host/io/text_reader.h"
+
+namespace grl {
+
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string npy_bytes(const std::vector<float>& values, int64_t n, int64_t dim) {
+  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + std::to_string(n) + ", " +
+                       std::to_string(dim) + "), }";
+  size_t total = 10 + header.size() + 1;
+  header.append((64 - total % 64) % 64, ' ');
+  header.push_back('\n');
+  std::string out("\x93NUMPY\x01\x00", 8);
+  uint16_t len = static_cast<uint16_t>(header.size());
+  out.push_back(static_cast<char>(len & 0xFF));
+  out.push_back(static_cast<char>(len >> 8));
+  out += header;
+  out.append(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float));
+  return out;
+}
+
+}  // namespace
+
+void write_file_atomic(const std::string& path, const std::string& content) {
+  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (!f) throw InputError(path, 0, std::string("cannot create: ") + std::strerror(errno));
+  bool ok = std::fwrite(content.data(), 1, content.size(), f) == content.size();
+  ok = ok && std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
+  ok = (std::fclose(f) == 0) && ok;
+  if (!ok) {
+    std::remove(tmp.c_str());
+    throw InputError(path, 0, std::string("write failed: ") + std::strerror(errno));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw InputError(path, 0, std::string("cannot rename into place: ") + std::strerror(errno));
+  }
+}
+
+std::vector<std::string> write_embeddings(const std::string& path, const std::vector<std::string>& ids,
+                                          const std::vector<float>& values, int64_t dim) {
+  const int64_t n = static_cast<int64_t>(ids.size());
+  if (static_cast<int64_t>(values.size()) != n * dim) throw Error("write_embeddings: size mismatch");
+  if (ends_with(path, ".npy")) {
+    write_file_atomic(path, npy_bytes(values, n, dim));
+    std::string ids_path = path.substr(0, path.size() - 4) + ".ids.txt";
+    std::string text;
+    for (const std::string& id : ids) text += id + "\n";
+    write_file_atomic(ids_path, text);
+    return {path, ids_path};
+  }
+  if (ends_with(path, ".txt") || ends_with(path, ".emb")) {
+    std::string text = std::to_string(n) + " " + std::to_string(dim) + "\n";
+    char buf[32];
+    for (int64_t i = 0; i < n; ++i) {
+      text += ids[i];
+      for (int64_t k = 0; k < dim; ++k) {
+        std::snprintf(buf, sizeof buf, " %.6g", values[i * dim + k]);
+        text += buf;
+      }
+      text += "\n";
+    }
+    write_file_atomic(path, text);
+    return {path};
+  }
+  throw UsageError("--out '" + path + "': use a .npy, .txt or .emb file name");
+}
+
+void read_embeddings(const std::string& path, std::vector<std::string>& ids, std::vector<float>& values,
+                     int64_t& dim) {
+  ids.clear();
+  values.clear();
+  if (ends_with(path, ".npy")) {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) throw InputError(path, 0, "cannot open");
+    std::string all((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    if (all.size() < 10 || all.compare(0, 6, "\x93NUMPY") != 0) throw InputError(path, 0, "not a .npy file");
+    size_t hlen = static_cast<unsigned char>(all[8]) | (static_cast<unsigned char>(all[9]) << 8);
+    if (10 + hlen > all.size()) throw InputError(path, 0, "truncated .npy header");
+    std::string header = all.substr(10, hlen);
+    if (header.find("'<f4'") == std::string::npos || header.find("False") == std::string::npos)
+      throw InputError(path, 0, "expected a C-ordered float32 array");
+    size_t p = header.find("'shape': (");
+    if (p == std::string::npos) throw InputError(path, 0, "no shape in the .npy header");
+    long long n = 0, d = 0;
+    if (std::sscanf(header.c_str() + p + 10, "%lld, %lld", &n, &d) != 2 || n < 0 || d <= 0)
+      throw InputError(path, 0, "expected a 2-d array");
+    if (all.size() != 10 + hlen + static_cast<size_t>(n * d) * 4)
+      throw InputError(path, 0, "file size does not match its shape (truncated?)");
+    values.resize(static_cast<size_t>(n * d));
+    std::memcpy(values.data(), all.data() + 10 + hlen, values.size() * 4);
+    dim = d;
+    ids = read_id_list(path.substr(0, path.size() - 4) + ".ids.txt");
+    if (static_cast<long long>(ids.size()) != n)
+      throw InputError(path, 0, "the ids file has " + std::to_string(ids.size()) + " ids for " + std::to_string(n) + " rows");
+    return;
+  }
+  LineReader r(path);
+  std::string_view line;
+  std::vector<std::string_view> f;
+  if (!r.next(line)) r.fail("empty file");
+  split_fields(line, f);
+  if (f.size() != 2) r.fail("expected the header 'count dimension'");
+  const int64_t n = parse_int(f[0], r, "(node count)"), d = parse_int(f[1], r, "(dimension)");
+  if (n < 0 || d <= 0 || d > (1 << 20)) r.fail("bad header");
+  dim = d;
+  while (r.next(line)) {
+    if (line.empty()) continue;
+    split_fields(line, f);
+    if (static_cast<int64_t>(f.size()) != d + 1)
+      r.fail("expected an id and " + std::to_string(d) + " values, got " + std::to_string(f.size()) + " fields");
+    ids.emplace_back(f[0]);
+    for (int64_t k = 1; k <= d; ++k) values.push_back(static_cast<float>(parse_double(f[k], r, "(embedding value)")));
+  }
+  if (static_cast<int64_t>(ids.size()) != n)
+    r.fail("header says " + std::to_string(n) + " rows, found " + std::to_string(ids.size()));
+}
+
+std::vector<std::string> read_id_list(const std::string& path) {
+  LineReader r(path);
+  std::string_view line;
+  std::vector<std::string> ids;
+  std::vector<std::string_view> f;
+  while (r.next(line)) {
+    if (is_blank_or_comment(line)) continue;
+    split_fields(line, f);
+    if (f.size() != 1) r.fail("expected one node id per line");
+    ids.emplace_back(f[0]);
+  }
+  return ids;
+}
+
+}  // namespace grl

@@ -1,0 +1,419 @@
+#include "host/train/sage_engine.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "host/core/error.h"
+#include "host/reference/aggregate.h"
+
+namespace grl {
+
+namespace {
+
+int64_t pad4(int64_t x) { return (x + 3) / 4 * 4; }
+
+// A row-major matrix buffer sized for `cap` rows; views take the batch's actual row count.
+struct Mat {
+  Buffer<float> buf;
+  int64_t cap = 0, cols = 0, stride = 0;
+  Mat() = default;
+  Mat(Backend& b, int64_t rows, int64_t c, const char* what, size_t& bytes)
+      : buf(b, static_cast<size_t>(std::max<int64_t>(rows, 1) * pad4(c)), what), cap(rows), cols(c), stride(pad4(c)) {
+    bytes += buf.size() * sizeof(float);
+  }
+  MatrixView<float> view(int64_t rows) const { return {buf.data(), rows, cols, stride}; }
+  MatrixView<const float> cview(int64_t rows) const { return {buf.data(), rows, cols, stride}; }
+};
+
+MatrixView<const float> as_const(MatrixView<float> m) { return {m.data, m.rows, m.cols, m.stride}; }
+
+}  // namespace
+
+struct SageEngine::Impl {
+  Backend& be;
+  const Graph& graph;
+  SageArch arch;
+  EngineOptions opt;
+  SampleLayout L;
+  int K = 0;
+  size_t* bytes = nullptr;
+
+  // Graph in backend memory (views point at host arrays on the CPU backend).
+  Buffer<EdgeIndex> offsets_dev;
+  Buffer<NodeId> indices_dev;
+  Buffer<float> features_dev;
+  CsrView csr;
+  MatrixView<const float> features;
+
+  // Sampling.
+  Buffer<NodeId> seeds, nodes;
+  Buffer<int32_t> hop_end, seed_local, cnt, nbr;
+  Buffer<char> sample_scratch;
+  std::vector<int32_t> hop_end_host;
+
+  struct Layer {
+    int64_t d_in = 0, d_out = 0, n_dst_max = 0, n_src_max = 0, slots_max = 0;
+    Mat self_in, pool_in, pool_out, agg, act, out, g_out, d_agg, d_pool;
+    Buffer<uint8_t> argslot;
+    Buffer<float> inv_norm;
+    bool separate_out = false;
+  };
+  std::vector<Layer> layers;  // index l - 1
+
+  // Parameters and optimiser state.
+  Buffer<float> params, grads, m1, m2;
+  int64_t num_params = 0;
+  uint64_t opt_steps = 0;
+  std::vector<LayerParams> lp;
+
+  // Loss.
+  Buffer<int32_t> labels, pred;
+  Mat targets;
+  Buffer<float> row_loss, loss_acc, partials;
+  Buffer<char> agg_scratch;
+  size_t agg_scratch_bytes = 0;
+  std::vector<int32_t> batch_labels;
+  std::vector<float> batch_targets;
+
+  Impl(Backend& b, const Graph& g, const SageArch& a, const EngineOptions& o)
+      : be(b), graph(g), arch(a), opt(o) {}
+
+  template <class T>
+  Buffer<T> alloc(size_t n, const char* what) {
+    *bytes += n * sizeof(T);
+    return Buffer<T>(be, n, what);
+  }
+
+  float* param(int64_t off) const { return params.data() + off; }
+  float* grad(int64_t off) const { return grads.data() + off; }
+
+  void setup() {
+    K = arch.num_layers();
+    L = make_sample_layout(opt.max_batch, arch.fanouts, graph.num_nodes());
+    const NodeId n = graph.num_nodes();
+    // Graph and features.
+    if (be.shares_host_memory()) {
+      csr = graph.csr.view();
+      features = graph.features.view();
+    } else {
+      offsets_dev = alloc<EdgeIndex>(graph.csr.offsets.size(), "graph offsets");
+      indices_dev = alloc<NodeId>(graph.csr.indices.size(), "graph adjacency");
+      offsets_dev.upload(graph.csr.offsets.data(), graph.csr.offsets.size());
+      indices_dev.upload(graph.csr.indices.data(), graph.csr.indices.size());
+      csr = CsrView{offsets_dev.data(), indices_dev.data(), nullptr, n, graph.csr.num_edges()};
+      const int64_t f = graph.features.dim, stride = pad4(f);
+      features_dev = alloc<float>(static_cast<size_t>(std::max<int64_t>(n, 1) * stride), "node features");
+      std::vector<float> padded(static_cast<size_t>(n) * stride, 0.0f);
+      for (NodeId v = 0; v < n; ++v)
+        std::memcpy(padded.data() + int64_t{v} * stride, graph.features.row(v), f * sizeof(float));
+      features_dev.upload(padded.data(), padded.size());
+      be.synchronize();  // `padded` goes out of scope
+      features = MatrixView<const float>{features_dev.data(), n, f, stride};
+    }
+    // Sampling outputs and scratch.
+    seeds = alloc<NodeId>(L.max_seeds, "batch seeds");
+    nodes = alloc<NodeId>(std::max<int64_t>(L.max_nodes, 1), "sampled nodes");
+    hop_end = alloc<int32_t>(K + 1, "hop counts");
+    seed_local = alloc<int32_t>(L.max_seeds, "seed ids");
+    cnt = alloc<int32_t>(std::max<int64_t>(L.total_rows, 1), "neighbour counts");
+    nbr = alloc<int32_t>(std::max<int64_t>(L.total_slots, 1), "neighbour lists");
+    size_t sb = be.sample_scratch_bytes(L);
+    if (sb) sample_scratch = alloc<char>(sb, "sampling scratch");
+    hop_end_host.assign(K + 1, 0);
+
+    // Parameters.
+    SageModel shape(arch);
+    num_params = shape.num_params();
+    for (int l = 1; l <= K; ++l) lp.push_back(shape.layer(l));
+    params = alloc<float>(num_params, "parameters");
+    if (opt.training) {
+      grads = alloc<float>(num_params, "gradients");
+      m1 = alloc<float>(num_params, "optimiser state");
+      m1.zero();
+      if (opt.optimizer == "adam") {
+        m2 = alloc<float>(num_params, "optimiser state");
+        m2.zero();
+      } else if (opt.optimizer != "sgd") {
+        throw UsageError("unknown optimizer '" + opt.optimizer + "' (expected adam or sgd)");
+      }
+    }
+
+    // Layer buffers from the bounds.
+    const bool pool = arch.aggregator == SageAggregator::kPool;
+    const bool maxlike = arch.aggregator != SageAggregator::kMean;
+    int64_t max_rows = 1, max_dim = 1;
+    layers.resize(K);
+    for (int l = 1; l <= K; ++l) {
+      Layer& y = layers[l - 1];
+      y.d_in = arch.layer_in(l);
+      y.d_out = arch.layer_out(l);
+      y.n_dst_max = std::max<int64_t>(L.max_hop_end[K - l], 1);
+      y.n_src_max = std::max<int64_t>(L.max_hop_end[K - l + 1], 1);
+      for (int h = 1; h <= K - l + 1; ++h) y.slots_max += L.max_rows[h - 1] * L.fanouts[h - 1];
+      max_rows = std::max({max_rows, y.n_src_max, y.n_dst_max});
+      max_dim = std::max({max_dim, y.d_in, y.d_out});
+      size_t& B = *bytes;
+      if (l == 1) y.self_in = Mat(be, y.n_dst_max, y.d_in, "layer inputs", B);
+      if (pool && l == 1) y.pool_in = Mat(be, y.n_src_max, y.d_in, "pool inputs", B);
+      if (pool) y.pool_out = Mat(be, y.n_src_max, y.d_in, "pool activations", B);
+      y.agg = Mat(be, y.n_dst_max, y.d_in, "aggregates", B);
+      if (maxlike) y.argslot = alloc<uint8_t>(y.n_dst_max * y.d_in, "arg-max slots");
+      y.act = Mat(be, y.n_dst_max, y.d_out, "activations", B);
+      y.separate_out = l < K && opt.training && opt.dropout > 0.0f;
+      if (y.separate_out) y.out = Mat(be, y.n_dst_max, y.d_out, "dropout outputs", B);
+      if (arch.normalize && l < K) y.inv_norm = alloc<float>(y.n_dst_max, "norms");
+      if (opt.training) {
+        y.g_out = Mat(be, y.n_dst_max, y.d_out, "gradients", B);
+        if (l > 1 || pool) y.d_agg = Mat(be, y.n_dst_max, y.d_in, "gradients", B);
+        if (pool) y.d_pool = Mat(be, y.n_src_max, y.d_in, "gradients", B);
+        if (l > 1 || pool)
+          agg_scratch_bytes = std::max(agg_scratch_bytes, be.aggregate_backward_scratch_bytes(y.slots_max, y.n_src_max));
+      }
+    }
+    if (agg_scratch_bytes) agg_scratch = alloc<char>(agg_scratch_bytes, "aggregation scratch");
+    partials = alloc<float>(((max_rows + kColumnSumChunk - 1) / kColumnSumChunk) * max_dim + max_dim, "column sums");
+    const int64_t B = L.max_seeds, C = arch.num_classes;
+    if (arch.multi_label) targets = Mat(be, B, C, "targets", *bytes);
+    else labels = alloc<int32_t>(B, "labels");
+    pred = alloc<int32_t>(B, "predictions");
+    row_loss = alloc<float>(B, "losses");
+    loss_acc = alloc<float>(1, "loss total");
+    loss_acc.zero();
+  }
+
+  bool training_pass = false;  // dropout applies (set by train_step, cleared by infer)
+
+  // Output (after dropout, if any) of layer l as the next layer's input.
+  MatrixView<const float> output(int l, int64_t rows) const {
+    const Layer& y = layers[l - 1];
+    return training_pass && y.separate_out ? y.out.cview(rows) : y.act.cview(rows);
+  }
+
+  int64_t sample(std::span<const NodeId> s, uint32_t epoch) {
+    if (static_cast<int64_t>(s.size()) > L.max_seeds) throw Error("batch larger than the engine's bound");
+    seeds.upload(s.data(), s.size());
+    SampleParams p{opt.seed, epoch, opt.replace};
+    SampleOutput out{nodes.data(), hop_end.data(), seed_local.data(), cnt.data(), nbr.data()};
+    be.sample_neighbors(csr, Span<const NodeId>{seeds.data(), static_cast<int64_t>(s.size())}, L, p, out,
+                        sample_scratch.data());
+    hop_end.download(hop_end_host.data(), K + 1);
+    if (hop_end_host[0] != static_cast<int32_t>(s.size()))
+      throw Error("batch seeds must be distinct");
+    return hop_end_host[K];
+  }
+
+  // Self rows and source matrix of layer l.
+  MatrixView<const float> self_rows(int l, int64_t n_dst) {
+    if (l == 1) return layers[0].self_in.cview(n_dst);
+    return output(l - 1, n_dst);
+  }
+
+  void forward(int l, uint64_t step) {
+    Layer& y = layers[l - 1];
+    const LayerParams& P = lp[l - 1];
+    const int64_t n_dst = hop_end_host[K - l], n_src = hop_end_host[K - l + 1];
+    const BlockView block = ref::make_block(L, hop_end_host.data(), cnt.data(), nbr.data(), l, K);
+    const int32_t* row_map = l == 1 ? nodes.data() : nullptr;
+    MatrixView<const float> src = l == 1 ? features : output(l - 1, n_src);
+    if (l == 1) be.gather_rows(features, nodes.data(), y.self_in.view(n_dst));
+    MatrixView<const float> self = self_rows(l, n_dst);
+
+    if (arch.aggregator == SageAggregator::kPool) {
+      MatrixView<const float> pin = src;
+      if (l == 1) {
+        be.gather_rows(features, nodes.data(), y.pool_in.view(n_src));
+        pin = y.pool_in.cview(n_src);
+      }
+      be.gemm(false, false, n_src, y.d_in, y.d_in, 1.0f, pin.data, pin.stride, param(P.w_pool), y.d_in, 0.0f,
+              y.pool_out.buf.data(), y.pool_out.stride);
+      be.bias_act(y.pool_out.view(n_src), param(P.b_pool), Activation::kRelu);
+      be.aggregate_forward(AggregateKind::kMax, y.pool_out.cview(n_src), nullptr, block, y.agg.view(n_dst),
+                           y.argslot.data());
+    } else {
+      const AggregateKind kind = arch.aggregator == SageAggregator::kMax ? AggregateKind::kMax : AggregateKind::kMean;
+      be.aggregate_forward(kind, src, row_map, block, y.agg.view(n_dst), y.argslot.data());
+    }
+    be.gemm(false, false, n_dst, y.d_out, y.d_in, 1.0f, self.data, self.stride, param(P.w_self), y.d_out, 0.0f,
+            y.act.buf.data(), y.act.stride);
+    be.gemm(false, false, n_dst, y.d_out, y.d_in, 1.0f, y.agg.buf.data(), y.agg.stride, param(P.w_neigh),
+            y.d_out, 1.0f, y.act.buf.data(), y.act.stride);
+    be.bias_act(y.act.view(n_dst), param(P.bias), l < K ? Activation::kRelu : Activation::kNone);
+    if (l < K) {
+      if (arch.normalize) be.l2norm_forward(y.act.view(n_dst), y.inv_norm.data());
+      if (training_pass && y.separate_out) {
+        be.copy(y.out.buf.data(), y.act.buf.data(), static_cast<size_t>(n_dst * y.act.stride) * sizeof(float));
+        be.dropout(y.out.view(n_dst), opt.dropout, opt.seed, dropout_key(step, l));
+      }
+    }
+  }
+
+  static uint32_t dropout_key(uint64_t step, int l) { return static_cast<uint32_t>(step * 8 + l); }
+
+  void backward(int l, uint64_t step) {
+    Layer& y = layers[l - 1];
+    const LayerParams& P = lp[l - 1];
+    const int64_t n_dst = hop_end_host[K - l], n_src = hop_end_host[K - l + 1];
+    const BlockView block = ref::make_block(L, hop_end_host.data(), cnt.data(), nbr.data(), l, K);
+    MatrixView<float> dz = y.g_out.view(n_dst);
+    if (l < K) {
+      if (training_pass && y.separate_out) be.dropout(dz, opt.dropout, opt.seed, dropout_key(step, l));
+      if (arch.normalize) be.l2norm_backward(dz, y.act.cview(n_dst), y.inv_norm.data());
+      be.relu_backward(dz, y.act.cview(n_dst));
+    }
+    MatrixView<const float> dzc = as_const(dz);
+    MatrixView<const float> self = self_rows(l, n_dst);
+    be.column_sums(dzc, grad(P.bias), false, partials.data());
+    be.gemm(true, false, y.d_in, y.d_out, n_dst, 1.0f, self.data, self.stride, dz.data, dz.stride, 0.0f,
+            grad(P.w_self), y.d_out);
+    be.gemm(true, false, y.d_in, y.d_out, n_dst, 1.0f, y.agg.buf.data(), y.agg.stride, dz.data, dz.stride, 0.0f,
+            grad(P.w_neigh), y.d_out);
+    const bool pool = arch.aggregator == SageAggregator::kPool;
+    if (l == 1 && !pool) return;  // input features take no gradient
+    // d agg = dz W_neigh^T
+    be.gemm(false, true, n_dst, y.d_in, y.d_out, 1.0f, dz.data, dz.stride, param(P.w_neigh), y.d_out, 0.0f,
+            y.d_agg.buf.data(), y.d_agg.stride);
+    if (pool) {
+      be.aggregate_backward(AggregateKind::kMax, block, y.d_agg.cview(n_dst), y.argslot.data(), y.d_pool.view(n_src),
+                            agg_scratch.data(), agg_scratch_bytes);
+      be.relu_backward(y.d_pool.view(n_src), y.pool_out.cview(n_src));
+      be.column_sums(y.d_pool.cview(n_src), grad(P.b_pool), false, partials.data());
+      MatrixView<const float> pin = l == 1 ? y.pool_in.cview(n_src) : output(l - 1, n_src);
+      be.gemm(true, false, y.d_in, y.d_in, n_src, 1.0f, pin.data, pin.stride, y.d_pool.buf.data(), y.d_pool.stride,
+              0.0f, grad(P.w_pool), y.d_in);
+      if (l == 1) return;
+      Layer& prev = layers[l - 2];
+      be.gemm(false, true, n_src, y.d_in, y.d_in, 1.0f, y.d_pool.buf.data(), y.d_pool.stride, param(P.w_pool),
+              y.d_in, 0.0f, prev.g_out.buf.data(), prev.g_out.stride);
+    } else {
+      Layer& prev = layers[l - 2];
+      const AggregateKind kind = arch.aggregator == SageAggregator::kMax ? AggregateKind::kMax : AggregateKind::kMean;
+      be.aggregate_backward(kind, block, y.d_agg.cview(n_dst), y.argslot.data(), prev.g_out.view(n_src),
+                            agg_scratch.data(), agg_scratch_bytes);
+    }
+    // The destinations are the first rows of the sources: add the self path's gradient.
+    Layer& prev = layers[l - 2];
+    be.gemm(false, true, n_dst, y.d_in, y.d_out, 1.0f, dz.data, dz.stride, param(P.w_self), y.d_out, 1.0f,
+            prev.g_out.buf.data(), prev.g_out.stride);
+  }
+
+  void upload_labels(std::span<const NodeId> s) {
+    const int64_t B = static_cast<int64_t>(s.size());
+    const Labels& lab = graph.labels;
+    if (!arch.multi_label) {
+      batch_labels.resize(B);
+      for (int64_t i = 0; i < B; ++i) batch_labels[i] = lab.multi_label ? -1 : lab.single[s[i]];
+      labels.upload(batch_labels.data(), B);
+    } else {
+      const int64_t C = arch.num_classes, st = targets.stride;
+      batch_targets.assign(static_cast<size_t>(B * st), 0.0f);
+      for (int64_t i = 0; i < B; ++i)
+        for (int64_t k = lab.multi_offsets[s[i]]; k < lab.multi_offsets[s[i] + 1]; ++k)
+          batch_targets[i * st + lab.multi_classes[k]] = 1.0f;
+      (void)C;
+      targets.buf.upload(batch_targets.data(), batch_targets.size());
+    }
+  }
+
+  void train_step(std::span<const NodeId> s, uint32_t epoch, uint64_t step) {
+    const int64_t B = static_cast<int64_t>(s.size());
+    if (B == 0) return;
+    sample(s, epoch);
+    upload_labels(s);
+    training_pass = true;
+    for (int l = 1; l <= K; ++l) forward(l, step);
+    Layer& top = layers[K - 1];
+    MatrixView<const float> logits = top.act.cview(B);
+    if (arch.multi_label)
+      be.sigmoid_bce(logits, targets.cview(B), 1.0f / static_cast<float>(B), top.g_out.view(B), row_loss.data());
+    else
+      be.softmax_xent(logits, labels.data(), 1.0f / static_cast<float>(B), top.g_out.view(B), row_loss.data(),
+                      pred.data());
+    be.sum_into(Span<const float>{row_loss.data(), B}, loss_acc.data());
+    for (int l = K; l >= 1; --l) backward(l, step);
+    ++opt_steps;
+    Span<float> w = params.span();
+    Span<const float> g{grads.data(), num_params};
+    if (opt.optimizer == "adam") {
+      AdamParams a;
+      a.lr = opt.lr;
+      a.weight_decay = opt.weight_decay;
+      a.bias_correction1 = 1.0f - static_cast<float>(std::pow(0.9, static_cast<double>(opt_steps)));
+      a.bias_correction2 = 1.0f - static_cast<float>(std::pow(0.999, static_cast<double>(opt_steps)));
+      be.adam(w, g, m1.span(), m2.span(), a);
+    } else {
+      SgdParams p{opt.lr, opt.momentum, opt.weight_decay};
+      be.sgd(w, g, m1.span(), p);
+    }
+  }
+
+  void download_rows(const Mat& m, int64_t rows, std::vector<float>& out) {
+    std::vector<float> tmp(static_cast<size_t>(rows * m.stride));
+    m.buf.download(tmp.data(), tmp.size());
+    out.resize(static_cast<size_t>(rows * m.cols));
+    for (int64_t r = 0; r < rows; ++r)
+      std::memcpy(out.data() + r * m.cols, tmp.data() + r * m.stride, m.cols * sizeof(float));
+  }
+
+  void infer(std::span<const NodeId> s, uint32_t key, std::vector<float>* logits, std::vector<float>* hidden) {
+    const int64_t B = static_cast<int64_t>(s.size());
+    if (B == 0) {
+      if (logits) logits->clear();
+      if (hidden) hidden->clear();
+      return;
+    }
+    sample(s, key);
+    training_pass = false;
+    for (int l = 1; l <= K; ++l) forward(l, 0);
+    if (logits) download_rows(layers[K - 1].act, B, *logits);
+    if (hidden) download_rows(layers[K >= 2 ? K - 2 : 0].act, B, *hidden);
+  }
+};
+
+SageEngine::SageEngine(Backend& backend, const Graph& graph, const SageArch& arch, const EngineOptions& opt)
+    : impl_(std::make_unique<Impl>(backend, graph, arch, opt)) {
+  if (graph.features.empty()) throw UsageError("the graph has no node features; GraphSAGE needs them");
+  if (graph.features.dim != arch.in_dim)
+    throw UsageError("the graph's features have " + std::to_string(graph.features.dim) +
+                     " dimensions but the model expects " + std::to_string(arch.in_dim));
+  impl_->bytes = &bytes_;
+  impl_->setup();
+  layout_ = impl_->L;
+}
+
+SageEngine::~SageEngine() = default;
+
+void SageEngine::load_params(const std::vector<float>& p) {
+  if (static_cast<int64_t>(p.size()) != impl_->num_params) throw Error("parameter vector has the wrong size");
+  impl_->params.upload(p.data(), p.size());
+  impl_->be.synchronize();
+}
+
+void SageEngine::store_params(std::vector<float>& p) const {
+  p.resize(static_cast<size_t>(impl_->num_params));
+  impl_->params.download(p.data(), p.size());
+}
+
+void SageEngine::train_step(std::span<const NodeId> seeds, uint32_t epoch, uint64_t step) {
+  if (!impl_->opt.training) throw Error("engine built for inference only");
+  impl_->train_step(seeds, epoch, step);
+}
+
+void SageEngine::infer(std::span<const NodeId> seeds, uint32_t key, std::vector<float>* logits,
+                       std::vector<float>* hidden) {
+  impl_->infer(seeds, key, logits, hidden);
+}
+
+double SageEngine::take_loss_sum() {
+  float v = 0.0f;
+  impl_->loss_acc.download(&v, 1);
+  impl_->loss_acc.zero();
+  return v;
+}
+
+int64_t SageEngine::hidden_width() const {
+  const SageArch& a = impl_->arch;
+  return a.num_layers() >= 2 ? a.hidden : a.num_classes;
+}
+
+}  // namespace grl

@@ -1,0 +1,58 @@
+// The GraphSAGE computation on one backend: sampling, forward, backward and the optimiser step,
+// written once against the Backend interface. Every buffer is allocated in the constructor
+// from upper bounds (SampleLayout); nothing is allocated per step.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "host/graph/graph.h"
+#include "host/ops/backend.h"
+#include "host/train/sage_model.h"
+
+namespace grl {
+
+struct EngineOptions {
+  int64_t max_batch = 512;
+  bool training = true;     // allocate gradients and optimiser state
+  float dropout = 0.0f;     // on hidden layers, training only
+  bool replace = false;     // neighbour sampling with replacement
+  uint64_t seed = 0;        // sampling and dropout draws
+  std::string optimizer = "adam";  // adam | sgd
+  float lr = 0.01f, weight_decay = 0.0f, momentum = 0.0f;
+};
+
+class SageEngine {
+ public:
+  SageEngine(Backend& backend, const Graph& graph, const SageArch& arch, const EngineOptions& opt);
+  ~SageEngine();
+  SageEngine(const SageEngine&) = delete;
+  SageEngine& operator=(const SageEngine&) = delete;
+
+  void load_params(const std::vector<float>& params);
+  void store_params(std::vector<float>& params) const;
+
+  // One optimiser step on a batch of distinct labelled seeds.
+  void train_step(std::span<const NodeId> seeds, uint32_t epoch, uint64_t step);
+  // Forward only (no dropout), neighbourhoods sampled with `epoch_key`. Fills `logits`
+  // (B x num_classes) and, if asked, `hidden` (B x the last hidden width; the logits when the
+  // model has one layer).
+  void infer(std::span<const NodeId> seeds, uint32_t epoch_key, std::vector<float>* logits,
+             std::vector<float>* hidden);
+  // Sum of per-seed training losses since the last call (one small download).
+  double take_loss_sum();
+  int64_t hidden_width() const;
+  const SampleLayout& layout() const { return layout_; }
+  // Bytes of backend memory this engine holds.
+  size_t memory_bytes() const { return bytes_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  SampleLayout layout_;
+  size_t bytes_ = 0;
+};
+
+}  // namespace grl

@@ -1,0 +1,128 @@
+#include "host/train/sage_model.h"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "host/core/error.h"
+#include "host/io/section_file.h"
+#include "kernels/common/philox.h"
+
+namespace grl {
+
+namespace {
+constexpr char kMagic[] = "GRLMODEL";
+constexpr uint32_t kVersion = 1;
+int64_t align64(int64_t x) { return (x + 63) / 64 * 64; }
+}  // namespace
+
+const char* aggregator_name(SageAggregator a) {
+  switch (a) {
+    case SageAggregator::kMean: return "mean";
+    case SageAggregator::kMax: return "max";
+    case SageAggregator::kPool: return "pool";
+  }
+  return "?";
+}
+
+SageAggregator parse_aggregator(const std::string& s) {
+  if (s == "mean") return SageAggregator::kMean;
+  if (s == "max") return SageAggregator::kMax;
+  if (s == "pool") return SageAggregator::kPool;
+  throw UsageError("unknown aggregator '" + s + "' (expected mean, max or pool)");
+}
+
+SageModel::SageModel(SageArch arch) : arch_(std::move(arch)) {
+  if (arch_.in_dim <= 0) throw UsageError("the graph has no node features; GraphSAGE needs them");
+  if (arch_.num_classes <= 0) throw UsageError("the graph has no labels to train on");
+  if (arch_.hidden <= 0) throw UsageError("--hidden must be positive");
+  if (arch_.fanouts.empty()) throw UsageError("at least one fanout (layer) is needed");
+  int64_t off = 0;
+  auto take = [&](int64_t n) {
+    int64_t at = off;
+    off = align64(off + n);
+    return at;
+  };
+  for (int l = 1; l <= arch_.num_layers(); ++l) {
+    LayerParams p;
+    p.d_in = arch_.layer_in(l);
+    p.d_out = arch_.layer_out(l);
+    p.w_self = take(p.d_in * p.d_out);
+    p.w_neigh = take(p.d_in * p.d_out);
+    p.bias = take(p.d_out);
+    if (arch_.aggregator == SageAggregator::kPool) {
+      p.w_pool = take(p.d_in * p.d_in);
+      p.b_pool = take(p.d_in);
+    }
+    layers_.push_back(p);
+  }
+  num_params_ = off;
+  params_.assign(static_cast<size_t>(num_params_), 0.0f);
+}
+
+void SageModel::initialize(uint64_t seed) {
+  std::fill(params_.begin(), params_.end(), 0.0f);
+  uint32_t tensor = 0;
+  auto glorot = [&](int64_t at, int64_t fan_in, int64_t fan_out) {
+    const float a = std::sqrt(6.0f / static_cast<float>(fan_in + fan_out));
+    for (int64_t i = 0; i < fan_in * fan_out; ++i) {
+      Philox4 r = philox(seed, RandomPurpose::kInit, tensor, static_cast<uint32_t>(i / 4),
+                         static_cast<uint32_t>(i / 4 >> 32));
+      params_[at + i] = random_uniform(r.v[i % 4], -a, a);
+    }
+    ++tensor;
+  };
+  for (const LayerParams& p : layers_) {
+    glorot(p.w_self, p.d_in, p.d_out);
+    glorot(p.w_neigh, p.d_in, p.d_out);
+    if (p.w_pool >= 0) glorot(p.w_pool, p.d_in, p.d_in);
+  }
+}
+
+void SageModel::save(const std::string& path) const {
+  nlohmann::json meta;
+  meta["aggregator"] = aggregator_name(arch_.aggregator);
+  meta["in_dim"] = arch_.in_dim;
+  meta["hidden"] = arch_.hidden;
+  meta["num_classes"] = arch_.num_classes;
+  meta["multi_label"] = arch_.multi_label;
+  meta["normalize"] = arch_.normalize;
+  meta["fanouts"] = arch_.fanouts;
+  meta["num_params"] = num_params_;
+  meta["class_names"] = class_names;
+  meta["trained_on"] = trained_on;
+  meta["config"] = config_json;
+  SectionWriter w(kMagic, kVersion);
+  w.add_text("meta", meta.dump());
+  w.add("params", params_);
+  w.write_atomic(path);
+}
+
+SageModel SageModel::load(const std::string& path) {
+  SectionFile f(path, kMagic, kVersion);
+  try {
+    nlohmann::json meta = nlohmann::json::parse(f.text("meta"));
+    SageArch a;
+    a.aggregator = parse_aggregator(meta.at("aggregator").get<std::string>());
+    a.in_dim = meta.at("in_dim").get<int64_t>();
+    a.hidden = meta.at("hidden").get<int64_t>();
+    a.num_classes = meta.at("num_classes").get<int64_t>();
+    a.multi_label = meta.at("multi_label").get<bool>();
+    a.normalize = meta.at("normalize").get<bool>();
+    a.fanouts = meta.at("fanouts").get<std::vector<int>>();
+    SageModel m(a);
+    Array<float> p = f.array<float>("params");
+    if (static_cast<int64_t>(p.size()) != m.num_params_ || meta.at("num_params").get<int64_t>() != m.num_params_)
+      throw InputError(path, 0, "parameter count does not match the architecture");
+    m.params_.assign(p.begin(), p.end());
+    m.class_names = meta.at("class_names").get<std::vector<std::string>>();
+    m.trained_on = meta.at("trained_on").get<std::string>();
+    m.config_json = meta.at("config").get<std::string>();
+    return m;
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(path, 0, std::string("bad model metadata: ") + e.what());
+  } catch (const UsageError& e) {
+    throw InputError(path, 0, std::string("bad model metadata: ") + e.what());
+  }
+}
+
+}  // namespace grl

@@ -1,0 +1,69 @@
+// A GraphSAGE model: architecture, the flat parameter vector and its layout, initialisation,
+// and the checkpoint file (a section file with magic "GRLMODEL", written atomically and
+// checksummed; loading a truncated or corrupted file is a clear error).
+//
+// Layer l (1 = input layer) of K maps d_in -> d_out:
+//   z = h_self W_self + AGG({h_u}) W_neigh + b      (concat(h_self, agg) W, split in two)
+//   h = relu(z) [, L2-normalised] [, dropout]        for l < K;  the logits for l = K
+// pool aggregator: AGG = max_u relu(h_u W_pool + b_pool), W_pool d_in x d_in (Hamilton et al.).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace grl {
+
+enum class SageAggregator : int { kMean = 0, kMax = 1, kPool = 2 };
+const char* aggregator_name(SageAggregator a);
+SageAggregator parse_aggregator(const std::string& s);  // throws UsageError
+
+struct SageArch {
+  SageAggregator aggregator = SageAggregator::kMean;
+  int64_t in_dim = 0;
+  int64_t hidden = 256;
+  int64_t num_classes = 0;
+  bool multi_label = false;
+  bool normalize = false;    // L2-normalise hidden layers
+  std::vector<int> fanouts;  // hop 1 first; one layer per fanout
+  int num_layers() const { return static_cast<int>(fanouts.size()); }
+  int64_t layer_in(int l) const { return l == 1 ? in_dim : hidden; }
+  int64_t layer_out(int l) const { return l == num_layers() ? num_classes : hidden; }
+};
+
+// Offsets (in floats) of one layer's tensors inside the flat parameter vector; -1 = absent.
+struct LayerParams {
+  int64_t d_in = 0, d_out = 0;
+  int64_t w_self = -1, w_neigh = -1, bias = -1, w_pool = -1, b_pool = -1;
+};
+
+class SageModel {
+ public:
+  SageModel() = default;
+  explicit SageModel(SageArch arch);
+
+  const SageArch& arch() const { return arch_; }
+  const LayerParams& layer(int l) const { return layers_[l - 1]; }
+  int64_t num_params() const { return num_params_; }
+  std::vector<float>& params() { return params_; }
+  const std::vector<float>& params() const { return params_; }
+
+  // Glorot-uniform weights, zero biases, drawn from Philox keyed by (seed, tensor, index):
+  // identical on every backend and thread count.
+  void initialize(uint64_t seed);
+
+  // Class names and training metadata travel with the weights.
+  std::vector<std::string> class_names;
+  std::string trained_on;  // graph spec
+  std::string config_json;  // the training configuration, for the record
+
+  void save(const std::string& path) const;  // atomic
+  static SageModel load(const std::string& path);
+
+ private:
+  SageArch arch_;
+  std::vector<LayerParams> layers_;
+  int64_t num_params_ = 0;
+  std::vector<float> params_;
+};
+
+}  // namespace grl

@@ -1,0 +1,272 @@
+#include "host/train/sage_trainer.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <unordered_map>
+
+#include "host/core/error.h"
+#include "host/train/sage_engine.h"
+#include "kernels/common/philox.h"
+
+namespace grl {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// Epoch keys of evaluation samples: fixed, so validation scores are comparable across epochs.
+constexpr uint32_t kEvalEpochKey = 0xFFFFFFF0u;
+
+std::vector<NodeId> shuffled(const std::vector<NodeId>& nodes, uint64_t seed, uint32_t epoch) {
+  std::vector<std::pair<uint64_t, NodeId>> keyed(nodes.size());
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    Philox4 r = philox(seed, RandomPurpose::kShuffle, static_cast<uint32_t>(nodes[i]), epoch, 0);
+    keyed[i] = {(static_cast<uint64_t>(r.v[0]) << 32) | r.v[1], nodes[i]};
+  }
+  std::sort(keyed.begin(), keyed.end());
+  std::vector<NodeId> out(nodes.size());
+  for (size_t i = 0; i < nodes.size(); ++i) out[i] = keyed[i].second;
+  return out;
+}
+
+std::string fmt(const char* f, double v) {
+  char b[64];
+  std::snprintf(b, sizeof b, f, v);
+  return b;
+}
+
+std::vector<NodeId> labelled(const Graph& g, const std::vector<NodeId>& nodes) {
+  std::vector<NodeId> out;
+  for (NodeId v : nodes)
+    if (g.labels.has_label(v)) out.push_back(v);
+  return out;
+}
+
+}  // namespace
+
+Split resolve_split(const Graph& g, const std::string& spec, uint64_t seed) {
+  if (spec.empty() || spec == "dataset") {
+    if (!g.split.empty()) return g.split;
+    if (spec == "dataset") throw UsageError("--split dataset: this graph has no split of its own");
+    return random_split(g.labels, g.num_nodes(), 0.6, 0.2, 0.2, seed);
+  }
+  if (spec.rfind("random", 0) == 0) {
+    double f[3] = {0.6, 0.2, 0.2};
+    if (spec.size() > 6) {
+      if (spec[6] != ':') throw UsageError("bad --split '" + spec + "' (expected random:TRAIN,VALID,TEST)");
+      std::stringstream ss(spec.substr(7));
+      std::string part;
+      int k = 0;
+      while (std::getline(ss, part, ',')) {
+        if (k >= 3) throw UsageError("bad --split '" + spec + "': three fractions expected");
+        try {
+          size_t used = 0;
+          f[k] = std::stod(part, &used);
+          if (used != part.size()) throw std::invalid_argument(part);
+        } catch (const std::exception&) {
+          throw UsageError("bad --split '" + spec + "': '" + part + "' is not a number");
+        }
+        ++k;
+      }
+      if (k != 3) throw UsageError("bad --split '" + spec + "': three fractions expected");
+    }
+    return random_split(g.labels, g.num_nodes(), f[0], f[1], f[2], seed);
+  }
+  throw UsageError("unknown --split '" + spec + "' (expected random:TRAIN,VALID,TEST or dataset)");
+}
+
+ClassMetrics score_logits(const Graph& g, std::span<const NodeId> nodes, const std::vector<float>& logits,
+                          int64_t C) {
+  const int64_t n = static_cast<int64_t>(nodes.size());
+  if (!g.labels.multi_label) {
+    std::vector<int32_t> truth(n), pred(n);
+    for (int64_t i = 0; i < n; ++i) {
+      truth[i] = g.labels.single[nodes[i]];
+      const float* z = logits.data() + i * C;
+      pred[i] = static_cast<int32_t>(std::max_element(z, z + C) - z);
+    }
+    return single_label_metrics(truth, pred, static_cast<int>(C));
+  }
+  std::vector<uint8_t> truth(n * C, 0), pred(n * C, 0);
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t k = g.labels.multi_offsets[nodes[i]]; k < g.labels.multi_offsets[nodes[i] + 1]; ++k)
+      truth[i * C + g.labels.multi_classes[k]] = 1;
+    for (int64_t c = 0; c < C; ++c) pred[i * C + c] = logits[i * C + c] > 0.0f;
+  }
+  return multi_label_metrics(truth, pred, n, static_cast<int>(C));
+}
+
+namespace {
+
+std::vector<float> forward_all(SageEngine& e, std::span<const NodeId> nodes, bool hidden, int64_t batch,
+                               int64_t width) {
+  std::vector<float> out(nodes.size() * width), part;
+  for (size_t b = 0; b < nodes.size(); b += batch) {
+    size_t n = std::min<size_t>(batch, nodes.size() - b);
+    e.infer(nodes.subspan(b, n), kEvalEpochKey, hidden ? nullptr : &part, hidden ? &part : nullptr);
+    std::copy(part.begin(), part.end(), out.begin() + b * width);
+  }
+  return out;
+}
+
+// Distinct nodes in first-occurrence order (inference batches must not repeat a node).
+std::vector<NodeId> distinct(std::span<const NodeId> nodes, std::vector<size_t>& position) {
+  std::vector<NodeId> out;
+  std::unordered_map<NodeId, size_t> seen;
+  position.resize(nodes.size());
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    auto [it, fresh] = seen.try_emplace(nodes[i], out.size());
+    if (fresh) out.push_back(nodes[i]);
+    position[i] = it->second;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<float> sage_forward(Backend& be, const Graph& g, const SageModel& model, std::span<const NodeId> nodes,
+                                bool hidden, int64_t batch_size, uint64_t seed) {
+  EngineOptions o;
+  o.max_batch = std::max<int64_t>(1, std::min<int64_t>(batch_size, static_cast<int64_t>(nodes.size())));
+  o.training = false;
+  o.seed = seed;
+  SageEngine e(be, g, model.arch(), o);
+  e.load_params(model.params());
+  const int64_t width = hidden ? e.hidden_width() : model.arch().num_classes;
+  std::vector<size_t> pos;
+  std::vector<NodeId> uniq = distinct(nodes, pos);
+  std::vector<float> u = forward_all(e, uniq, hidden, o.max_batch, width);
+  std::vector<float> out(nodes.size() * width);
+  for (size_t i = 0; i < nodes.size(); ++i)
+    std::copy(u.begin() + pos[i] * width, u.begin() + (pos[i] + 1) * width, out.begin() + i * width);
+  return out;
+}
+
+SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
+  auto log = cfg.log ? cfg.log : [](const std::string& s) { std::fprintf(stderr, "%s\n", s.c_str()); };
+  if (g.labels.empty()) throw UsageError("the graph has no labels: supervised GraphSAGE needs them");
+  if (g.features.empty())
+    throw UsageError("the graph has no node features; GraphSAGE needs them (for a featureless graph "
+                     "use skip-gram embeddings instead)");
+  if (cfg.epochs < 0) throw UsageError("--epochs must be >= 0");
+  if (cfg.batch_size <= 0) throw UsageError("--batch-size must be positive");
+  if (cfg.dropout < 0 || cfg.dropout >= 1) throw UsageError("--dropout must be in [0, 1)");
+  if (!(cfg.lr > 0)) throw UsageError("--lr must be positive");
+
+  SageArch arch;
+  arch.aggregator = cfg.aggregator;
+  arch.in_dim = g.features.dim;
+  arch.hidden = cfg.hidden;
+  arch.num_classes = g.labels.num_classes;
+  arch.multi_label = g.labels.multi_label;
+  arch.normalize = cfg.normalize;
+  arch.fanouts = cfg.fanouts;
+  SageModel model(arch);
+  model.initialize(cfg.seed);
+  model.class_names = g.labels.class_names;
+  model.trained_on = g.source;
+  nlohmann::json cj = {{"aggregator", aggregator_name(cfg.aggregator)}, {"fanouts", cfg.fanouts},
+                       {"hidden", cfg.hidden}, {"batch_size", cfg.batch_size}, {"epochs", cfg.epochs},
+                       {"lr", cfg.lr}, {"dropout", cfg.dropout}, {"weight_decay", cfg.weight_decay},
+                       {"optimizer", cfg.optimizer}, {"split", cfg.split}, {"seed", cfg.seed}};
+  model.config_json = cj.dump();
+
+  SageTrainResult res;
+  res.split = resolve_split(g, cfg.split, cfg.seed);
+  const std::vector<NodeId> train = labelled(g, res.split.train), valid = labelled(g, res.split.valid),
+                            test = labelled(g, res.split.test);
+  if (train.empty()) throw UsageError("the split leaves no labelled training nodes");
+
+  BackendOptions bo;
+  bo.tf32 = cfg.tf32;
+  std::unique_ptr<Backend> be = make_backend(cfg.device, bo);
+  res.device = be->describe();
+  EngineOptions eo;
+  eo.max_batch = cfg.batch_size;
+  eo.training = true;
+  eo.dropout = cfg.dropout;
+  eo.replace = cfg.replace;
+  eo.seed = cfg.seed;
+  eo.optimizer = cfg.optimizer;
+  eo.lr = cfg.lr;
+  eo.weight_decay = cfg.weight_decay;
+  eo.momentum = cfg.optimizer == "sgd" ? cfg.momentum : 0.0f;
+  SageEngine engine(*be, g, arch, eo);
+  engine.load_params(model.params());
+  if (cfg.progress)
+    log("training GraphSAGE (" + std::string(aggregator_name(cfg.aggregator)) + ", " +
+        std::to_string(arch.num_layers()) + " layers, " + std::to_string(model.num_params()) + " parameters) on " +
+        res.device + ": " + std::to_string(train.size()) + " train / " + std::to_string(valid.size()) +
+        " valid / " + std::to_string(test.size()) + " test nodes, " +
+        fmt("%.0f MiB of working memory", engine.memory_bytes() / 1048576.0));
+
+  const bool tty = cfg.progress && ::isatty(fileno(stderr));
+  const int64_t batches = (static_cast<int64_t>(train.size()) + cfg.batch_size - 1) / cfg.batch_size;
+  const int64_t C = arch.num_classes;
+  std::vector<float> best_params = model.params();
+  double best_f1 = -1;
+  uint64_t step = 0;
+  for (int epoch = 1; epoch <= cfg.epochs; ++epoch) {
+    const auto t0 = Clock::now();
+    auto last_report = t0;
+    std::vector<NodeId> order = shuffled(train, cfg.seed, static_cast<uint32_t>(epoch));
+    for (int64_t b = 0; b < batches; ++b) {
+      const int64_t lo = b * cfg.batch_size, n = std::min<int64_t>(cfg.batch_size, static_cast<int64_t>(order.size()) - lo);
+      engine.train_step(std::span<const NodeId>(order.data() + lo, n), static_cast<uint32_t>(epoch), step++);
+      if (tty) {
+        const int width = 30, done = static_cast<int>(width * (b + 1) / batches);
+        std::fprintf(stderr, "\repoch %d/%d [%s%s] %lld/%lld batches", epoch, cfg.epochs, std::string(done, '=').c_str(),
+                     std::string(width - done, ' ').c_str(), static_cast<long long>(b + 1), static_cast<long long>(batches));
+        std::fflush(stderr);
+      } else if (cfg.progress && seconds_since(last_report) > 10.0) {
+        last_report = Clock::now();
+        log("epoch " + std::to_string(epoch) + ": " + std::to_string(b + 1) + "/" + std::to_string(batches) +
+            " batches, " + fmt("%.0f seeds/s", (lo + n) / seconds_since(t0)));
+      }
+    }
+    EpochRecord rec;
+    rec.epoch = epoch;
+    rec.loss = engine.take_loss_sum() / std::max<size_t>(1, train.size());
+    rec.seconds = seconds_since(t0);
+    rec.seeds_per_second = train.size() / std::max(rec.seconds, 1e-9);
+    res.train_seconds += rec.seconds;
+    if (tty) std::fprintf(stderr, "\r\033[K");
+    const std::vector<NodeId>& eval_nodes = valid.empty() ? train : valid;
+    std::vector<float> logits = forward_all(engine, eval_nodes, false, cfg.batch_size, C);
+    rec.valid = score_logits(g, eval_nodes, logits, C);
+    if (cfg.progress)
+      log("epoch " + std::to_string(epoch) + "/" + std::to_string(cfg.epochs) + "  loss " + fmt("%.4f", rec.loss) +
+          "  valid acc " + fmt("%.4f", rec.valid.accuracy) + " f1-micro " + fmt("%.4f", rec.valid.f1_micro) +
+          " f1-macro " + fmt("%.4f", rec.valid.f1_macro) + "  " + fmt("%.2f s", rec.seconds) + "  " +
+          fmt("%.0f seeds/s", rec.seeds_per_second));
+    if (rec.valid.f1_micro > best_f1) {
+      best_f1 = rec.valid.f1_micro;
+      res.best_epoch = epoch;
+      res.valid = rec.valid;
+      engine.store_params(best_params);
+      if (!cfg.save_path.empty()) {
+        model.params() = best_params;
+        model.save(cfg.save_path);
+      }
+    }
+    res.history.push_back(rec);
+  }
+  res.epochs = cfg.epochs;
+  int64_t seeds_trained = static_cast<int64_t>(train.size()) * cfg.epochs;
+  res.seeds_per_second = res.train_seconds > 0 ? seeds_trained / res.train_seconds : 0;
+  model.params() = best_params;
+  if (cfg.epochs == 0 && !cfg.save_path.empty()) model.save(cfg.save_path);
+  engine.load_params(best_params);
+  if (!test.empty()) res.test = score_logits(g, test, forward_all(engine, test, false, cfg.batch_size, C), C);
+  res.model = std::move(model);
+  return res;
+}
+
+}  // namespace grl

@@ -1,0 +1,74 @@
+// Supervised GraphSAGE training: minibatches of training seeds, per-epoch validation, the best
+// model (by validation micro-F1) kept and optionally saved, test metrics at the end.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "host/graph/graph.h"
+#include "host/ops/backend.h"
+#include "host/train/metrics.h"
+#include "host/train/sage_model.h"
+
+namespace grl {
+
+struct SageTrainConfig {
+  SageAggregator aggregator = SageAggregator::kMean;
+  std::vector<int> fanouts = {25, 10};
+  int64_t hidden = 256;
+  bool normalize = false;
+  int64_t batch_size = 512;
+  int epochs = 30;
+  float lr = 0.01f;
+  float dropout = 0.5f;
+  float weight_decay = 5e-4f;
+  std::string optimizer = "adam";
+  float momentum = 0.9f;  // sgd only
+  bool replace = false;
+  std::string split;  // "" (the dataset's own, else random:0.6,0.2,0.2) or "random:a,b,c"
+  std::string device = "auto";
+  bool tf32 = false;
+  uint64_t seed = 0;
+  std::string save_path;  // best model, saved atomically whenever validation improves
+  bool progress = true;   // progress bar on a terminal, periodic lines otherwise
+  std::function<void(const std::string&)> log;  // where progress lines go (default: stderr)
+};
+
+struct EpochRecord {
+  int epoch = 0;
+  double loss = 0;
+  ClassMetrics valid;
+  double seconds = 0;
+  double seeds_per_second = 0;
+};
+
+struct SageTrainResult {
+  SageModel model;  // the best model
+  ClassMetrics test, valid;
+  int best_epoch = 0;
+  int epochs = 0;
+  double train_seconds = 0;
+  double seeds_per_second = 0;
+  std::string device;
+  std::vector<EpochRecord> history;
+  Split split;
+};
+
+// Resolves the split a configuration asks for on a graph.
+Split resolve_split(const Graph& graph, const std::string& spec, uint64_t seed);
+
+SageTrainResult train_sage(const Graph& graph, const SageTrainConfig& config);
+
+// Forward pass of a trained model over `nodes` of `graph` (which may contain nodes never seen
+// in training): logits (n x classes) or, with hidden, the last hidden layer (n x width).
+std::vector<float> sage_forward(Backend& backend, const Graph& graph, const SageModel& model,
+                                std::span<const NodeId> nodes, bool hidden, int64_t batch_size,
+                                uint64_t seed);
+
+// Metrics of logits against the graph's labels for `nodes`.
+ClassMetrics score_logits(const Graph& graph, std::span<const NodeId> nodes,
+                          const std::vector<float>& logits, int64_t num_classes);
+
+}  // namespace grl
