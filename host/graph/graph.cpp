@@ -295,6 +295,62 @@ Split random_split(const Labels& labels, NodeId num_nodes, double train, double 
   return s;
 }
 
+Graph induced_subgraph(const Graph& g, const std::vector<NodeId>& keep) {
+  if (g.heterogeneous()) throw UsageError("induced_subgraph: heterogeneous graphs are not supported");
+  const NodeId n = static_cast<NodeId>(keep.size());
+  std::vector<NodeId> new_id(static_cast<size_t>(g.num_nodes()), -1);
+  for (NodeId i = 0; i < n; ++i) {
+    if (keep[i] < 0 || keep[i] >= g.num_nodes() || new_id[keep[i]] >= 0)
+      throw UsageError("induced_subgraph: node ids must be distinct and in range");
+    new_id[keep[i]] = i;
+  }
+  Graph h;
+  h.source = g.source + " (induced subgraph)";
+  h.directed = g.directed;
+  EdgeList e;
+  for (NodeId i = 0; i < n; ++i) {
+    const NodeId v = keep[i];
+    for (EdgeIndex k = g.csr.offsets[v]; k < g.csr.offsets[v + 1]; ++k) {
+      const NodeId u = new_id[g.csr.indices[k]];
+      if (u < 0) continue;
+      e.src.push_back(i);
+      e.dst.push_back(u);
+      if (g.csr.weighted()) e.weight.push_back(g.csr.weights[k]);
+    }
+  }
+  CsrBuildOptions o;
+  o.symmetrize = false;  // both directions are already present for undirected graphs
+  o.drop_self_loops = false;
+  h.csr = build_csr(std::move(e), n, n, o);
+  if (!g.features.empty()) {
+    std::vector<float> f(static_cast<size_t>(n) * g.features.dim);
+    for (NodeId i = 0; i < n; ++i)
+      std::copy(g.features.row(keep[i]), g.features.row(keep[i]) + g.features.dim, f.begin() + int64_t{i} * g.features.dim);
+    h.features.rows = n;
+    h.features.dim = g.features.dim;
+    h.features.values = Array<float>(std::move(f));
+  }
+  h.labels.num_classes = g.labels.num_classes;
+  h.labels.multi_label = g.labels.multi_label;
+  h.labels.class_names = g.labels.class_names;
+  if (!g.labels.empty()) {
+    if (g.labels.multi_label) {
+      h.labels.multi_offsets.push_back(0);
+      for (NodeId v : keep) {
+        for (int64_t k = g.labels.multi_offsets[v]; k < g.labels.multi_offsets[v + 1]; ++k)
+          h.labels.multi_classes.push_back(g.labels.multi_classes[k]);
+        h.labels.multi_offsets.push_back(static_cast<int64_t>(h.labels.multi_classes.size()));
+      }
+    } else {
+      for (NodeId v : keep) h.labels.single.push_back(g.labels.single[v]);
+    }
+  }
+  std::vector<std::string> names(n);
+  for (NodeId i = 0; i < n; ++i) names[i] = g.ids.name(keep[i]);
+  h.ids = IdMap::strings(std::move(names));
+  return h;
+}
+
 DegreeStats degree_stats(const Csr& csr) {
   DegreeStats d;
   NodeId n = csr.num_rows();

@@ -177,6 +177,11 @@ Csr build_csr(EdgeList&& edges, NodeId num_rows, NodeId num_cols, const CsrBuild
 Split random_split(const Labels& labels, NodeId num_nodes, double train, double valid,
                    double test, uint64_t seed);
 
+// The subgraph induced by `keep` (distinct node ids): nodes renumbered in the order given, edges
+// between kept nodes only, features, labels and external ids carried over; no split.
+// Homogeneous graphs only.
+Graph induced_subgraph(const Graph& g, const std::vector<NodeId>& keep);
+
 // Degree summary for `grl info`.
 struct DegreeStats {
   EdgeIndex min = 0, max = 0;

@@ -129,6 +129,7 @@ struct SageEngine::Impl {
     params = alloc<float>(num_params, "parameters");
     if (opt.training) {
       grads = alloc<float>(num_params, "gradients");
+      grads.zero();  // the alignment gaps between tensors are never written by a step
       m1 = alloc<float>(num_params, "optimiser state");
       m1.zero();
       if (opt.optimizer == "adam") {

@@ -3,8 +3,6 @@
 // map, odd and padded widths) against a recomputation from the definition in kernels/aggregate.h,
 // zero-count rows, ties and NaN in the max, the backward pass against a naive scatter and against
 // finite differences of a scalar loss, and gather_rows against direct copies.
-#include "host/reference/aggregate.h"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -19,14 +17,15 @@
 #include <vector>
 
 #include "host/graph/graph.h"
+#include "host/reference/aggregate.h"
 #include "host/reference/sampling.h"
 
 namespace grl {
 namespace {
 
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
-constexpr float kPad = -4242.0f;       // padding columns must keep this value
-constexpr uint8_t kArgPoison = 0xCC;   // 204: above every fanout used here
+constexpr float kPad = -4242.0f;      // padding columns must keep this value
+constexpr uint8_t kArgPoison = 0xCC;  // 204: above every fanout used here
 
 // Random simple graph on n nodes: random edges among [0, n - 1 - isolated), the top id n - 1 a
 // hub of degree `hub_degree`, and `isolated` nodes with no edges just below it.
@@ -269,7 +268,7 @@ TEST(AggregateRef, ForwardHandMadeTiesNanAndEmptyRows) {
   for (int r = 0; r < 5; ++r)
     for (int c = 0; c < 2; ++c) src.at(r, c) = s[r][c];
   // Segment 0 (fanout 3): rows 0..2. Segment 1 (fanout 2): rows 3..4.
-  const int32_t nbr0[] = {0, 1, 2,  /**/ 3, 0, 4, /**/ 2, 2, -1};
+  const int32_t nbr0[] = {0, 1, 2, /**/ 3, 0, 4, /**/ 2, 2, -1};
   const int32_t cnt0[] = {3, 3, 0};
   const int32_t nbr1[] = {1, 2, /**/ 4, 3};
   const int32_t cnt1[] = {2, 2};

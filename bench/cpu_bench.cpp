@@ -1,0 +1,85 @@
+// CPU-backend variants of the kernel and training benchmarks, so CPU regressions show up on
+// machines without a GPU (the same operations as the GPU benchmarks, smaller sizes).
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <random>
+
+#include "bench/workloads.h"
+#include "host/ops/backend.h"
+#include "host/reference/aggregate.h"
+#include "host/reference/sampling.h"
+#include "host/train/sage_engine.h"
+
+namespace grl::bench {
+namespace {
+
+void BM_CpuSample(benchmark::State& state) {
+  const Graph& g = small_graph();
+  const int64_t batch = 256;
+  const SampleLayout L = make_sample_layout(batch, {25, 10}, g.num_nodes());
+  std::vector<NodeId> seeds(batch), nodes(L.max_nodes);
+  std::vector<int32_t> hop(L.num_hops + 1), seed_local(batch), cnt(L.total_rows), nbr(L.total_slots);
+  std::mt19937_64 rng(1);
+  uint32_t epoch = 0;
+  int64_t edges = 0;
+  for (auto _ : state) {
+    for (auto& v : seeds) v = static_cast<NodeId>(rng() % g.num_nodes());
+    ref::sample_neighbors(g.csr.view(), Span<const NodeId>{seeds.data(), batch}, L, SampleParams{1, epoch++, false},
+                          SampleOutput{nodes.data(), hop.data(), seed_local.data(), cnt.data(), nbr.data()});
+    for (int k = 0; k < L.num_hops; ++k)
+      for (int32_t r = 0; r < hop[k] - (k ? hop[k - 1] : 0); ++r) edges += cnt[L.row_offset[k] + r];
+  }
+  state.SetItemsProcessed(edges);
+}
+BENCHMARK(BM_CpuSample)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+void BM_CpuAggregateMean(benchmark::State& state) {
+  const int64_t dst = 20000, fanout = 10, rows = 100000, dim = state.range(0);
+  std::vector<float> table(rows * dim, 0.5f), out(dst * dim);
+  std::vector<int32_t> nbr(dst * fanout), cnt(dst, static_cast<int32_t>(fanout));
+  std::mt19937_64 rng(2);
+  for (auto& v : nbr) v = static_cast<int32_t>(rng() % rows);
+  BlockView b;
+  b.num_dst = static_cast<int32_t>(dst);
+  b.num_src = static_cast<int32_t>(rows);
+  b.num_segments = 1;
+  b.seg[0] = BlockSegment{0, static_cast<int32_t>(dst), static_cast<int32_t>(fanout), nbr.data(), cnt.data()};
+  for (auto _ : state)
+    ref::aggregate_forward(AggregateKind::kMean, MatrixView<const float>{table.data(), rows, dim, dim}, nullptr, b,
+                           MatrixView<float>{out.data(), dst, dim, dim}, nullptr);
+  state.SetBytesProcessed(static_cast<int64_t>(dst * (fanout + 1) * dim * 4) * state.iterations());
+}
+BENCHMARK(BM_CpuAggregateMean)->Arg(128)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+void BM_CpuSageTrainStep(benchmark::State& state) {
+  const Graph& g = small_graph();
+  auto be = make_cpu_backend();
+  SageArch arch;
+  arch.in_dim = g.features.dim;
+  arch.hidden = 256;
+  arch.num_classes = g.labels.num_classes;
+  arch.fanouts = {25, 10};
+  SageModel m(arch);
+  m.initialize(1);
+  EngineOptions o;
+  o.max_batch = 512;
+  o.dropout = 0.5f;
+  SageEngine e(*be, g, arch, o);
+  e.load_params(m.params());
+  std::vector<NodeId> order(g.num_nodes());
+  for (NodeId v = 0; v < g.num_nodes(); ++v) order[v] = v;
+  std::shuffle(order.begin(), order.end(), std::mt19937_64(3));
+  uint64_t step = 0;
+  for (auto _ : state) {
+    const int64_t b = static_cast<int64_t>(step % (order.size() / 512));
+    e.train_step(std::span<const NodeId>(order.data() + b * 512, 512), 1, step++);
+  }
+  state.SetItemsProcessed(512 * state.iterations());
+}
+BENCHMARK(BM_CpuSageTrainStep)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace grl::bench
+
+BENCHMARK_MAIN();

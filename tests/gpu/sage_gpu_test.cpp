@@ -1,0 +1,122 @@
+// The trainer on the CUDA backend against the CPU backend: identical initial weights and
+// samples, so one optimiser step must give the same parameters up to float rounding, and full
+// training must reach the same accuracy within noise.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "host/io/synthetic.h"
+#include "host/train/sage_engine.h"
+#include "host/train/sage_trainer.h"
+#include "tests/gpu/gpu_graphs.h"
+#include "tests/gpu/gpu_test_util.h"
+
+namespace grl {
+namespace {
+
+Graph small_sbm() {
+  SbmParams p;
+  p.nodes = test::small_sizes() ? 1500 : 6000;
+  p.classes = 5;
+  p.feature_dim = 37;  // not a multiple of 4: padded strides on the GPU
+  p.degree = 8;
+  p.seed = 3;
+  Graph g = make_sbm(p);
+  g.source = "sbm";
+  return g;
+}
+
+TEST(GpuSage, OneStepMatchesCpuForEveryAggregator) {
+  GRL_REQUIRE_GPU();
+  Graph g = small_sbm();
+  for (SageAggregator aggr : {SageAggregator::kMean, SageAggregator::kMax, SageAggregator::kPool}) {
+    for (bool normalize : {false, true}) {
+      SageArch arch;
+      arch.aggregator = aggr;
+      arch.in_dim = g.features.dim;
+      arch.hidden = 64;
+      arch.num_classes = g.labels.num_classes;
+      arch.normalize = normalize;
+      arch.fanouts = {10, 5, 3};
+      SageModel m(arch);
+      m.initialize(1);
+      EngineOptions o;
+      o.max_batch = 128;
+      o.seed = 4;
+      o.dropout = 0.25f;
+      o.lr = 0.01f;
+      o.weight_decay = 1e-4f;
+      std::vector<NodeId> seeds;
+      for (NodeId v = 0; v < 128; ++v) seeds.push_back((v * 37) % g.num_nodes());
+      std::vector<float> after[2];
+      auto cpu = make_cpu_backend();
+      auto gpu = make_cuda_backend();
+      Backend* backends[2] = {cpu.get(), gpu.get()};
+      for (int k = 0; k < 2; ++k) {
+        SageEngine e(*backends[k], g, arch, o);
+        e.load_params(m.params());
+        e.train_step(seeds, 1, 0);
+        e.train_step(seeds, 2, 1);
+        e.store_params(after[k]);
+      }
+      double max_rel = 0;
+      size_t worst = 0;
+      for (size_t i = 0; i < after[0].size(); ++i) {
+        double d = std::fabs(after[0][i] - after[1][i]) / (1e-3 + std::fabs(after[0][i]));
+        if (d > max_rel) {
+          max_rel = d;
+          worst = i;
+        }
+      }
+      EXPECT_LT(max_rel, 2e-2) << aggregator_name(aggr) << (normalize ? " normalized" : "") << ": param " << worst
+                               << " cpu " << after[0][worst] << " gpu " << after[1][worst];
+    }
+  }
+}
+
+TEST(GpuSage, TrainingQualityMatchesCpu) {
+  GRL_REQUIRE_GPU();
+  Graph g = small_sbm();
+  SageTrainConfig c;
+  c.epochs = test::small_sizes() ? 2 : 8;
+  c.hidden = 64;
+  c.batch_size = 256;
+  c.fanouts = {10, 5};
+  c.progress = false;
+  double acc[2];
+  const char* devices[2] = {"cpu", "cuda"};
+  for (int k = 0; k < 2; ++k) {
+    c.device = devices[k];
+    acc[k] = train_sage(g, c).test.accuracy;
+  }
+  std::printf("sbm test accuracy: cpu %.4f, cuda %.4f\n", acc[0], acc[1]);
+  EXPECT_GT(acc[1], 2.0 / g.labels.num_classes);
+  EXPECT_NEAR(acc[0], acc[1], 0.03);
+}
+
+TEST(GpuSage, InferenceMatchesCpu) {
+  GRL_REQUIRE_GPU();
+  Graph g = small_sbm();
+  SageArch arch;
+  arch.in_dim = g.features.dim;
+  arch.hidden = 32;
+  arch.num_classes = g.labels.num_classes;
+  arch.fanouts = {8, 4};
+  SageModel m(arch);
+  m.initialize(9);
+  std::vector<NodeId> nodes;
+  for (NodeId v = 0; v < g.num_nodes(); v += 3) nodes.push_back(v);
+  nodes.push_back(nodes[5]);  // a repeated node
+  auto cpu = make_cpu_backend();
+  auto gpu = make_cuda_backend();
+  for (bool hidden : {false, true}) {
+    auto a = sage_forward(*cpu, g, m, nodes, hidden, 200, 1);
+    auto b = sage_forward(*gpu, g, m, nodes, hidden, 200, 1);
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i)
+      ASSERT_NEAR(a[i], b[i], 1e-4 * (1 + std::fabs(a[i]))) << (hidden ? "hidden " : "logits ") << i;
+  }
+}
+
+}  // namespace
+}  // namespace grl
