@@ -2,23 +2,31 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 
+#include "host/io/loaders.h"
 #include "host/io/synthetic.h"
 
 namespace grl::bench {
 
+// The same spec tools/gpu-check converts once (GRL_BENCH_PRODUCTS) for the benchmarks and for
+// bench/compare_pyg.py, so grl and its peers run on one graph. Keep the two in step.
+const char* const kProductsSpec =
+    "synthetic:sbm?nodes=2449029&classes=47&dim=100&degree=50.6&homophily=0.8&seed=7";
+
 const Graph& products_graph() {
   static const Graph g = [] {
     auto t0 = std::chrono::steady_clock::now();
-    SbmParams p;
-    p.nodes = small_scale() ? 2449029 / 16 : 2449029;
-    p.classes = 47;
-    p.feature_dim = 100;
-    p.degree = 50.6;  // 124M directed entries at full size, like ogbn-products
-    p.homophily = 0.8;
-    p.seed = 7;
-    Graph g = make_sbm(p);
-    g.source = "sbm(products-sized)";
+    Graph g;
+    if (const char* dir = std::getenv("GRL_BENCH_PRODUCTS")) {
+      g = load_grl(dir);
+      g.source = std::string("grl:") + dir;
+    } else if (small_scale()) {
+      g = load_graph("synthetic:sbm?nodes=153064&classes=47&dim=100&degree=50.6&homophily=0.8&seed=7");
+    } else {
+      g = load_graph(kProductsSpec);
+    }
     std::fprintf(stderr, "products-sized graph: %d nodes, %lld edge entries, generated in %.1f s\n", g.num_nodes(),
                  static_cast<long long>(g.num_edge_entries()),
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());

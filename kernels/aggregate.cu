@@ -277,7 +277,8 @@ void launch_aggregate_forward(AggregateKind kind, MatrixView<const float> src,
                               uint8_t* argslot, KernelVariant variant, cudaStream_t stream) {
   if (b.num_dst == 0 || out.cols == 0) return;
   const bool is_max = kind == AggregateKind::kMax;
-  const bool vec = vec4_ok(src.data, src.stride, src.cols) && vec4_ok(out.data, out.stride, out.cols);
+  const bool vec = vec4_ok(src.data, src.stride, src.cols) && vec4_ok(out.data, out.stride, out.cols) &&
+                   (!is_max || reinterpret_cast<uintptr_t>(argslot) % 4 == 0);
   if (variant == KernelVariant::kTuned && vec) {
     if (is_max) launch_tuned<true>(src, row_map, b, out, argslot, stream);
     else launch_tuned<false>(src, row_map, b, out, argslot, stream);
@@ -344,7 +345,8 @@ void launch_aggregate_backward(AggregateKind kind, const BlockView& b,
       keys_out, slots, b.num_src, offsets);
   GRL_LAUNCH_CHECK("source_offsets_kernel");
 
-  const bool vec = vec4_ok(g.data, g.stride, g.cols) && vec4_ok(grad_src.data, grad_src.stride, grad_src.cols);
+  const bool vec = vec4_ok(g.data, g.stride, g.cols) && vec4_ok(grad_src.data, grad_src.stride, grad_src.cols) &&
+                   (kind != AggregateKind::kMax || reinterpret_cast<uintptr_t>(argslot) % 4 == 0);
   const int64_t width = vec ? g.cols / 4 : g.cols;
   const int lanes = group_lanes(width);
   const unsigned grid = grid_for(b.num_src, lanes);

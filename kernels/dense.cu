@@ -23,12 +23,6 @@ __device__ __forceinline__ float warp_sum(float v) {
   return v;
 }
 
-__device__ __forceinline__ float warp_max(float v) {
-#pragma unroll
-  for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xFFFFFFFFu, v, o));
-  return v;
-}
-
 __global__ void bias_act_kernel(MatrixView<float> z, const float* bias, Activation act) {
   const int64_t n = z.rows * z.cols;
   for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
@@ -77,10 +71,14 @@ __global__ void dropout_kernel(MatrixView<float> x, float p, float scale, uint64
 }
 
 // A warp per row for the row-wise kernels below.
+// A warp per row, looping when there are more rows than warps in the grid.
+#define GRL_FOR_EACH_WARP_ROW(r, rows)                                                  \
+  const int lane = threadIdx.x % 32;                                                    \
+  for (int64_t r = (blockIdx.x * int64_t{blockDim.x} + threadIdx.x) / 32; r < (rows);  \
+       r += int64_t{gridDim.x} * blockDim.x / 32)
+
 __global__ void l2norm_forward_kernel(MatrixView<float> x, float* inv_norm) {
-  const int64_t r = (blockIdx.x * int64_t{blockDim.x} + threadIdx.x) / 32;
-  const int lane = threadIdx.x % 32;
-  if (r >= x.rows) return;
+  GRL_FOR_EACH_WARP_ROW(r, x.rows) {
   float* row = x.row(r);
   float ss = 0.0f;
   for (int64_t c = lane; c < x.cols; c += 32) ss += row[c] * row[c];
@@ -88,12 +86,11 @@ __global__ void l2norm_forward_kernel(MatrixView<float> x, float* inv_norm) {
   const float inv = 1.0f / fmaxf(sqrtf(ss), 1e-12f);
   for (int64_t c = lane; c < x.cols; c += 32) row[c] *= inv;
   if (lane == 0) inv_norm[r] = inv;
+  }
 }
 
 __global__ void l2norm_backward_kernel(MatrixView<float> g, MatrixView<const float> y, const float* inv_norm) {
-  const int64_t r = (blockIdx.x * int64_t{blockDim.x} + threadIdx.x) / 32;
-  const int lane = threadIdx.x % 32;
-  if (r >= g.rows) return;
+  GRL_FOR_EACH_WARP_ROW(r, g.rows) {
   float* gr = g.row(r);
   const float* yr = y.row(r);
   float dot = 0.0f;
@@ -101,13 +98,12 @@ __global__ void l2norm_backward_kernel(MatrixView<float> g, MatrixView<const flo
   dot = warp_sum(dot);
   const float inv = inv_norm[r];
   for (int64_t c = lane; c < g.cols; c += 32) gr[c] = (gr[c] - yr[c] * dot) * inv;
+  }
 }
 
 __global__ void softmax_xent_kernel(MatrixView<const float> z, const int32_t* labels, float scale,
                                     MatrixView<float> dz, float* row_loss, int32_t* pred) {
-  const int64_t r = (blockIdx.x * int64_t{blockDim.x} + threadIdx.x) / 32;
-  const int lane = threadIdx.x % 32;
-  if (r >= z.rows) return;
+  GRL_FOR_EACH_WARP_ROW(r, z.rows) {
   const float* zr = z.row(r);
   float* dr = dz.row(r);
   // Arg-max with the lowest index on ties: reduce (value, index) pairs.
@@ -134,7 +130,7 @@ __global__ void softmax_xent_kernel(MatrixView<const float> z, const int32_t* la
   if (y < 0) {
     for (int64_t c = lane; c < z.cols; c += 32) dr[c] = 0.0f;
     if (lane == 0) row_loss[r] = 0.0f;
-    return;
+    continue;
   }
   const float mx = best;
   float sum = 0.0f;
@@ -144,13 +140,12 @@ __global__ void softmax_xent_kernel(MatrixView<const float> z, const int32_t* la
   for (int64_t c = lane; c < z.cols; c += 32)
     dr[c] = (expf(zr[c] - mx) * inv - (c == y ? 1.0f : 0.0f)) * scale;
   if (lane == 0) row_loss[r] = logf(sum) + mx - zr[y];
+  }
 }
 
 __global__ void sigmoid_bce_kernel(MatrixView<const float> z, MatrixView<const float> t, float scale,
                                    MatrixView<float> dz, float* row_loss) {
-  const int64_t r = (blockIdx.x * int64_t{blockDim.x} + threadIdx.x) / 32;
-  const int lane = threadIdx.x % 32;
-  if (r >= z.rows) return;
+  GRL_FOR_EACH_WARP_ROW(r, z.rows) {
   float loss = 0.0f;
   for (int64_t c = lane; c < z.cols; c += 32) {
     const float x = z.at(r, c), tt = t.at(r, c);
@@ -159,6 +154,7 @@ __global__ void sigmoid_bce_kernel(MatrixView<const float> z, MatrixView<const f
   }
   loss = warp_sum(loss);
   if (lane == 0) row_loss[r] = loss;
+  }
 }
 
 __global__ void adam_kernel(Span<float> w, Span<const float> g, Span<float> m, Span<float> v, AdamParams p) {

@@ -35,6 +35,7 @@ struct SgdParams {
   float lr = 0.01f, momentum = 0.0f, weight_decay = 0.0f;
 };
 
+// Rows per partial sum of launch_column_sums (fixed, so the sums are deterministic).
 constexpr int64_t kColumnSumChunk = 1024;
 
 // Whether dropout keeps element (r, c) of the matrix with dropout key `key` (one per layer and
@@ -43,7 +44,7 @@ GRL_HD bool dropout_keep(uint64_t seed, uint32_t key, int64_t r, int64_t c, floa
   Philox4 w = philox(seed, RandomPurpose::kDropout, key, static_cast<uint32_t>(r),
                      static_cast<uint32_t>(c >> 2));
   return random_unit(w.v[c & 3]) >= p;
-}  // rows per partial sum (fixed: results are deterministic)
+}
 
 #if defined(GRL_WITH_CUDA) || defined(__CUDACC__)
 void launch_bias_act(MatrixView<float> z, const float* bias, Activation act, cudaStream_t stream);

@@ -175,9 +175,12 @@ size_t cub_scan_bytes(int64_t items) {
 void dedup_and_relabel(const Candidates& c, int64_t items, const SampleLayout& L,
                        const SampleScratch& s, NodeId* nodes, int32_t* hop_end, int32_t* out,
                        cudaStream_t stream) {
-  if (items == 0) {
-    GRL_CUDA_CHECK(cudaMemcpyAsync(hop_end + c.hop, c.hop == 0 ? hop_end : hop_end + c.hop - 1,
-                                   sizeof(int32_t), cudaMemcpyDeviceToDevice, stream));
+  if (items == 0) {  // nothing new: hop_end[h] = hop_end[h - 1] (0 for an empty seed list)
+    if (c.hop == 0)
+      GRL_CUDA_CHECK(cudaMemsetAsync(hop_end, 0, sizeof(int32_t), stream));
+    else
+      GRL_CUDA_CHECK(cudaMemcpyAsync(hop_end + c.hop, hop_end + c.hop - 1, sizeof(int32_t),
+                                     cudaMemcpyDeviceToDevice, stream));
     return;
   }
   const int64_t mask = L.hash_capacity - 1;

@@ -106,6 +106,20 @@ def main():
                             "peer": None, "peer_value": None})
     for r in e2e.get("results", []):
         results.append(r)
+    # Peers measured in the same run (bench/compare_pyg.py).
+    compare = load(os.path.join(out, "compare.json")) or {}
+    by_metric = {r["name"]: r for r in results}
+    for c in compare.get("results", []):
+        mine = by_metric.get(c["name"])
+        if mine is not None:
+            mine["peer"], mine["peer_value"] = c["peer"], c["peer_value"]
+        elif c["name"] == "sbm20k_test_accuracy" and "sbm20k_test_accuracy_cuda" in by_metric:
+            results.append({"name": "sbm20k_test_accuracy_vs_pyg", "value": by_metric["sbm20k_test_accuracy_cuda"]["value"],
+                            "unit": "fraction", "peer": c["peer"], "peer_value": c["peer_value"]})
+        elif c["name"] == "sbm20k_train_seeds_per_s" and "sbm20k_train_seeds_per_s_cuda" in by_metric:
+            results.append({"name": "sbm20k_train_seeds_per_s_vs_pyg",
+                            "value": by_metric["sbm20k_train_seeds_per_s_cuda"]["value"], "unit": "seeds/s",
+                            "peer": c["peer"], "peer_value": c["peer_value"]})
     doc = {"gpu": gpu, "commit": args.commit,
            "date": datetime.date.today().isoformat(), "results": results}
     with open(os.path.join(out, "results.json"), "w") as f:
@@ -120,7 +134,10 @@ def main():
         print(f"  {name:52s} {t:>14s}  {extra}")
     print()
     for r in results:
-        print(f"  {r['name']:34s} {r['value']:.4g} {r['unit']}")
+        peer = ""
+        if r.get("peer_value") is not None and r.get("value"):
+            peer = f"   peer {r['peer_value']:.4g} (x{r['value'] / r['peer_value']:.2f}) {r['peer']}"
+        print(f"  {r['name']:34s} {r['value']:.4g} {r['unit']}{peer}")
     print("\nOVERALL:", "PASS" if ok else "FAIL")
     return 0 if ok else 1
 

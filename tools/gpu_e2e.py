@@ -40,6 +40,8 @@ def main():
               f"{gpu['seeds_per_second']:.0f} vs {cpu['seeds_per_second']:.0f} seeds/s")
         results.append({"name": "sbm20k_test_accuracy_cuda", "value": gpu["test_accuracy"], "unit": "fraction",
                         "peer": "grl --device cpu", "peer_value": cpu["test_accuracy"]})
+        results.append({"name": "sbm20k_train_seeds_per_s_cuda", "value": gpu["seeds_per_second"], "unit": "seeds/s",
+                        "peer": "grl --device cpu (16 threads)", "peer_value": cpu["seeds_per_second"]})
     except Exception as e:  # noqa: BLE001
         check("sbm accuracy cuda vs cpu", False, str(e))
 

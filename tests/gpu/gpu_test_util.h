@@ -21,6 +21,8 @@ DeviceBuffer<T> to_device(const std::vector<T>& host) {
   DeviceBuffer<T> d(host.size());
   if (!host.empty())
     GRL_CUDA_CHECK(cudaMemcpy(d.data(), host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice));
+  // The tests launch on non-blocking streams, which do not wait for the legacy stream.
+  GRL_CUDA_CHECK(cudaDeviceSynchronize());
   return d;
 }
 
@@ -40,6 +42,7 @@ std::vector<T> to_host(const DeviceBuffer<T>& d) {
 template <class T>
 void poison(DeviceBuffer<T>& d, int byte = 0xFF) {
   if (d.size()) GRL_CUDA_CHECK(cudaMemset(d.data(), byte, d.bytes()));
+  GRL_CUDA_CHECK(cudaDeviceSynchronize());
 }
 
 }  // namespace grl::test
