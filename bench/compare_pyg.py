@@ -236,7 +236,7 @@ def main():
         for b in json.load(open(a.grl_bench)).get("benchmarks", []):
             if b.get("aggregate_name", "median") != "median" or b.get("error_occurred"):
                 continue
-            name = b["name"].replace("_median", "")
+            name = b["name"].replace("_median", "").replace("/manual_time", "").replace("/real_time", "")
             if name == "BM_AggregateMeanForward/tuned/128":
                 grl["aggregate_mean_bw_fraction"] = b.get("frac_of_copy")
             elif name == "BM_AggregateMaxForward/tuned/128":

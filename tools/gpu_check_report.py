@@ -79,6 +79,8 @@ def main():
         for b in bench.get("benchmarks", []):
             if b.get("run_type") == "aggregate" and b.get("aggregate_name") != "median":
                 continue
+            # Strip Google Benchmark's timing suffixes: BM_X/128/manual_time_median -> BM_X/128_median
+            b["name"] = b["name"].replace("/manual_time", "").replace("/real_time", "")
             by_name[b["name"]] = b
             if b.get("error_occurred"):
                 bench_rows.append((b["name"], "ERROR " + b.get("error_message", ""), ""))
