@@ -241,7 +241,7 @@ def main():
                 grl["aggregate_mean_bw_fraction"] = b.get("frac_of_copy")
             elif name == "BM_AggregateMaxForward/tuned/128":
                 grl["aggregate_max_bw_fraction"] = b.get("frac_of_copy")
-            elif name == "BM_SampleProducts":
+            elif name == "BM_SampleProducts/graph":
                 grl["sample_seps"] = b.get("items_per_second")
             elif name == "BM_SageTrainStep/products":
                 grl["sage_train_seeds_per_s"] = b.get("items_per_second")

@@ -2,19 +2,22 @@
 // backward). CUDA-event timing (manual time), bytes and items declared, sizes far beyond L2.
 //
 // What each one counts:
-//   BM_SampleProducts      items = sampled edges (neighbour slots filled), fanouts 15,10,5,
+//   BM_SampleProducts/V    items = sampled edges (neighbour slots filled), fanouts 15,10,5,
 //                          batch 1024 on the products-sized graph, deduplication and relabelling
-//                          included; rotates over 32 batches of random seeds.
+//                          included; rotates over 32 batches of random seeds. V = direct
+//                          launches, or graph = the CUDA backend's captured graph (as trained).
 //   BM_GatherRows/D        bytes = rows * D * 4 read + written + 4 per row index.
 //   BM_Aggregate*/V/D      500,000 destinations x 10 neighbours x D from a 2,000,000-row table:
 //                          bytes = neighbour rows read (dst*10*D*4) + output written (dst*D*4)
 //                          + ids (dst*10*4) [+ arg-max slots dst*D for max]; backward: gradient
 //                          rows read per edge + source rows written + (src, edge) keys sorted.
+#include <chrono>
 #include <random>
 
 #include "bench/gpu_bench_util.h"
 #include "bench/workloads.h"
 #include "host/device/device_info.h"
+#include "host/ops/backend.h"
 #include "host/reference/aggregate.h"
 #include "kernels/aggregate.h"
 #include "kernels/random.h"
@@ -30,7 +33,10 @@ namespace {
   }
 
 // ---- sampling ---------------------------------------------------------------------------------
-void BM_SampleProducts(benchmark::State& state) {
+// direct: the launcher on a stream, timed with events. graph: the CUDA backend as the trainer
+// uses it (seeds copied into its fixed buffer, the captured graph replayed), wall-clock time to
+// completion.
+void BM_SampleProducts(benchmark::State& state, bool through_backend) {
   GRL_BENCH_NEED_GPU(state);
   const Graph& g = products_graph();
   const int64_t batch = 1024;
@@ -44,8 +50,7 @@ void BM_SampleProducts(benchmark::State& state) {
   std::vector<NodeId> seeds(batch * kBatches);
   std::mt19937_64 rng(1);
   for (auto& v : seeds) v = static_cast<NodeId>(rng() % g.num_nodes());
-  // Seeds must be distinct within a batch only for the trainer; the sampler handles repeats.
-  DeviceBuffer<NodeId> d_seeds(seeds.size(), "seeds");
+  DeviceBuffer<NodeId> d_seeds(seeds.size(), "seeds"), batch_seeds(batch, "seeds");
   d_seeds.copy_from_host(seeds.data(), seeds.size(), s);
   DeviceBuffer<NodeId> nodes(L.max_nodes, "nodes");
   DeviceBuffer<int32_t> hop(L.num_hops + 1), seed_local(batch), cnt(L.total_rows), nbr(L.total_slots);
@@ -53,14 +58,32 @@ void BM_SampleProducts(benchmark::State& state) {
   const SampleScratch sc = bind_sample_scratch(L, scratch.data());
   CsrView view{off.data(), idx.data(), nullptr, g.num_nodes(), g.csr.num_edges()};
   SampleOutput out{nodes.data(), hop.data(), seed_local.data(), cnt.data(), nbr.data()};
+  s.synchronize();
   int it = 0;
-  auto run = [&] {
-    Span<const NodeId> sd{d_seeds.data() + (it++ % kBatches) * batch, batch};
-    launch_sample_neighbors(view, sd, L, SampleParams{1, static_cast<uint32_t>(it), false}, out, sc, s);
-  };
-  time_with_events(state, s, run);
+  if (!through_backend) {
+    auto run = [&] {
+      Span<const NodeId> sd{d_seeds.data() + (it++ % kBatches) * batch, batch};
+      launch_sample_neighbors(view, sd, L, SampleParams{1, 1, false}, out, sc, s);
+    };
+    time_with_events(state, s, run);
+  } else {
+    auto be = make_cuda_backend();
+    auto run = [&] {
+      be->copy(batch_seeds.data(), d_seeds.data() + (it++ % kBatches) * batch, batch * sizeof(NodeId));
+      be->sample_neighbors(view, Span<const NodeId>{batch_seeds.data(), batch}, L, SampleParams{1, 1, false}, out,
+                           scratch.data());
+    };
+    run();
+    be->synchronize();
+    for (auto _ : state) {
+      auto t0 = std::chrono::steady_clock::now();
+      run();
+      be->synchronize();
+      state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+  }
   // Count the edges of one batch (outside the timed region).
-  run();
+  launch_sample_neighbors(view, Span<const NodeId>{d_seeds.data(), batch}, L, SampleParams{1, 1, false}, out, sc, s);
   s.synchronize();
   std::vector<int32_t> h(L.num_hops + 1), c(L.total_rows);
   hop.copy_to_host(h.data(), h.size(), s);
@@ -73,7 +96,8 @@ void BM_SampleProducts(benchmark::State& state) {
   state.counters["edges_per_batch"] = static_cast<double>(edges);
   state.counters["nodes_per_batch"] = h[L.num_hops];
 }
-BENCHMARK(BM_SampleProducts)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_SampleProducts, direct, false)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_SampleProducts, graph, true)->UseManualTime()->Unit(benchmark::kMicrosecond);
 
 // ---- aggregation ------------------------------------------------------------------------------
 struct AggData {

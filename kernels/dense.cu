@@ -40,6 +40,24 @@ __global__ void relu_backward_kernel(MatrixView<float> g, MatrixView<const float
   }
 }
 
+__global__ void bias_relu_dropout_kernel(MatrixView<float> z, const float* bias, float p, float scale,
+                                         uint64_t seed, uint32_t key) {
+  const int64_t n = z.rows * z.cols;
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
+    const int64_t r = i / z.cols, c = i - r * z.cols;
+    const float v = fmaxf(z.at(r, c) + (bias ? bias[c] : 0.0f), 0.0f);
+    z.at(r, c) = p > 0.0f ? (dropout_keep(seed, key, r, c, p) ? v * scale : 0.0f) : v;
+  }
+}
+
+__global__ void relu_dropout_backward_kernel(MatrixView<float> g, MatrixView<const float> y, float scale) {
+  const int64_t n = g.rows * g.cols;
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
+    const int64_t r = i / g.cols, c = i - r * g.cols;
+    g.at(r, c) = y.at(r, c) > 0.0f ? g.at(r, c) * scale : 0.0f;
+  }
+}
+
 // Stage 1: partials[chunk][c] = sum of rows [chunk * kColumnSumChunk, ...) of column c.
 __global__ void column_partials_kernel(MatrixView<const float> x, float* partials) {
   const int64_t c = blockIdx.x * int64_t{blockDim.x} + threadIdx.x;
@@ -207,6 +225,21 @@ void launch_relu_backward(MatrixView<float> g, MatrixView<const float> y, cudaSt
   if (g.rows == 0 || g.cols == 0) return;
   relu_backward_kernel<<<blocks_for(g.rows * g.cols), kBlock, 0, stream>>>(g, y);
   GRL_LAUNCH_CHECK("relu_backward_kernel");
+}
+
+void launch_bias_relu_dropout(MatrixView<float> z, const float* bias, float p, uint64_t seed, uint32_t key,
+                              cudaStream_t stream) {
+  if (z.rows == 0 || z.cols == 0) return;
+  const float scale = p > 0.0f ? 1.0f / (1.0f - p) : 1.0f;
+  bias_relu_dropout_kernel<<<blocks_for(z.rows * z.cols), kBlock, 0, stream>>>(z, bias, p, scale, seed, key);
+  GRL_LAUNCH_CHECK("bias_relu_dropout_kernel");
+}
+
+void launch_relu_dropout_backward(MatrixView<float> g, MatrixView<const float> y, float p, cudaStream_t stream) {
+  if (g.rows == 0 || g.cols == 0) return;
+  const float scale = p > 0.0f ? 1.0f / (1.0f - p) : 1.0f;
+  relu_dropout_backward_kernel<<<blocks_for(g.rows * g.cols), kBlock, 0, stream>>>(g, y, scale);
+  GRL_LAUNCH_CHECK("relu_dropout_backward_kernel");
 }
 
 void launch_column_sums(MatrixView<const float> x, float* sums, bool accumulate, float* partials,

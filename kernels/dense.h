@@ -2,6 +2,9 @@
 // matrix products themselves go through cuBLAS (host/ops, one call site).
 //
 //   bias_act        z = act(z + bias)                 in place, act in {none, relu}
+//   bias_relu_dropout  y = dropout(relu(z + bias))    in place, one pass (hidden layers)
+//   relu_dropout_backward  g = y > 0 ? g / (1 - p) : 0   y = that output: y > 0 exactly where
+//                   the unit was active and kept, so one pass undoes dropout and relu
 //   relu_backward   g = g * (y > 0)                   y = the activation's output
 //   column_sums     s[c] (+)= sum_r x[r][c]           fixed-order two-stage sum: deterministic
 //   dropout         x = x * keep / (1 - p), keep = random_unit(philox(seed, kDropout, key, r,
@@ -49,6 +52,10 @@ GRL_HD bool dropout_keep(uint64_t seed, uint32_t key, int64_t r, int64_t c, floa
 #if defined(GRL_WITH_CUDA) || defined(__CUDACC__)
 void launch_bias_act(MatrixView<float> z, const float* bias, Activation act, cudaStream_t stream);
 void launch_relu_backward(MatrixView<float> grad, MatrixView<const float> y, cudaStream_t stream);
+void launch_bias_relu_dropout(MatrixView<float> z, const float* bias, float p, uint64_t seed,
+                              uint32_t key, cudaStream_t stream);
+void launch_relu_dropout_backward(MatrixView<float> grad, MatrixView<const float> y, float p,
+                                  cudaStream_t stream);
 // `partials` holds ceil(rows / kColumnSumChunk) * cols floats.
 void launch_column_sums(MatrixView<const float> x, float* sums, bool accumulate, float* partials,
                         cudaStream_t stream);

@@ -5,8 +5,9 @@
 //   1. sample   one thread per frontier row: Floyd's algorithm over the row's positions, writes
 //               the sampled global ids to cand[r * f + j] and cnt[r].
 //   2. insert   one thread per valid slot: insert the id into an open-addressing hash table
-//               (linear probing, load <= 0.5, keys by atomicCAS) and, if the id has no local id
-//               yet, atomicMin its first slot position.
+//               (linear probing, load <= 0.5, keys by atomicCAS), remember the table slot for
+//               the later steps, and, if the id has no local id yet, atomicMin its first slot
+//               position.
 //   3. flag     flags[s] = 1 where slot s is the first occurrence of a new id.
 //   4. scan     CUB exclusive sum of flags: new local ids in first-occurrence order, exactly the
 //               order of the sequential CPU reference.
@@ -15,8 +16,9 @@
 // Seeds go through steps 2-6 first (fanout 1), so repeated seeds share one local id.
 //
 // Bytes per hop (R rows, f fanout, E = R*f slots): offsets 16R + sampled adjacency reads 4E
-// (random 32-byte sectors) + cand/flags/scan/nbr 4E each a few times + table probes (L2-resident
-// for batches up to a few million nodes). Launch count: 6 per hop + 5 for the seeds + 3 memsets.
+// (random 32-byte sectors) + cand/slot_of/flags/scan/nbr 4E each a few times + one table probe
+// per slot (L2-resident for batches up to a few million nodes). Launch count: 6 per hop + 5 for
+// the seeds + 3 memsets; the CUDA backend replays the whole sequence as one CUDA graph.
 #include <cub/device/device_scan.cuh>
 
 #include "kernels/common/cuda_check.h"
@@ -45,12 +47,6 @@ __device__ __forceinline__ int64_t table_insert(int32_t* keys, int64_t mask, Nod
     if (old == -1 || old == key) return s;
     s = (s + 1) & mask;
   }
-}
-
-__device__ __forceinline__ int64_t table_find(const int32_t* keys, int64_t mask, NodeId key) {
-  int64_t s = hash_id(static_cast<uint32_t>(key)) & mask;
-  while (keys[s] != key) s = (s + 1) & mask;
-  return s;
 }
 
 // A hop's candidates: rows x fanout slots; the row count comes from hop_end (device) or, for
@@ -120,44 +116,44 @@ __global__ void sample_hop_kernel(CsrView g, const NodeId* nodes, const int32_t*
 }
 
 __global__ void insert_kernel(Candidates c, int64_t items, int32_t* keys, const int32_t* local,
-                              int32_t* first, int64_t mask) {
+                              int32_t* first, int64_t mask, int32_t* slot_of) {
   const int64_t s = blockIdx.x * int64_t{blockDim.x} + threadIdx.x;
   if (s >= items || !c.valid(s, c.rows())) return;
-  int64_t slot = table_insert(keys, mask, c.cand[s]);
+  const int64_t slot = table_insert(keys, mask, c.cand[s]);
+  slot_of[s] = static_cast<int32_t>(slot);
   if (local[slot] < 0) atomicMin(&first[slot], static_cast<int32_t>(s));
 }
 
-__global__ void flag_kernel(Candidates c, int64_t items, const int32_t* keys, const int32_t* local,
-                            const int32_t* first, int64_t mask, int32_t* flags) {
+__global__ void flag_kernel(Candidates c, int64_t items, const int32_t* local, const int32_t* first,
+                            const int32_t* slot_of, int32_t* flags) {
   const int64_t s = blockIdx.x * int64_t{blockDim.x} + threadIdx.x;
   if (s >= items) return;
   int32_t f = 0;
   if (c.valid(s, c.rows())) {
-    int64_t slot = table_find(keys, mask, c.cand[s]);
+    const int32_t slot = slot_of[s];
     f = local[slot] < 0 && first[slot] == s;
   }
   flags[s] = f;
 }
 
-__global__ void assign_kernel(Candidates c, int64_t items, const int32_t* keys, int32_t* local,
-                              int64_t mask, const int32_t* flags, const int32_t* scan,
-                              NodeId* nodes, int32_t* hop_end) {
+__global__ void assign_kernel(Candidates c, int64_t items, int32_t* local, const int32_t* slot_of,
+                              const int32_t* flags, const int32_t* scan, NodeId* nodes,
+                              int32_t* hop_end) {
   const int64_t s = blockIdx.x * int64_t{blockDim.x} + threadIdx.x;
   if (s >= items) return;
   const int32_t base = c.base();
   if (s == items - 1) hop_end[c.hop] = base + scan[s] + flags[s];
   if (!flags[s]) return;
-  const NodeId key = c.cand[s];
   const int32_t id = base + scan[s];
-  local[table_find(keys, mask, key)] = id;
-  nodes[id] = key;
+  local[slot_of[s]] = id;
+  nodes[id] = c.cand[s];
 }
 
-__global__ void relabel_kernel(Candidates c, int64_t items, const int32_t* keys,
-                               const int32_t* local, int64_t mask, int32_t* out) {
+__global__ void relabel_kernel(Candidates c, int64_t items, const int32_t* local,
+                               const int32_t* slot_of, int32_t* out) {
   const int64_t s = blockIdx.x * int64_t{blockDim.x} + threadIdx.x;
   if (s >= items || !c.valid(s, c.rows())) return;
-  out[s] = local[table_find(keys, mask, c.cand[s])];
+  out[s] = local[slot_of[s]];
 }
 
 unsigned blocks_for(int64_t items) { return static_cast<unsigned>((items + kBlock - 1) / kBlock); }
@@ -184,15 +180,17 @@ void dedup_and_relabel(const Candidates& c, int64_t items, const SampleLayout& L
     return;
   }
   const int64_t mask = L.hash_capacity - 1;
-  insert_kernel<<<blocks_for(items), kBlock, 0, stream>>>(c, items, s.table_keys, s.table_local, s.table_first, mask);
+  insert_kernel<<<blocks_for(items), kBlock, 0, stream>>>(c, items, s.table_keys, s.table_local, s.table_first,
+                                                          mask, s.slot_of);
   GRL_LAUNCH_CHECK("insert_kernel");
-  flag_kernel<<<blocks_for(items), kBlock, 0, stream>>>(c, items, s.table_keys, s.table_local, s.table_first, mask, s.flags);
+  flag_kernel<<<blocks_for(items), kBlock, 0, stream>>>(c, items, s.table_local, s.table_first, s.slot_of, s.flags);
   GRL_LAUNCH_CHECK("flag_kernel");
   size_t temp = s.cub_temp_bytes;
   GRL_CUDA_CHECK(cub::DeviceScan::ExclusiveSum(s.cub_temp, temp, s.flags, s.scan, static_cast<int>(items), stream));
-  assign_kernel<<<blocks_for(items), kBlock, 0, stream>>>(c, items, s.table_keys, s.table_local, mask, s.flags, s.scan, nodes, hop_end);
+  assign_kernel<<<blocks_for(items), kBlock, 0, stream>>>(c, items, s.table_local, s.slot_of, s.flags, s.scan, nodes,
+                                                          hop_end);
   GRL_LAUNCH_CHECK("assign_kernel");
-  relabel_kernel<<<blocks_for(items), kBlock, 0, stream>>>(c, items, s.table_keys, s.table_local, mask, out);
+  relabel_kernel<<<blocks_for(items), kBlock, 0, stream>>>(c, items, s.table_local, s.slot_of, out);
   GRL_LAUNCH_CHECK("relabel_kernel");
 }
 
@@ -201,7 +199,7 @@ void dedup_and_relabel(const Candidates& c, int64_t items, const SampleLayout& L
 size_t sample_scratch_bytes(const SampleLayout& L) {
   const size_t table = align256(L.hash_capacity * sizeof(int32_t));
   const size_t slots = align256(L.max_hop_slots * sizeof(int32_t));
-  return 3 * table + 3 * slots + align256(cub_scan_bytes(L.max_hop_slots));
+  return 3 * table + 4 * slots + align256(cub_scan_bytes(L.max_hop_slots));
 }
 
 SampleScratch bind_sample_scratch(const SampleLayout& L, void* base) {
@@ -215,7 +213,8 @@ SampleScratch bind_sample_scratch(const SampleLayout& L, void* base) {
   s.cand = reinterpret_cast<NodeId*>(p + 3 * table);
   s.flags = reinterpret_cast<int32_t*>(p + 3 * table + slots);
   s.scan = reinterpret_cast<int32_t*>(p + 3 * table + 2 * slots);
-  s.cub_temp = p + 3 * table + 3 * slots;
+  s.slot_of = reinterpret_cast<int32_t*>(p + 3 * table + 3 * slots);
+  s.cub_temp = p + 3 * table + 4 * slots;
   s.cub_temp_bytes = align256(cub_scan_bytes(L.max_hop_slots));
   return s;
 }

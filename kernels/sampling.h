@@ -78,6 +78,7 @@ struct SampleScratch {
   int32_t* table_local = nullptr;  // [hash_capacity] local id, -1 = not assigned yet
   int32_t* table_first = nullptr;  // [hash_capacity] first slot position in the current hop
   NodeId* cand = nullptr;          // [max_hop_slots] sampled global ids of the current hop
+  int32_t* slot_of = nullptr;      // [max_hop_slots] hash-table slot of each candidate
   int32_t* flags = nullptr;        // [max_hop_slots] first occurrence of a new node
   int32_t* scan = nullptr;         // [max_hop_slots] exclusive prefix sum of flags
   void* cub_temp = nullptr;

@@ -16,7 +16,8 @@ METRICS = [
     ("aggregate_mean_bw_fraction", "BM_AggregateMeanForward/tuned/128_median", "frac_of_copy", "fraction", 1),
     ("aggregate_max_bw_fraction", "BM_AggregateMaxForward/tuned/128_median", "frac_of_copy", "fraction", 1),
     ("gather_bw_fraction", "BM_GatherRows/128_median", "frac_of_copy", "fraction", 1),
-    ("sample_seps", "BM_SampleProducts_median", "items_per_second", "edges/s", 1),
+    ("sample_seps", "BM_SampleProducts/graph_median", "items_per_second", "edges/s", 1),
+    ("sample_seps_direct_launches", "BM_SampleProducts/direct_median", "items_per_second", "edges/s", 1),
     ("sage_train_seeds_per_s", "BM_SageTrainStep/products_median", "items_per_second", "seeds/s", 1),
     ("sage_train_seeds_per_s_tf32", "BM_SageTrainStep/products_tf32_median", "items_per_second", "seeds/s", 1),
 ]

@@ -4,6 +4,15 @@
 
 namespace grl {
 
+void add_stage_time(std::vector<std::pair<std::string, double>>& stages, const std::string& name, double ms) {
+  for (auto& [k, v] : stages)
+    if (k == name) {
+      v += ms;
+      return;
+    }
+  stages.emplace_back(name, ms);
+}
+
 #if !defined(GRL_WITH_CUDA)
 std::unique_ptr<Backend> make_cuda_backend(const BackendOptions&) {
   throw UsageError("--device cuda: " + cuda_device_info().reason);

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "kernels/aggregate.h"
 #include "kernels/dense.h"
@@ -33,6 +34,14 @@ class Backend {
   virtual void copy(void* dst, const void* src, size_t bytes) = 0;  // within backend memory
   virtual void synchronize() = 0;
 
+  // ---- stage timing (off by default) ---------------------------------------------------------
+  // mark(stage) ends `stage` (it began at the previous mark); with profiling on, the backend
+  // times stages in its own clock (CUDA events on the GPU) and sums them per stage name.
+  virtual void set_profiling(bool on) = 0;
+  virtual void mark(const char* stage) = 0;
+  // Milliseconds per stage since the last call, in first-seen order (waits for the device).
+  virtual std::vector<std::pair<std::string, double>> take_stage_times() = 0;
+
   // ---- sampling (kernels/sampling.h) ---------------------------------------------------------
   virtual size_t sample_scratch_bytes(const SampleLayout& layout) = 0;
   virtual void sample_neighbors(CsrView graph, Span<const NodeId> seeds, const SampleLayout& layout,
@@ -57,6 +66,9 @@ class Backend {
                     int64_t ldc) = 0;
   virtual void bias_act(MatrixView<float> z, const float* bias, Activation act) = 0;
   virtual void relu_backward(MatrixView<float> grad, MatrixView<const float> y) = 0;
+  virtual void bias_relu_dropout(MatrixView<float> z, const float* bias, float p, uint64_t seed,
+                                 uint32_t key) = 0;
+  virtual void relu_dropout_backward(MatrixView<float> grad, MatrixView<const float> y, float p) = 0;
   virtual void column_sums(MatrixView<const float> x, float* sums, bool accumulate,
                            float* partials) = 0;
   virtual void dropout(MatrixView<float> x, float p, uint64_t seed, uint32_t key) = 0;
@@ -74,6 +86,9 @@ class Backend {
                    const SgdParams& p) = 0;
   virtual void sum_into(Span<const float> x, float* acc) = 0;
 };
+
+// Adds `ms` to the entry `name` (appending it if new): the backends' stage-time bookkeeping.
+void add_stage_time(std::vector<std::pair<std::string, double>>& stages, const std::string& name, double ms);
 
 struct BackendOptions {
   bool tf32 = false;  // CUDA: TF32 tensor-core GEMMs (faster, ~1e-3 relative error)

@@ -1,4 +1,5 @@
 // The CPU backend: every operation is the reference implementation in host/reference/.
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -34,6 +35,18 @@ class CpuBackend final : public Backend {
   void copy(void* dst, const void* src, size_t bytes) override { std::memmove(dst, src, bytes); }
   void synchronize() override {}
 
+  void set_profiling(bool on) override {
+    profiling_ = on;
+    last_ = Clock::now();
+  }
+  void mark(const char* stage) override {
+    if (!profiling_) return;
+    const auto now = Clock::now();
+    add_stage_time(stages_, stage, std::chrono::duration<double, std::milli>(now - last_).count());
+    last_ = now;
+  }
+  std::vector<std::pair<std::string, double>> take_stage_times() override { return std::exchange(stages_, {}); }
+
   size_t sample_scratch_bytes(const SampleLayout&) override { return 0; }
   void sample_neighbors(CsrView g, Span<const NodeId> seeds, const SampleLayout& L,
                         const SampleParams& p, const SampleOutput& out, void*) override {
@@ -57,6 +70,12 @@ class CpuBackend final : public Backend {
   }
   void bias_act(MatrixView<float> z, const float* bias, Activation act) override { ref::bias_act(z, bias, act); }
   void relu_backward(MatrixView<float> g, MatrixView<const float> y) override { ref::relu_backward(g, y); }
+  void bias_relu_dropout(MatrixView<float> z, const float* bias, float p, uint64_t seed, uint32_t key) override {
+    ref::bias_relu_dropout(z, bias, p, seed, key);
+  }
+  void relu_dropout_backward(MatrixView<float> g, MatrixView<const float> y, float p) override {
+    ref::relu_dropout_backward(g, y, p);
+  }
   void column_sums(MatrixView<const float> x, float* sums, bool accumulate, float*) override {
     ref::column_sums(x, sums, accumulate);
   }
@@ -80,6 +99,12 @@ class CpuBackend final : public Backend {
     ref::sgd(w, g, vel, p);
   }
   void sum_into(Span<const float> x, float* acc) override { ref::sum_into(x, acc); }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  bool profiling_ = false;
+  Clock::time_point last_ = Clock::now();
+  std::vector<std::pair<std::string, double>> stages_;
 };
 
 }  // namespace

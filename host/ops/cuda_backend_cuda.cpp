@@ -1,5 +1,11 @@
 // The CUDA backend: the launchers in kernels/ on one compute stream, and cuBLAS for the GEMMs
 // (the project's only cuBLAS call site).
+#include <array>
+#include <cstdint>
+#include <cstdlib>
+#include <utility>
+#include <vector>
+
 #include "host/core/error.h"
 #include "host/device/cuda_resources.h"
 #include "host/device/device_info.h"
@@ -12,10 +18,17 @@ namespace {
 class CudaBackend final : public Backend {
  public:
   explicit CudaBackend(const BackendOptions& o) : options_(o) {
+#if defined(GRL_DEBUG_SYNC)
+    use_graphs_ = false;  // synchronising inside a capture is illegal
+#endif
+    if (std::getenv("GRL_NO_CUDA_GRAPHS")) use_graphs_ = false;
     GRL_CUBLAS_CHECK(cublasSetStream(cublas_, stream_));
     GRL_CUBLAS_CHECK(cublasSetMathMode(cublas_, o.tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
   }
-  ~CudaBackend() override { cudaStreamSynchronize(stream_); }
+  ~CudaBackend() override {
+    cudaStreamSynchronize(stream_);
+    for (auto& entry : sample_graphs_) cudaGraphExecDestroy(entry.second);
+  }
 
   bool is_cuda() const override { return true; }
   std::string describe() const override {
@@ -48,10 +61,79 @@ class CudaBackend final : public Backend {
   }
   void synchronize() override { GRL_CUDA_CHECK(cudaStreamSynchronize(stream_)); }
 
+  void set_profiling(bool on) override {
+    profiling_ = on;
+    pending_.clear();
+    used_ = 0;
+    if (on) mark("");  // the first stage starts here
+  }
+  void mark(const char* stage) override {
+    if (!profiling_) return;
+    if (used_ == events_.size()) events_.emplace_back(true);
+    events_[used_].record(stream_);
+    pending_.emplace_back(stage, used_++);
+  }
+  std::vector<std::pair<std::string, double>> take_stage_times() override {
+    std::vector<std::pair<std::string, double>> out;
+    if (pending_.empty()) return out;
+    events_[pending_.back().second].synchronize();
+    for (size_t i = 1; i < pending_.size(); ++i)
+      add_stage_time(out, pending_[i].first,
+                     events_[pending_[i].second].elapsed_ms_since(events_[pending_[i - 1].second]));
+    // Keep the newest event as the start of the next stage.
+    const size_t last = pending_.back().second;
+    std::swap(events_[0], events_[last]);
+    pending_.assign(1, {std::string(), 0});
+    used_ = 1;
+    return out;
+  }
+
   size_t sample_scratch_bytes(const SampleLayout& L) override { return grl::sample_scratch_bytes(L); }
+  // The sampler is ~25 small launches whose sizes all live in device memory, so the sequence is
+  // captured once as a CUDA graph and replayed: one launch per batch instead of ~25. Graphs are
+  // cached by their arguments (a few entries: training epoch, evaluation, short last batches).
   void sample_neighbors(CsrView g, Span<const NodeId> seeds, const SampleLayout& L,
                         const SampleParams& p, const SampleOutput& out, void* scratch) override {
-    launch_sample_neighbors(g, seeds, L, p, out, bind_sample_scratch(L, scratch), stream_);
+    const SampleScratch sc = bind_sample_scratch(L, scratch);
+    if (!use_graphs_) {
+      launch_sample_neighbors(g, seeds, L, p, out, sc, stream_);
+      return;
+    }
+    // Everything the captured launches depend on, as plain words (no struct padding).
+    SampleKey key{};
+    size_t n = 0;
+    auto put = [&](uint64_t v) { key[n++] = v; };
+    auto ptr = [](const void* q) { return static_cast<uint64_t>(reinterpret_cast<uintptr_t>(q)); };
+    put(ptr(g.offsets)), put(ptr(g.indices)), put(ptr(g.weights)), put(g.num_rows), put(g.num_edges);
+    put(ptr(seeds.data)), put(seeds.size), put(p.seed), put(p.epoch), put(p.replace);
+    put(ptr(out.nodes)), put(ptr(out.hop_end)), put(ptr(out.seed_local)), put(ptr(out.cnt)), put(ptr(out.nbr));
+    put(ptr(scratch)), put(L.num_hops), put(L.max_seeds), put(L.max_nodes), put(L.hash_capacity);
+    for (int h = 0; h < L.num_hops; ++h) put(L.fanouts[h]), put(L.max_rows[h]);
+    for (auto& [k, exec] : sample_graphs_)
+      if (k == key) {
+        GRL_CUDA_CHECK(cudaGraphLaunch(exec, stream_));
+        return;
+      }
+    cudaGraph_t graph = nullptr;
+    GRL_CUDA_CHECK(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal));
+    try {
+      launch_sample_neighbors(g, seeds, L, p, out, sc, stream_);
+    } catch (...) {
+      cudaStreamEndCapture(stream_, &graph);
+      if (graph) cudaGraphDestroy(graph);
+      throw;
+    }
+    GRL_CUDA_CHECK(cudaStreamEndCapture(stream_, &graph));
+    cudaGraphExec_t exec = nullptr;
+    cudaError_t err = cudaGraphInstantiate(&exec, graph, 0);
+    cudaGraphDestroy(graph);
+    GRL_CUDA_CHECK(err);
+    if (sample_graphs_.size() >= kMaxSampleGraphs) {
+      cudaGraphExecDestroy(sample_graphs_.front().second);
+      sample_graphs_.erase(sample_graphs_.begin());
+    }
+    sample_graphs_.emplace_back(key, exec);
+    GRL_CUDA_CHECK(cudaGraphLaunch(exec, stream_));
   }
   void aggregate_forward(AggregateKind kind, MatrixView<const float> src, const int32_t* row_map,
                          const BlockView& b, MatrixView<float> out, uint8_t* argslot) override {
@@ -90,6 +172,12 @@ class CudaBackend final : public Backend {
   void relu_backward(MatrixView<float> g, MatrixView<const float> y) override {
     launch_relu_backward(g, y, stream_);
   }
+  void bias_relu_dropout(MatrixView<float> z, const float* bias, float p, uint64_t seed, uint32_t key) override {
+    launch_bias_relu_dropout(z, bias, p, seed, key, stream_);
+  }
+  void relu_dropout_backward(MatrixView<float> g, MatrixView<const float> y, float p) override {
+    launch_relu_dropout_backward(g, y, p, stream_);
+  }
   void column_sums(MatrixView<const float> x, float* sums, bool accumulate, float* partials) override {
     launch_column_sums(x, sums, accumulate, partials, stream_);
   }
@@ -117,9 +205,18 @@ class CudaBackend final : public Backend {
   void sum_into(Span<const float> x, float* acc) override { launch_sum_into(x, acc, stream_); }
 
  private:
+  using SampleKey = std::array<uint64_t, 20 + 2 * kMaxHops>;
+  static constexpr size_t kMaxSampleGraphs = 4;
+
   BackendOptions options_;
   Stream stream_;
   CublasHandle cublas_;
+  bool use_graphs_ = true;
+  bool profiling_ = false;
+  std::vector<Event> events_;
+  std::vector<std::pair<std::string, size_t>> pending_;
+  size_t used_ = 0;
+  std::vector<std::pair<SampleKey, cudaGraphExec_t>> sample_graphs_;
 };
 
 }  // namespace

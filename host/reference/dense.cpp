@@ -100,6 +100,26 @@ void relu_backward(MatrixView<float> grad, MatrixView<const float> y) {
   }, 256);
 }
 
+void bias_relu_dropout(MatrixView<float> z, const float* bias, float p, uint64_t seed, uint32_t key) {
+  const float scale = p > 0.0f ? 1.0f / (1.0f - p) : 1.0f;
+  parallel_for(z.rows, [&](int64_t r) {
+    float* row = z.row(r);
+    for (int64_t c = 0; c < z.cols; ++c) {
+      const float v = std::max(row[c] + (bias ? bias[c] : 0.0f), 0.0f);
+      row[c] = p > 0.0f ? (dropout_keep(seed, key, r, c, p) ? v * scale : 0.0f) : v;
+    }
+  }, 64);
+}
+
+void relu_dropout_backward(MatrixView<float> grad, MatrixView<const float> y, float p) {
+  const float scale = p > 0.0f ? 1.0f / (1.0f - p) : 1.0f;
+  parallel_for(grad.rows, [&](int64_t r) {
+    float* g = grad.row(r);
+    const float* yr = y.row(r);
+    for (int64_t c = 0; c < grad.cols; ++c) g[c] = yr[c] > 0.0f ? g[c] * scale : 0.0f;
+  }, 256);
+}
+
 void column_sums(MatrixView<const float> x, float* sums, bool accumulate) {
   std::vector<double> acc(static_cast<size_t>(x.cols), 0.0);
   for (int64_t r = 0; r < x.rows; ++r) {

@@ -161,7 +161,9 @@ struct SageEngine::Impl {
       y.agg = Mat(be, y.n_dst_max, y.d_in, "aggregates", B);
       if (maxlike) y.argslot = alloc<uint8_t>(y.n_dst_max * y.d_in, "arg-max slots");
       y.act = Mat(be, y.n_dst_max, y.d_out, "activations", B);
-      y.separate_out = l < K && opt.training && opt.dropout > 0.0f;
+      // Without normalisation one in-place pass does bias, relu and dropout; with it, backward
+      // needs the normalised rows before dropout, so dropout writes a separate output.
+      y.separate_out = l < K && opt.training && opt.dropout > 0.0f && arch.normalize;
       if (y.separate_out) y.out = Mat(be, y.n_dst_max, y.d_out, "dropout outputs", B);
       if (arch.normalize && l < K) y.inv_norm = alloc<float>(y.n_dst_max, "norms");
       if (opt.training) {
@@ -239,9 +241,14 @@ struct SageEngine::Impl {
             y.act.buf.data(), y.act.stride);
     be.gemm(false, false, n_dst, y.d_out, y.d_in, 1.0f, y.agg.buf.data(), y.agg.stride, param(P.w_neigh),
             y.d_out, 1.0f, y.act.buf.data(), y.act.stride);
-    be.bias_act(y.act.view(n_dst), param(P.bias), l < K ? Activation::kRelu : Activation::kNone);
-    if (l < K) {
-      if (arch.normalize) be.l2norm_forward(y.act.view(n_dst), y.inv_norm.data());
+    if (l == K) {
+      be.bias_act(y.act.view(n_dst), param(P.bias), Activation::kNone);
+    } else if (!arch.normalize) {
+      be.bias_relu_dropout(y.act.view(n_dst), param(P.bias), training_pass ? opt.dropout : 0.0f, opt.seed,
+                           dropout_key(step, l));
+    } else {
+      be.bias_act(y.act.view(n_dst), param(P.bias), Activation::kRelu);
+      be.l2norm_forward(y.act.view(n_dst), y.inv_norm.data());
       if (training_pass && y.separate_out) {
         be.copy(y.out.buf.data(), y.act.buf.data(), static_cast<size_t>(n_dst * y.act.stride) * sizeof(float));
         be.dropout(y.out.view(n_dst), opt.dropout, opt.seed, dropout_key(step, l));
@@ -257,9 +264,11 @@ struct SageEngine::Impl {
     const int64_t n_dst = hop_end_host[K - l], n_src = hop_end_host[K - l + 1];
     const BlockView block = ref::make_block(L, hop_end_host.data(), cnt.data(), nbr.data(), l, K);
     MatrixView<float> dz = y.g_out.view(n_dst);
-    if (l < K) {
+    if (l < K && !arch.normalize) {
+      be.relu_dropout_backward(dz, y.act.cview(n_dst), training_pass ? opt.dropout : 0.0f);
+    } else if (l < K) {
       if (training_pass && y.separate_out) be.dropout(dz, opt.dropout, opt.seed, dropout_key(step, l));
-      if (arch.normalize) be.l2norm_backward(dz, y.act.cview(n_dst), y.inv_norm.data());
+      be.l2norm_backward(dz, y.act.cview(n_dst), y.inv_norm.data());
       be.relu_backward(dz, y.act.cview(n_dst));
     }
     MatrixView<const float> dzc = as_const(dz);
@@ -319,10 +328,17 @@ struct SageEngine::Impl {
   void train_step(std::span<const NodeId> s, uint32_t epoch, uint64_t step) {
     const int64_t B = static_cast<int64_t>(s.size());
     if (B == 0) return;
+    be.mark("host");
     sample(s, epoch);
+    be.mark("sample");
     upload_labels(s);
     training_pass = true;
-    for (int l = 1; l <= K; ++l) forward(l, step);
+    static const char* const kForward[] = {"forward.l1", "forward.l2", "forward.l3", "forward.l4", "forward.l5", "forward.l6"};
+    static const char* const kBackward[] = {"backward.l1", "backward.l2", "backward.l3", "backward.l4", "backward.l5", "backward.l6"};
+    for (int l = 1; l <= K; ++l) {
+      forward(l, step);
+      be.mark(kForward[l - 1]);
+    }
     Layer& top = layers[K - 1];
     MatrixView<const float> logits = top.act.cview(B);
     if (arch.multi_label)
@@ -331,7 +347,11 @@ struct SageEngine::Impl {
       be.softmax_xent(logits, labels.data(), 1.0f / static_cast<float>(B), top.g_out.view(B), row_loss.data(),
                       pred.data());
     be.sum_into(Span<const float>{row_loss.data(), B}, loss_acc.data());
-    for (int l = K; l >= 1; --l) backward(l, step);
+    be.mark("loss");
+    for (int l = K; l >= 1; --l) {
+      backward(l, step);
+      be.mark(kBackward[l - 1]);
+    }
     ++opt_steps;
     Span<float> w = params.span();
     Span<const float> g{grads.data(), num_params};
@@ -346,6 +366,7 @@ struct SageEngine::Impl {
       SgdParams p{opt.lr, opt.momentum, opt.weight_decay};
       be.sgd(w, g, m1.span(), p);
     }
+    be.mark("optimizer");
   }
 
   void download_rows(const Mat& m, int64_t rows, std::vector<float>& out) {

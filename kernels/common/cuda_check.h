@@ -28,7 +28,12 @@ class CudaError : public std::runtime_error {
 }
 
 inline void cuda_check(cudaError_t err, const char* expr, const char* file, int line) {
-  if (err != cudaSuccess) throw_cuda_error(err, expr, file, line);
+  if (err != cudaSuccess) {
+    // A failed call also sets CUDA's last error; clear it (when not sticky) so the next launch
+    // check does not blame an innocent kernel.
+    cudaGetLastError();
+    throw_cuda_error(err, expr, file, line);
+  }
 }
 
 inline const char* cublas_status_name(cublasStatus_t s) {

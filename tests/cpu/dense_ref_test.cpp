@@ -643,6 +643,41 @@ TEST(DenseRef, SgdHandComputed) {
 
 // ---- sum_into --------------------------------------------------------------------------------
 
+// The fused hidden-layer pass equals bias + relu followed by dropout, and its backward equals
+// dropout's backward followed by relu's, element for element.
+TEST(DenseRef, FusedBiasReluDropoutEqualsComposition) {
+  const int64_t rows = 97, cols = 45, stride = 48;
+  std::mt19937 rng(17);
+  std::normal_distribution<float> d(0.0f, 1.0f);
+  std::vector<float> z(rows * stride), bias(cols), g(rows * stride);
+  for (float& x : z) x = d(rng);
+  for (float& x : bias) x = d(rng);
+  for (float& x : g) x = d(rng);
+  for (float p : {0.0f, 0.5f}) {
+    std::vector<float> fused = z, parts = z, g_fused = g, g_parts = g;
+    MatrixView<float> fv{fused.data(), rows, cols, stride}, pv{parts.data(), rows, cols, stride};
+    ref::bias_relu_dropout(fv, bias.data(), p, 5, 9);
+    ref::bias_act(pv, bias.data(), Activation::kRelu);
+    std::vector<float> relu_out = parts;  // before dropout: the relu mask
+    ref::dropout(pv, p, 5, 9);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < cols; ++c) ASSERT_EQ(fused[r * stride + c], parts[r * stride + c]) << r << "," << c;
+    ref::relu_dropout_backward(MatrixView<float>{g_fused.data(), rows, cols, stride},
+                               MatrixView<const float>{fused.data(), rows, cols, stride}, p);
+    ref::dropout(MatrixView<float>{g_parts.data(), rows, cols, stride}, p, 5, 9);
+    ref::relu_backward(MatrixView<float>{g_parts.data(), rows, cols, stride},
+                       MatrixView<const float>{relu_out.data(), rows, cols, stride});
+    int64_t zeros = 0;
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < cols; ++c) {
+        ASSERT_EQ(g_fused[r * stride + c], g_parts[r * stride + c]) << "p=" << p << " " << r << "," << c;
+        zeros += g_fused[r * stride + c] == 0.0f;
+      }
+    EXPECT_GT(zeros, rows * cols / 3);  // relu (and dropout) zeroed a good share
+    for (int64_t r = 0; r < rows; ++r) EXPECT_EQ(fused[r * stride + cols], z[r * stride + cols]) << "padding written";
+  }
+}
+
 TEST(DenseRef, SumInto) {
   std::mt19937 rng(16);
   std::vector<float> x(10007);

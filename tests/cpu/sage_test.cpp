@@ -238,3 +238,47 @@ TEST(Metrics, MultiLabelMatchesHandComputed) {
 
 }  // namespace
 }  // namespace grl
+
+namespace grl {
+namespace {
+
+TEST(SageEngineProfile, StagesAreTimedInOrder) {
+  SbmParams p;
+  p.nodes = 600;
+  p.classes = 3;
+  p.feature_dim = 8;
+  Graph g = make_sbm(p);
+  auto be = make_cpu_backend();
+  SageArch arch;
+  arch.in_dim = g.features.dim;
+  arch.hidden = 16;
+  arch.num_classes = g.labels.num_classes;
+  arch.fanouts = {5, 3};
+  SageModel m(arch);
+  m.initialize(0);
+  EngineOptions o;
+  o.max_batch = 64;
+  SageEngine e(*be, g, arch, o);
+  e.load_params(m.params());
+  std::vector<NodeId> seeds(64);
+  for (NodeId v = 0; v < 64; ++v) seeds[v] = v * 7;
+  be->set_profiling(true);
+  e.train_step(seeds, 1, 0);
+  e.train_step(seeds, 1, 1);
+  auto stages = be->take_stage_times();
+  std::vector<std::string> names;
+  for (const auto& [name, ms] : stages) {
+    names.push_back(name);
+    EXPECT_GE(ms, 0.0) << name;
+  }
+  const std::vector<std::string> want = {"host",        "sample",      "forward.l1", "forward.l2",
+                                         "loss",        "backward.l2", "backward.l1", "optimizer"};
+  EXPECT_EQ(names, want);
+  EXPECT_TRUE(be->take_stage_times().empty());
+  be->set_profiling(false);
+  e.train_step(seeds, 1, 2);
+  EXPECT_TRUE(be->take_stage_times().empty());
+}
+
+}  // namespace
+}  // namespace grl

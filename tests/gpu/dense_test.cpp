@@ -95,6 +95,16 @@ TEST(GpuDense, ElementwiseRowwiseAndLosses) {
     b.gpu->relu_backward(dview(G.dev), cv(dview(Z.dev)));
     expect_near(G.gpu_result(*b.gpu), G.host, 0.0f, "relu_backward");
   }
+  {  // fused bias + relu + dropout, and its backward
+    Pair<float> Z(*b.gpu, randn(rows * stride, 13));
+    b.cpu->bias_relu_dropout(view(Z.host), Bias.host.data(), 0.4f, 3, 11);
+    b.gpu->bias_relu_dropout(dview(Z.dev), Bias.dev.data(), 0.4f, 3, 11);
+    expect_near(Z.gpu_result(*b.gpu), Z.host, 1e-6f, "bias_relu_dropout");
+    Pair<float> G(*b.gpu, randn(rows * stride, 14));
+    b.cpu->relu_dropout_backward(view(G.host), cv(view(Z.host)), 0.4f);
+    b.gpu->relu_dropout_backward(dview(G.dev), cv(dview(Z.dev)), 0.4f);
+    expect_near(G.gpu_result(*b.gpu), G.host, 1e-6f, "relu_dropout_backward");
+  }
   {  // column sums over more rows than one chunk
     const int64_t big = 3000;
     Pair<float> X(*b.gpu, randn(big * stride, 6));

@@ -32,7 +32,11 @@ TEST(GpuDevice, FailingCallThrowsWithExpressionFileAndMessage) {
     EXPECT_NE(what.find("device_test.cpp"), std::string::npos) << what;
     EXPECT_NE(what.find("cudaErrorInvalidDevice"), std::string::npos) << what;
   }
-  GRL_CUDA_CHECK(cudaGetLastError());  // not sticky: the context is still usable
+  // The error was cleared: the next check (and the context) are unaffected.
+  GRL_CUDA_CHECK(cudaGetLastError());
+  int device = -1;
+  GRL_CUDA_CHECK(cudaGetDevice(&device));
+  EXPECT_EQ(device, 0);
 }
 
 TEST(GpuDevice, OutOfMemoryIsAClearError) {

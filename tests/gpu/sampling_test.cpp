@@ -3,6 +3,7 @@
 // replacement, repeated seeds, partial batches and an empty batch.
 #include <gtest/gtest.h>
 
+#include "host/ops/backend.h"
 #include "host/reference/sampling.h"
 #include "tests/gpu/gpu_graphs.h"
 #include "tests/gpu/gpu_test_util.h"
@@ -116,6 +117,45 @@ TEST(GpuSampling, DegenerateCases) {
     compare(csr, {800, 900, 950}, L, SampleParams{1, 0, replace}, "isolated seeds");
     compare(csr, {0, 0, 0, n - 1, 650, 0}, L, SampleParams{1, 0, replace}, "hub, repeats, top id");
     compare(csr, {n - 1, n - 2, 1, 2, 3}, L, SampleParams{9, 3, replace}, "degree below fanout");
+  }
+}
+
+// The CUDA backend captures the sampler as a CUDA graph and replays it: new seed contents in the
+// same buffers, and new epochs (new captures, evicting old ones), must still match the reference.
+TEST(GpuSampling, BackendGraphReplaysMatchReference) {
+  GRL_REQUIRE_GPU();
+  const NodeId n = test::small_sizes() ? 3000 : 50000;
+  const Csr csr = test::random_csr(n, int64_t{n} * 10, 21);
+  auto be = make_cuda_backend();
+  const int64_t batch = 256;
+  SampleLayout L = make_sample_layout(batch, {10, 5}, n);
+  Buffer<EdgeIndex> off(*be, csr.offsets.size(), "t");
+  Buffer<NodeId> idx(*be, csr.indices.size(), "t"), seeds(*be, batch, "t"), nodes(*be, L.max_nodes, "t");
+  Buffer<int32_t> hop(*be, L.num_hops + 1, "t"), seed_local(*be, batch, "t"), cnt(*be, L.total_rows, "t"),
+      nbr(*be, L.total_slots, "t");
+  Buffer<char> scratch(*be, be->sample_scratch_bytes(L), "t");
+  off.upload(csr.offsets.data(), csr.offsets.size());
+  idx.upload(csr.indices.data(), csr.indices.size());
+  CsrView g{off.data(), idx.data(), nullptr, n, csr.num_edges()};
+  for (int round = 0; round < 14; ++round) {
+    const uint32_t epoch = static_cast<uint32_t>(round / 2);  // 7 epochs: more than the graph cache holds
+    const int64_t size = round % 3 == 2 ? batch / 2 : batch;
+    auto s = test::random_seeds(n, size, 500 + round, false);
+    seeds.upload(s.data(), s.size());
+    SampleParams p{77, epoch, false};
+    be->sample_neighbors(g, Span<const NodeId>{seeds.data(), static_cast<int64_t>(s.size())}, L, p,
+                         SampleOutput{nodes.data(), hop.data(), seed_local.data(), cnt.data(), nbr.data()},
+                         scratch.data());
+    std::vector<int32_t> got_hop(L.num_hops + 1);
+    hop.download(got_hop.data(), got_hop.size());
+    std::vector<NodeId> got_nodes(got_hop[L.num_hops]);
+    nodes.download(got_nodes.data(), got_nodes.size());
+    std::vector<NodeId> r_nodes(L.max_nodes);
+    std::vector<int32_t> r_hop(L.num_hops + 1), r_seed(batch), r_cnt(L.total_rows), r_nbr(L.total_slots);
+    ref::sample_neighbors(csr.view(), Span<const NodeId>{s.data(), static_cast<int64_t>(s.size())}, L, p,
+                          SampleOutput{r_nodes.data(), r_hop.data(), r_seed.data(), r_cnt.data(), r_nbr.data()});
+    ASSERT_EQ(got_hop, r_hop) << "round " << round;
+    for (size_t i = 0; i < got_nodes.size(); ++i) ASSERT_EQ(got_nodes[i], r_nodes[i]) << "round " << round << " node " << i;
   }
 }
 
