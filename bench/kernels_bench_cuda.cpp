@@ -160,7 +160,7 @@ void aggregate_forward_bench(benchmark::State& state, AggregateKind kind, Kernel
 void BM_AggregateMeanForward(benchmark::State& state, KernelVariant v) { aggregate_forward_bench(state, AggregateKind::kMean, v); }
 void BM_AggregateMaxForward(benchmark::State& state, KernelVariant v) { aggregate_forward_bench(state, AggregateKind::kMax, v); }
 BENCHMARK_CAPTURE(BM_AggregateMeanForward, simple, KernelVariant::kSimple)->Arg(128)->UseManualTime()->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(BM_AggregateMeanForward, tuned, KernelVariant::kTuned)->Arg(64)->Arg(128)->Arg(256)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_AggregateMeanForward, tuned, KernelVariant::kTuned)->Arg(32)->Arg(64)->Arg(128)->Arg(256)->Arg(512)->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_AggregateMaxForward, simple, KernelVariant::kSimple)->Arg(128)->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_AggregateMaxForward, tuned, KernelVariant::kTuned)->Arg(128)->UseManualTime()->Unit(benchmark::kMicrosecond);
 

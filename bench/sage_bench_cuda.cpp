@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <random>
+#include <vector>
 
 #include "bench/gpu_bench_util.h"
 #include "bench/workloads.h"
@@ -14,7 +15,8 @@
 namespace grl::bench {
 namespace {
 
-void BM_SageTrainStep(benchmark::State& state, bool tf32, SageAggregator aggr) {
+void train_step_bench(benchmark::State& state, bool tf32, SageAggregator aggr, int64_t batch, std::vector<int> fanouts,
+                      int64_t hidden) {
   if (!cuda_available()) {
     state.SkipWithError("no CUDA device");
     return;
@@ -26,13 +28,13 @@ void BM_SageTrainStep(benchmark::State& state, bool tf32, SageAggregator aggr) {
   SageArch arch;
   arch.aggregator = aggr;
   arch.in_dim = g.features.dim;
-  arch.hidden = 256;
+  arch.hidden = hidden;
   arch.num_classes = g.labels.num_classes;
-  arch.fanouts = {15, 10, 5};
+  arch.fanouts = fanouts;
   SageModel m(arch);
   m.initialize(1);
   EngineOptions o;
-  o.max_batch = 1024;
+  o.max_batch = batch;
   o.dropout = 0.5f;
   o.seed = 1;
   SageEngine e(*be, g, arch, o);
@@ -65,9 +67,35 @@ void BM_SageTrainStep(benchmark::State& state, bool tf32, SageAggregator aggr) {
   for (const auto& [stage, ms] : be->take_stage_times()) state.counters["ms_" + stage] = ms / kProfiled;
   be->set_profiling(false);
 }
+void BM_SageTrainStep(benchmark::State& state, bool tf32, SageAggregator aggr) {
+  train_step_bench(state, tf32, aggr, 1024, {15, 10, 5}, 256);
+}
 BENCHMARK_CAPTURE(BM_SageTrainStep, products, false, SageAggregator::kMean)->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_SageTrainStep, products_tf32, true, SageAggregator::kMean)->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_SageTrainStep, products_max, false, SageAggregator::kMax)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+// Sweeps for the plots in bench/README.md: throughput against batch size, fanouts and hidden
+// width (fp32, mean, the products-sized graph); one axis varies, the others stay at
+// batch 1024, fanouts 15,10,5, hidden 256.
+void BM_SageSweep(benchmark::State& state) {
+  train_step_bench(state, false, SageAggregator::kMean, state.range(0),
+                   {static_cast<int>(state.range(1)), static_cast<int>(state.range(2)), static_cast<int>(state.range(3))},
+                   state.range(4));
+}
+BENCHMARK(BM_SageSweep)
+    ->ArgNames({"batch", "f1", "f2", "f3", "hidden"})
+    ->Args({256, 15, 10, 5, 256})
+    ->Args({512, 15, 10, 5, 256})
+    ->Args({2048, 15, 10, 5, 256})
+    ->Args({4096, 15, 10, 5, 256})
+    ->Args({1024, 5, 5, 5, 256})
+    ->Args({1024, 10, 10, 10, 256})
+    ->Args({1024, 25, 15, 10, 256})
+    ->Args({1024, 15, 10, 5, 64})
+    ->Args({1024, 15, 10, 5, 128})
+    ->Args({1024, 15, 10, 5, 512})
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace grl::bench

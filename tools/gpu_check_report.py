@@ -107,6 +107,18 @@ def main():
         if b and not b.get("error_occurred") and counter in b:
             results.append({"name": name, "value": b[counter] * scale, "unit": unit,
                             "peer": None, "peer_value": None})
+    # Sweeps (for bench/plot_results.py): one row per point, the axis values in the name.
+    for name, b in by_name.items():
+        if b.get("error_occurred"):
+            continue
+        if name.startswith("BM_SageSweep/") and "items_per_second" in b:
+            point = name[len("BM_SageSweep/"):].replace("_median", "").replace("/", ",")
+            results.append({"name": "sweep.sage_train_seeds_per_s[" + point + "]", "value": b["items_per_second"],
+                            "unit": "seeds/s", "peer": None, "peer_value": None})
+        if name.startswith("BM_AggregateMeanForward/tuned/") and "frac_of_copy" in b:
+            dim = name.split("/")[2].replace("_median", "")
+            results.append({"name": "sweep.aggregate_mean_bw_fraction[dim:" + dim + "]", "value": b["frac_of_copy"],
+                            "unit": "fraction", "peer": None, "peer_value": None})
     for r in e2e.get("results", []):
         results.append(r)
     # Peers measured in the same run (bench/compare_pyg.py).
@@ -137,6 +149,8 @@ def main():
         print(f"  {name:52s} {t:>14s}  {extra}")
     print()
     for r in results:
+        if r["name"].startswith("sweep."):
+            continue
         peer = ""
         if r.get("peer_value") is not None and r.get("value"):
             peer = f"   peer {r['peer_value']:.4g} (x{r['value'] / r['peer_value']:.2f}) {r['peer']}"

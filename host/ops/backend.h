@@ -32,6 +32,8 @@ class Backend {
   virtual void download(void* dst, const void* src, size_t bytes) = 0;  // returns when done
   virtual void zero(void* dst, size_t bytes) = 0;
   virtual void copy(void* dst, const void* src, size_t bytes) = 0;  // within backend memory
+  // dst rows = src rows (cols of src), between matrices of different strides.
+  virtual void copy_rows(MatrixView<const float> src, MatrixView<float> dst) = 0;
   virtual void synchronize() = 0;
 
   // ---- stage timing (off by default) ---------------------------------------------------------

@@ -33,6 +33,9 @@ class CpuBackend final : public Backend {
   void download(void* dst, const void* src, size_t bytes) override { std::memcpy(dst, src, bytes); }
   void zero(void* dst, size_t bytes) override { std::memset(dst, 0, bytes); }
   void copy(void* dst, const void* src, size_t bytes) override { std::memmove(dst, src, bytes); }
+  void copy_rows(MatrixView<const float> src, MatrixView<float> dst) override {
+    for (int64_t r = 0; r < src.rows; ++r) std::memcpy(dst.row(r), src.row(r), src.cols * sizeof(float));
+  }
   void synchronize() override {}
 
   void set_profiling(bool on) override {

@@ -59,6 +59,11 @@ class CudaBackend final : public Backend {
   void copy(void* dst, const void* src, size_t bytes) override {
     GRL_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, stream_));
   }
+  void copy_rows(MatrixView<const float> src, MatrixView<float> dst) override {
+    if (src.rows == 0 || src.cols == 0) return;
+    GRL_CUDA_CHECK(cudaMemcpy2DAsync(dst.data, dst.stride * sizeof(float), src.data, src.stride * sizeof(float),
+                                     src.cols * sizeof(float), src.rows, cudaMemcpyDeviceToDevice, stream_));
+  }
   void synchronize() override { GRL_CUDA_CHECK(cudaStreamSynchronize(stream_)); }
 
   void set_profiling(bool on) override {

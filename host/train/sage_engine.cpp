@@ -52,12 +52,16 @@ struct SageEngine::Impl {
   Buffer<char> sample_scratch;
   std::vector<int32_t> hop_end_host;
 
+  // Layer l's input is one matrix [self | aggregate] (2 d_in columns), so the layer is one GEMM
+  // with the stacked [W_self; W_neigh]. Rows [0, n_dst) hold both halves; for l > 1 the left
+  // half of rows [0, n_src) is where layer l - 1 wrote its output, which the aggregation reads.
   struct Layer {
     int64_t d_in = 0, d_out = 0, n_dst_max = 0, n_src_max = 0, slots_max = 0;
-    Mat self_in, pool_in, pool_out, agg, act, out, g_out, d_agg, d_pool;
+    Mat in, pool_in, pool_out, act, g_out, d_agg, d_pool;
     Buffer<uint8_t> argslot;
     Buffer<float> inv_norm;
-    bool separate_out = false;
+    MatrixView<float> left(int64_t rows) const { return {in.buf.data(), rows, d_in, in.stride}; }
+    MatrixView<float> right(int64_t rows) const { return {in.buf.data() + d_in, rows, d_in, in.stride}; }
   };
   std::vector<Layer> layers;  // index l - 1
 
@@ -155,16 +159,14 @@ struct SageEngine::Impl {
       max_rows = std::max({max_rows, y.n_src_max, y.n_dst_max});
       max_dim = std::max({max_dim, y.d_in, y.d_out});
       size_t& B = *bytes;
-      if (l == 1) y.self_in = Mat(be, y.n_dst_max, y.d_in, "layer inputs", B);
+      y.in = Mat(be, l == 1 ? y.n_dst_max : y.n_src_max, 2 * y.d_in, "layer inputs", B);
       if (pool && l == 1) y.pool_in = Mat(be, y.n_src_max, y.d_in, "pool inputs", B);
       if (pool) y.pool_out = Mat(be, y.n_src_max, y.d_in, "pool activations", B);
-      y.agg = Mat(be, y.n_dst_max, y.d_in, "aggregates", B);
       if (maxlike) y.argslot = alloc<uint8_t>(y.n_dst_max * y.d_in, "arg-max slots");
-      y.act = Mat(be, y.n_dst_max, y.d_out, "activations", B);
-      // Without normalisation one in-place pass does bias, relu and dropout; with it, backward
-      // needs the normalised rows before dropout, so dropout writes a separate output.
-      y.separate_out = l < K && opt.training && opt.dropout > 0.0f && arch.normalize;
-      if (y.separate_out) y.out = Mat(be, y.n_dst_max, y.d_out, "dropout outputs", B);
+      // The last layer's logits; hidden layers write straight into the next layer's input. With
+      // normalisation, training keeps the normalised rows before dropout here for backward.
+      if (l == K) y.act = Mat(be, y.n_dst_max, y.d_out, "logits", B);
+      else if (arch.normalize && opt.training) y.act = Mat(be, y.n_dst_max, y.d_out, "activations", B);
       if (arch.normalize && l < K) y.inv_norm = alloc<float>(y.n_dst_max, "norms");
       if (opt.training) {
         y.g_out = Mat(be, y.n_dst_max, y.d_out, "gradients", B);
@@ -187,11 +189,8 @@ struct SageEngine::Impl {
 
   bool training_pass = false;  // dropout applies (set by train_step, cleared by infer)
 
-  // Output (after dropout, if any) of layer l as the next layer's input.
-  MatrixView<const float> output(int l, int64_t rows) const {
-    const Layer& y = layers[l - 1];
-    return training_pass && y.separate_out ? y.out.cview(rows) : y.act.cview(rows);
-  }
+  // Output of hidden layer l (after dropout, if any): the left half of layer l + 1's input.
+  MatrixView<float> output(int l, int64_t rows) const { return layers[l].left(rows); }
 
   int64_t sample(std::span<const NodeId> s, uint32_t epoch) {
     if (static_cast<int64_t>(s.size()) > L.max_seeds) throw Error("batch larger than the engine's bound");
@@ -206,21 +205,14 @@ struct SageEngine::Impl {
     return hop_end_host[K];
   }
 
-  // Self rows and source matrix of layer l.
-  MatrixView<const float> self_rows(int l, int64_t n_dst) {
-    if (l == 1) return layers[0].self_in.cview(n_dst);
-    return output(l - 1, n_dst);
-  }
-
   void forward(int l, uint64_t step) {
     Layer& y = layers[l - 1];
     const LayerParams& P = lp[l - 1];
     const int64_t n_dst = hop_end_host[K - l], n_src = hop_end_host[K - l + 1];
     const BlockView block = ref::make_block(L, hop_end_host.data(), cnt.data(), nbr.data(), l, K);
     const int32_t* row_map = l == 1 ? nodes.data() : nullptr;
-    MatrixView<const float> src = l == 1 ? features : output(l - 1, n_src);
-    if (l == 1) be.gather_rows(features, nodes.data(), y.self_in.view(n_dst));
-    MatrixView<const float> self = self_rows(l, n_dst);
+    if (l == 1) be.gather_rows(features, nodes.data(), y.left(n_dst));
+    MatrixView<const float> src = l == 1 ? features : as_const(y.left(n_src));
 
     if (arch.aggregator == SageAggregator::kPool) {
       MatrixView<const float> pin = src;
@@ -231,27 +223,26 @@ struct SageEngine::Impl {
       be.gemm(false, false, n_src, y.d_in, y.d_in, 1.0f, pin.data, pin.stride, param(P.w_pool), y.d_in, 0.0f,
               y.pool_out.buf.data(), y.pool_out.stride);
       be.bias_act(y.pool_out.view(n_src), param(P.b_pool), Activation::kRelu);
-      be.aggregate_forward(AggregateKind::kMax, y.pool_out.cview(n_src), nullptr, block, y.agg.view(n_dst),
+      be.aggregate_forward(AggregateKind::kMax, y.pool_out.cview(n_src), nullptr, block, y.right(n_dst),
                            y.argslot.data());
     } else {
       const AggregateKind kind = arch.aggregator == SageAggregator::kMax ? AggregateKind::kMax : AggregateKind::kMean;
-      be.aggregate_forward(kind, src, row_map, block, y.agg.view(n_dst), y.argslot.data());
+      be.aggregate_forward(kind, src, row_map, block, y.right(n_dst), y.argslot.data());
     }
-    be.gemm(false, false, n_dst, y.d_out, y.d_in, 1.0f, self.data, self.stride, param(P.w_self), y.d_out, 0.0f,
-            y.act.buf.data(), y.act.stride);
-    be.gemm(false, false, n_dst, y.d_out, y.d_in, 1.0f, y.agg.buf.data(), y.agg.stride, param(P.w_neigh),
-            y.d_out, 1.0f, y.act.buf.data(), y.act.stride);
+    // z = [self | agg] [W_self; W_neigh]
+    MatrixView<float> z = l < K ? output(l, n_dst) : y.act.view(n_dst);
+    be.gemm(false, false, n_dst, y.d_out, 2 * y.d_in, 1.0f, y.in.buf.data(), y.in.stride, param(P.w_self), y.d_out,
+            0.0f, z.data, z.stride);
     if (l == K) {
-      be.bias_act(y.act.view(n_dst), param(P.bias), Activation::kNone);
+      be.bias_act(z, param(P.bias), Activation::kNone);
     } else if (!arch.normalize) {
-      be.bias_relu_dropout(y.act.view(n_dst), param(P.bias), training_pass ? opt.dropout : 0.0f, opt.seed,
-                           dropout_key(step, l));
+      be.bias_relu_dropout(z, param(P.bias), training_pass ? opt.dropout : 0.0f, opt.seed, dropout_key(step, l));
     } else {
-      be.bias_act(y.act.view(n_dst), param(P.bias), Activation::kRelu);
-      be.l2norm_forward(y.act.view(n_dst), y.inv_norm.data());
-      if (training_pass && y.separate_out) {
-        be.copy(y.out.buf.data(), y.act.buf.data(), static_cast<size_t>(n_dst * y.act.stride) * sizeof(float));
-        be.dropout(y.out.view(n_dst), opt.dropout, opt.seed, dropout_key(step, l));
+      be.bias_act(z, param(P.bias), Activation::kRelu);
+      be.l2norm_forward(z, y.inv_norm.data());
+      if (training_pass) {
+        be.copy_rows(as_const(z), y.act.view(n_dst));  // the normalised rows, for backward
+        if (opt.dropout > 0.0f) be.dropout(z, opt.dropout, opt.seed, dropout_key(step, l));
       }
     }
   }
@@ -265,19 +256,18 @@ struct SageEngine::Impl {
     const BlockView block = ref::make_block(L, hop_end_host.data(), cnt.data(), nbr.data(), l, K);
     MatrixView<float> dz = y.g_out.view(n_dst);
     if (l < K && !arch.normalize) {
-      be.relu_dropout_backward(dz, y.act.cview(n_dst), training_pass ? opt.dropout : 0.0f);
+      // The output is > 0 exactly where a unit was active and kept.
+      be.relu_dropout_backward(dz, as_const(output(l, n_dst)), training_pass ? opt.dropout : 0.0f);
     } else if (l < K) {
-      if (training_pass && y.separate_out) be.dropout(dz, opt.dropout, opt.seed, dropout_key(step, l));
+      if (training_pass && opt.dropout > 0.0f) be.dropout(dz, opt.dropout, opt.seed, dropout_key(step, l));
       be.l2norm_backward(dz, y.act.cview(n_dst), y.inv_norm.data());
       be.relu_backward(dz, y.act.cview(n_dst));
     }
     MatrixView<const float> dzc = as_const(dz);
-    MatrixView<const float> self = self_rows(l, n_dst);
     be.column_sums(dzc, grad(P.bias), false, partials.data());
-    be.gemm(true, false, y.d_in, y.d_out, n_dst, 1.0f, self.data, self.stride, dz.data, dz.stride, 0.0f,
+    // [dW_self; dW_neigh] = [self | agg]^T dz in one GEMM.
+    be.gemm(true, false, 2 * y.d_in, y.d_out, n_dst, 1.0f, y.in.buf.data(), y.in.stride, dz.data, dz.stride, 0.0f,
             grad(P.w_self), y.d_out);
-    be.gemm(true, false, y.d_in, y.d_out, n_dst, 1.0f, y.agg.buf.data(), y.agg.stride, dz.data, dz.stride, 0.0f,
-            grad(P.w_neigh), y.d_out);
     const bool pool = arch.aggregator == SageAggregator::kPool;
     if (l == 1 && !pool) return;  // input features take no gradient
     // d agg = dz W_neigh^T
@@ -288,7 +278,7 @@ struct SageEngine::Impl {
                             agg_scratch.data(), agg_scratch_bytes);
       be.relu_backward(y.d_pool.view(n_src), y.pool_out.cview(n_src));
       be.column_sums(y.d_pool.cview(n_src), grad(P.b_pool), false, partials.data());
-      MatrixView<const float> pin = l == 1 ? y.pool_in.cview(n_src) : output(l - 1, n_src);
+      MatrixView<const float> pin = l == 1 ? y.pool_in.cview(n_src) : as_const(y.left(n_src));
       be.gemm(true, false, y.d_in, y.d_in, n_src, 1.0f, pin.data, pin.stride, y.d_pool.buf.data(), y.d_pool.stride,
               0.0f, grad(P.w_pool), y.d_in);
       if (l == 1) return;
@@ -369,11 +359,11 @@ struct SageEngine::Impl {
     be.mark("optimizer");
   }
 
-  void download_rows(const Mat& m, int64_t rows, std::vector<float>& out) {
-    std::vector<float> tmp(static_cast<size_t>(rows * m.stride));
-    m.buf.download(tmp.data(), tmp.size());
-    out.resize(static_cast<size_t>(rows * m.cols));
-    for (int64_t r = 0; r < rows; ++r)
+  void download_rows(MatrixView<const float> m, std::vector<float>& out) {
+    std::vector<float> tmp(static_cast<size_t>(m.rows * m.stride));
+    if (!tmp.empty()) be.download(tmp.data(), m.data, tmp.size() * sizeof(float));
+    out.resize(static_cast<size_t>(m.rows * m.cols));
+    for (int64_t r = 0; r < m.rows; ++r)
       std::memcpy(out.data() + r * m.cols, tmp.data() + r * m.stride, m.cols * sizeof(float));
   }
 
@@ -387,8 +377,8 @@ struct SageEngine::Impl {
     sample(s, key);
     training_pass = false;
     for (int l = 1; l <= K; ++l) forward(l, 0);
-    if (logits) download_rows(layers[K - 1].act, B, *logits);
-    if (hidden) download_rows(layers[K >= 2 ? K - 2 : 0].act, B, *hidden);
+    if (logits) download_rows(layers[K - 1].act.cview(B), *logits);
+    if (hidden) download_rows(K >= 2 ? as_const(output(K - 1, B)) : layers[0].act.cview(B), *hidden);
   }
 };
 

@@ -11,7 +11,7 @@ namespace grl {
 
 namespace {
 constexpr char kMagic[] = "GRLMODEL";
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;  // 2: stacked [W_self; W_neigh]
 int64_t align64(int64_t x) { return (x + 63) / 64 * 64; }
 }  // namespace
 
@@ -46,8 +46,8 @@ SageModel::SageModel(SageArch arch) : arch_(std::move(arch)) {
     LayerParams p;
     p.d_in = arch_.layer_in(l);
     p.d_out = arch_.layer_out(l);
-    p.w_self = take(p.d_in * p.d_out);
-    p.w_neigh = take(p.d_in * p.d_out);
+    p.w_self = take(2 * p.d_in * p.d_out);
+    p.w_neigh = p.w_self + p.d_in * p.d_out;
     p.bias = take(p.d_out);
     if (arch_.aggregator == SageAggregator::kPool) {
       p.w_pool = take(p.d_in * p.d_in);
@@ -99,6 +99,9 @@ void SageModel::save(const std::string& path) const {
 
 SageModel SageModel::load(const std::string& path) {
   SectionFile f(path, kMagic, kVersion);
+  if (f.version() != kVersion)
+    throw InputError(path, 0, "model format version " + std::to_string(f.version()) +
+                                  " was written by an older grl whose weight layout differs; retrain it");
   try {
     nlohmann::json meta = nlohmann::json::parse(f.text("meta"));
     SageArch a;

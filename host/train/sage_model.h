@@ -3,7 +3,7 @@
 // checksummed; loading a truncated or corrupted file is a clear error).
 //
 // Layer l (1 = input layer) of K maps d_in -> d_out:
-//   z = h_self W_self + AGG({h_u}) W_neigh + b      (concat(h_self, agg) W, split in two)
+//   z = concat(h_self, AGG({h_u})) W + b             W = [W_self; W_neigh], 2 d_in x d_out
 //   h = relu(z) [, L2-normalised] [, dropout]        for l < K;  the logits for l = K
 // pool aggregator: AGG = max_u relu(h_u W_pool + b_pool), W_pool d_in x d_in (Hamilton et al.).
 #pragma once
@@ -31,6 +31,8 @@ struct SageArch {
 };
 
 // Offsets (in floats) of one layer's tensors inside the flat parameter vector; -1 = absent.
+// W_neigh directly follows W_self (w_neigh = w_self + d_in * d_out): together they are the
+// stacked 2 d_in x d_out matrix one GEMM multiplies [self | aggregate] by.
 struct LayerParams {
   int64_t d_in = 0, d_out = 0;
   int64_t w_self = -1, w_neigh = -1, bias = -1, w_pool = -1, b_pool = -1;
