@@ -14,9 +14,9 @@ double copy_ceiling_bytes_per_second() {
     const size_t bytes = size_t{1} << 30;
     DeviceBuffer<char> src(bytes, "copy benchmark"), dst(bytes, "copy benchmark");
     Stream s;
-    launch_philox_fill(Span<uint32_t>{reinterpret_cast<uint32_t*>(src.data()),
-                                      static_cast<int64_t>(bytes / 4)},
-                       1, RandomPurpose::kTest, s);
+    launch_philox_fill(
+        Span<uint32_t>{reinterpret_cast<uint32_t*>(src.data()), static_cast<int64_t>(bytes / 4)}, 1,
+        RandomPurpose::kTest, s);
     Event a, b;
     std::vector<double> rates;
     for (int i = 0; i < 17; ++i) {
@@ -35,11 +35,12 @@ double copy_ceiling_bytes_per_second() {
 void report_bandwidth(benchmark::State& state, double bytes_per_iteration) {
   state.SetBytesProcessed(static_cast<int64_t>(bytes_per_iteration * state.iterations()));
   const double ceiling = copy_ceiling_bytes_per_second();
-  state.counters["GBps"] = benchmark::Counter(bytes_per_iteration / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GBps"] =
+      benchmark::Counter(bytes_per_iteration / 1e9, benchmark::Counter::kIsIterationInvariantRate);
   state.counters["copy_GBps"] = ceiling / 1e9;
   // Filled in as a ratio of rates: (bytes / iteration time) / ceiling.
-  state.counters["frac_of_copy"] = benchmark::Counter(bytes_per_iteration / ceiling,
-                                                      benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["frac_of_copy"] = benchmark::Counter(
+      bytes_per_iteration / ceiling, benchmark::Counter::kIsIterationInvariantRate);
 }
 
 namespace {
@@ -52,14 +53,20 @@ void BM_DeviceCopy(benchmark::State& state) {
   const size_t bytes = static_cast<size_t>(state.range(0)) << 20;
   DeviceBuffer<char> src(bytes, "copy benchmark"), dst(bytes, "copy benchmark");
   Stream s;
-  launch_philox_fill(Span<uint32_t>{reinterpret_cast<uint32_t*>(src.data()), static_cast<int64_t>(bytes / 4)},
-                     2, RandomPurpose::kTest, s);
+  launch_philox_fill(
+      Span<uint32_t>{reinterpret_cast<uint32_t*>(src.data()), static_cast<int64_t>(bytes / 4)}, 2,
+      RandomPurpose::kTest, s);
   time_with_events(state, s, [&] {
     GRL_CUDA_CHECK(cudaMemcpyAsync(dst.data(), src.data(), bytes, cudaMemcpyDeviceToDevice, s));
   });
   report_bandwidth(state, 2.0 * bytes);
 }
-BENCHMARK(BM_DeviceCopy)->Arg(256)->Arg(1024)->Arg(4096)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_DeviceCopy)
+    ->Arg(256)
+    ->Arg(1024)
+    ->Arg(4096)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
 
 void BM_HostToDevicePinned(benchmark::State& state) {
   if (!cuda_available()) {
@@ -75,7 +82,8 @@ void BM_HostToDevicePinned(benchmark::State& state) {
     GRL_CUDA_CHECK(cudaMemcpyAsync(dst.data(), src.data(), bytes, cudaMemcpyHostToDevice, s));
   });
   state.SetBytesProcessed(static_cast<int64_t>(bytes) * state.iterations());
-  state.counters["GBps"] = benchmark::Counter(bytes / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GBps"] =
+      benchmark::Counter(bytes / 1e9, benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_HostToDevicePinned)->Arg(256)->UseManualTime()->Unit(benchmark::kMicrosecond);
 

@@ -19,14 +19,16 @@ void BM_CpuSample(benchmark::State& state) {
   const int64_t batch = 256;
   const SampleLayout L = make_sample_layout(batch, {25, 10}, g.num_nodes());
   std::vector<NodeId> seeds(batch), nodes(L.max_nodes);
-  std::vector<int32_t> hop(L.num_hops + 1), seed_local(batch), cnt(L.total_rows), nbr(L.total_slots);
+  std::vector<int32_t> hop(L.num_hops + 1), seed_local(batch), cnt(L.total_rows),
+      nbr(L.total_slots);
   std::mt19937_64 rng(1);
   uint32_t epoch = 0;
   int64_t edges = 0;
   for (auto _ : state) {
     for (auto& v : seeds) v = static_cast<NodeId>(rng() % g.num_nodes());
-    ref::sample_neighbors(g.csr.view(), Span<const NodeId>{seeds.data(), batch}, L, SampleParams{1, epoch++, false},
-                          SampleOutput{nodes.data(), hop.data(), seed_local.data(), cnt.data(), nbr.data()});
+    ref::sample_neighbors(
+        g.csr.view(), Span<const NodeId>{seeds.data(), batch}, L, SampleParams{1, epoch++, false},
+        SampleOutput{nodes.data(), hop.data(), seed_local.data(), cnt.data(), nbr.data()});
     for (int k = 0; k < L.num_hops; ++k)
       for (int32_t r = 0; r < hop[k] - (k ? hop[k - 1] : 0); ++r) edges += cnt[L.row_offset[k] + r];
   }
@@ -44,9 +46,11 @@ void BM_CpuAggregateMean(benchmark::State& state) {
   b.num_dst = static_cast<int32_t>(dst);
   b.num_src = static_cast<int32_t>(rows);
   b.num_segments = 1;
-  b.seg[0] = BlockSegment{0, static_cast<int32_t>(dst), static_cast<int32_t>(fanout), nbr.data(), cnt.data()};
+  b.seg[0] = BlockSegment{0, static_cast<int32_t>(dst), static_cast<int32_t>(fanout), nbr.data(),
+                          cnt.data()};
   for (auto _ : state)
-    ref::aggregate_forward(AggregateKind::kMean, MatrixView<const float>{table.data(), rows, dim, dim}, nullptr, b,
+    ref::aggregate_forward(AggregateKind::kMean,
+                           MatrixView<const float>{table.data(), rows, dim, dim}, nullptr, b,
                            MatrixView<float>{out.data(), dst, dim, dim}, nullptr);
   state.SetBytesProcessed(static_cast<int64_t>(dst * (fanout + 1) * dim * 4) * state.iterations());
 }

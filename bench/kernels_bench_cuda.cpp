@@ -26,10 +26,10 @@
 namespace grl::bench {
 namespace {
 
-#define GRL_BENCH_NEED_GPU(state)                \
-  if (!cuda_available()) {                       \
-    (state).SkipWithError("no CUDA device");     \
-    return;                                      \
+#define GRL_BENCH_NEED_GPU(state)            \
+  if (!cuda_available()) {                   \
+    (state).SkipWithError("no CUDA device"); \
+    return;                                  \
   }
 
 // ---- sampling ---------------------------------------------------------------------------------
@@ -53,7 +53,8 @@ void BM_SampleProducts(benchmark::State& state, bool through_backend) {
   DeviceBuffer<NodeId> d_seeds(seeds.size(), "seeds"), batch_seeds(batch, "seeds");
   d_seeds.copy_from_host(seeds.data(), seeds.size(), s);
   DeviceBuffer<NodeId> nodes(L.max_nodes, "nodes");
-  DeviceBuffer<int32_t> hop(L.num_hops + 1), seed_local(batch), cnt(L.total_rows), nbr(L.total_slots);
+  DeviceBuffer<int32_t> hop(L.num_hops + 1), seed_local(batch), cnt(L.total_rows),
+      nbr(L.total_slots);
   DeviceBuffer<char> scratch(sample_scratch_bytes(L), "sampling scratch");
   const SampleScratch sc = bind_sample_scratch(L, scratch.data());
   CsrView view{off.data(), idx.data(), nullptr, g.num_nodes(), g.csr.num_edges()};
@@ -69,9 +70,10 @@ void BM_SampleProducts(benchmark::State& state, bool through_backend) {
   } else {
     auto be = make_cuda_backend();
     auto run = [&] {
-      be->copy(batch_seeds.data(), d_seeds.data() + (it++ % kBatches) * batch, batch * sizeof(NodeId));
-      be->sample_neighbors(view, Span<const NodeId>{batch_seeds.data(), batch}, L, SampleParams{1, 1, false}, out,
-                           scratch.data());
+      be->copy(batch_seeds.data(), d_seeds.data() + (it++ % kBatches) * batch,
+               batch * sizeof(NodeId));
+      be->sample_neighbors(view, Span<const NodeId>{batch_seeds.data(), batch}, L,
+                           SampleParams{1, 1, false}, out, scratch.data());
     };
     run();
     be->synchronize();
@@ -79,11 +81,13 @@ void BM_SampleProducts(benchmark::State& state, bool through_backend) {
       auto t0 = std::chrono::steady_clock::now();
       run();
       be->synchronize();
-      state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+      state.SetIterationTime(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     }
   }
   // Count the edges of one batch (outside the timed region).
-  launch_sample_neighbors(view, Span<const NodeId>{d_seeds.data(), batch}, L, SampleParams{1, 1, false}, out, sc, s);
+  launch_sample_neighbors(view, Span<const NodeId>{d_seeds.data(), batch}, L,
+                          SampleParams{1, 1, false}, out, sc, s);
   s.synchronize();
   std::vector<int32_t> h(L.num_hops + 1), c(L.total_rows);
   hop.copy_to_host(h.data(), h.size(), s);
@@ -120,7 +124,8 @@ AggData& agg_data(int64_t dim) {
   Stream s;
   a.table.allocate(a.table_rows * dim, "bench table");
   launch_uniform_fill(a.table.span(), -1.0f, 1.0f, 3, RandomPurpose::kTest, s);
-  std::vector<int32_t> nbr(a.dst * a.fanout), cnt(a.dst, static_cast<int32_t>(a.fanout)), rows(a.dst);
+  std::vector<int32_t> nbr(a.dst * a.fanout), cnt(a.dst, static_cast<int32_t>(a.fanout)),
+      rows(a.dst);
   std::mt19937_64 rng(5);
   for (auto& v : nbr) v = static_cast<int32_t>(rng() % a.table_rows);
   for (auto& v : rows) v = static_cast<int32_t>(rng() % a.table_rows);
@@ -138,7 +143,8 @@ AggData& agg_data(int64_t dim) {
   a.block.num_dst = static_cast<int32_t>(a.dst);
   a.block.num_src = static_cast<int32_t>(a.table_rows);
   a.block.num_segments = 1;
-  a.block.seg[0] = BlockSegment{0, static_cast<int32_t>(a.dst), static_cast<int32_t>(a.fanout), a.nbr.data(), a.cnt.data()};
+  a.block.seg[0] = BlockSegment{0, static_cast<int32_t>(a.dst), static_cast<int32_t>(a.fanout),
+                                a.nbr.data(), a.cnt.data()};
   a.scratch_bytes = aggregate_backward_scratch_bytes(a.dst * a.fanout, a.table_rows);
   a.scratch.allocate(a.scratch_bytes, "bench scratch");
   s.synchronize();
@@ -151,39 +157,68 @@ void aggregate_forward_bench(benchmark::State& state, AggregateKind kind, Kernel
   Stream s;
   MatrixView<const float> src{a.table.data(), a.table_rows, a.dim, a.dim};
   MatrixView<float> out{a.out.data(), a.dst, a.dim, a.dim};
-  time_with_events(state, s, [&] { launch_aggregate_forward(kind, src, nullptr, a.block, out, a.arg.data(), v, s); });
+  time_with_events(state, s, [&] {
+    launch_aggregate_forward(kind, src, nullptr, a.block, out, a.arg.data(), v, s);
+  });
   double bytes = a.dst * a.fanout * a.dim * 4.0 + a.dst * a.dim * 4.0 + a.dst * a.fanout * 4.0;
   if (kind == AggregateKind::kMax) bytes += a.dst * a.dim;
   report_bandwidth(state, bytes);
   state.SetItemsProcessed(a.dst * a.fanout * state.iterations());
 }
-void BM_AggregateMeanForward(benchmark::State& state, KernelVariant v) { aggregate_forward_bench(state, AggregateKind::kMean, v); }
-void BM_AggregateMaxForward(benchmark::State& state, KernelVariant v) { aggregate_forward_bench(state, AggregateKind::kMax, v); }
-BENCHMARK_CAPTURE(BM_AggregateMeanForward, simple, KernelVariant::kSimple)->Arg(128)->UseManualTime()->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(BM_AggregateMeanForward, tuned, KernelVariant::kTuned)->Arg(32)->Arg(64)->Arg(128)->Arg(256)->Arg(512)->UseManualTime()->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(BM_AggregateMaxForward, simple, KernelVariant::kSimple)->Arg(128)->UseManualTime()->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(BM_AggregateMaxForward, tuned, KernelVariant::kTuned)->Arg(128)->UseManualTime()->Unit(benchmark::kMicrosecond);
+void BM_AggregateMeanForward(benchmark::State& state, KernelVariant v) {
+  aggregate_forward_bench(state, AggregateKind::kMean, v);
+}
+void BM_AggregateMaxForward(benchmark::State& state, KernelVariant v) {
+  aggregate_forward_bench(state, AggregateKind::kMax, v);
+}
+BENCHMARK_CAPTURE(BM_AggregateMeanForward, simple, KernelVariant::kSimple)
+    ->Arg(128)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_AggregateMeanForward, tuned, KernelVariant::kTuned)
+    ->Arg(32)
+    ->Arg(64)
+    ->Arg(128)
+    ->Arg(256)
+    ->Arg(512)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_AggregateMaxForward, simple, KernelVariant::kSimple)
+    ->Arg(128)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_AggregateMaxForward, tuned, KernelVariant::kTuned)
+    ->Arg(128)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
 
 void aggregate_backward_bench(benchmark::State& state, AggregateKind kind) {
   GRL_BENCH_NEED_GPU(state);
   AggData& a = agg_data(state.range(0));
   Stream s;
   // Max needs arg-max slots: run the forward once.
-  launch_aggregate_forward(kind, MatrixView<const float>{a.table.data(), a.table_rows, a.dim, a.dim}, nullptr, a.block,
-                           MatrixView<float>{a.out.data(), a.dst, a.dim, a.dim}, a.arg.data(), KernelVariant::kTuned, s);
+  launch_aggregate_forward(
+      kind, MatrixView<const float>{a.table.data(), a.table_rows, a.dim, a.dim}, nullptr, a.block,
+      MatrixView<float>{a.out.data(), a.dst, a.dim, a.dim}, a.arg.data(), KernelVariant::kTuned, s);
   MatrixView<const float> g{a.grad_out.data(), a.dst, a.dim, a.dim};
   MatrixView<float> gs{a.grad_src.data(), a.table_rows, a.dim, a.dim};
   time_with_events(state, s, [&] {
-    launch_aggregate_backward(kind, a.block, g, a.arg.data(), gs, a.scratch.data(), a.scratch_bytes, s);
+    launch_aggregate_backward(kind, a.block, g, a.arg.data(), gs, a.scratch.data(), a.scratch_bytes,
+                              s);
   });
   // Gradient rows read once per edge, every source row written, keys and values sorted.
-  double bytes = a.dst * a.fanout * a.dim * 4.0 + a.table_rows * a.dim * 4.0 + a.dst * a.fanout * 16.0;
+  double bytes =
+      a.dst * a.fanout * a.dim * 4.0 + a.table_rows * a.dim * 4.0 + a.dst * a.fanout * 16.0;
   if (kind == AggregateKind::kMax) bytes += a.dst * a.fanout * a.dim;
   report_bandwidth(state, bytes);
   state.SetItemsProcessed(a.dst * a.fanout * state.iterations());
 }
-void BM_AggregateMeanBackward(benchmark::State& state) { aggregate_backward_bench(state, AggregateKind::kMean); }
-void BM_AggregateMaxBackward(benchmark::State& state) { aggregate_backward_bench(state, AggregateKind::kMax); }
+void BM_AggregateMeanBackward(benchmark::State& state) {
+  aggregate_backward_bench(state, AggregateKind::kMean);
+}
+void BM_AggregateMaxBackward(benchmark::State& state) {
+  aggregate_backward_bench(state, AggregateKind::kMax);
+}
 BENCHMARK(BM_AggregateMeanBackward)->Arg(128)->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_AggregateMaxBackward)->Arg(128)->UseManualTime()->Unit(benchmark::kMicrosecond);
 
@@ -192,8 +227,8 @@ void BM_GatherRows(benchmark::State& state) {
   AggData& a = agg_data(state.range(0));
   Stream s;
   time_with_events(state, s, [&] {
-    launch_gather_rows(MatrixView<const float>{a.table.data(), a.table_rows, a.dim, a.dim}, a.rows.data(),
-                       MatrixView<float>{a.out.data(), a.dst, a.dim, a.dim}, s);
+    launch_gather_rows(MatrixView<const float>{a.table.data(), a.table_rows, a.dim, a.dim},
+                       a.rows.data(), MatrixView<float>{a.out.data(), a.dst, a.dim, a.dim}, s);
   });
   report_bandwidth(state, a.dst * a.dim * 8.0 + a.dst * 4.0);
   state.SetItemsProcessed(a.dst * state.iterations());

@@ -15,8 +15,8 @@
 namespace grl::bench {
 namespace {
 
-void train_step_bench(benchmark::State& state, bool tf32, SageAggregator aggr, int64_t batch, std::vector<int> fanouts,
-                      int64_t hidden) {
+void train_step_bench(benchmark::State& state, bool tf32, SageAggregator aggr, int64_t batch,
+                      std::vector<int> fanouts, int64_t hidden) {
   if (!cuda_available()) {
     state.SkipWithError("no CUDA device");
     return;
@@ -56,7 +56,8 @@ void train_step_bench(benchmark::State& state, bool tf32, SageAggregator aggr, i
     auto t0 = std::chrono::steady_clock::now();
     run();
     be->synchronize();
-    state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    state.SetIterationTime(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }
   state.SetItemsProcessed(o.max_batch * state.iterations());
   state.counters["workspace_MiB"] = e.memory_bytes() / 1048576.0;
@@ -64,22 +65,30 @@ void train_step_bench(benchmark::State& state, bool tf32, SageAggregator aggr, i
   be->set_profiling(true);
   const int kProfiled = 20;
   for (int i = 0; i < kProfiled; ++i) run();
-  for (const auto& [stage, ms] : be->take_stage_times()) state.counters["ms_" + stage] = ms / kProfiled;
+  for (const auto& [stage, ms] : be->take_stage_times())
+    state.counters["ms_" + stage] = ms / kProfiled;
   be->set_profiling(false);
 }
 void BM_SageTrainStep(benchmark::State& state, bool tf32, SageAggregator aggr) {
   train_step_bench(state, tf32, aggr, 1024, {15, 10, 5}, 256);
 }
-BENCHMARK_CAPTURE(BM_SageTrainStep, products, false, SageAggregator::kMean)->UseManualTime()->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_SageTrainStep, products_tf32, true, SageAggregator::kMean)->UseManualTime()->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_SageTrainStep, products_max, false, SageAggregator::kMax)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_SageTrainStep, products, false, SageAggregator::kMean)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_SageTrainStep, products_tf32, true, SageAggregator::kMean)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_SageTrainStep, products_max, false, SageAggregator::kMax)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
 
 // Sweeps for the plots in bench/README.md: throughput against batch size, fanouts and hidden
 // width (fp32, mean, the products-sized graph); one axis varies, the others stay at
 // batch 1024, fanouts 15,10,5, hidden 256.
 void BM_SageSweep(benchmark::State& state) {
   train_step_bench(state, false, SageAggregator::kMean, state.range(0),
-                   {static_cast<int>(state.range(1)), static_cast<int>(state.range(2)), static_cast<int>(state.range(3))},
+                   {static_cast<int>(state.range(1)), static_cast<int>(state.range(2)),
+                    static_cast<int>(state.range(3))},
                    state.range(4));
 }
 BENCHMARK(BM_SageSweep)

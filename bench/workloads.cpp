@@ -23,12 +23,13 @@ const Graph& products_graph() {
       g = load_grl(dir);
       g.source = std::string("grl:") + dir;
     } else if (small_scale()) {
-      g = load_graph("synthetic:sbm?nodes=153064&classes=47&dim=100&degree=50.6&homophily=0.8&seed=7");
+      g = load_graph(
+          "synthetic:sbm?nodes=153064&classes=47&dim=100&degree=50.6&homophily=0.8&seed=7");
     } else {
       g = load_graph(kProductsSpec);
     }
-    std::fprintf(stderr, "products-sized graph: %d nodes, %lld edge entries, generated in %.1f s\n", g.num_nodes(),
-                 static_cast<long long>(g.num_edge_entries()),
+    std::fprintf(stderr, "products-sized graph: %d nodes, %lld edge entries, generated in %.1f s\n",
+                 g.num_nodes(), static_cast<long long>(g.num_edge_entries()),
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     return g;
   }();

@@ -30,7 +30,9 @@ __device__ __forceinline__ const BlockSegment& segment_of(const BlockView& b, in
   return b.seg[s];
 }
 
-__device__ __forceinline__ float4 ld4(const float* p) { return __ldg(reinterpret_cast<const float4*>(p)); }
+__device__ __forceinline__ float4 ld4(const float* p) {
+  return __ldg(reinterpret_cast<const float4*>(p));
+}
 __device__ __forceinline__ void add4(float4& a, const float4& b) {
   a.x += b.x;
   a.y += b.y;
@@ -38,10 +40,22 @@ __device__ __forceinline__ void add4(float4& a, const float4& b) {
   a.w += b.w;
 }
 __device__ __forceinline__ void max4(float4& a, uchar4& arg, const float4& b, uint8_t j) {
-  if (b.x > a.x) { a.x = b.x; arg.x = j; }
-  if (b.y > a.y) { a.y = b.y; arg.y = j; }
-  if (b.z > a.z) { a.z = b.z; arg.z = j; }
-  if (b.w > a.w) { a.w = b.w; arg.w = j; }
+  if (b.x > a.x) {
+    a.x = b.x;
+    arg.x = j;
+  }
+  if (b.y > a.y) {
+    a.y = b.y;
+    arg.y = j;
+  }
+  if (b.z > a.z) {
+    a.z = b.z;
+    arg.z = j;
+  }
+  if (b.w > a.w) {
+    a.w = b.w;
+    arg.w = j;
+  }
 }
 
 // ---- simple forward: one thread per (row, feature) -------------------------------------------
@@ -172,8 +186,10 @@ __global__ void source_offsets_kernel(const int32_t* sorted_keys, int64_t slots,
   int64_t lo = 0, hi = slots;  // first position with key >= u
   while (lo < hi) {
     int64_t mid = (lo + hi) / 2;
-    if (sorted_keys[mid] < u) lo = mid + 1;
-    else hi = mid;
+    if (sorted_keys[mid] < u)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   offsets[u] = lo;
 }
@@ -223,8 +239,10 @@ __global__ void aggregate_backward_kernel(BlockView b, MatrixView<const float> g
           }
         }
       }
-      if (kVec) *reinterpret_cast<float4*>(grad_src.row(u) + 4 * v) = acc;
-      else grad_src.at(u, v) = acc1;
+      if (kVec)
+        *reinterpret_cast<float4*>(grad_src.row(u) + 4 * v) = acc;
+      else
+        grad_src.at(u, v) = acc1;
     }
   }
 }
@@ -246,9 +264,12 @@ void launch_tuned(MatrixView<const float> src, const int32_t* row_map, const Blo
                   MatrixView<float> out, uint8_t* argslot, cudaStream_t stream) {
   const int lanes = group_lanes(out.cols / 4);
   const unsigned grid = grid_for(b.num_dst, lanes);
-  if (lanes == 8) aggregate_tuned_kernel<8, kMax><<<grid, kBlock, 0, stream>>>(src, row_map, b, out, argslot);
-  else if (lanes == 16) aggregate_tuned_kernel<16, kMax><<<grid, kBlock, 0, stream>>>(src, row_map, b, out, argslot);
-  else aggregate_tuned_kernel<32, kMax><<<grid, kBlock, 0, stream>>>(src, row_map, b, out, argslot);
+  if (lanes == 8)
+    aggregate_tuned_kernel<8, kMax><<<grid, kBlock, 0, stream>>>(src, row_map, b, out, argslot);
+  else if (lanes == 16)
+    aggregate_tuned_kernel<16, kMax><<<grid, kBlock, 0, stream>>>(src, row_map, b, out, argslot);
+  else
+    aggregate_tuned_kernel<32, kMax><<<grid, kBlock, 0, stream>>>(src, row_map, b, out, argslot);
   GRL_LAUNCH_CHECK("aggregate_tuned_kernel");
 }
 
@@ -277,17 +298,22 @@ void launch_aggregate_forward(AggregateKind kind, MatrixView<const float> src,
                               uint8_t* argslot, KernelVariant variant, cudaStream_t stream) {
   if (b.num_dst == 0 || out.cols == 0) return;
   const bool is_max = kind == AggregateKind::kMax;
-  const bool vec = vec4_ok(src.data, src.stride, src.cols) && vec4_ok(out.data, out.stride, out.cols) &&
+  const bool vec = vec4_ok(src.data, src.stride, src.cols) &&
+                   vec4_ok(out.data, out.stride, out.cols) &&
                    (!is_max || reinterpret_cast<uintptr_t>(argslot) % 4 == 0);
   if (variant == KernelVariant::kTuned && vec) {
-    if (is_max) launch_tuned<true>(src, row_map, b, out, argslot, stream);
-    else launch_tuned<false>(src, row_map, b, out, argslot, stream);
+    if (is_max)
+      launch_tuned<true>(src, row_map, b, out, argslot, stream);
+    else
+      launch_tuned<false>(src, row_map, b, out, argslot, stream);
     return;
   }
   const int64_t n = int64_t{b.num_dst} * out.cols;
   const unsigned grid = static_cast<unsigned>((n + kBlock - 1) / kBlock);
-  if (is_max) aggregate_simple_kernel<true><<<grid, kBlock, 0, stream>>>(src, row_map, b, out, argslot);
-  else aggregate_simple_kernel<false><<<grid, kBlock, 0, stream>>>(src, row_map, b, out, argslot);
+  if (is_max)
+    aggregate_simple_kernel<true><<<grid, kBlock, 0, stream>>>(src, row_map, b, out, argslot);
+  else
+    aggregate_simple_kernel<false><<<grid, kBlock, 0, stream>>>(src, row_map, b, out, argslot);
   GRL_LAUNCH_CHECK("aggregate_simple_kernel");
 }
 
@@ -295,22 +321,22 @@ namespace {
 size_t align256(size_t x) { return (x + 255) / 256 * 256; }
 size_t sort_temp_bytes(int64_t n) {
   size_t bytes = 0;
-  GRL_CUDA_CHECK(cub::DeviceRadixSort::SortPairs(nullptr, bytes, static_cast<const int32_t*>(nullptr),
-                                                 static_cast<int32_t*>(nullptr), static_cast<const uint32_t*>(nullptr),
-                                                 static_cast<uint32_t*>(nullptr), static_cast<int>(n)));
+  GRL_CUDA_CHECK(cub::DeviceRadixSort::SortPairs(
+      nullptr, bytes, static_cast<const int32_t*>(nullptr), static_cast<int32_t*>(nullptr),
+      static_cast<const uint32_t*>(nullptr), static_cast<uint32_t*>(nullptr), static_cast<int>(n)));
   return bytes;
 }
 }  // namespace
 
 size_t aggregate_backward_scratch_bytes(int64_t max_slots, int64_t max_src) {
   const size_t slots = align256(static_cast<size_t>(max_slots) * 4);
-  return 4 * slots + align256((max_src + 1) * sizeof(int64_t)) + align256(sort_temp_bytes(max_slots));
+  return 4 * slots + align256((max_src + 1) * sizeof(int64_t)) +
+         align256(sort_temp_bytes(max_slots));
 }
 
-void launch_aggregate_backward(AggregateKind kind, const BlockView& b,
-                               MatrixView<const float> g, const uint8_t* argslot,
-                               MatrixView<float> grad_src, void* scratch, size_t scratch_bytes,
-                               cudaStream_t stream) {
+void launch_aggregate_backward(AggregateKind kind, const BlockView& b, MatrixView<const float> g,
+                               const uint8_t* argslot, MatrixView<float> grad_src, void* scratch,
+                               size_t scratch_bytes, cudaStream_t stream) {
   if (b.num_src == 0 || g.cols == 0) return;
   const int64_t slots = b.num_slots();
   if (slots == 0) {
@@ -335,32 +361,64 @@ void launch_aggregate_backward(AggregateKind kind, const BlockView& b,
   sb.base[0] = 0;
   for (int s = 0; s < b.num_segments; ++s)
     sb.base[s + 1] = sb.base[s] + int64_t{b.seg[s].row_end - b.seg[s].row_begin} * b.seg[s].fanout;
-  edge_keys_kernel<<<static_cast<unsigned>((slots + kBlock - 1) / kBlock), kBlock, 0, stream>>>(b, sb, slots, keys_in, vals_in);
+  edge_keys_kernel<<<static_cast<unsigned>((slots + kBlock - 1) / kBlock), kBlock, 0, stream>>>(
+      b, sb, slots, keys_in, vals_in);
   GRL_LAUNCH_CHECK("edge_keys_kernel");
   int end_bit = 1;
   while ((int64_t{1} << end_bit) <= b.num_src) ++end_bit;
-  GRL_CUDA_CHECK(cub::DeviceRadixSort::SortPairs(temp, temp_bytes, keys_in, keys_out, vals_in, vals_out,
-                                                 static_cast<int>(slots), 0, end_bit, stream));
-  source_offsets_kernel<<<static_cast<unsigned>((b.num_src + 1 + kBlock - 1) / kBlock), kBlock, 0, stream>>>(
-      keys_out, slots, b.num_src, offsets);
+  GRL_CUDA_CHECK(cub::DeviceRadixSort::SortPairs(temp, temp_bytes, keys_in, keys_out, vals_in,
+                                                 vals_out, static_cast<int>(slots), 0, end_bit,
+                                                 stream));
+  source_offsets_kernel<<<static_cast<unsigned>((b.num_src + 1 + kBlock - 1) / kBlock), kBlock, 0,
+                          stream>>>(keys_out, slots, b.num_src, offsets);
   GRL_LAUNCH_CHECK("source_offsets_kernel");
 
-  const bool vec = vec4_ok(g.data, g.stride, g.cols) && vec4_ok(grad_src.data, grad_src.stride, grad_src.cols) &&
+  const bool vec = vec4_ok(g.data, g.stride, g.cols) &&
+                   vec4_ok(grad_src.data, grad_src.stride, grad_src.cols) &&
                    (kind != AggregateKind::kMax || reinterpret_cast<uintptr_t>(argslot) % 4 == 0);
   const int64_t width = vec ? g.cols / 4 : g.cols;
   const int lanes = group_lanes(width);
   const unsigned grid = grid_for(b.num_src, lanes);
   const bool is_max = kind == AggregateKind::kMax;
-#define GRL_BWD(G, M, V) aggregate_backward_kernel<G, M, V><<<grid, kBlock, 0, stream>>>(b, g, argslot, offsets, vals_out, grad_src)
+#define GRL_BWD(G, M, V)             \
+  aggregate_backward_kernel<G, M, V> \
+      <<<grid, kBlock, 0, stream>>>(b, g, argslot, offsets, vals_out, grad_src)
   if (lanes == 8) {
-    if (is_max) { if (vec) GRL_BWD(8, true, true); else GRL_BWD(8, true, false); }
-    else { if (vec) GRL_BWD(8, false, true); else GRL_BWD(8, false, false); }
+    if (is_max) {
+      if (vec)
+        GRL_BWD(8, true, true);
+      else
+        GRL_BWD(8, true, false);
+    } else {
+      if (vec)
+        GRL_BWD(8, false, true);
+      else
+        GRL_BWD(8, false, false);
+    }
   } else if (lanes == 16) {
-    if (is_max) { if (vec) GRL_BWD(16, true, true); else GRL_BWD(16, true, false); }
-    else { if (vec) GRL_BWD(16, false, true); else GRL_BWD(16, false, false); }
+    if (is_max) {
+      if (vec)
+        GRL_BWD(16, true, true);
+      else
+        GRL_BWD(16, true, false);
+    } else {
+      if (vec)
+        GRL_BWD(16, false, true);
+      else
+        GRL_BWD(16, false, false);
+    }
   } else {
-    if (is_max) { if (vec) GRL_BWD(32, true, true); else GRL_BWD(32, true, false); }
-    else { if (vec) GRL_BWD(32, false, true); else GRL_BWD(32, false, false); }
+    if (is_max) {
+      if (vec)
+        GRL_BWD(32, true, true);
+      else
+        GRL_BWD(32, true, false);
+    } else {
+      if (vec)
+        GRL_BWD(32, false, true);
+      else
+        GRL_BWD(32, false, false);
+    }
   }
 #undef GRL_BWD
   GRL_LAUNCH_CHECK("aggregate_backward_kernel");
@@ -369,12 +427,16 @@ void launch_aggregate_backward(AggregateKind kind, const BlockView& b,
 void launch_gather_rows(MatrixView<const float> table, const int32_t* rows, MatrixView<float> out,
                         cudaStream_t stream) {
   if (out.rows == 0 || out.cols == 0) return;
-  const bool vec = vec4_ok(table.data, table.stride, table.cols) && vec4_ok(out.data, out.stride, out.cols);
+  const bool vec =
+      vec4_ok(table.data, table.stride, table.cols) && vec4_ok(out.data, out.stride, out.cols);
   const int lanes = group_lanes(vec ? out.cols / 4 : out.cols);
   const unsigned grid = grid_for(out.rows, lanes);
-  if (lanes == 8) gather_rows_kernel<8><<<grid, kBlock, 0, stream>>>(table, rows, out, vec);
-  else if (lanes == 16) gather_rows_kernel<16><<<grid, kBlock, 0, stream>>>(table, rows, out, vec);
-  else gather_rows_kernel<32><<<grid, kBlock, 0, stream>>>(table, rows, out, vec);
+  if (lanes == 8)
+    gather_rows_kernel<8><<<grid, kBlock, 0, stream>>>(table, rows, out, vec);
+  else if (lanes == 16)
+    gather_rows_kernel<16><<<grid, kBlock, 0, stream>>>(table, rows, out, vec);
+  else
+    gather_rows_kernel<32><<<grid, kBlock, 0, stream>>>(table, rows, out, vec);
   GRL_LAUNCH_CHECK("gather_rows_kernel");
 }
 

@@ -3,7 +3,8 @@
 // or the previous layer's output), never materialised as an [edges x dim] matrix.
 //
 //   mean  out[i] = (1 / cnt_i) * sum_{j < cnt_i} src[r(nbr_ij)]        (0 when cnt_i = 0)
-//   max   out[i][f] = max_{j < cnt_i} src[r(nbr_ij)][f], argslot[i * dim + f] = the first j attaining
+//   max   out[i][f] = max_{j < cnt_i} src[r(nbr_ij)][f], argslot[i * dim + f] = the first j
+//   attaining
 //         it (ties go to the lowest slot; NaN wins only in slot 0); cnt_i = 0 gives 0 and 255.
 //   r(x) = row_map ? row_map[x] : x
 //
@@ -46,7 +47,8 @@ struct BlockView {
   // Slots of all segments (rows x fanout), valid or not.
   int64_t num_slots() const {
     int64_t e = 0;
-    for (int s = 0; s < num_segments; ++s) e += int64_t{seg[s].row_end - seg[s].row_begin} * seg[s].fanout;
+    for (int s = 0; s < num_segments; ++s)
+      e += int64_t{seg[s].row_end - seg[s].row_begin} * seg[s].fanout;
     return e;
   }
 };
@@ -57,9 +59,8 @@ enum class KernelVariant : int { kSimple = 0, kTuned = 1 };
 
 #if defined(GRL_WITH_CUDA) || defined(__CUDACC__)
 void launch_aggregate_forward(AggregateKind kind, MatrixView<const float> src,
-                              const int32_t* row_map, const BlockView& block,
-                              MatrixView<float> out, uint8_t* argslot, KernelVariant variant,
-                              cudaStream_t stream);
+                              const int32_t* row_map, const BlockView& block, MatrixView<float> out,
+                              uint8_t* argslot, KernelVariant variant, cudaStream_t stream);
 
 // Scratch for the backward transpose of blocks with up to `max_slots` slots and `max_src`
 // sources.

@@ -25,7 +25,8 @@ __device__ __forceinline__ float warp_sum(float v) {
 
 __global__ void bias_act_kernel(MatrixView<float> z, const float* bias, Activation act) {
   const int64_t n = z.rows * z.cols;
-  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n;
+       i += int64_t{gridDim.x} * blockDim.x) {
     const int64_t r = i / z.cols, c = i - r * z.cols;
     float v = z.at(r, c) + (bias ? bias[c] : 0.0f);
     z.at(r, c) = act == Activation::kRelu ? fmaxf(v, 0.0f) : v;
@@ -34,25 +35,29 @@ __global__ void bias_act_kernel(MatrixView<float> z, const float* bias, Activati
 
 __global__ void relu_backward_kernel(MatrixView<float> g, MatrixView<const float> y) {
   const int64_t n = g.rows * g.cols;
-  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n;
+       i += int64_t{gridDim.x} * blockDim.x) {
     const int64_t r = i / g.cols, c = i - r * g.cols;
     if (!(y.at(r, c) > 0.0f)) g.at(r, c) = 0.0f;
   }
 }
 
-__global__ void bias_relu_dropout_kernel(MatrixView<float> z, const float* bias, float p, float scale,
-                                         uint64_t seed, uint32_t key) {
+__global__ void bias_relu_dropout_kernel(MatrixView<float> z, const float* bias, float p,
+                                         float scale, uint64_t seed, uint32_t key) {
   const int64_t n = z.rows * z.cols;
-  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n;
+       i += int64_t{gridDim.x} * blockDim.x) {
     const int64_t r = i / z.cols, c = i - r * z.cols;
     const float v = fmaxf(z.at(r, c) + (bias ? bias[c] : 0.0f), 0.0f);
     z.at(r, c) = p > 0.0f ? (dropout_keep(seed, key, r, c, p) ? v * scale : 0.0f) : v;
   }
 }
 
-__global__ void relu_dropout_backward_kernel(MatrixView<float> g, MatrixView<const float> y, float scale) {
+__global__ void relu_dropout_backward_kernel(MatrixView<float> g, MatrixView<const float> y,
+                                             float scale) {
   const int64_t n = g.rows * g.cols;
-  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n;
+       i += int64_t{gridDim.x} * blockDim.x) {
     const int64_t r = i / g.cols, c = i - r * g.cols;
     g.at(r, c) = y.at(r, c) > 0.0f ? g.at(r, c) * scale : 0.0f;
   }
@@ -80,9 +85,11 @@ __global__ void column_finish_kernel(const float* partials, int64_t chunks, int6
   sums[c] = accumulate ? sums[c] + s : s;
 }
 
-__global__ void dropout_kernel(MatrixView<float> x, float p, float scale, uint64_t seed, uint32_t key) {
+__global__ void dropout_kernel(MatrixView<float> x, float p, float scale, uint64_t seed,
+                               uint32_t key) {
   const int64_t n = x.rows * x.cols;
-  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n;
+       i += int64_t{gridDim.x} * blockDim.x) {
     const int64_t r = i / x.cols, c = i - r * x.cols;
     x.at(r, c) = dropout_keep(seed, key, r, c, p) ? x.at(r, c) * scale : 0.0f;
   }
@@ -90,93 +97,96 @@ __global__ void dropout_kernel(MatrixView<float> x, float p, float scale, uint64
 
 // A warp per row for the row-wise kernels below.
 // A warp per row, looping when there are more rows than warps in the grid.
-#define GRL_FOR_EACH_WARP_ROW(r, rows)                                                  \
-  const int lane = threadIdx.x % 32;                                                    \
-  for (int64_t r = (blockIdx.x * int64_t{blockDim.x} + threadIdx.x) / 32; r < (rows);  \
+#define GRL_FOR_EACH_WARP_ROW(r, rows)                                                \
+  const int lane = threadIdx.x % 32;                                                  \
+  for (int64_t r = (blockIdx.x * int64_t{blockDim.x} + threadIdx.x) / 32; r < (rows); \
        r += int64_t{gridDim.x} * blockDim.x / 32)
 
 __global__ void l2norm_forward_kernel(MatrixView<float> x, float* inv_norm) {
   GRL_FOR_EACH_WARP_ROW(r, x.rows) {
-  float* row = x.row(r);
-  float ss = 0.0f;
-  for (int64_t c = lane; c < x.cols; c += 32) ss += row[c] * row[c];
-  ss = warp_sum(ss);
-  const float inv = 1.0f / fmaxf(sqrtf(ss), 1e-12f);
-  for (int64_t c = lane; c < x.cols; c += 32) row[c] *= inv;
-  if (lane == 0) inv_norm[r] = inv;
+    float* row = x.row(r);
+    float ss = 0.0f;
+    for (int64_t c = lane; c < x.cols; c += 32) ss += row[c] * row[c];
+    ss = warp_sum(ss);
+    const float inv = 1.0f / fmaxf(sqrtf(ss), 1e-12f);
+    for (int64_t c = lane; c < x.cols; c += 32) row[c] *= inv;
+    if (lane == 0) inv_norm[r] = inv;
   }
 }
 
-__global__ void l2norm_backward_kernel(MatrixView<float> g, MatrixView<const float> y, const float* inv_norm) {
+__global__ void l2norm_backward_kernel(MatrixView<float> g, MatrixView<const float> y,
+                                       const float* inv_norm) {
   GRL_FOR_EACH_WARP_ROW(r, g.rows) {
-  float* gr = g.row(r);
-  const float* yr = y.row(r);
-  float dot = 0.0f;
-  for (int64_t c = lane; c < g.cols; c += 32) dot += yr[c] * gr[c];
-  dot = warp_sum(dot);
-  const float inv = inv_norm[r];
-  for (int64_t c = lane; c < g.cols; c += 32) gr[c] = (gr[c] - yr[c] * dot) * inv;
+    float* gr = g.row(r);
+    const float* yr = y.row(r);
+    float dot = 0.0f;
+    for (int64_t c = lane; c < g.cols; c += 32) dot += yr[c] * gr[c];
+    dot = warp_sum(dot);
+    const float inv = inv_norm[r];
+    for (int64_t c = lane; c < g.cols; c += 32) gr[c] = (gr[c] - yr[c] * dot) * inv;
   }
 }
 
 __global__ void softmax_xent_kernel(MatrixView<const float> z, const int32_t* labels, float scale,
                                     MatrixView<float> dz, float* row_loss, int32_t* pred) {
   GRL_FOR_EACH_WARP_ROW(r, z.rows) {
-  const float* zr = z.row(r);
-  float* dr = dz.row(r);
-  // Arg-max with the lowest index on ties: reduce (value, index) pairs.
-  float best = -INFINITY;
-  int32_t best_i = 0x7FFFFFFF;
-  for (int64_t c = lane; c < z.cols; c += 32) {
-    const float v = zr[c];
-    if (best_i == 0x7FFFFFFF || v > best) {
-      best = v;
-      best_i = static_cast<int32_t>(c);
+    const float* zr = z.row(r);
+    float* dr = dz.row(r);
+    // Arg-max with the lowest index on ties: reduce (value, index) pairs.
+    float best = -INFINITY;
+    int32_t best_i = 0x7FFFFFFF;
+    for (int64_t c = lane; c < z.cols; c += 32) {
+      const float v = zr[c];
+      if (best_i == 0x7FFFFFFF || v > best) {
+        best = v;
+        best_i = static_cast<int32_t>(c);
+      }
     }
-  }
 #pragma unroll
-  for (int o = 16; o > 0; o >>= 1) {
-    float ov = __shfl_xor_sync(0xFFFFFFFFu, best, o);
-    int32_t oi = __shfl_xor_sync(0xFFFFFFFFu, best_i, o);
-    if (oi != 0x7FFFFFFF && (best_i == 0x7FFFFFFF || ov > best || (ov == best && oi < best_i))) {
-      best = ov;
-      best_i = oi;
+    for (int o = 16; o > 0; o >>= 1) {
+      float ov = __shfl_xor_sync(0xFFFFFFFFu, best, o);
+      int32_t oi = __shfl_xor_sync(0xFFFFFFFFu, best_i, o);
+      if (oi != 0x7FFFFFFF && (best_i == 0x7FFFFFFF || ov > best || (ov == best && oi < best_i))) {
+        best = ov;
+        best_i = oi;
+      }
     }
-  }
-  if (lane == 0 && pred) pred[r] = best_i;
-  const int32_t y = labels[r];
-  if (y < 0) {
-    for (int64_t c = lane; c < z.cols; c += 32) dr[c] = 0.0f;
-    if (lane == 0) row_loss[r] = 0.0f;
-    continue;
-  }
-  const float mx = best;
-  float sum = 0.0f;
-  for (int64_t c = lane; c < z.cols; c += 32) sum += expf(zr[c] - mx);
-  sum = warp_sum(sum);
-  const float inv = 1.0f / sum;
-  for (int64_t c = lane; c < z.cols; c += 32)
-    dr[c] = (expf(zr[c] - mx) * inv - (c == y ? 1.0f : 0.0f)) * scale;
-  if (lane == 0) row_loss[r] = logf(sum) + mx - zr[y];
+    if (lane == 0 && pred) pred[r] = best_i;
+    const int32_t y = labels[r];
+    if (y < 0) {
+      for (int64_t c = lane; c < z.cols; c += 32) dr[c] = 0.0f;
+      if (lane == 0) row_loss[r] = 0.0f;
+      continue;
+    }
+    const float mx = best;
+    float sum = 0.0f;
+    for (int64_t c = lane; c < z.cols; c += 32) sum += expf(zr[c] - mx);
+    sum = warp_sum(sum);
+    const float inv = 1.0f / sum;
+    for (int64_t c = lane; c < z.cols; c += 32)
+      dr[c] = (expf(zr[c] - mx) * inv - (c == y ? 1.0f : 0.0f)) * scale;
+    if (lane == 0) row_loss[r] = logf(sum) + mx - zr[y];
   }
 }
 
-__global__ void sigmoid_bce_kernel(MatrixView<const float> z, MatrixView<const float> t, float scale,
-                                   MatrixView<float> dz, float* row_loss) {
+__global__ void sigmoid_bce_kernel(MatrixView<const float> z, MatrixView<const float> t,
+                                   float scale, MatrixView<float> dz, float* row_loss) {
   GRL_FOR_EACH_WARP_ROW(r, z.rows) {
-  float loss = 0.0f;
-  for (int64_t c = lane; c < z.cols; c += 32) {
-    const float x = z.at(r, c), tt = t.at(r, c);
-    loss += fmaxf(x, 0.0f) - x * tt + log1pf(expf(-fabsf(x)));
-    dz.at(r, c) = (1.0f / (1.0f + expf(-x)) - tt) * scale;
-  }
-  loss = warp_sum(loss);
-  if (lane == 0) row_loss[r] = loss;
+    float loss = 0.0f;
+    for (int64_t c = lane; c < z.cols; c += 32) {
+      const float x = z.at(r, c), tt = t.at(r, c);
+      loss += fmaxf(x, 0.0f) - x * tt + log1pf(expf(-fabsf(x)));
+      dz.at(r, c) = (1.0f / (1.0f + expf(-x)) - tt) * scale;
+    }
+    loss = warp_sum(loss);
+    if (lane == 0) row_loss[r] = loss;
   }
 }
 
-__global__ void adam_kernel(Span<float> w, Span<const float> g, Span<float> m, Span<float> v, AdamParams p) {
-  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < w.size; i += int64_t{gridDim.x} * blockDim.x) {
+__global__ void adam_kernel(Span<float> w, Span<const float> g, Span<float> m, Span<float> v,
+                            AdamParams p) {
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < w.size;
+       i += int64_t{gridDim.x} * blockDim.x) {
     const float gi = g[i] + p.weight_decay * w[i];
     const float mi = p.beta1 * m[i] + (1.0f - p.beta1) * gi;
     const float vi = p.beta2 * v[i] + (1.0f - p.beta2) * gi * gi;
@@ -187,7 +197,8 @@ __global__ void adam_kernel(Span<float> w, Span<const float> g, Span<float> m, S
 }
 
 __global__ void sgd_kernel(Span<float> w, Span<const float> g, Span<float> vel, SgdParams p) {
-  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < w.size; i += int64_t{gridDim.x} * blockDim.x) {
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < w.size;
+       i += int64_t{gridDim.x} * blockDim.x) {
     float gi = g[i] + p.weight_decay * w[i];
     if (p.momentum != 0.0f) {
       vel[i] = p.momentum * vel[i] + gi;
@@ -227,15 +238,17 @@ void launch_relu_backward(MatrixView<float> g, MatrixView<const float> y, cudaSt
   GRL_LAUNCH_CHECK("relu_backward_kernel");
 }
 
-void launch_bias_relu_dropout(MatrixView<float> z, const float* bias, float p, uint64_t seed, uint32_t key,
-                              cudaStream_t stream) {
+void launch_bias_relu_dropout(MatrixView<float> z, const float* bias, float p, uint64_t seed,
+                              uint32_t key, cudaStream_t stream) {
   if (z.rows == 0 || z.cols == 0) return;
   const float scale = p > 0.0f ? 1.0f / (1.0f - p) : 1.0f;
-  bias_relu_dropout_kernel<<<blocks_for(z.rows * z.cols), kBlock, 0, stream>>>(z, bias, p, scale, seed, key);
+  bias_relu_dropout_kernel<<<blocks_for(z.rows * z.cols), kBlock, 0, stream>>>(z, bias, p, scale,
+                                                                               seed, key);
   GRL_LAUNCH_CHECK("bias_relu_dropout_kernel");
 }
 
-void launch_relu_dropout_backward(MatrixView<float> g, MatrixView<const float> y, float p, cudaStream_t stream) {
+void launch_relu_dropout_backward(MatrixView<float> g, MatrixView<const float> y, float p,
+                                  cudaStream_t stream) {
   if (g.rows == 0 || g.cols == 0) return;
   const float scale = p > 0.0f ? 1.0f / (1.0f - p) : 1.0f;
   relu_dropout_backward_kernel<<<blocks_for(g.rows * g.cols), kBlock, 0, stream>>>(g, y, scale);
@@ -251,13 +264,16 @@ void launch_column_sums(MatrixView<const float> x, float* sums, bool accumulate,
     column_partials_kernel<<<grid, 128, 0, stream>>>(x, partials);
     GRL_LAUNCH_CHECK("column_partials_kernel");
   }
-  column_finish_kernel<<<static_cast<unsigned>((x.cols + 127) / 128), 128, 0, stream>>>(partials, chunks, x.cols, sums, accumulate);
+  column_finish_kernel<<<static_cast<unsigned>((x.cols + 127) / 128), 128, 0, stream>>>(
+      partials, chunks, x.cols, sums, accumulate);
   GRL_LAUNCH_CHECK("column_finish_kernel");
 }
 
-void launch_dropout(MatrixView<float> x, float p, uint64_t seed, uint32_t key, cudaStream_t stream) {
+void launch_dropout(MatrixView<float> x, float p, uint64_t seed, uint32_t key,
+                    cudaStream_t stream) {
   if (p <= 0.0f || x.rows == 0 || x.cols == 0) return;
-  dropout_kernel<<<blocks_for(x.rows * x.cols), kBlock, 0, stream>>>(x, p, 1.0f / (1.0f - p), seed, key);
+  dropout_kernel<<<blocks_for(x.rows * x.cols), kBlock, 0, stream>>>(x, p, 1.0f / (1.0f - p), seed,
+                                                                     key);
   GRL_LAUNCH_CHECK("dropout_kernel");
 }
 
@@ -275,9 +291,11 @@ void launch_l2norm_backward(MatrixView<float> g, MatrixView<const float> y, cons
 }
 
 void launch_softmax_xent(MatrixView<const float> z, const int32_t* labels, float scale,
-                         MatrixView<float> dz, float* row_loss, int32_t* pred, cudaStream_t stream) {
+                         MatrixView<float> dz, float* row_loss, int32_t* pred,
+                         cudaStream_t stream) {
   if (z.rows == 0) return;
-  softmax_xent_kernel<<<warp_rows_grid(z.rows), kBlock, 0, stream>>>(z, labels, scale, dz, row_loss, pred);
+  softmax_xent_kernel<<<warp_rows_grid(z.rows), kBlock, 0, stream>>>(z, labels, scale, dz, row_loss,
+                                                                     pred);
   GRL_LAUNCH_CHECK("softmax_xent_kernel");
 }
 
@@ -288,8 +306,8 @@ void launch_sigmoid_bce(MatrixView<const float> z, MatrixView<const float> t, fl
   GRL_LAUNCH_CHECK("sigmoid_bce_kernel");
 }
 
-void launch_adam(Span<float> w, Span<const float> g, Span<float> m, Span<float> v, const AdamParams& p,
-                 cudaStream_t stream) {
+void launch_adam(Span<float> w, Span<const float> g, Span<float> m, Span<float> v,
+                 const AdamParams& p, cudaStream_t stream) {
   if (w.size == 0) return;
   adam_kernel<<<blocks_for(w.size), kBlock, 0, stream>>>(w, g, m, v, p);
   GRL_LAUNCH_CHECK("adam_kernel");

@@ -39,7 +39,8 @@ void launch_philox_fill(Span<uint32_t> out, uint64_t seed, RandomPurpose purpose
                         cudaStream_t stream) {
   if (out.size == 0) return;
   constexpr int kBlock = 256;
-  philox_fill_kernel<<<grid_for((out.size + 3) / 4, kBlock), kBlock, 0, stream>>>(out, seed, purpose);
+  philox_fill_kernel<<<grid_for((out.size + 3) / 4, kBlock), kBlock, 0, stream>>>(out, seed,
+                                                                                  purpose);
   GRL_LAUNCH_CHECK("philox_fill_kernel");
 }
 
@@ -47,8 +48,8 @@ void launch_uniform_fill(Span<float> out, float lo, float hi, uint64_t seed, Ran
                          cudaStream_t stream) {
   if (out.size == 0) return;
   constexpr int kBlock = 256;
-  uniform_fill_kernel<<<grid_for((out.size + 3) / 4, kBlock), kBlock, 0, stream>>>(out, lo, hi, seed,
-                                                                                    purpose);
+  uniform_fill_kernel<<<grid_for((out.size + 3) / 4, kBlock), kBlock, 0, stream>>>(out, lo, hi,
+                                                                                   seed, purpose);
   GRL_LAUNCH_CHECK("uniform_fill_kernel");
 }
 

@@ -94,13 +94,17 @@ __global__ void sample_hop_kernel(CsrView g, const NodeId* nodes, const int32_t*
   Philox4 draws{};
   if (p.replace) {
     for (int j = 0; j < fanout; ++j) {
-      if (j % 4 == 0) draws = philox(p.seed, RandomPurpose::kNeighborSample, static_cast<uint32_t>(u), p.epoch, c2 | (j / 4));
+      if (j % 4 == 0)
+        draws = philox(p.seed, RandomPurpose::kNeighborSample, static_cast<uint32_t>(u), p.epoch,
+                       c2 | (j / 4));
       out[j] = g.indices[row + random_below(draws.v[j % 4], static_cast<uint32_t>(deg))];
     }
   } else {
     // Floyd: positions go to `out` first (the thread rereads its own writes), ids after.
     for (int j = 0; j < fanout; ++j) {
-      if (j % 4 == 0) draws = philox(p.seed, RandomPurpose::kNeighborSample, static_cast<uint32_t>(u), p.epoch, c2 | (j / 4));
+      if (j % 4 == 0)
+        draws = philox(p.seed, RandomPurpose::kNeighborSample, static_cast<uint32_t>(u), p.epoch,
+                       c2 | (j / 4));
       const int64_t i = deg - fanout + j;
       int32_t t = static_cast<int32_t>(random_below(draws.v[j % 4], static_cast<uint32_t>(i + 1)));
       for (int k = 0; k < j; ++k)
@@ -163,7 +167,8 @@ size_t align256(size_t x) { return (x + 255) / 256 * 256; }
 size_t cub_scan_bytes(int64_t items) {
   size_t bytes = 0;
   GRL_CUDA_CHECK(cub::DeviceScan::ExclusiveSum(nullptr, bytes, static_cast<int32_t*>(nullptr),
-                                               static_cast<int32_t*>(nullptr), static_cast<int>(items)));
+                                               static_cast<int32_t*>(nullptr),
+                                               static_cast<int>(items)));
   return bytes;
 }
 
@@ -180,15 +185,17 @@ void dedup_and_relabel(const Candidates& c, int64_t items, const SampleLayout& L
     return;
   }
   const int64_t mask = L.hash_capacity - 1;
-  insert_kernel<<<blocks_for(items), kBlock, 0, stream>>>(c, items, s.table_keys, s.table_local, s.table_first,
-                                                          mask, s.slot_of);
+  insert_kernel<<<blocks_for(items), kBlock, 0, stream>>>(c, items, s.table_keys, s.table_local,
+                                                          s.table_first, mask, s.slot_of);
   GRL_LAUNCH_CHECK("insert_kernel");
-  flag_kernel<<<blocks_for(items), kBlock, 0, stream>>>(c, items, s.table_local, s.table_first, s.slot_of, s.flags);
+  flag_kernel<<<blocks_for(items), kBlock, 0, stream>>>(c, items, s.table_local, s.table_first,
+                                                        s.slot_of, s.flags);
   GRL_LAUNCH_CHECK("flag_kernel");
   size_t temp = s.cub_temp_bytes;
-  GRL_CUDA_CHECK(cub::DeviceScan::ExclusiveSum(s.cub_temp, temp, s.flags, s.scan, static_cast<int>(items), stream));
-  assign_kernel<<<blocks_for(items), kBlock, 0, stream>>>(c, items, s.table_local, s.slot_of, s.flags, s.scan, nodes,
-                                                          hop_end);
+  GRL_CUDA_CHECK(cub::DeviceScan::ExclusiveSum(s.cub_temp, temp, s.flags, s.scan,
+                                               static_cast<int>(items), stream));
+  assign_kernel<<<blocks_for(items), kBlock, 0, stream>>>(c, items, s.table_local, s.slot_of,
+                                                          s.flags, s.scan, nodes, hop_end);
   GRL_LAUNCH_CHECK("assign_kernel");
   relabel_kernel<<<blocks_for(items), kBlock, 0, stream>>>(c, items, s.table_local, s.slot_of, out);
   GRL_LAUNCH_CHECK("relabel_kernel");
@@ -220,9 +227,10 @@ SampleScratch bind_sample_scratch(const SampleLayout& L, void* base) {
 }
 
 void launch_sample_neighbors(CsrView g, Span<const NodeId> seeds, const SampleLayout& L,
-                             const SampleParams& p, const SampleOutput& out,
-                             const SampleScratch& s, cudaStream_t stream) {
-  if (seeds.size > L.max_seeds) throw CudaError("launch_sample_neighbors: more seeds than the layout allows", 0);
+                             const SampleParams& p, const SampleOutput& out, const SampleScratch& s,
+                             cudaStream_t stream) {
+  if (seeds.size > L.max_seeds)
+    throw CudaError("launch_sample_neighbors: more seeds than the layout allows", 0);
   const size_t table = L.hash_capacity * sizeof(int32_t);
   GRL_CUDA_CHECK(cudaMemsetAsync(s.table_keys, 0xFF, table, stream));
   GRL_CUDA_CHECK(cudaMemsetAsync(s.table_local, 0xFF, table, stream));
@@ -236,11 +244,13 @@ void launch_sample_neighbors(CsrView g, Span<const NodeId> seeds, const SampleLa
     const int64_t rows = L.max_rows[h - 1];
     int32_t* cnt = out.cnt + L.row_offset[h - 1];
     if (rows > 0) {
-      sample_hop_kernel<<<blocks_for(rows), kBlock, 0, stream>>>(g, out.nodes, out.hop_end, h, f, p, cnt, s.cand, rows);
+      sample_hop_kernel<<<blocks_for(rows), kBlock, 0, stream>>>(g, out.nodes, out.hop_end, h, f, p,
+                                                                 cnt, s.cand, rows);
       GRL_LAUNCH_CHECK("sample_hop_kernel");
     }
     Candidates c{s.cand, cnt, f, out.hop_end, h, 0};
-    dedup_and_relabel(c, rows * f, L, s, out.nodes, out.hop_end, out.nbr + L.slot_offset[h - 1], stream);
+    dedup_and_relabel(c, rows * f, L, s, out.nodes, out.hop_end, out.nbr + L.slot_offset[h - 1],
+                      stream);
   }
 }
 

@@ -41,15 +41,15 @@ struct SampleLayout {
   int num_hops = 0;
   int fanouts[kMaxHops] = {};
   int64_t max_seeds = 0;
-  int64_t max_rows[kMaxHops] = {};    // frontier rows of hop h (upper bound)
-  int64_t row_offset[kMaxHops] = {};  // where hop h's cnt rows start in `cnt`
-  int64_t slot_offset[kMaxHops] = {}; // where hop h's ELL starts in `nbr`
+  int64_t max_rows[kMaxHops] = {};         // frontier rows of hop h (upper bound)
+  int64_t row_offset[kMaxHops] = {};       // where hop h's cnt rows start in `cnt`
+  int64_t slot_offset[kMaxHops] = {};      // where hop h's ELL starts in `nbr`
   int64_t max_hop_end[kMaxHops + 1] = {};  // bound on hop_end[h]
-  int64_t max_nodes = 0;              // bound on hop_end[num_hops]
+  int64_t max_nodes = 0;                   // bound on hop_end[num_hops]
   int64_t total_rows = 0;
   int64_t total_slots = 0;
-  int64_t max_hop_slots = 0;          // max over hops of max_rows * fanout (and max_seeds)
-  int64_t hash_capacity = 0;          // power of two >= 2 * max_nodes
+  int64_t max_hop_slots = 0;  // max over hops of max_rows * fanout (and max_seeds)
+  int64_t hash_capacity = 0;  // power of two >= 2 * max_nodes
 };
 
 // Bounds for batches of up to `max_seeds` seeds on a graph of `num_nodes` nodes.
@@ -64,11 +64,11 @@ struct SampleParams {
 
 // Outputs (device memory for the launcher, host memory for the reference).
 struct SampleOutput {
-  NodeId* nodes = nullptr;       // [max_nodes] global ids
-  int32_t* hop_end = nullptr;    // [num_hops + 1]
-  int32_t* seed_local = nullptr; // [num_seeds] local id of each input seed
-  int32_t* cnt = nullptr;        // [total_rows]
-  int32_t* nbr = nullptr;        // [total_slots] local ids
+  NodeId* nodes = nullptr;        // [max_nodes] global ids
+  int32_t* hop_end = nullptr;     // [num_hops + 1]
+  int32_t* seed_local = nullptr;  // [num_seeds] local id of each input seed
+  int32_t* cnt = nullptr;         // [total_rows]
+  int32_t* nbr = nullptr;         // [total_slots] local ids
 };
 
 #if defined(GRL_WITH_CUDA) || defined(__CUDACC__)

@@ -86,7 +86,8 @@ void print_summary(const Graph& g) {
   std::printf("nodes       %s\n", with_commas(g.num_nodes()).c_str());
   std::printf("edges       %s (%s%s)\n", with_commas(g.num_edges()).c_str(),
               g.directed ? "directed" : "undirected", g.csr.weighted() ? ", weighted" : "");
-  std::printf("features    %s\n", g.features.empty() ? "none" : with_commas(g.features.dim).c_str());
+  std::printf("features    %s\n",
+              g.features.empty() ? "none" : with_commas(g.features.dim).c_str());
   if (g.labels.empty()) {
     std::printf("classes     none\n");
   } else {
@@ -108,11 +109,13 @@ void print_summary(const Graph& g) {
   if (g.split.empty())
     std::printf("split       none in the data (trainers make a random one)\n");
   else
-    std::printf("split       train %s, valid %s, test %s\n", with_commas(g.split.train.size()).c_str(),
-                with_commas(g.split.valid.size()).c_str(), with_commas(g.split.test.size()).c_str());
+    std::printf(
+        "split       train %s, valid %s, test %s\n", with_commas(g.split.train.size()).c_str(),
+        with_commas(g.split.valid.size()).c_str(), with_commas(g.split.test.size()).c_str());
   if (!g.stats.counters.empty()) {
     std::printf("loader     ");
-    for (const auto& [k, v] : g.stats.counters) std::printf(" %s=%s", k.c_str(), with_commas(v).c_str());
+    for (const auto& [k, v] : g.stats.counters)
+      std::printf(" %s=%s", k.c_str(), with_commas(v).c_str());
     std::printf("\n");
   }
 }
@@ -166,15 +169,18 @@ int cmd_demo(const DemoArgs& args) {
   c.epochs = 10;
   c.device = args.device;
   SageTrainResult r = train_sage(h, c);
-  std::printf("\ntest accuracy %.4f, f1-micro %.4f, f1-macro %.4f on %lld held-out nodes\n", r.test.accuracy,
-              r.test.f1_micro, r.test.f1_macro, static_cast<long long>(r.test.count));
+  std::printf("\ntest accuracy %.4f, f1-micro %.4f, f1-macro %.4f on %lld held-out nodes\n",
+              r.test.accuracy, r.test.f1_micro, r.test.f1_macro,
+              static_cast<long long>(r.test.count));
   std::printf("throughput %s seeds/s (%d epochs in %.2f s) on %s\n",
-              with_commas(std::llround(r.seeds_per_second)).c_str(), r.epochs, r.train_seconds, r.device.c_str());
+              with_commas(std::llround(r.seeds_per_second)).c_str(), r.epochs, r.train_seconds,
+              r.device.c_str());
   std::printf("\nnext: grl sage --graph edgelist:YOUR_EDGES.txt ... (see grl --help)\n");
   if (args.json) {
-    nlohmann::json j = {{"test_accuracy", r.test.accuracy}, {"test_f1_micro", r.test.f1_micro},
-                        {"test_f1_macro", r.test.f1_macro}, {"seeds_per_second", r.seeds_per_second},
-                        {"train_seconds", r.train_seconds}, {"device", r.device}};
+    nlohmann::json j = {
+        {"test_accuracy", r.test.accuracy}, {"test_f1_micro", r.test.f1_micro},
+        {"test_f1_macro", r.test.f1_macro}, {"seeds_per_second", r.seeds_per_second},
+        {"train_seconds", r.train_seconds}, {"device", r.device}};
     std::cout << j.dump() << std::endl;
   }
   return 0;

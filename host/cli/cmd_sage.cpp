@@ -32,7 +32,8 @@ std::vector<int> parse_fanouts(const std::string& s, int layers) {
   if (out.empty()) throw UsageError("--fanouts is empty");
   if (layers > 0 && layers != static_cast<int>(out.size())) {
     if (out.size() != 1)
-      throw UsageError("--layers " + std::to_string(layers) + " does not match the " + std::to_string(out.size()) +
+      throw UsageError("--layers " + std::to_string(layers) + " does not match the " +
+                       std::to_string(out.size()) +
                        " fanouts given; give one fanout per layer (or a single one to repeat)");
     out.assign(layers, out[0]);
   }
@@ -87,20 +88,26 @@ int cmd_sage(const SageArgs& a) {
   c.progress = !a.quiet;
   SageTrainResult r = train_sage(g, c);
   if (!a.quiet) {
-    std::printf("test  accuracy %.4f  f1-micro %.4f  f1-macro %.4f  recall-macro %.4f  (%lld nodes)\n",
-                r.test.accuracy, r.test.f1_micro, r.test.f1_macro, r.test.recall_macro,
-                static_cast<long long>(r.test.count));
-    std::printf("best epoch %d (valid f1-micro %.4f); %d epochs in %.2f s, %s seeds/s on %s\n", r.best_epoch,
-                r.valid.f1_micro, r.epochs, r.train_seconds, with_commas(std::llround(r.seeds_per_second)).c_str(),
-                r.device.c_str());
+    std::printf(
+        "test  accuracy %.4f  f1-micro %.4f  f1-macro %.4f  recall-macro %.4f  (%lld nodes)\n",
+        r.test.accuracy, r.test.f1_micro, r.test.f1_macro, r.test.recall_macro,
+        static_cast<long long>(r.test.count));
+    std::printf("best epoch %d (valid f1-micro %.4f); %d epochs in %.2f s, %s seeds/s on %s\n",
+                r.best_epoch, r.valid.f1_micro, r.epochs, r.train_seconds,
+                with_commas(std::llround(r.seeds_per_second)).c_str(), r.device.c_str());
     if (!a.save.empty()) std::printf("best model saved to %s\n", a.save.c_str());
   }
   if (a.json) {
-    nlohmann::json j = {{"test_accuracy", r.test.accuracy},   {"test_f1_micro", r.test.f1_micro},
-                        {"test_f1_macro", r.test.f1_macro},   {"test_recall_macro", r.test.recall_macro},
-                        {"valid_f1_micro", r.valid.f1_micro}, {"best_epoch", r.best_epoch},
-                        {"epochs", r.epochs},                 {"train_seconds", r.train_seconds},
-                        {"seeds_per_second", r.seeds_per_second}, {"device", r.device}};
+    nlohmann::json j = {{"test_accuracy", r.test.accuracy},
+                        {"test_f1_micro", r.test.f1_micro},
+                        {"test_f1_macro", r.test.f1_macro},
+                        {"test_recall_macro", r.test.recall_macro},
+                        {"valid_f1_micro", r.valid.f1_micro},
+                        {"best_epoch", r.best_epoch},
+                        {"epochs", r.epochs},
+                        {"train_seconds", r.train_seconds},
+                        {"seeds_per_second", r.seeds_per_second},
+                        {"device", r.device}};
     std::cout << j.dump() << std::endl;
   }
   return 0;
@@ -116,9 +123,10 @@ int cmd_embed(const EmbedArgs& a) {
   const int64_t dim = nodes.empty() ? 0 : static_cast<int64_t>(h.size() / nodes.size());
   std::vector<std::string> ids(nodes.size());
   for (size_t i = 0; i < nodes.size(); ++i) ids[i] = g.ids.name(nodes[i]);
-  for (const std::string& p : write_embeddings(a.out, ids, h, dim)) std::fprintf(stderr, "wrote %s\n", p.c_str());
-  std::fprintf(stderr, "embedded %zu nodes (%lld dimensions) on %s\n", nodes.size(), static_cast<long long>(dim),
-               be->describe().c_str());
+  for (const std::string& p : write_embeddings(a.out, ids, h, dim))
+    std::fprintf(stderr, "wrote %s\n", p.c_str());
+  std::fprintf(stderr, "embedded %zu nodes (%lld dimensions) on %s\n", nodes.size(),
+               static_cast<long long>(dim), be->describe().c_str());
   return 0;
 }
 
@@ -133,7 +141,8 @@ int cmd_predict(const EmbedArgs& a) {
   auto name = [&](int64_t c) {
     return c < static_cast<int64_t>(m.class_names.size()) ? m.class_names[c] : std::to_string(c);
   };
-  std::string text = m.arch().multi_label ? "node\tclasses\tprobabilities\n" : "node\tclass\tprobability\n";
+  std::string text =
+      m.arch().multi_label ? "node\tclasses\tprobabilities\n" : "node\tclass\tprobability\n";
   char buf[32];
   for (size_t i = 0; i < nodes.size(); ++i) {
     const float* zi = z.data() + i * C;
@@ -148,7 +157,8 @@ int cmd_predict(const EmbedArgs& a) {
       std::string classes, probs;
       for (int64_t c = 0; c < C; ++c)
         if (zi[c] > 0) {
-          std::snprintf(buf, sizeof buf, "%.4f", 1.0 / (1.0 + std::exp(-static_cast<double>(zi[c]))));
+          std::snprintf(buf, sizeof buf, "%.4f",
+                        1.0 / (1.0 + std::exp(-static_cast<double>(zi[c]))));
           classes += (classes.empty() ? "" : ",") + name(c);
           probs += (probs.empty() ? "" : ",") + std::string(buf);
         }

@@ -15,7 +15,8 @@ void add_graph_options(CLI::App* cmd, GraphArgs& g) {
   cmd->add_option("--graph,-g", g.spec, "Graph spec KIND:ARG (see `grl --help`)")->required();
   cmd->add_flag("--directed", g.directed, "Keep edge direction (default: undirected)");
   cmd->add_flag("--undirected", g.undirected, "Store every edge in both directions (default)");
-  cmd->add_flag("--keep-self-loops", g.keep_self_loops, "Keep self-loops (default: dropped, counted)");
+  cmd->add_flag("--keep-self-loops", g.keep_self_loops,
+                "Keep self-loops (default: dropped, counted)");
   cmd->add_flag("--reverse-relations", g.reverse_relations,
                 "hetero: add a reverse relation for every relation file");
   cmd->add_option("--split-scheme", g.split_scheme, "ogb: which split/<scheme>/ to use");
@@ -27,18 +28,20 @@ int main(int argc, char** argv) {
   CLI::App app{
       "grl: graph representation learning on large graphs (GraphSAGE, skip-gram embeddings) "
       "with hand-written CUDA kernels and a CPU fallback."};
-  app.footer(std::string("\n") + grl::graph_spec_help() +
-             "\nExamples:\n"
-             "  grl demo\n"
-             "  grl info --graph planetoid:$GRL_DATASETS/cora/cora\n"
-             "  grl convert --graph edgelist:edges.txt --out graphs/mine\n"
-             "  grl sage --graph planetoid:$GRL_DATASETS/cora/cora --save cora.grl\n"
-             "  grl embed --model cora.grl --graph planetoid:$GRL_DATASETS/cora/cora --out cora.npy\n");
+  app.footer(
+      std::string("\n") + grl::graph_spec_help() +
+      "\nExamples:\n"
+      "  grl demo\n"
+      "  grl info --graph planetoid:$GRL_DATASETS/cora/cora\n"
+      "  grl convert --graph edgelist:edges.txt --out graphs/mine\n"
+      "  grl sage --graph planetoid:$GRL_DATASETS/cora/cora --save cora.grl\n"
+      "  grl embed --model cora.grl --graph planetoid:$GRL_DATASETS/cora/cora --out cora.npy\n");
   app.require_subcommand(1);
   app.set_version_flag("--version", "grl 0.1.0");
 
   grl::cli::InfoArgs info;
-  auto* c_info = app.add_subcommand("info", "Print a graph's size, types, features, labels and degrees");
+  auto* c_info =
+      app.add_subcommand("info", "Print a graph's size, types, features, labels and degrees");
   add_graph_options(c_info, info.graph);
   c_info->add_flag("--json", info.json, "Print one JSON object instead of a table");
 
@@ -46,34 +49,43 @@ int main(int argc, char** argv) {
   auto* c_convert = app.add_subcommand(
       "convert", "Convert any graph spec to grl's binary format (fast, memory-mapped loading)");
   add_graph_options(c_convert, convert.graph);
-  c_convert->add_option("--out,-o", convert.out, "Output directory (load it as grl:DIR)")->required();
+  c_convert->add_option("--out,-o", convert.out, "Output directory (load it as grl:DIR)")
+      ->required();
 
   grl::cli::SageArgs sage;
   auto* c_sage = app.add_subcommand(
       "sage", "Train GraphSAGE (supervised node classification) and report test metrics");
   add_graph_options(c_sage, sage.graph);
   c_sage->add_option("--aggr", sage.aggr, "Aggregator: mean, max or pool")
-      ->check(CLI::IsMember({"mean", "max", "pool"}))->capture_default_str();
-  c_sage->add_option("--fanouts", sage.fanouts, "Neighbours sampled per hop, hop 1 first")->capture_default_str();
+      ->check(CLI::IsMember({"mean", "max", "pool"}))
+      ->capture_default_str();
+  c_sage->add_option("--fanouts", sage.fanouts, "Neighbours sampled per hop, hop 1 first")
+      ->capture_default_str();
   c_sage->add_option("--layers", sage.layers, "Number of layers (default: one per fanout)");
   c_sage->add_option("--hidden", sage.hidden, "Hidden width")->capture_default_str();
   c_sage->add_option("--batch-size", sage.batch_size, "Seeds per minibatch")->capture_default_str();
-  c_sage->add_option("--epochs", sage.epochs, "Passes over the training nodes")->capture_default_str();
+  c_sage->add_option("--epochs", sage.epochs, "Passes over the training nodes")
+      ->capture_default_str();
   c_sage->add_option("--lr", sage.lr, "Learning rate")->capture_default_str();
   c_sage->add_option("--dropout", sage.dropout, "Dropout on hidden layers")->capture_default_str();
   c_sage->add_option("--weight-decay", sage.weight_decay, "L2 weight decay")->capture_default_str();
   c_sage->add_option("--optimizer", sage.optimizer, "adam or sgd")
-      ->check(CLI::IsMember({"adam", "sgd"}))->capture_default_str();
+      ->check(CLI::IsMember({"adam", "sgd"}))
+      ->capture_default_str();
   c_sage->add_option("--momentum", sage.momentum, "SGD momentum")->capture_default_str();
   c_sage->add_flag("--normalize", sage.normalize, "L2-normalise hidden layers (as in the paper)");
   c_sage->add_flag("--replace", sage.replace, "Sample neighbours with replacement");
-  c_sage->add_flag("--tf32", sage.tf32, "GPU: TF32 tensor-core matrix products (faster, less precise)");
-  c_sage->add_option("--split", sage.split,
-                     "random:TRAIN,VALID,TEST fractions, or dataset (default: the dataset's own split "
-                     "if it has one, else random:0.6,0.2,0.2)");
+  c_sage->add_flag("--tf32", sage.tf32,
+                   "GPU: TF32 tensor-core matrix products (faster, less precise)");
+  c_sage->add_option(
+      "--split", sage.split,
+      "random:TRAIN,VALID,TEST fractions, or dataset (default: the dataset's own split "
+      "if it has one, else random:0.6,0.2,0.2)");
   c_sage->add_option("--device", sage.device, "auto (GPU if present), cpu or cuda")
-      ->check(CLI::IsMember({"auto", "cpu", "cuda"}))->capture_default_str();
-  c_sage->add_option("--seed", sage.seed, "Seed of every random draw (same seed, same result)")->capture_default_str();
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
+      ->capture_default_str();
+  c_sage->add_option("--seed", sage.seed, "Seed of every random draw (same seed, same result)")
+      ->capture_default_str();
   c_sage->add_option("--save", sage.save, "Save the best model (by validation micro-F1) here");
   c_sage->add_flag("--json", sage.json, "End with a one-line JSON summary");
   c_sage->add_flag("--quiet,-q", sage.quiet, "No progress output");
@@ -82,28 +94,42 @@ int main(int argc, char** argv) {
   auto* c_embed = app.add_subcommand(
       "embed", "Embed nodes with a trained model (also nodes never seen in training)");
   add_graph_options(c_embed, embed.graph);
-  c_embed->add_option("--model,-m", embed.model, "Model file written by grl sage --save")->required();
-  c_embed->add_option("--nodes", embed.nodes, "File of node ids, one per line (default: all nodes)");
-  c_embed->add_option("--out,-o", embed.out, "Output: FILE.npy (+ FILE.ids.txt) or FILE.txt (word2vec text)")->required();
-  c_embed->add_option("--device", embed.device, "auto, cpu or cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  c_embed->add_option("--model,-m", embed.model, "Model file written by grl sage --save")
+      ->required();
+  c_embed->add_option("--nodes", embed.nodes,
+                      "File of node ids, one per line (default: all nodes)");
+  c_embed
+      ->add_option("--out,-o", embed.out,
+                   "Output: FILE.npy (+ FILE.ids.txt) or FILE.txt (word2vec text)")
+      ->required();
+  c_embed->add_option("--device", embed.device, "auto, cpu or cuda")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   c_embed->add_option("--batch-size", embed.batch_size, "Nodes per batch")->capture_default_str();
   c_embed->add_option("--seed", embed.seed, "Seed of the neighbour samples")->capture_default_str();
 
   grl::cli::EmbedArgs predict;
   auto* c_predict = app.add_subcommand("predict", "Predict node classes with a trained model");
   add_graph_options(c_predict, predict.graph);
-  c_predict->add_option("--model,-m", predict.model, "Model file written by grl sage --save")->required();
-  c_predict->add_option("--nodes", predict.nodes, "File of node ids, one per line (default: all nodes)");
-  c_predict->add_option("--out,-o", predict.out, "Output TSV: node, class, probability")->required();
-  c_predict->add_option("--device", predict.device, "auto, cpu or cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
-  c_predict->add_option("--batch-size", predict.batch_size, "Nodes per batch")->capture_default_str();
-  c_predict->add_option("--seed", predict.seed, "Seed of the neighbour samples")->capture_default_str();
+  c_predict->add_option("--model,-m", predict.model, "Model file written by grl sage --save")
+      ->required();
+  c_predict->add_option("--nodes", predict.nodes,
+                        "File of node ids, one per line (default: all nodes)");
+  c_predict->add_option("--out,-o", predict.out, "Output TSV: node, class, probability")
+      ->required();
+  c_predict->add_option("--device", predict.device, "auto, cpu or cuda")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  c_predict->add_option("--batch-size", predict.batch_size, "Nodes per batch")
+      ->capture_default_str();
+  c_predict->add_option("--seed", predict.seed, "Seed of the neighbour samples")
+      ->capture_default_str();
 
   grl::cli::DemoArgs demo;
   auto* c_demo = app.add_subcommand(
       "demo", "Generate the built-in synthetic graph, convert and reload it, and print its stats");
-  c_demo->add_option("--workdir", demo.workdir, "Where to write the converted graph (default: $TMPDIR/grl-demo)");
-  c_demo->add_option("--device", demo.device, "auto, cpu or cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  c_demo->add_option("--workdir", demo.workdir,
+                     "Where to write the converted graph (default: $TMPDIR/grl-demo)");
+  c_demo->add_option("--device", demo.device, "auto, cpu or cuda")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   c_demo->add_flag("--json", demo.json, "End with a one-line JSON summary");
 
   try {

@@ -16,7 +16,8 @@ int num_threads();
 // Calls fn(begin, end, worker) on disjoint chunks covering [0, n); rethrows the first exception.
 template <class Fn>
 void parallel_chunks(int64_t n, Fn&& fn, int64_t min_chunk = 4096) {
-  int workers = static_cast<int>(std::min<int64_t>(num_threads(), std::max<int64_t>(1, n / min_chunk)));
+  int workers =
+      static_cast<int>(std::min<int64_t>(num_threads(), std::max<int64_t>(1, n / min_chunk)));
   if (workers <= 1) {
     if (n > 0) fn(int64_t{0}, n, 0);
     return;
@@ -42,7 +43,8 @@ void parallel_chunks(int64_t n, Fn&& fn, int64_t min_chunk = 4096) {
 template <class Fn>
 void parallel_for(int64_t n, Fn&& fn, int64_t min_chunk = 4096) {
   parallel_chunks(
-      n, [&](int64_t b, int64_t e, int) {
+      n,
+      [&](int64_t b, int64_t e, int) {
         for (int64_t i = b; i < e; ++i) fn(i);
       },
       min_chunk);

@@ -23,7 +23,8 @@ class DeviceBuffer {
   DeviceBuffer() = default;
   explicit DeviceBuffer(size_t count, const char* what = "device buffer") { allocate(count, what); }
   ~DeviceBuffer() { release(); }
-  DeviceBuffer(DeviceBuffer&& o) noexcept : ptr_(std::exchange(o.ptr_, nullptr)), count_(std::exchange(o.count_, 0)) {}
+  DeviceBuffer(DeviceBuffer&& o) noexcept
+      : ptr_(std::exchange(o.ptr_, nullptr)), count_(std::exchange(o.count_, 0)) {}
   DeviceBuffer& operator=(DeviceBuffer&& o) noexcept {
     if (this != &o) {
       release();
@@ -58,10 +59,12 @@ class DeviceBuffer {
   Span<T> span() const { return {ptr_, static_cast<int64_t>(count_)}; }
 
   void copy_from_host(const T* src, size_t count, cudaStream_t stream, size_t offset = 0) {
-    GRL_CUDA_CHECK(cudaMemcpyAsync(ptr_ + offset, src, count * sizeof(T), cudaMemcpyHostToDevice, stream));
+    GRL_CUDA_CHECK(
+        cudaMemcpyAsync(ptr_ + offset, src, count * sizeof(T), cudaMemcpyHostToDevice, stream));
   }
   void copy_to_host(T* dst, size_t count, cudaStream_t stream, size_t offset = 0) const {
-    GRL_CUDA_CHECK(cudaMemcpyAsync(dst, ptr_ + offset, count * sizeof(T), cudaMemcpyDeviceToHost, stream));
+    GRL_CUDA_CHECK(
+        cudaMemcpyAsync(dst, ptr_ + offset, count * sizeof(T), cudaMemcpyDeviceToHost, stream));
   }
 
  private:
@@ -76,7 +79,8 @@ class PinnedBuffer {
   PinnedBuffer() = default;
   explicit PinnedBuffer(size_t count) { allocate(count); }
   ~PinnedBuffer() { release(); }
-  PinnedBuffer(PinnedBuffer&& o) noexcept : ptr_(std::exchange(o.ptr_, nullptr)), count_(std::exchange(o.count_, 0)) {}
+  PinnedBuffer(PinnedBuffer&& o) noexcept
+      : ptr_(std::exchange(o.ptr_, nullptr)), count_(std::exchange(o.count_, 0)) {}
   PinnedBuffer& operator=(PinnedBuffer&& o) noexcept {
     if (this != &o) {
       release();
@@ -91,7 +95,8 @@ class PinnedBuffer {
   void allocate(size_t count) {
     release();
     if (count == 0) return;
-    GRL_CUDA_CHECK(cudaHostAlloc(reinterpret_cast<void**>(&ptr_), count * sizeof(T), cudaHostAllocDefault));
+    GRL_CUDA_CHECK(
+        cudaHostAlloc(reinterpret_cast<void**>(&ptr_), count * sizeof(T), cudaHostAllocDefault));
     count_ = count;
   }
   void release() noexcept {
@@ -139,7 +144,8 @@ class Stream {
 class Event {
  public:
   explicit Event(bool timing = true) {
-    GRL_CUDA_CHECK(cudaEventCreateWithFlags(&e_, timing ? cudaEventDefault : cudaEventDisableTiming));
+    GRL_CUDA_CHECK(
+        cudaEventCreateWithFlags(&e_, timing ? cudaEventDefault : cudaEventDisableTiming));
   }
   ~Event() {
     if (e_) cudaEventDestroy(e_);

@@ -22,9 +22,9 @@ const DeviceInfo& cuda_device_info() {
     cudaError_t err = cudaGetDeviceCount(&count);
     if (err != cudaSuccess || count == 0) {
       cudaGetLastError();
-      d.reason = err != cudaSuccess ? std::string("no usable CUDA device (") +
-                                          cudaGetErrorString(err) + ")"
-                                    : "no CUDA device";
+      d.reason = err != cudaSuccess
+                     ? std::string("no usable CUDA device (") + cudaGetErrorString(err) + ")"
+                     : "no CUDA device";
       return d;
     }
     cudaDeviceProp p{};

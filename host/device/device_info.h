@@ -8,8 +8,8 @@ namespace grl {
 
 struct DeviceInfo {
   bool available = false;
-  std::string name;        // e.g. "NVIDIA H200"
-  std::string reason;      // why no device, when !available
+  std::string name;    // e.g. "NVIDIA H200"
+  std::string reason;  // why no device, when !available
   int sm_count = 0;
   int cc_major = 0, cc_minor = 0;
   int64_t total_bytes = 0;

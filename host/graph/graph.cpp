@@ -16,7 +16,8 @@ int64_t Labels::num_labelled() const {
   if (empty()) return 0;
   int64_t n = 0;
   if (multi_label) {
-    for (size_t v = 0; v + 1 < multi_offsets.size(); ++v) n += multi_offsets[v + 1] > multi_offsets[v];
+    for (size_t v = 0; v + 1 < multi_offsets.size(); ++v)
+      n += multi_offsets[v + 1] > multi_offsets[v];
   } else {
     for (int32_t c : single) n += c >= 0;
   }
@@ -156,7 +157,8 @@ Csr build_csr(EdgeList&& edges, NodeId num_rows, NodeId num_cols, const CsrBuild
   if (opt.symmetrize && num_rows != num_cols)
     throw Error("build_csr: cannot symmetrise a non-square edge list");
   for (int64_t i = 0; i < m; ++i) {
-    if (edges.src[i] < 0 || edges.src[i] >= num_rows || edges.dst[i] < 0 || edges.dst[i] >= num_cols)
+    if (edges.src[i] < 0 || edges.src[i] >= num_rows || edges.dst[i] < 0 ||
+        edges.dst[i] >= num_cols)
       throw Error("build_csr: edge " + std::to_string(i) + " (" + std::to_string(edges.src[i]) +
                   ", " + std::to_string(edges.dst[i]) + ") out of range");
   }
@@ -208,32 +210,35 @@ Csr build_csr(EdgeList&& edges, NodeId num_rows, NodeId num_cols, const CsrBuild
   // 3. Sort each row; with weights sort (column, weight) pairs so the result is deterministic,
   //    and a merged duplicate keeps the largest weight.
   std::vector<EdgeIndex> kept(static_cast<size_t>(num_rows), 0);
-  parallel_chunks(num_rows, [&](int64_t b, int64_t e, int) {
-    std::vector<std::pair<NodeId, float>> tmp;
-    for (int64_t r = b; r < e; ++r) {
-      EdgeIndex lo = offsets[r], hi = offsets[r + 1];
-      NodeId* row = indices.data() + lo;
-      size_t n = static_cast<size_t>(hi - lo);
-      if (!weighted) {
-        std::sort(row, row + n);
-        kept[r] = opt.merge_duplicates ? std::unique(row, row + n) - row : n;
-      } else {
-        tmp.resize(n);
-        for (size_t k = 0; k < n; ++k) tmp[k] = {row[k], weights[lo + k]};
-        std::sort(tmp.begin(), tmp.end(), [](auto& x, auto& y) {
-          return x.first != y.first ? x.first < y.first : x.second > y.second;
-        });
-        size_t out = 0;
-        for (size_t k = 0; k < n; ++k) {
-          if (opt.merge_duplicates && out > 0 && tmp[k].first == row[out - 1]) continue;
-          row[out] = tmp[k].first;
-          weights[lo + out] = tmp[k].second;
-          ++out;
+  parallel_chunks(
+      num_rows,
+      [&](int64_t b, int64_t e, int) {
+        std::vector<std::pair<NodeId, float>> tmp;
+        for (int64_t r = b; r < e; ++r) {
+          EdgeIndex lo = offsets[r], hi = offsets[r + 1];
+          NodeId* row = indices.data() + lo;
+          size_t n = static_cast<size_t>(hi - lo);
+          if (!weighted) {
+            std::sort(row, row + n);
+            kept[r] = opt.merge_duplicates ? std::unique(row, row + n) - row : n;
+          } else {
+            tmp.resize(n);
+            for (size_t k = 0; k < n; ++k) tmp[k] = {row[k], weights[lo + k]};
+            std::sort(tmp.begin(), tmp.end(), [](auto& x, auto& y) {
+              return x.first != y.first ? x.first < y.first : x.second > y.second;
+            });
+            size_t out = 0;
+            for (size_t k = 0; k < n; ++k) {
+              if (opt.merge_duplicates && out > 0 && tmp[k].first == row[out - 1]) continue;
+              row[out] = tmp[k].first;
+              weights[lo + out] = tmp[k].second;
+              ++out;
+            }
+            kept[r] = out;
+          }
         }
-        kept[r] = out;
-      }
-    }
-  }, 1024);
+      },
+      1024);
 
   // 4. Compact rows left (sequential: destinations never pass their sources).
   EdgeIndex write = 0;
@@ -241,7 +246,8 @@ Csr build_csr(EdgeList&& edges, NodeId num_rows, NodeId num_cols, const CsrBuild
     EdgeIndex lo = offsets[r];
     if (write != lo) {
       std::memmove(indices.data() + write, indices.data() + lo, kept[r] * sizeof(NodeId));
-      if (weighted) std::memmove(weights.data() + write, weights.data() + lo, kept[r] * sizeof(float));
+      if (weighted)
+        std::memmove(weights.data() + write, weights.data() + lo, kept[r] * sizeof(float));
     }
     offsets[r] = write;
     write += kept[r];
@@ -263,8 +269,8 @@ Csr build_csr(EdgeList&& edges, NodeId num_rows, NodeId num_cols, const CsrBuild
   return csr;
 }
 
-Split random_split(const Labels& labels, NodeId num_nodes, double train, double valid,
-                   double test, uint64_t seed) {
+Split random_split(const Labels& labels, NodeId num_nodes, double train, double valid, double test,
+                   uint64_t seed) {
   if (train < 0 || valid < 0 || test < 0 || train + valid + test > 1.0 + 1e-9 ||
       train + valid + test <= 0)
     throw UsageError("split fractions must be non-negative and sum to at most 1 (got " +
@@ -285,9 +291,12 @@ Split random_split(const Labels& labels, NodeId num_nodes, double train, double 
   Split s;
   for (int64_t i = 0; i < n; ++i) {
     NodeId v = keyed[i].second;
-    if (i < n_train) s.train.push_back(v);
-    else if (i < n_train + n_valid) s.valid.push_back(v);
-    else if (i < n_train + n_valid + n_test) s.test.push_back(v);
+    if (i < n_train)
+      s.train.push_back(v);
+    else if (i < n_train + n_valid)
+      s.valid.push_back(v);
+    else if (i < n_train + n_valid + n_test)
+      s.test.push_back(v);
   }
   std::sort(s.train.begin(), s.train.end());
   std::sort(s.valid.begin(), s.valid.end());
@@ -296,7 +305,8 @@ Split random_split(const Labels& labels, NodeId num_nodes, double train, double 
 }
 
 Graph induced_subgraph(const Graph& g, const std::vector<NodeId>& keep) {
-  if (g.heterogeneous()) throw UsageError("induced_subgraph: heterogeneous graphs are not supported");
+  if (g.heterogeneous())
+    throw UsageError("induced_subgraph: heterogeneous graphs are not supported");
   const NodeId n = static_cast<NodeId>(keep.size());
   std::vector<NodeId> new_id(static_cast<size_t>(g.num_nodes()), -1);
   for (NodeId i = 0; i < n; ++i) {
@@ -325,7 +335,8 @@ Graph induced_subgraph(const Graph& g, const std::vector<NodeId>& keep) {
   if (!g.features.empty()) {
     std::vector<float> f(static_cast<size_t>(n) * g.features.dim);
     for (NodeId i = 0; i < n; ++i)
-      std::copy(g.features.row(keep[i]), g.features.row(keep[i]) + g.features.dim, f.begin() + int64_t{i} * g.features.dim);
+      std::copy(g.features.row(keep[i]), g.features.row(keep[i]) + g.features.dim,
+                f.begin() + int64_t{i} * g.features.dim);
     h.features.rows = n;
     h.features.dim = g.features.dim;
     h.features.values = Array<float>(std::move(f));

@@ -50,9 +50,9 @@ struct Features {
 struct Labels {
   int32_t num_classes = 0;  // 0: no labels
   bool multi_label = false;
-  std::vector<int32_t> single;       // single-label: class per node, -1 = unlabelled
-  std::vector<int64_t> multi_offsets;  // multi-label: num_nodes + 1
-  std::vector<int32_t> multi_classes;  // multi-label: class ids, sorted per node
+  std::vector<int32_t> single;           // single-label: class per node, -1 = unlabelled
+  std::vector<int64_t> multi_offsets;    // multi-label: num_nodes + 1
+  std::vector<int32_t> multi_classes;    // multi-label: class ids, sorted per node
   std::vector<std::string> class_names;  // optional, num_classes entries
 
   bool empty() const { return num_classes == 0; }
@@ -174,8 +174,8 @@ Csr build_csr(EdgeList&& edges, NodeId num_rows, NodeId num_cols, const CsrBuild
               CsrBuildStats* stats = nullptr);
 
 // Random split of the labelled nodes by fractions (train, valid, test), keyed by seed.
-Split random_split(const Labels& labels, NodeId num_nodes, double train, double valid,
-                   double test, uint64_t seed);
+Split random_split(const Labels& labels, NodeId num_nodes, double train, double valid, double test,
+                   uint64_t seed);
 
 // The subgraph induced by `keep` (distinct node ids): nodes renumbered in the order given, edges
 // between kept nodes only, features, labels and external ids carried over; no split.

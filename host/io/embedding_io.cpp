@@ -17,12 +17,13 @@ namespace grl {
 namespace {
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 std::string npy_bytes(const std::vector<float>& values, int64_t n, int64_t dim) {
-  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + std::to_string(n) + ", " +
-                       std::to_string(dim) + "), }";
+  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + std::to_string(n) +
+                       ", " + std::to_string(dim) + "), }";
   size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
   header.push_back('\n');
@@ -54,10 +55,12 @@ void write_file_atomic(const std::string& path, const std::string& content) {
   }
 }
 
-std::vector<std::string> write_embeddings(const std::string& path, const std::vector<std::string>& ids,
+std::vector<std::string> write_embeddings(const std::string& path,
+                                          const std::vector<std::string>& ids,
                                           const std::vector<float>& values, int64_t dim) {
   const int64_t n = static_cast<int64_t>(ids.size());
-  if (static_cast<int64_t>(values.size()) != n * dim) throw Error("write_embeddings: size mismatch");
+  if (static_cast<int64_t>(values.size()) != n * dim)
+    throw Error("write_embeddings: size mismatch");
   if (ends_with(path, ".npy")) {
     write_file_atomic(path, npy_bytes(values, n, dim));
     std::string ids_path = path.substr(0, path.size() - 4) + ".ids.txt";
@@ -83,15 +86,16 @@ std::vector<std::string> write_embeddings(const std::string& path, const std::ve
   throw UsageError("--out '" + path + "': use a .npy, .txt or .emb file name");
 }
 
-void read_embeddings(const std::string& path, std::vector<std::string>& ids, std::vector<float>& values,
-                     int64_t& dim) {
+void read_embeddings(const std::string& path, std::vector<std::string>& ids,
+                     std::vector<float>& values, int64_t& dim) {
   ids.clear();
   values.clear();
   if (ends_with(path, ".npy")) {
     std::ifstream f(path, std::ios::binary);
     if (!f) throw InputError(path, 0, "cannot open");
     std::string all((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    if (all.size() < 10 || all.compare(0, 6, "\x93NUMPY") != 0) throw InputError(path, 0, "not a .npy file");
+    if (all.size() < 10 || all.compare(0, 6, "\x93NUMPY") != 0)
+      throw InputError(path, 0, "not a .npy file");
     size_t hlen = static_cast<unsigned char>(all[8]) | (static_cast<unsigned char>(all[9]) << 8);
     if (10 + hlen > all.size()) throw InputError(path, 0, "truncated .npy header");
     std::string header = all.substr(10, hlen);
@@ -109,7 +113,9 @@ void read_embeddings(const std::string& path, std::vector<std::string>& ids, std
     dim = d;
     ids = read_id_list(path.substr(0, path.size() - 4) + ".ids.txt");
     if (static_cast<long long>(ids.size()) != n)
-      throw InputError(path, 0, "the ids file has " + std::to_string(ids.size()) + " ids for " + std::to_string(n) + " rows");
+      throw InputError(path, 0,
+                       "the ids file has " + std::to_string(ids.size()) + " ids for " +
+                           std::to_string(n) + " rows");
     return;
   }
   LineReader r(path);
@@ -125,9 +131,11 @@ void read_embeddings(const std::string& path, std::vector<std::string>& ids, std
     if (line.empty()) continue;
     split_fields(line, f);
     if (static_cast<int64_t>(f.size()) != d + 1)
-      r.fail("expected an id and " + std::to_string(d) + " values, got " + std::to_string(f.size()) + " fields");
+      r.fail("expected an id and " + std::to_string(d) + " values, got " +
+             std::to_string(f.size()) + " fields");
     ids.emplace_back(f[0]);
-    for (int64_t k = 1; k <= d; ++k) values.push_back(static_cast<float>(parse_double(f[k], r, "(embedding value)")));
+    for (int64_t k = 1; k <= d; ++k)
+      values.push_back(static_cast<float>(parse_double(f[k], r, "(embedding value)")));
   }
   if (static_cast<int64_t>(ids.size()) != n)
     r.fail("header says " + std::to_string(n) + " rows, found " + std::to_string(ids.size()));

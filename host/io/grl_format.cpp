@@ -63,7 +63,8 @@ void save_grl(const Graph& g, const std::string& dir) {
   meta["class_names"] = g.labels.class_names;
   meta["id_kind"] = static_cast<int>(g.ids.kind());
   json types = json::array();
-  for (const NodeType& t : g.node_types) types.push_back({{"name", t.name}, {"begin", t.begin}, {"count", t.count}});
+  for (const NodeType& t : g.node_types)
+    types.push_back({{"name", t.name}, {"begin", t.begin}, {"count", t.count}});
   meta["node_types"] = types;
   json rels = json::array();
   for (const Relation& r : g.relations)
@@ -103,7 +104,8 @@ void save_grl(const Graph& g, const std::string& dir) {
     w.add("ids.str_offsets", str_offsets);
     w.add("ids.str_data", str_blob.data(), str_blob.size(), 1);
   }
-  for (size_t i = 0; i < g.relations.size(); ++i) add_csr(w, "rel" + std::to_string(i), g.relations[i].csr);
+  for (size_t i = 0; i < g.relations.size(); ++i)
+    add_csr(w, "rel" + std::to_string(i), g.relations[i].csr);
   w.write_atomic(graph_file(dir));
 }
 
@@ -181,7 +183,8 @@ Graph load_grl(const std::string& dir) {
       rel.csr = read_csr(f, "rel" + std::to_string(i++), g.node_types[rel.src_type].count, n);
       g.relations.push_back(std::move(rel));
     }
-    for (const json& s : meta.at("stats")) g.stats.add(s.at(0).get<std::string>(), s.at(1).get<int64_t>());
+    for (const json& s : meta.at("stats"))
+      g.stats.add(s.at(0).get<std::string>(), s.at(1).get<int64_t>());
   } catch (const json::exception& e) {
     throw InputError(path, 0, std::string("bad meta section: ") + e.what());
   }

@@ -30,13 +30,20 @@ Graph load_graph(std::string_view spec, const LoadOptions& options) {
   std::string arg(spec.substr(colon + 1));
   if (arg.empty()) throw UsageError("graph spec '" + std::string(spec) + "' has an empty argument");
   Graph g;
-  if (kind == "edgelist") g = load_edgelist(arg, options);
-  else if (kind == "planetoid") g = load_planetoid(arg, options);
-  else if (kind == "blogcatalog") g = load_blogcatalog(arg, options);
-  else if (kind == "ogb") g = load_ogb(arg, options);
-  else if (kind == "hetero") g = load_hetero(arg, options);
-  else if (kind == "grl") g = load_grl(arg);
-  else if (kind == "synthetic") g = make_synthetic(arg);
+  if (kind == "edgelist")
+    g = load_edgelist(arg, options);
+  else if (kind == "planetoid")
+    g = load_planetoid(arg, options);
+  else if (kind == "blogcatalog")
+    g = load_blogcatalog(arg, options);
+  else if (kind == "ogb")
+    g = load_ogb(arg, options);
+  else if (kind == "hetero")
+    g = load_hetero(arg, options);
+  else if (kind == "grl")
+    g = load_grl(arg);
+  else if (kind == "synthetic")
+    g = make_synthetic(arg);
   else
     throw UsageError("unknown graph kind '" + kind + "' in spec '" + std::string(spec) + "'\n" +
                      graph_spec_help());

@@ -83,10 +83,13 @@ void SectionWriter::write_atomic(const std::string& path) const {
   std::vector<TableEntry> table(n);
   uint64_t offset = align_up(sizeof(FileHeader) + n * sizeof(TableEntry));
   std::vector<uint64_t> sums(n);
-  parallel_for(static_cast<int64_t>(n), [&](int64_t i) {
-    const Pending& s = sections_[i];
-    sums[i] = checksum64(s.data, s.count * s.elem_size);
-  }, 1);
+  parallel_for(
+      static_cast<int64_t>(n),
+      [&](int64_t i) {
+        const Pending& s = sections_[i];
+        sums[i] = checksum64(s.data, s.count * s.elem_size);
+      },
+      1);
   for (size_t i = 0; i < n; ++i) {
     const Pending& s = sections_[i];
     TableEntry& e = table[i];
@@ -155,12 +158,14 @@ SectionFile::SectionFile(const std::string& path, std::string_view magic, uint32
   const uint64_t size = static_cast<uint64_t>(st.st_size);
   if (size < sizeof(FileHeader)) {
     ::close(fd);
-    throw InputError(path, 0, "file is truncated or not a grl file (" + std::to_string(size) +
-                                  " bytes, shorter than the header)");
+    throw InputError(path, 0,
+                     "file is truncated or not a grl file (" + std::to_string(size) +
+                         " bytes, shorter than the header)");
   }
   void* addr = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
   ::close(fd);
-  if (addr == MAP_FAILED) throw InputError(path, 0, std::string("mmap failed: ") + std::strerror(errno));
+  if (addr == MAP_FAILED)
+    throw InputError(path, 0, std::string("mmap failed: ") + std::strerror(errno));
   auto m = std::make_shared<Mapping>();
   m->addr = addr;
   m->size = size;
@@ -171,13 +176,15 @@ SectionFile::SectionFile(const std::string& path, std::string_view magic, uint32
   if (std::memcmp(h.magic, magic.data(), 8) != 0)
     throw InputError(path, 0, "not a " + std::string(magic) + " file (wrong magic bytes)");
   if (h.version == 0 || h.version > max_version)
-    throw InputError(path, 0, "format version " + std::to_string(h.version) +
-                                  " is not supported (this build reads up to " +
-                                  std::to_string(max_version) + ")");
+    throw InputError(path, 0,
+                     "format version " + std::to_string(h.version) +
+                         " is not supported (this build reads up to " +
+                         std::to_string(max_version) + ")");
   version_ = h.version;
   if (h.file_size != size)
-    throw InputError(path, 0, "file is " + std::to_string(size) + " bytes but its header says " +
-                                  std::to_string(h.file_size) + ": truncated or corrupted");
+    throw InputError(path, 0,
+                     "file is " + std::to_string(size) + " bytes but its header says " +
+                         std::to_string(h.file_size) + ": truncated or corrupted");
   uint64_t table_bytes = uint64_t{h.section_count} * sizeof(TableEntry);
   if (sizeof(FileHeader) + table_bytes > size)
     throw InputError(path, 0, "section table extends past the end of the file: corrupted");
@@ -198,17 +205,23 @@ SectionFile::SectionFile(const std::string& path, std::string_view magic, uint32
     entries_.push_back(std::move(e));
   }
   std::vector<int> bad(entries_.size(), 0);
-  parallel_for(static_cast<int64_t>(entries_.size()), [&](int64_t i) {
-    const Entry& e = entries_[i];
-    bad[i] = checksum64(base() + e.offset, e.count * e.elem_size) != table[i].checksum;
-  }, 1);
+  parallel_for(
+      static_cast<int64_t>(entries_.size()),
+      [&](int64_t i) {
+        const Entry& e = entries_[i];
+        bad[i] = checksum64(base() + e.offset, e.count * e.elem_size) != table[i].checksum;
+      },
+      1);
   for (size_t i = 0; i < entries_.size(); ++i)
     if (bad[i])
-      throw InputError(path, 0, "checksum mismatch in section '" + entries_[i].name +
-                                    "': the file is corrupted");
+      throw InputError(
+          path, 0,
+          "checksum mismatch in section '" + entries_[i].name + "': the file is corrupted");
 }
 
-char* SectionFile::base() const { return static_cast<char*>(static_cast<Mapping*>(mapping_.get())->addr); }
+char* SectionFile::base() const {
+  return static_cast<char*>(static_cast<Mapping*>(mapping_.get())->addr);
+}
 
 bool SectionFile::has(std::string_view name) const {
   for (const Entry& e : entries_)
@@ -220,9 +233,9 @@ const SectionFile::Entry& SectionFile::find(std::string_view name, uint32_t elem
   for (const Entry& e : entries_)
     if (e.name == name) {
       if (e.elem_size != elem_size)
-        throw InputError(path_, 0, "section '" + e.name + "' has elements of " +
-                                       std::to_string(e.elem_size) + " bytes, expected " +
-                                       std::to_string(elem_size));
+        throw InputError(path_, 0,
+                         "section '" + e.name + "' has elements of " + std::to_string(e.elem_size) +
+                             " bytes, expected " + std::to_string(elem_size));
       return e;
     }
   throw InputError(path_, 0, "missing section '" + std::string(name) + "'");

@@ -1,11 +1,11 @@
 #include "host/io/text_reader.h"
 
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include <cerrno>
 #include <charconv>
 #include <cstring>
-#include <sys/stat.h>
 
 #include "host/core/error.h"
 
@@ -46,9 +46,9 @@ bool LineReader::fill() {
     int err = 0;
     const char* msg = gzerror(static_cast<gzFile>(gz_), &err);
     if (err != Z_OK && err != Z_STREAM_END)
-      throw InputError(path_, line_number_ + 1,
-                       std::string("compressed data is damaged or cut short (") +
-                           (msg ? msg : "?") + ")");
+      throw InputError(
+          path_, line_number_ + 1,
+          std::string("compressed data is damaged or cut short (") + (msg ? msg : "?") + ")");
     eof_ = true;
     return false;
   }
@@ -165,13 +165,15 @@ std::string quoted(std::string_view f) {
 
 int64_t parse_int(std::string_view f, const LineReader& r, const char* what) {
   int64_t v = 0;
-  if (!try_parse_int(f, v)) r.fail(std::string("expected an integer ") + what + ", got " + quoted(f));
+  if (!try_parse_int(f, v))
+    r.fail(std::string("expected an integer ") + what + ", got " + quoted(f));
   return v;
 }
 
 double parse_double(std::string_view f, const LineReader& r, const char* what) {
   double v = 0;
-  if (!try_parse_double(f, v)) r.fail(std::string("expected a number ") + what + ", got " + quoted(f));
+  if (!try_parse_double(f, v))
+    r.fail(std::string("expected a number ") + what + ", got " + quoted(f));
   return v;
 }
 

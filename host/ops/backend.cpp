@@ -1,10 +1,12 @@
+#include "host/ops/backend.h"
+
 #include "host/core/error.h"
 #include "host/device/device_info.h"
-#include "host/ops/backend.h"
 
 namespace grl {
 
-void add_stage_time(std::vector<std::pair<std::string, double>>& stages, const std::string& name, double ms) {
+void add_stage_time(std::vector<std::pair<std::string, double>>& stages, const std::string& name,
+                    double ms) {
   for (auto& [k, v] : stages)
     if (k == name) {
       v += ms;

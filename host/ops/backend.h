@@ -70,16 +70,16 @@ class Backend {
   virtual void relu_backward(MatrixView<float> grad, MatrixView<const float> y) = 0;
   virtual void bias_relu_dropout(MatrixView<float> z, const float* bias, float p, uint64_t seed,
                                  uint32_t key) = 0;
-  virtual void relu_dropout_backward(MatrixView<float> grad, MatrixView<const float> y, float p) = 0;
+  virtual void relu_dropout_backward(MatrixView<float> grad, MatrixView<const float> y,
+                                     float p) = 0;
   virtual void column_sums(MatrixView<const float> x, float* sums, bool accumulate,
                            float* partials) = 0;
   virtual void dropout(MatrixView<float> x, float p, uint64_t seed, uint32_t key) = 0;
   virtual void l2norm_forward(MatrixView<float> x, float* inv_norm) = 0;
   virtual void l2norm_backward(MatrixView<float> grad, MatrixView<const float> y,
                                const float* inv_norm) = 0;
-  virtual void softmax_xent(MatrixView<const float> logits, const int32_t* labels,
-                            float grad_scale, MatrixView<float> dlogits, float* row_loss,
-                            int32_t* pred) = 0;
+  virtual void softmax_xent(MatrixView<const float> logits, const int32_t* labels, float grad_scale,
+                            MatrixView<float> dlogits, float* row_loss, int32_t* pred) = 0;
   virtual void sigmoid_bce(MatrixView<const float> logits, MatrixView<const float> targets,
                            float grad_scale, MatrixView<float> dlogits, float* row_loss) = 0;
   virtual void adam(Span<float> params, Span<const float> grads, Span<float> m, Span<float> v,
@@ -90,7 +90,8 @@ class Backend {
 };
 
 // Adds `ms` to the entry `name` (appending it if new): the backends' stage-time bookkeeping.
-void add_stage_time(std::vector<std::pair<std::string, double>>& stages, const std::string& name, double ms);
+void add_stage_time(std::vector<std::pair<std::string, double>>& stages, const std::string& name,
+                    double ms);
 
 struct BackendOptions {
   bool tf32 = false;  // CUDA: TF32 tensor-core GEMMs (faster, ~1e-3 relative error)
@@ -101,7 +102,8 @@ std::unique_ptr<Backend> make_cpu_backend();
 // Throws UsageError when this build has no CUDA or no device is usable.
 std::unique_ptr<Backend> make_cuda_backend(const BackendOptions& options = {});
 // "auto" (the GPU when one is usable, else the CPU), "cpu" or "cuda".
-std::unique_ptr<Backend> make_backend(const std::string& device, const BackendOptions& options = {});
+std::unique_ptr<Backend> make_backend(const std::string& device,
+                                      const BackendOptions& options = {});
 
 // An owned allocation in a backend's memory. Move-only.
 template <class T>
@@ -115,7 +117,9 @@ class Buffer {
     if (ptr_) backend_->deallocate(ptr_);
   }
   Buffer(Buffer&& o) noexcept
-      : backend_(o.backend_), ptr_(std::exchange(o.ptr_, nullptr)), count_(std::exchange(o.count_, 0)) {}
+      : backend_(o.backend_),
+        ptr_(std::exchange(o.ptr_, nullptr)),
+        count_(std::exchange(o.count_, 0)) {}
   Buffer& operator=(Buffer&& o) noexcept {
     if (this != &o) {
       if (ptr_) backend_->deallocate(ptr_);

@@ -18,7 +18,9 @@ namespace {
 class CpuBackend final : public Backend {
  public:
   bool is_cuda() const override { return false; }
-  std::string describe() const override { return "cpu (" + std::to_string(num_threads()) + " threads)"; }
+  std::string describe() const override {
+    return "cpu (" + std::to_string(num_threads()) + " threads)";
+  }
   bool shares_host_memory() const override { return true; }
 
   void* allocate(size_t bytes, const char* what) override {
@@ -34,7 +36,8 @@ class CpuBackend final : public Backend {
   void zero(void* dst, size_t bytes) override { std::memset(dst, 0, bytes); }
   void copy(void* dst, const void* src, size_t bytes) override { std::memmove(dst, src, bytes); }
   void copy_rows(MatrixView<const float> src, MatrixView<float> dst) override {
-    for (int64_t r = 0; r < src.rows; ++r) std::memcpy(dst.row(r), src.row(r), src.cols * sizeof(float));
+    for (int64_t r = 0; r < src.rows; ++r)
+      std::memcpy(dst.row(r), src.row(r), src.cols * sizeof(float));
   }
   void synchronize() override {}
 
@@ -48,7 +51,9 @@ class CpuBackend final : public Backend {
     add_stage_time(stages_, stage, std::chrono::duration<double, std::milli>(now - last_).count());
     last_ = now;
   }
-  std::vector<std::pair<std::string, double>> take_stage_times() override { return std::exchange(stages_, {}); }
+  std::vector<std::pair<std::string, double>> take_stage_times() override {
+    return std::exchange(stages_, {});
+  }
 
   size_t sample_scratch_bytes(const SampleLayout&) override { return 0; }
   void sample_neighbors(CsrView g, Span<const NodeId> seeds, const SampleLayout& L,
@@ -61,19 +66,26 @@ class CpuBackend final : public Backend {
   }
   size_t aggregate_backward_scratch_bytes(int64_t, int64_t) override { return 0; }
   void aggregate_backward(AggregateKind kind, const BlockView& b, MatrixView<const float> g,
-                          const uint8_t* argslot, MatrixView<float> grad_src, void*, size_t) override {
+                          const uint8_t* argslot, MatrixView<float> grad_src, void*,
+                          size_t) override {
     ref::aggregate_backward(kind, b, g, argslot, grad_src);
   }
-  void gather_rows(MatrixView<const float> table, const int32_t* rows, MatrixView<float> out) override {
+  void gather_rows(MatrixView<const float> table, const int32_t* rows,
+                   MatrixView<float> out) override {
     ref::gather_rows(table, rows, out);
   }
   void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
             int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) override {
     ref::gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   }
-  void bias_act(MatrixView<float> z, const float* bias, Activation act) override { ref::bias_act(z, bias, act); }
-  void relu_backward(MatrixView<float> g, MatrixView<const float> y) override { ref::relu_backward(g, y); }
-  void bias_relu_dropout(MatrixView<float> z, const float* bias, float p, uint64_t seed, uint32_t key) override {
+  void bias_act(MatrixView<float> z, const float* bias, Activation act) override {
+    ref::bias_act(z, bias, act);
+  }
+  void relu_backward(MatrixView<float> g, MatrixView<const float> y) override {
+    ref::relu_backward(g, y);
+  }
+  void bias_relu_dropout(MatrixView<float> z, const float* bias, float p, uint64_t seed,
+                         uint32_t key) override {
     ref::bias_relu_dropout(z, bias, p, seed, key);
   }
   void relu_dropout_backward(MatrixView<float> g, MatrixView<const float> y, float p) override {
@@ -82,20 +94,23 @@ class CpuBackend final : public Backend {
   void column_sums(MatrixView<const float> x, float* sums, bool accumulate, float*) override {
     ref::column_sums(x, sums, accumulate);
   }
-  void dropout(MatrixView<float> x, float p, uint64_t seed, uint32_t key) override { ref::dropout(x, p, seed, key); }
+  void dropout(MatrixView<float> x, float p, uint64_t seed, uint32_t key) override {
+    ref::dropout(x, p, seed, key);
+  }
   void l2norm_forward(MatrixView<float> x, float* inv) override { ref::l2norm_forward(x, inv); }
   void l2norm_backward(MatrixView<float> g, MatrixView<const float> y, const float* inv) override {
     ref::l2norm_backward(g, y, inv);
   }
-  void softmax_xent(MatrixView<const float> z, const int32_t* labels, float scale, MatrixView<float> dz,
-                    float* row_loss, int32_t* pred) override {
+  void softmax_xent(MatrixView<const float> z, const int32_t* labels, float scale,
+                    MatrixView<float> dz, float* row_loss, int32_t* pred) override {
     ref::softmax_xent(z, labels, scale, dz, row_loss, pred);
   }
-  void sigmoid_bce(MatrixView<const float> z, MatrixView<const float> t, float scale, MatrixView<float> dz,
-                   float* row_loss) override {
+  void sigmoid_bce(MatrixView<const float> z, MatrixView<const float> t, float scale,
+                   MatrixView<float> dz, float* row_loss) override {
     ref::sigmoid_bce(z, t, scale, dz, row_loss);
   }
-  void adam(Span<float> w, Span<const float> g, Span<float> m, Span<float> v, const AdamParams& p) override {
+  void adam(Span<float> w, Span<const float> g, Span<float> m, Span<float> v,
+            const AdamParams& p) override {
     ref::adam(w, g, m, v, p);
   }
   void sgd(Span<float> w, Span<const float> g, Span<float> vel, const SgdParams& p) override {

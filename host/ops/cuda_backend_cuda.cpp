@@ -23,7 +23,8 @@ class CudaBackend final : public Backend {
 #endif
     if (std::getenv("GRL_NO_CUDA_GRAPHS")) use_graphs_ = false;
     GRL_CUBLAS_CHECK(cublasSetStream(cublas_, stream_));
-    GRL_CUBLAS_CHECK(cublasSetMathMode(cublas_, o.tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
+    GRL_CUBLAS_CHECK(
+        cublasSetMathMode(cublas_, o.tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
   }
   ~CudaBackend() override {
     cudaStreamSynchronize(stream_);
@@ -55,14 +56,17 @@ class CudaBackend final : public Backend {
     GRL_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, stream_));
     GRL_CUDA_CHECK(cudaStreamSynchronize(stream_));
   }
-  void zero(void* dst, size_t bytes) override { GRL_CUDA_CHECK(cudaMemsetAsync(dst, 0, bytes, stream_)); }
+  void zero(void* dst, size_t bytes) override {
+    GRL_CUDA_CHECK(cudaMemsetAsync(dst, 0, bytes, stream_));
+  }
   void copy(void* dst, const void* src, size_t bytes) override {
     GRL_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, stream_));
   }
   void copy_rows(MatrixView<const float> src, MatrixView<float> dst) override {
     if (src.rows == 0 || src.cols == 0) return;
-    GRL_CUDA_CHECK(cudaMemcpy2DAsync(dst.data, dst.stride * sizeof(float), src.data, src.stride * sizeof(float),
-                                     src.cols * sizeof(float), src.rows, cudaMemcpyDeviceToDevice, stream_));
+    GRL_CUDA_CHECK(cudaMemcpy2DAsync(dst.data, dst.stride * sizeof(float), src.data,
+                                     src.stride * sizeof(float), src.cols * sizeof(float), src.rows,
+                                     cudaMemcpyDeviceToDevice, stream_));
   }
   void synchronize() override { GRL_CUDA_CHECK(cudaStreamSynchronize(stream_)); }
 
@@ -93,7 +97,9 @@ class CudaBackend final : public Backend {
     return out;
   }
 
-  size_t sample_scratch_bytes(const SampleLayout& L) override { return grl::sample_scratch_bytes(L); }
+  size_t sample_scratch_bytes(const SampleLayout& L) override {
+    return grl::sample_scratch_bytes(L);
+  }
   // The sampler is ~25 small launches whose sizes all live in device memory, so the sequence is
   // captured once as a CUDA graph and replayed: one launch per batch instead of ~25. Graphs are
   // cached by their arguments (a few entries: training epoch, evaluation, short last batches).
@@ -109,9 +115,11 @@ class CudaBackend final : public Backend {
     size_t n = 0;
     auto put = [&](uint64_t v) { key[n++] = v; };
     auto ptr = [](const void* q) { return static_cast<uint64_t>(reinterpret_cast<uintptr_t>(q)); };
-    put(ptr(g.offsets)), put(ptr(g.indices)), put(ptr(g.weights)), put(g.num_rows), put(g.num_edges);
+    put(ptr(g.offsets)), put(ptr(g.indices)), put(ptr(g.weights)), put(g.num_rows),
+        put(g.num_edges);
     put(ptr(seeds.data)), put(seeds.size), put(p.seed), put(p.epoch), put(p.replace);
-    put(ptr(out.nodes)), put(ptr(out.hop_end)), put(ptr(out.seed_local)), put(ptr(out.cnt)), put(ptr(out.nbr));
+    put(ptr(out.nodes)), put(ptr(out.hop_end)), put(ptr(out.seed_local)), put(ptr(out.cnt)),
+        put(ptr(out.nbr));
     put(ptr(scratch)), put(L.num_hops), put(L.max_seeds), put(L.max_nodes), put(L.hash_capacity);
     for (int h = 0; h < L.num_hops; ++h) put(L.fanouts[h]), put(L.max_rows[h]);
     for (auto& [k, exec] : sample_graphs_)
@@ -152,7 +160,8 @@ class CudaBackend final : public Backend {
                           size_t bytes) override {
     launch_aggregate_backward(kind, b, g, argslot, grad_src, scratch, bytes, stream_);
   }
-  void gather_rows(MatrixView<const float> table, const int32_t* rows, MatrixView<float> out) override {
+  void gather_rows(MatrixView<const float> table, const int32_t* rows,
+                   MatrixView<float> out) override {
     launch_gather_rows(table, rows, out, stream_);
   }
   // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: swap the operands.
@@ -166,10 +175,10 @@ class CudaBackend final : public Backend {
         throw Error("gemm with k = 0 and beta other than 0 or 1 is not supported");
       return;
     }
-    GRL_CUBLAS_CHECK(cublasSgemm(cublas_, tb ? CUBLAS_OP_T : CUBLAS_OP_N, ta ? CUBLAS_OP_T : CUBLAS_OP_N,
-                                 static_cast<int>(n), static_cast<int>(m), static_cast<int>(k), &alpha,
-                                 b, static_cast<int>(ldb), a, static_cast<int>(lda), &beta, c,
-                                 static_cast<int>(ldc)));
+    GRL_CUBLAS_CHECK(cublasSgemm(
+        cublas_, tb ? CUBLAS_OP_T : CUBLAS_OP_N, ta ? CUBLAS_OP_T : CUBLAS_OP_N,
+        static_cast<int>(n), static_cast<int>(m), static_cast<int>(k), &alpha, b,
+        static_cast<int>(ldb), a, static_cast<int>(lda), &beta, c, static_cast<int>(ldc)));
   }
   void bias_act(MatrixView<float> z, const float* bias, Activation act) override {
     launch_bias_act(z, bias, act, stream_);
@@ -177,31 +186,36 @@ class CudaBackend final : public Backend {
   void relu_backward(MatrixView<float> g, MatrixView<const float> y) override {
     launch_relu_backward(g, y, stream_);
   }
-  void bias_relu_dropout(MatrixView<float> z, const float* bias, float p, uint64_t seed, uint32_t key) override {
+  void bias_relu_dropout(MatrixView<float> z, const float* bias, float p, uint64_t seed,
+                         uint32_t key) override {
     launch_bias_relu_dropout(z, bias, p, seed, key, stream_);
   }
   void relu_dropout_backward(MatrixView<float> g, MatrixView<const float> y, float p) override {
     launch_relu_dropout_backward(g, y, p, stream_);
   }
-  void column_sums(MatrixView<const float> x, float* sums, bool accumulate, float* partials) override {
+  void column_sums(MatrixView<const float> x, float* sums, bool accumulate,
+                   float* partials) override {
     launch_column_sums(x, sums, accumulate, partials, stream_);
   }
   void dropout(MatrixView<float> x, float p, uint64_t seed, uint32_t key) override {
     launch_dropout(x, p, seed, key, stream_);
   }
-  void l2norm_forward(MatrixView<float> x, float* inv) override { launch_l2norm_forward(x, inv, stream_); }
+  void l2norm_forward(MatrixView<float> x, float* inv) override {
+    launch_l2norm_forward(x, inv, stream_);
+  }
   void l2norm_backward(MatrixView<float> g, MatrixView<const float> y, const float* inv) override {
     launch_l2norm_backward(g, y, inv, stream_);
   }
-  void softmax_xent(MatrixView<const float> z, const int32_t* labels, float scale, MatrixView<float> dz,
-                    float* row_loss, int32_t* pred) override {
+  void softmax_xent(MatrixView<const float> z, const int32_t* labels, float scale,
+                    MatrixView<float> dz, float* row_loss, int32_t* pred) override {
     launch_softmax_xent(z, labels, scale, dz, row_loss, pred, stream_);
   }
-  void sigmoid_bce(MatrixView<const float> z, MatrixView<const float> t, float scale, MatrixView<float> dz,
-                   float* row_loss) override {
+  void sigmoid_bce(MatrixView<const float> z, MatrixView<const float> t, float scale,
+                   MatrixView<float> dz, float* row_loss) override {
     launch_sigmoid_bce(z, t, scale, dz, row_loss, stream_);
   }
-  void adam(Span<float> w, Span<const float> g, Span<float> m, Span<float> v, const AdamParams& p) override {
+  void adam(Span<float> w, Span<const float> g, Span<float> m, Span<float> v,
+            const AdamParams& p) override {
     launch_adam(w, g, m, v, p, stream_);
   }
   void sgd(Span<float> w, Span<const float> g, Span<float> vel, const SgdParams& p) override {

@@ -6,8 +6,9 @@ namespace grl::ref {
 
 void aggregate_forward(AggregateKind kind, MatrixView<const float> src, const int32_t* row_map,
                        const BlockView& block, MatrixView<float> out, uint8_t* argslot);
-void aggregate_backward(AggregateKind kind, const BlockView& block, MatrixView<const float> grad_out,
-                        const uint8_t* argslot, MatrixView<float> grad_src);
+void aggregate_backward(AggregateKind kind, const BlockView& block,
+                        MatrixView<const float> grad_out, const uint8_t* argslot,
+                        MatrixView<float> grad_src);
 void gather_rows(MatrixView<const float> table, const int32_t* rows, MatrixView<float> out);
 
 // The block of GNN layer `layer` (1 = input layer) of `num_layers`, from a sample's host-side

@@ -16,18 +16,21 @@ namespace {
 // skipped (bag-of-words features are mostly zeros).
 void gemm_nn(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
              const float* b, int64_t ldb, float* c, int64_t ldc) {
-  parallel_chunks(m, [&](int64_t lo, int64_t hi, int) {
-    for (int64_t i = lo; i < hi; ++i) {
-      float* ci = c + i * ldc;
-      const float* ai = a + i * lda;
-      for (int64_t p = 0; p < k; ++p) {
-        const float av = alpha * ai[p];
-        if (av == 0.0f) continue;
-        const float* bp = b + p * ldb;
-        for (int64_t j = 0; j < n; ++j) ci[j] += av * bp[j];
-      }
-    }
-  }, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, n * k / 256)));
+  parallel_chunks(
+      m,
+      [&](int64_t lo, int64_t hi, int) {
+        for (int64_t i = lo; i < hi; ++i) {
+          float* ci = c + i * ldc;
+          const float* ai = a + i * lda;
+          for (int64_t p = 0; p < k; ++p) {
+            const float av = alpha * ai[p];
+            if (av == 0.0f) continue;
+            const float* bp = b + p * ldb;
+            for (int64_t j = 0; j < n; ++j) ci[j] += av * bp[j];
+          }
+        }
+      },
+      std::max<int64_t>(1, 16384 / std::max<int64_t>(1, n * k / 256)));
 }
 
 // C[m x n] (+)= alpha * A^T * B with A stored k x m: rows of C in blocks of 32, so a block of C
@@ -36,24 +39,28 @@ void gemm_tn(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64
              const float* b, int64_t ldb, float* c, int64_t ldc) {
   constexpr int64_t kRows = 32;
   const int64_t blocks = (m + kRows - 1) / kRows;
-  parallel_chunks(blocks, [&](int64_t lo, int64_t hi, int) {
-    for (int64_t blk = lo; blk < hi; ++blk) {
-      const int64_t i0 = blk * kRows, i1 = std::min(m, i0 + kRows);
-      for (int64_t p = 0; p < k; ++p) {
-        const float* ap = a + p * lda;
-        const float* bp = b + p * ldb;
-        for (int64_t i = i0; i < i1; ++i) {
-          const float av = alpha * ap[i];
-          if (av == 0.0f) continue;
-          float* ci = c + i * ldc;
-          for (int64_t j = 0; j < n; ++j) ci[j] += av * bp[j];
+  parallel_chunks(
+      blocks,
+      [&](int64_t lo, int64_t hi, int) {
+        for (int64_t blk = lo; blk < hi; ++blk) {
+          const int64_t i0 = blk * kRows, i1 = std::min(m, i0 + kRows);
+          for (int64_t p = 0; p < k; ++p) {
+            const float* ap = a + p * lda;
+            const float* bp = b + p * ldb;
+            for (int64_t i = i0; i < i1; ++i) {
+              const float av = alpha * ap[i];
+              if (av == 0.0f) continue;
+              float* ci = c + i * ldc;
+              for (int64_t j = 0; j < n; ++j) ci[j] += av * bp[j];
+            }
+          }
         }
-      }
-    }
-  }, 1);
+      },
+      1);
 }
 
-void transpose_into(const float* src, int64_t rows, int64_t cols, int64_t ld, std::vector<float>& dst) {
+void transpose_into(const float* src, int64_t rows, int64_t cols, int64_t ld,
+                    std::vector<float>& dst) {
   dst.resize(static_cast<size_t>(rows * cols));
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t c = 0; c < cols; ++c) dst[c * rows + r] = src[r * ld + c];
@@ -66,7 +73,8 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const 
   if (m == 0 || n == 0) return;
   for (int64_t i = 0; i < m; ++i) {
     float* ci = c + i * ldc;
-    if (beta == 0.0f) std::fill(ci, ci + n, 0.0f);
+    if (beta == 0.0f)
+      std::fill(ci, ci + n, 0.0f);
     else if (beta != 1.0f)
       for (int64_t j = 0; j < n; ++j) ci[j] *= beta;
   }
@@ -77,47 +85,62 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const 
     b = bt.data();
     ldb = n;
   }
-  if (ta) gemm_tn(m, n, k, alpha, a, lda, b, ldb, c, ldc);
-  else gemm_nn(m, n, k, alpha, a, lda, b, ldb, c, ldc);
+  if (ta)
+    gemm_tn(m, n, k, alpha, a, lda, b, ldb, c, ldc);
+  else
+    gemm_nn(m, n, k, alpha, a, lda, b, ldb, c, ldc);
 }
 
 void bias_act(MatrixView<float> z, const float* bias, Activation act) {
-  parallel_for(z.rows, [&](int64_t r) {
-    float* row = z.row(r);
-    for (int64_t c = 0; c < z.cols; ++c) {
-      float v = row[c] + (bias ? bias[c] : 0.0f);
-      row[c] = act == Activation::kRelu ? std::max(v, 0.0f) : v;
-    }
-  }, 256);
+  parallel_for(
+      z.rows,
+      [&](int64_t r) {
+        float* row = z.row(r);
+        for (int64_t c = 0; c < z.cols; ++c) {
+          float v = row[c] + (bias ? bias[c] : 0.0f);
+          row[c] = act == Activation::kRelu ? std::max(v, 0.0f) : v;
+        }
+      },
+      256);
 }
 
 void relu_backward(MatrixView<float> grad, MatrixView<const float> y) {
-  parallel_for(grad.rows, [&](int64_t r) {
-    float* g = grad.row(r);
-    const float* yr = y.row(r);
-    for (int64_t c = 0; c < grad.cols; ++c)
-      if (!(yr[c] > 0.0f)) g[c] = 0.0f;
-  }, 256);
+  parallel_for(
+      grad.rows,
+      [&](int64_t r) {
+        float* g = grad.row(r);
+        const float* yr = y.row(r);
+        for (int64_t c = 0; c < grad.cols; ++c)
+          if (!(yr[c] > 0.0f)) g[c] = 0.0f;
+      },
+      256);
 }
 
-void bias_relu_dropout(MatrixView<float> z, const float* bias, float p, uint64_t seed, uint32_t key) {
+void bias_relu_dropout(MatrixView<float> z, const float* bias, float p, uint64_t seed,
+                       uint32_t key) {
   const float scale = p > 0.0f ? 1.0f / (1.0f - p) : 1.0f;
-  parallel_for(z.rows, [&](int64_t r) {
-    float* row = z.row(r);
-    for (int64_t c = 0; c < z.cols; ++c) {
-      const float v = std::max(row[c] + (bias ? bias[c] : 0.0f), 0.0f);
-      row[c] = p > 0.0f ? (dropout_keep(seed, key, r, c, p) ? v * scale : 0.0f) : v;
-    }
-  }, 64);
+  parallel_for(
+      z.rows,
+      [&](int64_t r) {
+        float* row = z.row(r);
+        for (int64_t c = 0; c < z.cols; ++c) {
+          const float v = std::max(row[c] + (bias ? bias[c] : 0.0f), 0.0f);
+          row[c] = p > 0.0f ? (dropout_keep(seed, key, r, c, p) ? v * scale : 0.0f) : v;
+        }
+      },
+      64);
 }
 
 void relu_dropout_backward(MatrixView<float> grad, MatrixView<const float> y, float p) {
   const float scale = p > 0.0f ? 1.0f / (1.0f - p) : 1.0f;
-  parallel_for(grad.rows, [&](int64_t r) {
-    float* g = grad.row(r);
-    const float* yr = y.row(r);
-    for (int64_t c = 0; c < grad.cols; ++c) g[c] = yr[c] > 0.0f ? g[c] * scale : 0.0f;
-  }, 256);
+  parallel_for(
+      grad.rows,
+      [&](int64_t r) {
+        float* g = grad.row(r);
+        const float* yr = y.row(r);
+        for (int64_t c = 0; c < grad.cols; ++c) g[c] = yr[c] > 0.0f ? g[c] * scale : 0.0f;
+      },
+      256);
 }
 
 void column_sums(MatrixView<const float> x, float* sums, bool accumulate) {
@@ -133,31 +156,41 @@ void column_sums(MatrixView<const float> x, float* sums, bool accumulate) {
 void dropout(MatrixView<float> x, float p, uint64_t seed, uint32_t key) {
   if (p <= 0.0f) return;
   const float scale = 1.0f / (1.0f - p);
-  parallel_for(x.rows, [&](int64_t r) {
-    float* row = x.row(r);
-    for (int64_t c = 0; c < x.cols; ++c) row[c] = dropout_keep(seed, key, r, c, p) ? row[c] * scale : 0.0f;
-  }, 64);
+  parallel_for(
+      x.rows,
+      [&](int64_t r) {
+        float* row = x.row(r);
+        for (int64_t c = 0; c < x.cols; ++c)
+          row[c] = dropout_keep(seed, key, r, c, p) ? row[c] * scale : 0.0f;
+      },
+      64);
 }
 
 void l2norm_forward(MatrixView<float> x, float* inv_norm) {
-  parallel_for(x.rows, [&](int64_t r) {
-    float* row = x.row(r);
-    float ss = 0.0f;
-    for (int64_t c = 0; c < x.cols; ++c) ss += row[c] * row[c];
-    const float inv = 1.0f / std::max(std::sqrt(ss), 1e-12f);
-    for (int64_t c = 0; c < x.cols; ++c) row[c] *= inv;
-    inv_norm[r] = inv;
-  }, 256);
+  parallel_for(
+      x.rows,
+      [&](int64_t r) {
+        float* row = x.row(r);
+        float ss = 0.0f;
+        for (int64_t c = 0; c < x.cols; ++c) ss += row[c] * row[c];
+        const float inv = 1.0f / std::max(std::sqrt(ss), 1e-12f);
+        for (int64_t c = 0; c < x.cols; ++c) row[c] *= inv;
+        inv_norm[r] = inv;
+      },
+      256);
 }
 
 void l2norm_backward(MatrixView<float> grad, MatrixView<const float> y, const float* inv_norm) {
-  parallel_for(grad.rows, [&](int64_t r) {
-    float* g = grad.row(r);
-    const float* yr = y.row(r);
-    float dot = 0.0f;
-    for (int64_t c = 0; c < grad.cols; ++c) dot += yr[c] * g[c];
-    for (int64_t c = 0; c < grad.cols; ++c) g[c] = (g[c] - yr[c] * dot) * inv_norm[r];
-  }, 256);
+  parallel_for(
+      grad.rows,
+      [&](int64_t r) {
+        float* g = grad.row(r);
+        const float* yr = y.row(r);
+        float dot = 0.0f;
+        for (int64_t c = 0; c < grad.cols; ++c) dot += yr[c] * g[c];
+        for (int64_t c = 0; c < grad.cols; ++c) g[c] = (g[c] - yr[c] * dot) * inv_norm[r];
+      },
+      256);
 }
 
 void softmax_xent(MatrixView<const float> z, const int32_t* labels, float grad_scale,
@@ -202,25 +235,31 @@ void sigmoid_bce(MatrixView<const float> z, MatrixView<const float> t, float gra
 }
 
 void adam(Span<float> w, Span<const float> g, Span<float> m, Span<float> v, const AdamParams& p) {
-  parallel_for(w.size, [&](int64_t i) {
-    const float gi = g[i] + p.weight_decay * w[i];
-    m[i] = p.beta1 * m[i] + (1.0f - p.beta1) * gi;
-    v[i] = p.beta2 * v[i] + (1.0f - p.beta2) * gi * gi;
-    const float mhat = m[i] / p.bias_correction1;
-    const float vhat = v[i] / p.bias_correction2;
-    w[i] -= p.lr * mhat / (std::sqrt(vhat) + p.eps);
-  }, 1 << 14);
+  parallel_for(
+      w.size,
+      [&](int64_t i) {
+        const float gi = g[i] + p.weight_decay * w[i];
+        m[i] = p.beta1 * m[i] + (1.0f - p.beta1) * gi;
+        v[i] = p.beta2 * v[i] + (1.0f - p.beta2) * gi * gi;
+        const float mhat = m[i] / p.bias_correction1;
+        const float vhat = v[i] / p.bias_correction2;
+        w[i] -= p.lr * mhat / (std::sqrt(vhat) + p.eps);
+      },
+      1 << 14);
 }
 
 void sgd(Span<float> w, Span<const float> g, Span<float> vel, const SgdParams& p) {
-  parallel_for(w.size, [&](int64_t i) {
-    float gi = g[i] + p.weight_decay * w[i];
-    if (p.momentum != 0.0f) {
-      vel[i] = p.momentum * vel[i] + gi;
-      gi = vel[i];
-    }
-    w[i] -= p.lr * gi;
-  }, 1 << 14);
+  parallel_for(
+      w.size,
+      [&](int64_t i) {
+        float gi = g[i] + p.weight_decay * w[i];
+        if (p.momentum != 0.0f) {
+          vel[i] = p.momentum * vel[i] + gi;
+          gi = vel[i];
+        }
+        w[i] -= p.lr * gi;
+      },
+      1 << 14);
 }
 
 void sum_into(Span<const float> x, float* acc) {

@@ -50,8 +50,9 @@ SampleLayout make_sample_layout(int64_t max_seeds, const std::vector<int>& fanou
   // A layer's block spans hops 1..h: its slots are sorted with int32 counts in the backward pass.
   for (int h = 0; h < L.num_hops; ++h)
     if (L.slot_offset[h] + L.max_rows[h] * L.fanouts[h] >= 0x7F000000)
-      throw UsageError("batch too large: " + std::to_string(L.slot_offset[h] + L.max_rows[h] * L.fanouts[h]) +
-                       " neighbour slots in one layer; use a smaller --batch-size or smaller fanouts");
+      throw UsageError(
+          "batch too large: " + std::to_string(L.slot_offset[h] + L.max_rows[h] * L.fanouts[h]) +
+          " neighbour slots in one layer; use a smaller --batch-size or smaller fanouts");
   int64_t cap = 64;
   while (cap < 2 * L.max_nodes) cap <<= 1;
   L.hash_capacity = cap;
@@ -114,7 +115,8 @@ void sample_neighbors(CsrView g, Span<const NodeId> seeds, const SampleLayout& L
       int64_t deg = g.offsets[u + 1] - g.offsets[u];
       int k = ref::sample_positions(deg, f, u, h + 1, p, pos.data());
       cnt[r] = k;
-      for (int j = 0; j < k; ++j) nbr[int64_t{r} * f + j] = relabel(g.indices[g.offsets[u] + pos[j]]);
+      for (int j = 0; j < k; ++j)
+        nbr[int64_t{r} * f + j] = relabel(g.indices[g.offsets[u] + pos[j]]);
     }
     out.hop_end[h + 1] = next;
   }

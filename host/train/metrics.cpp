@@ -1,4 +1,5 @@
 #include "host/train/metrics.h"
+
 #include <cstddef>
 
 namespace grl {
@@ -32,8 +33,8 @@ void finish(const Counts& k, ClassMetrics& m) {
 
 }  // namespace
 
-ClassMetrics single_label_metrics(const std::vector<int32_t>& truth, const std::vector<int32_t>& pred,
-                                  int num_classes) {
+ClassMetrics single_label_metrics(const std::vector<int32_t>& truth,
+                                  const std::vector<int32_t>& pred, int num_classes) {
   ClassMetrics m;
   Counts k(num_classes);
   int64_t correct = 0;
@@ -53,8 +54,8 @@ ClassMetrics single_label_metrics(const std::vector<int32_t>& truth, const std::
   return m;
 }
 
-ClassMetrics multi_label_metrics(const std::vector<uint8_t>& truth, const std::vector<uint8_t>& pred,
-                                 int64_t n, int num_classes) {
+ClassMetrics multi_label_metrics(const std::vector<uint8_t>& truth,
+                                 const std::vector<uint8_t>& pred, int64_t n, int num_classes) {
   ClassMetrics m;
   Counts k(num_classes);
   int64_t exact = 0;

@@ -7,11 +7,11 @@
 namespace grl {
 
 struct ClassMetrics {
-  double accuracy = 0;      // single-label: fraction correct; multi-label: exact-match ratio
+  double accuracy = 0;  // single-label: fraction correct; multi-label: exact-match ratio
   double f1_micro = 0;
   double f1_macro = 0;
   double recall_macro = 0;
-  int64_t count = 0;        // evaluated nodes
+  int64_t count = 0;  // evaluated nodes
 };
 
 // Single-label: truth and prediction per node (truth < 0 rows are skipped).

@@ -19,7 +19,10 @@ struct Mat {
   int64_t cap = 0, cols = 0, stride = 0;
   Mat() = default;
   Mat(Backend& b, int64_t rows, int64_t c, const char* what, size_t& bytes)
-      : buf(b, static_cast<size_t>(std::max<int64_t>(rows, 1) * pad4(c)), what), cap(rows), cols(c), stride(pad4(c)) {
+      : buf(b, static_cast<size_t>(std::max<int64_t>(rows, 1) * pad4(c)), what),
+        cap(rows),
+        cols(c),
+        stride(pad4(c)) {
     bytes += buf.size() * sizeof(float);
   }
   MatrixView<float> view(int64_t rows) const { return {buf.data(), rows, cols, stride}; }
@@ -61,7 +64,9 @@ struct SageEngine::Impl {
     Buffer<uint8_t> argslot;
     Buffer<float> inv_norm;
     MatrixView<float> left(int64_t rows) const { return {in.buf.data(), rows, d_in, in.stride}; }
-    MatrixView<float> right(int64_t rows) const { return {in.buf.data() + d_in, rows, d_in, in.stride}; }
+    MatrixView<float> right(int64_t rows) const {
+      return {in.buf.data() + d_in, rows, d_in, in.stride};
+    }
   };
   std::vector<Layer> layers;  // index l - 1
 
@@ -107,7 +112,8 @@ struct SageEngine::Impl {
       indices_dev.upload(graph.csr.indices.data(), graph.csr.indices.size());
       csr = CsrView{offsets_dev.data(), indices_dev.data(), nullptr, n, graph.csr.num_edges()};
       const int64_t f = graph.features.dim, stride = pad4(f);
-      features_dev = alloc<float>(static_cast<size_t>(std::max<int64_t>(n, 1) * stride), "node features");
+      features_dev =
+          alloc<float>(static_cast<size_t>(std::max<int64_t>(n, 1) * stride), "node features");
       std::vector<float> padded(static_cast<size_t>(n) * stride, 0.0f);
       for (NodeId v = 0; v < n; ++v)
         std::memcpy(padded.data() + int64_t{v} * stride, graph.features.row(v), f * sizeof(float));
@@ -165,22 +171,28 @@ struct SageEngine::Impl {
       if (maxlike) y.argslot = alloc<uint8_t>(y.n_dst_max * y.d_in, "arg-max slots");
       // The last layer's logits; hidden layers write straight into the next layer's input. With
       // normalisation, training keeps the normalised rows before dropout here for backward.
-      if (l == K) y.act = Mat(be, y.n_dst_max, y.d_out, "logits", B);
-      else if (arch.normalize && opt.training) y.act = Mat(be, y.n_dst_max, y.d_out, "activations", B);
+      if (l == K)
+        y.act = Mat(be, y.n_dst_max, y.d_out, "logits", B);
+      else if (arch.normalize && opt.training)
+        y.act = Mat(be, y.n_dst_max, y.d_out, "activations", B);
       if (arch.normalize && l < K) y.inv_norm = alloc<float>(y.n_dst_max, "norms");
       if (opt.training) {
         y.g_out = Mat(be, y.n_dst_max, y.d_out, "gradients", B);
         if (l > 1 || pool) y.d_agg = Mat(be, y.n_dst_max, y.d_in, "gradients", B);
         if (pool) y.d_pool = Mat(be, y.n_src_max, y.d_in, "gradients", B);
         if (l > 1 || pool)
-          agg_scratch_bytes = std::max(agg_scratch_bytes, be.aggregate_backward_scratch_bytes(y.slots_max, y.n_src_max));
+          agg_scratch_bytes = std::max(
+              agg_scratch_bytes, be.aggregate_backward_scratch_bytes(y.slots_max, y.n_src_max));
       }
     }
     if (agg_scratch_bytes) agg_scratch = alloc<char>(agg_scratch_bytes, "aggregation scratch");
-    partials = alloc<float>(((max_rows + kColumnSumChunk - 1) / kColumnSumChunk) * max_dim + max_dim, "column sums");
+    partials = alloc<float>(
+        ((max_rows + kColumnSumChunk - 1) / kColumnSumChunk) * max_dim + max_dim, "column sums");
     const int64_t B = L.max_seeds, C = arch.num_classes;
-    if (arch.multi_label) targets = Mat(be, B, C, "targets", *bytes);
-    else labels = alloc<int32_t>(B, "labels");
+    if (arch.multi_label)
+      targets = Mat(be, B, C, "targets", *bytes);
+    else
+      labels = alloc<int32_t>(B, "labels");
     pred = alloc<int32_t>(B, "predictions");
     row_loss = alloc<float>(B, "losses");
     loss_acc = alloc<float>(1, "loss total");
@@ -193,12 +205,13 @@ struct SageEngine::Impl {
   MatrixView<float> output(int l, int64_t rows) const { return layers[l].left(rows); }
 
   int64_t sample(std::span<const NodeId> s, uint32_t epoch) {
-    if (static_cast<int64_t>(s.size()) > L.max_seeds) throw Error("batch larger than the engine's bound");
+    if (static_cast<int64_t>(s.size()) > L.max_seeds)
+      throw Error("batch larger than the engine's bound");
     seeds.upload(s.data(), s.size());
     SampleParams p{opt.seed, epoch, opt.replace};
     SampleOutput out{nodes.data(), hop_end.data(), seed_local.data(), cnt.data(), nbr.data()};
-    be.sample_neighbors(csr, Span<const NodeId>{seeds.data(), static_cast<int64_t>(s.size())}, L, p, out,
-                        sample_scratch.data());
+    be.sample_neighbors(csr, Span<const NodeId>{seeds.data(), static_cast<int64_t>(s.size())}, L, p,
+                        out, sample_scratch.data());
     hop_end.download(hop_end_host.data(), K + 1);
     if (hop_end_host[0] != static_cast<int32_t>(s.size()))
       throw Error("batch seeds must be distinct");
@@ -220,23 +233,25 @@ struct SageEngine::Impl {
         be.gather_rows(features, nodes.data(), y.pool_in.view(n_src));
         pin = y.pool_in.cview(n_src);
       }
-      be.gemm(false, false, n_src, y.d_in, y.d_in, 1.0f, pin.data, pin.stride, param(P.w_pool), y.d_in, 0.0f,
-              y.pool_out.buf.data(), y.pool_out.stride);
+      be.gemm(false, false, n_src, y.d_in, y.d_in, 1.0f, pin.data, pin.stride, param(P.w_pool),
+              y.d_in, 0.0f, y.pool_out.buf.data(), y.pool_out.stride);
       be.bias_act(y.pool_out.view(n_src), param(P.b_pool), Activation::kRelu);
-      be.aggregate_forward(AggregateKind::kMax, y.pool_out.cview(n_src), nullptr, block, y.right(n_dst),
-                           y.argslot.data());
+      be.aggregate_forward(AggregateKind::kMax, y.pool_out.cview(n_src), nullptr, block,
+                           y.right(n_dst), y.argslot.data());
     } else {
-      const AggregateKind kind = arch.aggregator == SageAggregator::kMax ? AggregateKind::kMax : AggregateKind::kMean;
+      const AggregateKind kind =
+          arch.aggregator == SageAggregator::kMax ? AggregateKind::kMax : AggregateKind::kMean;
       be.aggregate_forward(kind, src, row_map, block, y.right(n_dst), y.argslot.data());
     }
     // z = [self | agg] [W_self; W_neigh]
     MatrixView<float> z = l < K ? output(l, n_dst) : y.act.view(n_dst);
-    be.gemm(false, false, n_dst, y.d_out, 2 * y.d_in, 1.0f, y.in.buf.data(), y.in.stride, param(P.w_self), y.d_out,
-            0.0f, z.data, z.stride);
+    be.gemm(false, false, n_dst, y.d_out, 2 * y.d_in, 1.0f, y.in.buf.data(), y.in.stride,
+            param(P.w_self), y.d_out, 0.0f, z.data, z.stride);
     if (l == K) {
       be.bias_act(z, param(P.bias), Activation::kNone);
     } else if (!arch.normalize) {
-      be.bias_relu_dropout(z, param(P.bias), training_pass ? opt.dropout : 0.0f, opt.seed, dropout_key(step, l));
+      be.bias_relu_dropout(z, param(P.bias), training_pass ? opt.dropout : 0.0f, opt.seed,
+                           dropout_key(step, l));
     } else {
       be.bias_act(z, param(P.bias), Activation::kRelu);
       be.l2norm_forward(z, y.inv_norm.data());
@@ -259,42 +274,44 @@ struct SageEngine::Impl {
       // The output is > 0 exactly where a unit was active and kept.
       be.relu_dropout_backward(dz, as_const(output(l, n_dst)), training_pass ? opt.dropout : 0.0f);
     } else if (l < K) {
-      if (training_pass && opt.dropout > 0.0f) be.dropout(dz, opt.dropout, opt.seed, dropout_key(step, l));
+      if (training_pass && opt.dropout > 0.0f)
+        be.dropout(dz, opt.dropout, opt.seed, dropout_key(step, l));
       be.l2norm_backward(dz, y.act.cview(n_dst), y.inv_norm.data());
       be.relu_backward(dz, y.act.cview(n_dst));
     }
     MatrixView<const float> dzc = as_const(dz);
     be.column_sums(dzc, grad(P.bias), false, partials.data());
     // [dW_self; dW_neigh] = [self | agg]^T dz in one GEMM.
-    be.gemm(true, false, 2 * y.d_in, y.d_out, n_dst, 1.0f, y.in.buf.data(), y.in.stride, dz.data, dz.stride, 0.0f,
-            grad(P.w_self), y.d_out);
+    be.gemm(true, false, 2 * y.d_in, y.d_out, n_dst, 1.0f, y.in.buf.data(), y.in.stride, dz.data,
+            dz.stride, 0.0f, grad(P.w_self), y.d_out);
     const bool pool = arch.aggregator == SageAggregator::kPool;
     if (l == 1 && !pool) return;  // input features take no gradient
     // d agg = dz W_neigh^T
-    be.gemm(false, true, n_dst, y.d_in, y.d_out, 1.0f, dz.data, dz.stride, param(P.w_neigh), y.d_out, 0.0f,
-            y.d_agg.buf.data(), y.d_agg.stride);
+    be.gemm(false, true, n_dst, y.d_in, y.d_out, 1.0f, dz.data, dz.stride, param(P.w_neigh),
+            y.d_out, 0.0f, y.d_agg.buf.data(), y.d_agg.stride);
     if (pool) {
-      be.aggregate_backward(AggregateKind::kMax, block, y.d_agg.cview(n_dst), y.argslot.data(), y.d_pool.view(n_src),
-                            agg_scratch.data(), agg_scratch_bytes);
+      be.aggregate_backward(AggregateKind::kMax, block, y.d_agg.cview(n_dst), y.argslot.data(),
+                            y.d_pool.view(n_src), agg_scratch.data(), agg_scratch_bytes);
       be.relu_backward(y.d_pool.view(n_src), y.pool_out.cview(n_src));
       be.column_sums(y.d_pool.cview(n_src), grad(P.b_pool), false, partials.data());
       MatrixView<const float> pin = l == 1 ? y.pool_in.cview(n_src) : as_const(y.left(n_src));
-      be.gemm(true, false, y.d_in, y.d_in, n_src, 1.0f, pin.data, pin.stride, y.d_pool.buf.data(), y.d_pool.stride,
-              0.0f, grad(P.w_pool), y.d_in);
+      be.gemm(true, false, y.d_in, y.d_in, n_src, 1.0f, pin.data, pin.stride, y.d_pool.buf.data(),
+              y.d_pool.stride, 0.0f, grad(P.w_pool), y.d_in);
       if (l == 1) return;
       Layer& prev = layers[l - 2];
-      be.gemm(false, true, n_src, y.d_in, y.d_in, 1.0f, y.d_pool.buf.data(), y.d_pool.stride, param(P.w_pool),
-              y.d_in, 0.0f, prev.g_out.buf.data(), prev.g_out.stride);
+      be.gemm(false, true, n_src, y.d_in, y.d_in, 1.0f, y.d_pool.buf.data(), y.d_pool.stride,
+              param(P.w_pool), y.d_in, 0.0f, prev.g_out.buf.data(), prev.g_out.stride);
     } else {
       Layer& prev = layers[l - 2];
-      const AggregateKind kind = arch.aggregator == SageAggregator::kMax ? AggregateKind::kMax : AggregateKind::kMean;
-      be.aggregate_backward(kind, block, y.d_agg.cview(n_dst), y.argslot.data(), prev.g_out.view(n_src),
-                            agg_scratch.data(), agg_scratch_bytes);
+      const AggregateKind kind =
+          arch.aggregator == SageAggregator::kMax ? AggregateKind::kMax : AggregateKind::kMean;
+      be.aggregate_backward(kind, block, y.d_agg.cview(n_dst), y.argslot.data(),
+                            prev.g_out.view(n_src), agg_scratch.data(), agg_scratch_bytes);
     }
     // The destinations are the first rows of the sources: add the self path's gradient.
     Layer& prev = layers[l - 2];
-    be.gemm(false, true, n_dst, y.d_in, y.d_out, 1.0f, dz.data, dz.stride, param(P.w_self), y.d_out, 1.0f,
-            prev.g_out.buf.data(), prev.g_out.stride);
+    be.gemm(false, true, n_dst, y.d_in, y.d_out, 1.0f, dz.data, dz.stride, param(P.w_self), y.d_out,
+            1.0f, prev.g_out.buf.data(), prev.g_out.stride);
   }
 
   void upload_labels(std::span<const NodeId> s) {
@@ -323,8 +340,10 @@ struct SageEngine::Impl {
     be.mark("sample");
     upload_labels(s);
     training_pass = true;
-    static const char* const kForward[] = {"forward.l1", "forward.l2", "forward.l3", "forward.l4", "forward.l5", "forward.l6"};
-    static const char* const kBackward[] = {"backward.l1", "backward.l2", "backward.l3", "backward.l4", "backward.l5", "backward.l6"};
+    static const char* const kForward[] = {"forward.l1", "forward.l2", "forward.l3",
+                                           "forward.l4", "forward.l5", "forward.l6"};
+    static const char* const kBackward[] = {"backward.l1", "backward.l2", "backward.l3",
+                                            "backward.l4", "backward.l5", "backward.l6"};
     for (int l = 1; l <= K; ++l) {
       forward(l, step);
       be.mark(kForward[l - 1]);
@@ -332,10 +351,11 @@ struct SageEngine::Impl {
     Layer& top = layers[K - 1];
     MatrixView<const float> logits = top.act.cview(B);
     if (arch.multi_label)
-      be.sigmoid_bce(logits, targets.cview(B), 1.0f / static_cast<float>(B), top.g_out.view(B), row_loss.data());
+      be.sigmoid_bce(logits, targets.cview(B), 1.0f / static_cast<float>(B), top.g_out.view(B),
+                     row_loss.data());
     else
-      be.softmax_xent(logits, labels.data(), 1.0f / static_cast<float>(B), top.g_out.view(B), row_loss.data(),
-                      pred.data());
+      be.softmax_xent(logits, labels.data(), 1.0f / static_cast<float>(B), top.g_out.view(B),
+                      row_loss.data(), pred.data());
     be.sum_into(Span<const float>{row_loss.data(), B}, loss_acc.data());
     be.mark("loss");
     for (int l = K; l >= 1; --l) {
@@ -350,7 +370,8 @@ struct SageEngine::Impl {
       a.lr = opt.lr;
       a.weight_decay = opt.weight_decay;
       a.bias_correction1 = 1.0f - static_cast<float>(std::pow(0.9, static_cast<double>(opt_steps)));
-      a.bias_correction2 = 1.0f - static_cast<float>(std::pow(0.999, static_cast<double>(opt_steps)));
+      a.bias_correction2 =
+          1.0f - static_cast<float>(std::pow(0.999, static_cast<double>(opt_steps)));
       be.adam(w, g, m1.span(), m2.span(), a);
     } else {
       SgdParams p{opt.lr, opt.momentum, opt.weight_decay};
@@ -367,7 +388,8 @@ struct SageEngine::Impl {
       std::memcpy(out.data() + r * m.cols, tmp.data() + r * m.stride, m.cols * sizeof(float));
   }
 
-  void infer(std::span<const NodeId> s, uint32_t key, std::vector<float>* logits, std::vector<float>* hidden) {
+  void infer(std::span<const NodeId> s, uint32_t key, std::vector<float>* logits,
+             std::vector<float>* hidden) {
     const int64_t B = static_cast<int64_t>(s.size());
     if (B == 0) {
       if (logits) logits->clear();
@@ -378,13 +400,16 @@ struct SageEngine::Impl {
     training_pass = false;
     for (int l = 1; l <= K; ++l) forward(l, 0);
     if (logits) download_rows(layers[K - 1].act.cview(B), *logits);
-    if (hidden) download_rows(K >= 2 ? as_const(output(K - 1, B)) : layers[0].act.cview(B), *hidden);
+    if (hidden)
+      download_rows(K >= 2 ? as_const(output(K - 1, B)) : layers[0].act.cview(B), *hidden);
   }
 };
 
-SageEngine::SageEngine(Backend& backend, const Graph& graph, const SageArch& arch, const EngineOptions& opt)
+SageEngine::SageEngine(Backend& backend, const Graph& graph, const SageArch& arch,
+                       const EngineOptions& opt)
     : impl_(std::make_unique<Impl>(backend, graph, arch, opt)) {
-  if (graph.features.empty()) throw UsageError("the graph has no node features; GraphSAGE needs them");
+  if (graph.features.empty())
+    throw UsageError("the graph has no node features; GraphSAGE needs them");
   if (graph.features.dim != arch.in_dim)
     throw UsageError("the graph's features have " + std::to_string(graph.features.dim) +
                      " dimensions but the model expects " + std::to_string(arch.in_dim));
@@ -396,7 +421,8 @@ SageEngine::SageEngine(Backend& backend, const Graph& graph, const SageArch& arc
 SageEngine::~SageEngine() = default;
 
 void SageEngine::load_params(const std::vector<float>& p) {
-  if (static_cast<int64_t>(p.size()) != impl_->num_params) throw Error("parameter vector has the wrong size");
+  if (static_cast<int64_t>(p.size()) != impl_->num_params)
+    throw Error("parameter vector has the wrong size");
   impl_->params.upload(p.data(), p.size());
   impl_->be.synchronize();
 }

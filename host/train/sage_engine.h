@@ -16,10 +16,10 @@ namespace grl {
 
 struct EngineOptions {
   int64_t max_batch = 512;
-  bool training = true;     // allocate gradients and optimiser state
-  float dropout = 0.0f;     // on hidden layers, training only
-  bool replace = false;     // neighbour sampling with replacement
-  uint64_t seed = 0;        // sampling and dropout draws
+  bool training = true;            // allocate gradients and optimiser state
+  float dropout = 0.0f;            // on hidden layers, training only
+  bool replace = false;            // neighbour sampling with replacement
+  uint64_t seed = 0;               // sampling and dropout draws
   std::string optimizer = "adam";  // adam | sgd
   float lr = 0.01f, weight_decay = 0.0f, momentum = 0.0f;
 };

@@ -17,9 +17,12 @@ int64_t align64(int64_t x) { return (x + 63) / 64 * 64; }
 
 const char* aggregator_name(SageAggregator a) {
   switch (a) {
-    case SageAggregator::kMean: return "mean";
-    case SageAggregator::kMax: return "max";
-    case SageAggregator::kPool: return "pool";
+    case SageAggregator::kMean:
+      return "mean";
+    case SageAggregator::kMax:
+      return "max";
+    case SageAggregator::kPool:
+      return "pool";
   }
   return "?";
 }
@@ -100,8 +103,9 @@ void SageModel::save(const std::string& path) const {
 SageModel SageModel::load(const std::string& path) {
   SectionFile f(path, kMagic, kVersion);
   if (f.version() != kVersion)
-    throw InputError(path, 0, "model format version " + std::to_string(f.version()) +
-                                  " was written by an older grl whose weight layout differs; retrain it");
+    throw InputError(path, 0,
+                     "model format version " + std::to_string(f.version()) +
+                         " was written by an older grl whose weight layout differs; retrain it");
   try {
     nlohmann::json meta = nlohmann::json::parse(f.text("meta"));
     SageArch a;
@@ -114,7 +118,8 @@ SageModel SageModel::load(const std::string& path) {
     a.fanouts = meta.at("fanouts").get<std::vector<int>>();
     SageModel m(a);
     Array<float> p = f.array<float>("params");
-    if (static_cast<int64_t>(p.size()) != m.num_params_ || meta.at("num_params").get<int64_t>() != m.num_params_)
+    if (static_cast<int64_t>(p.size()) != m.num_params_ ||
+        meta.at("num_params").get<int64_t>() != m.num_params_)
       throw InputError(path, 0, "parameter count does not match the architecture");
     m.params_.assign(p.begin(), p.end());
     m.class_names = meta.at("class_names").get<std::vector<std::string>>();

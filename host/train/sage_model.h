@@ -55,7 +55,7 @@ class SageModel {
 
   // Class names and training metadata travel with the weights.
   std::vector<std::string> class_names;
-  std::string trained_on;  // graph spec
+  std::string trained_on;   // graph spec
   std::string config_json;  // the training configuration, for the record
 
   void save(const std::string& path) const;  // atomic

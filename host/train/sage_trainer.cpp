@@ -19,7 +19,9 @@ namespace grl {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 // Epoch keys of evaluation samples: fixed, so validation scores are comparable across epochs.
 constexpr uint32_t kEvalEpochKey = 0xFFFFFFF0u;
@@ -60,7 +62,8 @@ Split resolve_split(const Graph& g, const std::string& spec, uint64_t seed) {
   if (spec.rfind("random", 0) == 0) {
     double f[3] = {0.6, 0.2, 0.2};
     if (spec.size() > 6) {
-      if (spec[6] != ':') throw UsageError("bad --split '" + spec + "' (expected random:TRAIN,VALID,TEST)");
+      if (spec[6] != ':')
+        throw UsageError("bad --split '" + spec + "' (expected random:TRAIN,VALID,TEST)");
       std::stringstream ss(spec.substr(7));
       std::string part;
       int k = 0;
@@ -82,8 +85,8 @@ Split resolve_split(const Graph& g, const std::string& spec, uint64_t seed) {
   throw UsageError("unknown --split '" + spec + "' (expected random:TRAIN,VALID,TEST or dataset)");
 }
 
-ClassMetrics score_logits(const Graph& g, std::span<const NodeId> nodes, const std::vector<float>& logits,
-                          int64_t C) {
+ClassMetrics score_logits(const Graph& g, std::span<const NodeId> nodes,
+                          const std::vector<float>& logits, int64_t C) {
   const int64_t n = static_cast<int64_t>(nodes.size());
   if (!g.labels.multi_label) {
     std::vector<int32_t> truth(n), pred(n);
@@ -96,7 +99,8 @@ ClassMetrics score_logits(const Graph& g, std::span<const NodeId> nodes, const s
   }
   std::vector<uint8_t> truth(n * C, 0), pred(n * C, 0);
   for (int64_t i = 0; i < n; ++i) {
-    for (int64_t k = g.labels.multi_offsets[nodes[i]]; k < g.labels.multi_offsets[nodes[i] + 1]; ++k)
+    for (int64_t k = g.labels.multi_offsets[nodes[i]]; k < g.labels.multi_offsets[nodes[i] + 1];
+         ++k)
       truth[i * C + g.labels.multi_classes[k]] = 1;
     for (int64_t c = 0; c < C; ++c) pred[i * C + c] = logits[i * C + c] > 0.0f;
   }
@@ -105,8 +109,8 @@ ClassMetrics score_logits(const Graph& g, std::span<const NodeId> nodes, const s
 
 namespace {
 
-std::vector<float> forward_all(SageEngine& e, std::span<const NodeId> nodes, bool hidden, int64_t batch,
-                               int64_t width) {
+std::vector<float> forward_all(SageEngine& e, std::span<const NodeId> nodes, bool hidden,
+                               int64_t batch, int64_t width) {
   std::vector<float> out(nodes.size() * width), part;
   for (size_t b = 0; b < nodes.size(); b += batch) {
     size_t n = std::min<size_t>(batch, nodes.size() - b);
@@ -131,10 +135,12 @@ std::vector<NodeId> distinct(std::span<const NodeId> nodes, std::vector<size_t>&
 
 }  // namespace
 
-std::vector<float> sage_forward(Backend& be, const Graph& g, const SageModel& model, std::span<const NodeId> nodes,
-                                bool hidden, int64_t batch_size, uint64_t seed) {
+std::vector<float> sage_forward(Backend& be, const Graph& g, const SageModel& model,
+                                std::span<const NodeId> nodes, bool hidden, int64_t batch_size,
+                                uint64_t seed) {
   EngineOptions o;
-  o.max_batch = std::max<int64_t>(1, std::min<int64_t>(batch_size, static_cast<int64_t>(nodes.size())));
+  o.max_batch =
+      std::max<int64_t>(1, std::min<int64_t>(batch_size, static_cast<int64_t>(nodes.size())));
   o.training = false;
   o.seed = seed;
   SageEngine e(be, g, model.arch(), o);
@@ -145,16 +151,20 @@ std::vector<float> sage_forward(Backend& be, const Graph& g, const SageModel& mo
   std::vector<float> u = forward_all(e, uniq, hidden, o.max_batch, width);
   std::vector<float> out(nodes.size() * width);
   for (size_t i = 0; i < nodes.size(); ++i)
-    std::copy(u.begin() + pos[i] * width, u.begin() + (pos[i] + 1) * width, out.begin() + i * width);
+    std::copy(u.begin() + pos[i] * width, u.begin() + (pos[i] + 1) * width,
+              out.begin() + i * width);
   return out;
 }
 
 SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
-  auto log = cfg.log ? cfg.log : [](const std::string& s) { std::fprintf(stderr, "%s\n", s.c_str()); };
-  if (g.labels.empty()) throw UsageError("the graph has no labels: supervised GraphSAGE needs them");
+  auto log =
+      cfg.log ? cfg.log : [](const std::string& s) { std::fprintf(stderr, "%s\n", s.c_str()); };
+  if (g.labels.empty())
+    throw UsageError("the graph has no labels: supervised GraphSAGE needs them");
   if (g.features.empty())
-    throw UsageError("the graph has no node features; GraphSAGE needs them (for a featureless graph "
-                     "use skip-gram embeddings instead)");
+    throw UsageError(
+        "the graph has no node features; GraphSAGE needs them (for a featureless graph "
+        "use skip-gram embeddings instead)");
   if (cfg.epochs < 0) throw UsageError("--epochs must be >= 0");
   if (cfg.batch_size <= 0) throw UsageError("--batch-size must be positive");
   if (cfg.dropout < 0 || cfg.dropout >= 1) throw UsageError("--dropout must be in [0, 1)");
@@ -172,15 +182,23 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
   model.initialize(cfg.seed);
   model.class_names = g.labels.class_names;
   model.trained_on = g.source;
-  nlohmann::json cj = {{"aggregator", aggregator_name(cfg.aggregator)}, {"fanouts", cfg.fanouts},
-                       {"hidden", cfg.hidden}, {"batch_size", cfg.batch_size}, {"epochs", cfg.epochs},
-                       {"lr", cfg.lr}, {"dropout", cfg.dropout}, {"weight_decay", cfg.weight_decay},
-                       {"optimizer", cfg.optimizer}, {"split", cfg.split}, {"seed", cfg.seed}};
+  nlohmann::json cj = {{"aggregator", aggregator_name(cfg.aggregator)},
+                       {"fanouts", cfg.fanouts},
+                       {"hidden", cfg.hidden},
+                       {"batch_size", cfg.batch_size},
+                       {"epochs", cfg.epochs},
+                       {"lr", cfg.lr},
+                       {"dropout", cfg.dropout},
+                       {"weight_decay", cfg.weight_decay},
+                       {"optimizer", cfg.optimizer},
+                       {"split", cfg.split},
+                       {"seed", cfg.seed}};
   model.config_json = cj.dump();
 
   SageTrainResult res;
   res.split = resolve_split(g, cfg.split, cfg.seed);
-  const std::vector<NodeId> train = labelled(g, res.split.train), valid = labelled(g, res.split.valid),
+  const std::vector<NodeId> train = labelled(g, res.split.train),
+                            valid = labelled(g, res.split.valid),
                             test = labelled(g, res.split.test);
   if (train.empty()) throw UsageError("the split leaves no labelled training nodes");
 
@@ -202,13 +220,14 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
   engine.load_params(model.params());
   if (cfg.progress)
     log("training GraphSAGE (" + std::string(aggregator_name(cfg.aggregator)) + ", " +
-        std::to_string(arch.num_layers()) + " layers, " + std::to_string(model.num_params()) + " parameters) on " +
-        res.device + ": " + std::to_string(train.size()) + " train / " + std::to_string(valid.size()) +
-        " valid / " + std::to_string(test.size()) + " test nodes, " +
+        std::to_string(arch.num_layers()) + " layers, " + std::to_string(model.num_params()) +
+        " parameters) on " + res.device + ": " + std::to_string(train.size()) + " train / " +
+        std::to_string(valid.size()) + " valid / " + std::to_string(test.size()) + " test nodes, " +
         fmt("%.0f MiB of working memory", engine.memory_bytes() / 1048576.0));
 
   const bool tty = cfg.progress && ::isatty(fileno(stderr));
-  const int64_t batches = (static_cast<int64_t>(train.size()) + cfg.batch_size - 1) / cfg.batch_size;
+  const int64_t batches =
+      (static_cast<int64_t>(train.size()) + cfg.batch_size - 1) / cfg.batch_size;
   const int64_t C = arch.num_classes;
   std::vector<float> best_params = model.params();
   double best_f1 = -1;
@@ -218,17 +237,21 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
     auto last_report = t0;
     std::vector<NodeId> order = shuffled(train, cfg.seed, static_cast<uint32_t>(epoch));
     for (int64_t b = 0; b < batches; ++b) {
-      const int64_t lo = b * cfg.batch_size, n = std::min<int64_t>(cfg.batch_size, static_cast<int64_t>(order.size()) - lo);
-      engine.train_step(std::span<const NodeId>(order.data() + lo, n), static_cast<uint32_t>(epoch), step++);
+      const int64_t lo = b * cfg.batch_size,
+                    n = std::min<int64_t>(cfg.batch_size, static_cast<int64_t>(order.size()) - lo);
+      engine.train_step(std::span<const NodeId>(order.data() + lo, n), static_cast<uint32_t>(epoch),
+                        step++);
       if (tty) {
         const int width = 30, done = static_cast<int>(width * (b + 1) / batches);
-        std::fprintf(stderr, "\repoch %d/%d [%s%s] %lld/%lld batches", epoch, cfg.epochs, std::string(done, '=').c_str(),
-                     std::string(width - done, ' ').c_str(), static_cast<long long>(b + 1), static_cast<long long>(batches));
+        std::fprintf(stderr, "\repoch %d/%d [%s%s] %lld/%lld batches", epoch, cfg.epochs,
+                     std::string(done, '=').c_str(), std::string(width - done, ' ').c_str(),
+                     static_cast<long long>(b + 1), static_cast<long long>(batches));
         std::fflush(stderr);
       } else if (cfg.progress && seconds_since(last_report) > 10.0) {
         last_report = Clock::now();
-        log("epoch " + std::to_string(epoch) + ": " + std::to_string(b + 1) + "/" + std::to_string(batches) +
-            " batches, " + fmt("%.0f seeds/s", (lo + n) / seconds_since(t0)));
+        log("epoch " + std::to_string(epoch) + ": " + std::to_string(b + 1) + "/" +
+            std::to_string(batches) + " batches, " +
+            fmt("%.0f seeds/s", (lo + n) / seconds_since(t0)));
       }
     }
     EpochRecord rec;
@@ -242,10 +265,10 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
     std::vector<float> logits = forward_all(engine, eval_nodes, false, cfg.batch_size, C);
     rec.valid = score_logits(g, eval_nodes, logits, C);
     if (cfg.progress)
-      log("epoch " + std::to_string(epoch) + "/" + std::to_string(cfg.epochs) + "  loss " + fmt("%.4f", rec.loss) +
-          "  valid acc " + fmt("%.4f", rec.valid.accuracy) + " f1-micro " + fmt("%.4f", rec.valid.f1_micro) +
-          " f1-macro " + fmt("%.4f", rec.valid.f1_macro) + "  " + fmt("%.2f s", rec.seconds) + "  " +
-          fmt("%.0f seeds/s", rec.seeds_per_second));
+      log("epoch " + std::to_string(epoch) + "/" + std::to_string(cfg.epochs) + "  loss " +
+          fmt("%.4f", rec.loss) + "  valid acc " + fmt("%.4f", rec.valid.accuracy) + " f1-micro " +
+          fmt("%.4f", rec.valid.f1_micro) + " f1-macro " + fmt("%.4f", rec.valid.f1_macro) + "  " +
+          fmt("%.2f s", rec.seconds) + "  " + fmt("%.0f seeds/s", rec.seeds_per_second));
     if (rec.valid.f1_micro > best_f1) {
       best_f1 = rec.valid.f1_micro;
       res.best_epoch = epoch;
@@ -264,7 +287,8 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
   model.params() = best_params;
   if (cfg.epochs == 0 && !cfg.save_path.empty()) model.save(cfg.save_path);
   engine.load_params(best_params);
-  if (!test.empty()) res.test = score_logits(g, test, forward_all(engine, test, false, cfg.batch_size, C), C);
+  if (!test.empty())
+    res.test = score_logits(g, test, forward_all(engine, test, false, cfg.batch_size, C), C);
   res.model = std::move(model);
   return res;
 }

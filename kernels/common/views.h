@@ -4,8 +4,8 @@
 #pragma once
 #include <cstdint>
 
-#include "kernels/common/types.h"
 #include "kernels/common/hd.h"
+#include "kernels/common/types.h"
 
 namespace grl {
 

@@ -1,7 +1,6 @@
 // The grl command itself: exit codes, error messages, JSON output, and the files that embed and
 // predict write.
 #include <gtest/gtest.h>
-
 #include <sys/wait.h>
 
 #include <array>
@@ -68,7 +67,8 @@ TEST(Cli, InfoJsonOnAFixture) {
   Result r = run("info --json --graph edgelist:" + test::fixture("tiny.edgelist"));
   ASSERT_EQ(r.code, 0) << r.out;
   nlohmann::json j = nlohmann::json::parse(last_line(r.out));
-  for (const char* k : {"nodes", "edges", "directed", "feature_dim", "num_classes", "degree", "node_types", "edge_types"})
+  for (const char* k : {"nodes", "edges", "directed", "feature_dim", "num_classes", "degree",
+                        "node_types", "edge_types"})
     EXPECT_TRUE(j.contains(k)) << k;
   EXPECT_GT(j["nodes"].get<int>(), 0);
 }
@@ -76,8 +76,10 @@ TEST(Cli, InfoJsonOnAFixture) {
 TEST(Cli, ConvertThenInfoAgree) {
   auto dir = test::scratch_dir();
   ASSERT_EQ(run(std::string("convert --graph ") + kSbm + " --out " + (dir / "g").string()).code, 0);
-  nlohmann::json a = nlohmann::json::parse(last_line(run(std::string("info --json --graph ") + kSbm).out));
-  nlohmann::json b = nlohmann::json::parse(last_line(run("info --json --graph grl:" + (dir / "g").string()).out));
+  nlohmann::json a =
+      nlohmann::json::parse(last_line(run(std::string("info --json --graph ") + kSbm).out));
+  nlohmann::json b =
+      nlohmann::json::parse(last_line(run("info --json --graph grl:" + (dir / "g").string()).out));
   EXPECT_EQ(a["nodes"], b["nodes"]);
   EXPECT_EQ(a["edges"], b["edges"]);
   EXPECT_EQ(a["feature_dim"], b["feature_dim"]);
@@ -87,19 +89,24 @@ TEST(Cli, ConvertThenInfoAgree) {
 TEST(Cli, SageEmbedPredictRoundTrip) {
   auto dir = test::scratch_dir();
   const std::string model = (dir / "m.grl").string();
-  Result s = run(std::string("sage --graph ") + kSbm +
-                 " --device cpu --epochs 2 --hidden 16 --fanouts 5,3 --batch-size 128 --json --quiet --save " + model);
+  Result s = run(
+      std::string("sage --graph ") + kSbm +
+      " --device cpu --epochs 2 --hidden 16 --fanouts 5,3 --batch-size 128 --json --quiet --save " +
+      model);
   ASSERT_EQ(s.code, 0) << s.out;
   nlohmann::json j = nlohmann::json::parse(last_line(s.out));
-  for (const char* k : {"test_accuracy", "test_f1_micro", "test_f1_macro", "test_recall_macro", "epochs",
-                        "train_seconds", "seeds_per_second", "device"})
+  for (const char* k : {"test_accuracy", "test_f1_micro", "test_f1_macro", "test_recall_macro",
+                        "epochs", "train_seconds", "seeds_per_second", "device"})
     EXPECT_TRUE(j.contains(k)) << k;
   EXPECT_EQ(j["epochs"], 2);
   EXPECT_EQ(j["device"].get<std::string>().rfind("cpu", 0), 0u);
   ASSERT_TRUE(std::filesystem::exists(model));
 
   // Embeddings: .npy with ids beside it, and word2vec text.
-  ASSERT_EQ(run("embed --model " + model + " --graph " + kSbm + " --device cpu --out " + (dir / "e.npy").string()).code, 0);
+  ASSERT_EQ(run("embed --model " + model + " --graph " + kSbm + " --device cpu --out " +
+                (dir / "e.npy").string())
+                .code,
+            0);
   std::vector<std::string> ids;
   std::vector<float> values;
   int64_t dim = 0;
@@ -107,7 +114,10 @@ TEST(Cli, SageEmbedPredictRoundTrip) {
   EXPECT_EQ(ids.size(), 800u);
   EXPECT_EQ(dim, 16);
   EXPECT_EQ(ids[5], "5");
-  ASSERT_EQ(run("embed --model " + model + " --graph " + kSbm + " --device cpu --out " + (dir / "e.txt").string()).code, 0);
+  ASSERT_EQ(run("embed --model " + model + " --graph " + kSbm + " --device cpu --out " +
+                (dir / "e.txt").string())
+                .code,
+            0);
   std::ifstream txt(dir / "e.txt");
   std::string header;
   std::getline(txt, header);
@@ -116,22 +126,28 @@ TEST(Cli, SageEmbedPredictRoundTrip) {
   std::vector<float> values2;
   read_embeddings((dir / "e.txt").string(), ids2, values2, dim);
   ASSERT_EQ(values2.size(), values.size());
-  for (size_t i = 0; i < values.size(); ++i) ASSERT_NEAR(values2[i], values[i], 1e-5 * (1 + std::fabs(values[i])));
+  for (size_t i = 0; i < values.size(); ++i)
+    ASSERT_NEAR(values2[i], values[i], 1e-5 * (1 + std::fabs(values[i])));
 
   // A node list selects and orders the output; an unknown id is an error naming it.
   test::write_file(dir / "nodes.txt", "# two nodes\n7\n3\n");
-  ASSERT_EQ(run("embed --model " + model + " --graph " + kSbm + " --device cpu --nodes " + (dir / "nodes.txt").string() +
-                " --out " + (dir / "two.txt").string()).code, 0);
+  ASSERT_EQ(run("embed --model " + model + " --graph " + kSbm + " --device cpu --nodes " +
+                (dir / "nodes.txt").string() + " --out " + (dir / "two.txt").string())
+                .code,
+            0);
   read_embeddings((dir / "two.txt").string(), ids2, values2, dim);
   EXPECT_EQ(ids2, (std::vector<std::string>{"7", "3"}));
   test::write_file(dir / "bad_nodes.txt", "7\nnot-a-node\n");
-  Result bad = run("embed --model " + model + " --graph " + kSbm + " --nodes " + (dir / "bad_nodes.txt").string() +
-                   " --out " + (dir / "x.txt").string());
+  Result bad = run("embed --model " + model + " --graph " + kSbm + " --nodes " +
+                   (dir / "bad_nodes.txt").string() + " --out " + (dir / "x.txt").string());
   EXPECT_NE(bad.code, 0);
   EXPECT_NE(bad.out.find("not-a-node"), std::string::npos) << bad.out;
 
   // Predictions.
-  ASSERT_EQ(run("predict --model " + model + " --graph " + kSbm + " --device cpu --out " + (dir / "p.tsv").string()).code, 0);
+  ASSERT_EQ(run("predict --model " + model + " --graph " + kSbm + " --device cpu --out " +
+                (dir / "p.tsv").string())
+                .code,
+            0);
   std::ifstream tsv(dir / "p.tsv");
   std::string line;
   std::getline(tsv, line);
@@ -152,11 +168,13 @@ TEST(Cli, SageEmbedPredictRoundTrip) {
   EXPECT_EQ(rows, 800);
 
   // A model for another feature width, and a damaged model, are clear errors.
-  Result width = run("embed --model " + model + " --graph 'synthetic:sbm?nodes=100&dim=5' --out " + (dir / "y.txt").string());
+  Result width = run("embed --model " + model + " --graph 'synthetic:sbm?nodes=100&dim=5' --out " +
+                     (dir / "y.txt").string());
   EXPECT_EQ(width.code, 2);
   EXPECT_NE(width.out.find("12-dimensional"), std::string::npos) << width.out;
   std::filesystem::resize_file(model, std::filesystem::file_size(model) - 10);
-  Result cut = run("predict --model " + model + " --graph " + kSbm + " --out " + (dir / "z.tsv").string());
+  Result cut =
+      run("predict --model " + model + " --graph " + kSbm + " --out " + (dir / "z.tsv").string());
   EXPECT_EQ(cut.code, 1);
   EXPECT_NE(cut.out.find("m.grl"), std::string::npos) << cut.out;
 }

@@ -661,7 +661,8 @@ TEST(DenseRef, FusedBiasReluDropoutEqualsComposition) {
     std::vector<float> relu_out = parts;  // before dropout: the relu mask
     ref::dropout(pv, p, 5, 9);
     for (int64_t r = 0; r < rows; ++r)
-      for (int64_t c = 0; c < cols; ++c) ASSERT_EQ(fused[r * stride + c], parts[r * stride + c]) << r << "," << c;
+      for (int64_t c = 0; c < cols; ++c)
+        ASSERT_EQ(fused[r * stride + c], parts[r * stride + c]) << r << "," << c;
     ref::relu_dropout_backward(MatrixView<float>{g_fused.data(), rows, cols, stride},
                                MatrixView<const float>{fused.data(), rows, cols, stride}, p);
     ref::dropout(MatrixView<float>{g_parts.data(), rows, cols, stride}, p, 5, 9);
@@ -670,11 +671,13 @@ TEST(DenseRef, FusedBiasReluDropoutEqualsComposition) {
     int64_t zeros = 0;
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t c = 0; c < cols; ++c) {
-        ASSERT_EQ(g_fused[r * stride + c], g_parts[r * stride + c]) << "p=" << p << " " << r << "," << c;
+        ASSERT_EQ(g_fused[r * stride + c], g_parts[r * stride + c])
+            << "p=" << p << " " << r << "," << c;
         zeros += g_fused[r * stride + c] == 0.0f;
       }
     EXPECT_GT(zeros, rows * cols / 3);  // relu (and dropout) zeroed a good share
-    for (int64_t r = 0; r < rows; ++r) EXPECT_EQ(fused[r * stride + cols], z[r * stride + cols]) << "padding written";
+    for (int64_t r = 0; r < rows; ++r)
+      EXPECT_EQ(fused[r * stride + cols], z[r * stride + cols]) << "padding written";
   }
 }
 

@@ -1,9 +1,9 @@
+#include "kernels/common/philox.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <vector>
-
-#include "kernels/common/philox.h"
 
 namespace grl {
 namespace {
@@ -20,8 +20,8 @@ TEST(Philox, KnownAnswers) {
   EXPECT_EQ(b.v[1], 0x41c83b0eu);
   EXPECT_EQ(b.v[2], 0xa20bc7c6u);
   EXPECT_EQ(b.v[3], 0x6d5451fdu);
-  Philox4 c = philox4x32_10(0x243f6a88u, 0x85a308d3u, 0x13198a2eu, 0x03707344u, 0xa4093822u,
-                            0x299f31d0u);
+  Philox4 c =
+      philox4x32_10(0x243f6a88u, 0x85a308d3u, 0x13198a2eu, 0x03707344u, 0xa4093822u, 0x299f31d0u);
   EXPECT_EQ(c.v[0], 0xd16cfe09u);
   EXPECT_EQ(c.v[1], 0x94fdccebu);
   EXPECT_EQ(c.v[2], 0x5001e420u);
@@ -63,7 +63,8 @@ TEST(Philox, RandomUnitInHalfOpenInterval) {
   EXPECT_EQ(random_unit(0u), 0.0f);
   EXPECT_LT(random_unit(0xffffffffu), 1.0f);
   double sum = 0;
-  for (uint32_t i = 0; i < 10000; ++i) sum += random_unit(philox(3, RandomPurpose::kTest, i, 0, 0).v[2]);
+  for (uint32_t i = 0; i < 10000; ++i)
+    sum += random_unit(philox(3, RandomPurpose::kTest, i, 0, 0).v[2]);
   EXPECT_NEAR(sum / 10000, 0.5, 0.01);
 }
 

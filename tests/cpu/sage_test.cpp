@@ -11,11 +11,11 @@
 #include "host/core/error.h"
 #include "host/io/loaders.h"
 #include "host/io/synthetic.h"
-#include "kernels/common/philox.h"
 #include "host/ops/backend.h"
 #include "host/train/metrics.h"
 #include "host/train/sage_engine.h"
 #include "host/train/sage_trainer.h"
+#include "kernels/common/philox.h"
 #include "tests/cpu/test_util.h"
 
 namespace grl {
@@ -46,19 +46,21 @@ TEST(SageQuality, CoraDefaultsAndAllAggregators) {
   GRL_REQUIRE_DATASETS(dir);
   Graph g = load_graph("planetoid:" + dir + "/cora/cora");
   double mean_acc[3] = {0, 0, 0};
-  const SageAggregator aggrs[3] = {SageAggregator::kMean, SageAggregator::kMax, SageAggregator::kPool};
+  const SageAggregator aggrs[3] = {SageAggregator::kMean, SageAggregator::kMax,
+                                   SageAggregator::kPool};
   for (int a = 0; a < 3; ++a) {
     for (uint64_t seed : {0, 1, 2}) {
       SageTrainConfig c = quiet_defaults(seed);
       c.aggregator = aggrs[a];
       SageTrainResult r = train_sage(g, c);
       EXPECT_EQ(r.test.count, 541);  // 20% of 2,708
-      std::printf("cora %s seed %d: test accuracy %.4f (best epoch %d)\n", aggregator_name(aggrs[a]),
-                  static_cast<int>(seed), r.test.accuracy, r.best_epoch);
+      std::printf("cora %s seed %d: test accuracy %.4f (best epoch %d)\n",
+                  aggregator_name(aggrs[a]), static_cast<int>(seed), r.test.accuracy, r.best_epoch);
       mean_acc[a] += r.test.accuracy / 3;
     }
   }
-  std::printf("cora mean of seeds 0,1,2: mean %.4f, max %.4f, pool %.4f\n", mean_acc[0], mean_acc[1], mean_acc[2]);
+  std::printf("cora mean of seeds 0,1,2: mean %.4f, max %.4f, pool %.4f\n", mean_acc[0],
+              mean_acc[1], mean_acc[2]);
   EXPECT_GE(mean_acc[0], 0.85);
   EXPECT_LE(std::fabs(mean_acc[1] - mean_acc[0]), 0.03);
   EXPECT_LE(std::fabs(mean_acc[2] - mean_acc[0]), 0.03);
@@ -90,8 +92,8 @@ TEST(SageQuality, InductiveOnUnseenNodes) {
   auto be = make_cpu_backend();
   std::vector<float> logits = sage_forward(*be, full, trans.model, unseen, false, 512, 0);
   ClassMetrics ind = score_logits(full, unseen, logits, full.labels.num_classes);
-  std::printf("transductive test accuracy %.4f, inductive accuracy on %zu unseen nodes %.4f\n", trans.test.accuracy,
-              unseen.size(), ind.accuracy);
+  std::printf("transductive test accuracy %.4f, inductive accuracy on %zu unseen nodes %.4f\n",
+              trans.test.accuracy, unseen.size(), ind.accuracy);
   EXPECT_GT(ind.accuracy, 0.8);
   EXPECT_GT(ind.accuracy, trans.test.accuracy - 0.05);
 }
@@ -130,7 +132,8 @@ TEST(SageModelFile, SaveLoadRoundTripAndCorruption) {
   EXPECT_EQ(m.arch().fanouts, c.fanouts);
   EXPECT_EQ(m.class_names, g.labels.class_names);
   for (const auto& f : std::filesystem::directory_iterator(dir))
-    EXPECT_EQ(f.path().string().find(".tmp"), std::string::npos) << "temporary file left: " << f.path();
+    EXPECT_EQ(f.path().string().find(".tmp"), std::string::npos)
+        << "temporary file left: " << f.path();
   // Truncated.
   auto size = std::filesystem::file_size(c.save_path);
   std::filesystem::copy_file(c.save_path, dir / "cut.grl");
@@ -271,8 +274,8 @@ TEST(SageEngineProfile, StagesAreTimedInOrder) {
     names.push_back(name);
     EXPECT_GE(ms, 0.0) << name;
   }
-  const std::vector<std::string> want = {"host",        "sample",      "forward.l1", "forward.l2",
-                                         "loss",        "backward.l2", "backward.l1", "optimizer"};
+  const std::vector<std::string> want = {"host", "sample",      "forward.l1",  "forward.l2",
+                                         "loss", "backward.l2", "backward.l1", "optimizer"};
   EXPECT_EQ(names, want);
   EXPECT_TRUE(be->take_stage_times().empty());
   be->set_profiling(false);

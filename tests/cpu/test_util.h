@@ -15,8 +15,8 @@ inline std::string datasets_dir() {
   return d ? std::string(d) : std::string();
 }
 
-#define GRL_REQUIRE_DATASETS(dir_var)                                                   \
-  std::string dir_var = ::grl::test::datasets_dir();                                    \
+#define GRL_REQUIRE_DATASETS(dir_var)                \
+  std::string dir_var = ::grl::test::datasets_dir(); \
   if (dir_var.empty()) GTEST_SKIP() << "GRL_DATASETS is not set; skipping real-data test"
 
 // Hand-made fixture graphs checked into datasets/fixtures.

@@ -1,12 +1,13 @@
 // GPU aggregation == CPU reference: mean and max, forward (values, and arg-max slots exactly)
 // and backward, simple and tuned variants, with and without a row map, over feature widths that
 // are and are not multiples of 4 (and of 32), padded strides, zero-count rows and forced ties.
+#include "host/reference/aggregate.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
 
-#include "host/reference/aggregate.h"
 #include "host/reference/sampling.h"
 #include "tests/gpu/gpu_graphs.h"
 #include "tests/gpu/gpu_test_util.h"
@@ -32,9 +33,10 @@ Sampled sample(const Csr& csr, int64_t batch, std::vector<int> fanouts, uint64_t
   s.seed_local.resize(batch + 1);
   s.cnt.assign(s.L.total_rows + 1, 0);
   s.nbr.assign(s.L.total_slots + 1, 0);
-  ref::sample_neighbors(csr.view(), Span<const NodeId>{seeds.data(), static_cast<int64_t>(seeds.size())}, s.L,
-                        SampleParams{seed, 0, false},
-                        SampleOutput{s.nodes.data(), s.hop.data(), s.seed_local.data(), s.cnt.data(), s.nbr.data()});
+  ref::sample_neighbors(
+      csr.view(), Span<const NodeId>{seeds.data(), static_cast<int64_t>(seeds.size())}, s.L,
+      SampleParams{seed, 0, false},
+      SampleOutput{s.nodes.data(), s.hop.data(), s.seed_local.data(), s.cnt.data(), s.nbr.data()});
   s.d_nodes = test::to_device(s.nodes);
   s.d_cnt = test::to_device(s.cnt);
   s.d_nbr = test::to_device(s.nbr);
@@ -49,8 +51,8 @@ std::vector<float> random_matrix(int64_t rows, int64_t stride, uint64_t seed, bo
   return m;
 }
 
-void expect_close(const std::vector<float>& got, const std::vector<float>& want, int64_t rows, int64_t cols,
-                  int64_t stride, const std::string& what, float tol = 1e-5f) {
+void expect_close(const std::vector<float>& got, const std::vector<float>& want, int64_t rows,
+                  int64_t cols, int64_t stride, const std::string& what, float tol = 1e-5f) {
   int64_t worst = -1;
   float worst_err = 0;
   for (int64_t r = 0; r < rows; ++r)
@@ -72,64 +74,75 @@ TEST(GpuAggregate, ForwardAndBackwardEqualCpu) {
   const NodeId n = small ? 2000 : 50000;
   const Csr csr = test::random_csr(n, small ? 20000 : 600000, 3);
   Stream s;
-  for (std::vector<int> fanouts : {std::vector<int>{10}, std::vector<int>{25, 10}, std::vector<int>{15, 10, 5}}) {
+  for (std::vector<int> fanouts :
+       {std::vector<int>{10}, std::vector<int>{25, 10}, std::vector<int>{15, 10, 5}}) {
     Sampled smp = sample(csr, small ? 64 : 512, fanouts, 5);
     const int K = smp.L.num_hops;
     for (int64_t dim : {1, 3, 4, 33, 64, 100, 128, 260}) {
       for (bool quantised : {false, true}) {
         // Padded strides: aligned for float4 when dim % 4 == 0 (64 gets extra padding), else not.
-        const int64_t stride = dim % 4 == 0 ? dim + (dim == 64 ? 8 : 0) : dim + (dim % 2 == 0 ? 2 : 1);
+        const int64_t stride =
+            dim % 4 == 0 ? dim + (dim == 64 ? 8 : 0) : dim + (dim % 2 == 0 ? 2 : 1);
         for (int l = 1; l <= K; ++l) {
-          const BlockView hb = ref::make_block(smp.L, smp.hop.data(), smp.cnt.data(), smp.nbr.data(), l, K);
-          const BlockView db = ref::make_block(smp.L, smp.hop.data(), smp.d_cnt.data(), smp.d_nbr.data(), l, K);
+          const BlockView hb =
+              ref::make_block(smp.L, smp.hop.data(), smp.cnt.data(), smp.nbr.data(), l, K);
+          const BlockView db =
+              ref::make_block(smp.L, smp.hop.data(), smp.d_cnt.data(), smp.d_nbr.data(), l, K);
           const bool use_map = l == 1;
           const int64_t src_rows = use_map ? n : hb.num_src;
           std::vector<float> src = random_matrix(src_rows, stride, dim * 31 + l, quantised);
           auto d_src = test::to_device(src);
-          MatrixView<const float> h_srcv{src.data(), src_rows, dim, stride}, d_srcv{d_src.data(), src_rows, dim, stride};
+          MatrixView<const float> h_srcv{src.data(), src_rows, dim, stride},
+              d_srcv{d_src.data(), src_rows, dim, stride};
           for (AggregateKind kind : {AggregateKind::kMean, AggregateKind::kMax}) {
             const bool is_max = kind == AggregateKind::kMax;
             std::vector<float> want(hb.num_dst * stride + 1, 0.0f);
             std::vector<uint8_t> want_arg(hb.num_dst * dim + 1, 0);
             ref::aggregate_forward(kind, h_srcv, use_map ? smp.nodes.data() : nullptr, hb,
-                                   MatrixView<float>{want.data(), hb.num_dst, dim, stride}, want_arg.data());
+                                   MatrixView<float>{want.data(), hb.num_dst, dim, stride},
+                                   want_arg.data());
             for (KernelVariant v : {KernelVariant::kSimple, KernelVariant::kTuned}) {
-              std::string what = "dim=" + std::to_string(dim) + " layer=" + std::to_string(l) + "/" +
-                                 std::to_string(K) + (is_max ? " max" : " mean") +
-                                 (v == KernelVariant::kTuned ? " tuned" : " simple") + (quantised ? " ties" : "");
+              std::string what = "dim=" + std::to_string(dim) + " layer=" + std::to_string(l) +
+                                 "/" + std::to_string(K) + (is_max ? " max" : " mean") +
+                                 (v == KernelVariant::kTuned ? " tuned" : " simple") +
+                                 (quantised ? " ties" : "");
               DeviceBuffer<float> out(hb.num_dst * stride + 1);
               DeviceBuffer<uint8_t> arg(hb.num_dst * dim + 1);
               test::poison(out);
               test::poison(arg);
               launch_aggregate_forward(kind, d_srcv, use_map ? smp.d_nodes.data() : nullptr, db,
-                                       MatrixView<float>{out.data(), hb.num_dst, dim, stride}, arg.data(), v, s);
+                                       MatrixView<float>{out.data(), hb.num_dst, dim, stride},
+                                       arg.data(), v, s);
               s.synchronize();
               expect_close(test::to_host(out), want, hb.num_dst, dim, stride, what);
               if (HasFatalFailure()) return;
               if (is_max) {
                 auto got_arg = test::to_host(arg);
                 for (int64_t k = 0; k < hb.num_dst * dim; ++k)
-                  ASSERT_EQ(got_arg[k], want_arg[k]) << what << " argslot " << k / dim << "," << k % dim;
+                  ASSERT_EQ(got_arg[k], want_arg[k])
+                      << what << " argslot " << k / dim << "," << k % dim;
               }
             }
             // Backward (needs the forward's arg-max slots for max).
             std::vector<float> g = random_matrix(hb.num_dst, stride, dim * 7 + l, false);
             std::vector<float> want_grad(hb.num_src * stride + 1, 0.0f);
-            ref::aggregate_backward(kind, hb, MatrixView<const float>{g.data(), hb.num_dst, dim, stride},
-                                    want_arg.data(), MatrixView<float>{want_grad.data(), hb.num_src, dim, stride});
+            ref::aggregate_backward(
+                kind, hb, MatrixView<const float>{g.data(), hb.num_dst, dim, stride},
+                want_arg.data(), MatrixView<float>{want_grad.data(), hb.num_src, dim, stride});
             auto d_g = test::to_device(g);
             auto d_arg = test::to_device(want_arg);
             DeviceBuffer<float> grad(hb.num_src * stride + 1);
             test::poison(grad);
             size_t bytes = aggregate_backward_scratch_bytes(hb.num_slots(), hb.num_src);
             DeviceBuffer<char> scratch(bytes);
-            launch_aggregate_backward(kind, db, MatrixView<const float>{d_g.data(), hb.num_dst, dim, stride},
-                                      d_arg.data(), MatrixView<float>{grad.data(), hb.num_src, dim, stride},
-                                      scratch.data(), bytes, s);
+            launch_aggregate_backward(
+                kind, db, MatrixView<const float>{d_g.data(), hb.num_dst, dim, stride},
+                d_arg.data(), MatrixView<float>{grad.data(), hb.num_src, dim, stride},
+                scratch.data(), bytes, s);
             s.synchronize();
             expect_close(test::to_host(grad), want_grad, hb.num_src, dim, stride,
-                         std::string("backward dim=") + std::to_string(dim) + " layer=" + std::to_string(l) +
-                             (is_max ? " max" : " mean"),
+                         std::string("backward dim=") + std::to_string(dim) +
+                             " layer=" + std::to_string(l) + (is_max ? " max" : " mean"),
                          1e-4f);
             if (HasFatalFailure()) return;
           }

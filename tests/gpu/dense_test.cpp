@@ -27,7 +27,7 @@ struct Both {
 
 template <class T>
 struct Pair {
-  std::vector<T> host;      // the CPU backend works on this directly
+  std::vector<T> host;  // the CPU backend works on this directly
   Buffer<T> dev;
   Pair(Backend& g, std::vector<T> init) : host(std::move(init)), dev(g, host.size() + 1, "test") {
     dev.upload(host.data(), host.size());
@@ -40,7 +40,8 @@ struct Pair {
   }
 };
 
-void expect_near(const std::vector<float>& got, const std::vector<float>& want, float tol, const std::string& what) {
+void expect_near(const std::vector<float>& got, const std::vector<float>& want, float tol,
+                 const std::string& what) {
   ASSERT_EQ(got.size(), want.size());
   for (size_t i = 0; i < got.size(); ++i)
     ASSERT_LE(std::fabs(got[i] - want[i]), tol * (1.0f + std::fabs(want[i])))
@@ -53,7 +54,8 @@ TEST(GpuDense, GemmAllTransposesAndOddShapes) {
   struct Shape {
     int64_t m, n, k;
   };
-  for (Shape s : {Shape{7, 47, 100}, Shape{1, 1, 1}, Shape{64, 256, 1433}, Shape{513, 7, 256}, Shape{3, 5, 0}}) {
+  for (Shape s : {Shape{7, 47, 100}, Shape{1, 1, 1}, Shape{64, 256, 1433}, Shape{513, 7, 256},
+                  Shape{3, 5, 0}}) {
     for (int t = 0; t < 4; ++t) {
       const bool ta = t & 1, tb = t & 2;
       const int64_t lda = (ta ? s.m : s.k) + 3, ldb = (tb ? s.k : s.n) + 1, ldc = s.n + 2;
@@ -63,13 +65,16 @@ TEST(GpuDense, GemmAllTransposesAndOddShapes) {
       for (float beta : {0.0f, 1.0f}) {
         std::vector<float> c0 = C.host;
         C.dev.upload(c0.data(), c0.size());
-        b.cpu->gemm(ta, tb, s.m, s.n, s.k, 0.5f, A.host.data(), lda, B.host.data(), ldb, beta, C.host.data(), ldc);
-        b.gpu->gemm(ta, tb, s.m, s.n, s.k, 0.5f, A.dev.data(), lda, B.dev.data(), ldb, beta, C.dev.data(), ldc);
+        b.cpu->gemm(ta, tb, s.m, s.n, s.k, 0.5f, A.host.data(), lda, B.host.data(), ldb, beta,
+                    C.host.data(), ldc);
+        b.gpu->gemm(ta, tb, s.m, s.n, s.k, 0.5f, A.dev.data(), lda, B.dev.data(), ldb, beta,
+                    C.dev.data(), ldc);
         auto got = C.gpu_result(*b.gpu);
         // Only the m x n window is defined; padding columns keep their old values on both sides.
         expect_near(got, C.host, 1e-4f * std::sqrt(static_cast<float>(s.k + 1)),
-                    "gemm m=" + std::to_string(s.m) + " n=" + std::to_string(s.n) + " k=" + std::to_string(s.k) +
-                        " ta=" + std::to_string(ta) + " tb=" + std::to_string(tb) + " beta=" + std::to_string(beta));
+                    "gemm m=" + std::to_string(s.m) + " n=" + std::to_string(s.n) +
+                        " k=" + std::to_string(s.k) + " ta=" + std::to_string(ta) +
+                        " tb=" + std::to_string(tb) + " beta=" + std::to_string(beta));
         if (HasFatalFailure()) return;
       }
     }
@@ -80,9 +85,13 @@ TEST(GpuDense, ElementwiseRowwiseAndLosses) {
   GRL_REQUIRE_GPU();
   Both b;
   const int64_t rows = 1000, cols = 47, stride = 48;
-  auto view = [&](std::vector<float>& v) { return MatrixView<float>{v.data(), rows, cols, stride}; };
+  auto view = [&](std::vector<float>& v) {
+    return MatrixView<float>{v.data(), rows, cols, stride};
+  };
   auto dview = [&](Buffer<float>& v) { return MatrixView<float>{v.data(), rows, cols, stride}; };
-  auto cv = [](MatrixView<float> m) { return MatrixView<const float>{m.data, m.rows, m.cols, m.stride}; };
+  auto cv = [](MatrixView<float> m) {
+    return MatrixView<const float>{m.data, m.rows, m.cols, m.stride};
+  };
   auto bias = randn(cols, 9);
   Pair<float> Bias(*b.gpu, bias);
   {  // bias + relu, relu backward
@@ -109,9 +118,12 @@ TEST(GpuDense, ElementwiseRowwiseAndLosses) {
     const int64_t big = 3000;
     Pair<float> X(*b.gpu, randn(big * stride, 6));
     Pair<float> S(*b.gpu, std::vector<float>(cols, 1.0f));
-    Buffer<float> partials(*b.gpu, ((big + kColumnSumChunk - 1) / kColumnSumChunk) * cols + cols, "partials");
-    b.cpu->column_sums(MatrixView<const float>{X.host.data(), big, cols, stride}, S.host.data(), true, nullptr);
-    b.gpu->column_sums(MatrixView<const float>{X.dev.data(), big, cols, stride}, S.dev.data(), true, partials.data());
+    Buffer<float> partials(*b.gpu, ((big + kColumnSumChunk - 1) / kColumnSumChunk) * cols + cols,
+                           "partials");
+    b.cpu->column_sums(MatrixView<const float>{X.host.data(), big, cols, stride}, S.host.data(),
+                       true, nullptr);
+    b.gpu->column_sums(MatrixView<const float>{X.dev.data(), big, cols, stride}, S.dev.data(), true,
+                       partials.data());
     expect_near(S.gpu_result(*b.gpu), S.host, 1e-4f, "column_sums");
   }
   {  // dropout: the same elements are dropped on both
@@ -133,7 +145,8 @@ TEST(GpuDense, ElementwiseRowwiseAndLosses) {
     b.gpu->l2norm_backward(dview(G.dev), cv(dview(X.dev)), Inv.dev.data());
     // Inv of the zero row is 1e12: compare the other rows.
     auto got = G.gpu_result(*b.gpu);
-    std::vector<float> g2(got.begin() + stride, got.end()), w2(G.host.begin() + stride, G.host.end());
+    std::vector<float> g2(got.begin() + stride, got.end()),
+        w2(G.host.begin() + stride, G.host.end());
     expect_near(g2, w2, 1e-4f, "l2norm_backward");
   }
   {  // softmax cross-entropy with ties and ignored rows
@@ -141,11 +154,15 @@ TEST(GpuDense, ElementwiseRowwiseAndLosses) {
     for (int64_t c = 0; c < cols; ++c) Z.host[2 * stride + c] = 1.0f;  // all tied: pred 0
     Z.dev.upload(Z.host.data(), Z.host.size());
     std::vector<int32_t> y(rows);
-    for (int64_t r = 0; r < rows; ++r) y[r] = r % 13 == 0 ? -1 : static_cast<int32_t>((r * 7) % cols);
+    for (int64_t r = 0; r < rows; ++r)
+      y[r] = r % 13 == 0 ? -1 : static_cast<int32_t>((r * 7) % cols);
     Pair<int32_t> Y(*b.gpu, y), P(*b.gpu, std::vector<int32_t>(rows, -5));
-    Pair<float> D(*b.gpu, std::vector<float>(rows * stride, 0.0f)), L(*b.gpu, std::vector<float>(rows, 0.0f));
-    b.cpu->softmax_xent(cv(view(Z.host)), Y.host.data(), 0.01f, view(D.host), L.host.data(), P.host.data());
-    b.gpu->softmax_xent(cv(dview(Z.dev)), Y.dev.data(), 0.01f, dview(D.dev), L.dev.data(), P.dev.data());
+    Pair<float> D(*b.gpu, std::vector<float>(rows * stride, 0.0f)),
+        L(*b.gpu, std::vector<float>(rows, 0.0f));
+    b.cpu->softmax_xent(cv(view(Z.host)), Y.host.data(), 0.01f, view(D.host), L.host.data(),
+                        P.host.data());
+    b.gpu->softmax_xent(cv(dview(Z.dev)), Y.dev.data(), 0.01f, dview(D.dev), L.dev.data(),
+                        P.dev.data());
     expect_near(L.gpu_result(*b.gpu), L.host, 1e-5f, "softmax loss");
     expect_near(D.gpu_result(*b.gpu), D.host, 1e-5f, "softmax grad");
     ASSERT_EQ(P.gpu_result(*b.gpu), P.host) << "arg-max predictions";
@@ -154,7 +171,8 @@ TEST(GpuDense, ElementwiseRowwiseAndLosses) {
     Pair<float> Z(*b.gpu, randn(rows * stride, 12, 20.0f));
     std::vector<float> t(rows * stride);
     for (size_t i = 0; i < t.size(); ++i) t[i] = static_cast<float>((i * 2654435761u >> 7) & 1);
-    Pair<float> T(*b.gpu, t), D(*b.gpu, std::vector<float>(rows * stride, 0.0f)), L(*b.gpu, std::vector<float>(rows, 0.0f));
+    Pair<float> T(*b.gpu, t), D(*b.gpu, std::vector<float>(rows * stride, 0.0f)),
+        L(*b.gpu, std::vector<float>(rows, 0.0f));
     b.cpu->sigmoid_bce(cv(view(Z.host)), cv(view(T.host)), 0.5f, view(D.host), L.host.data());
     b.gpu->sigmoid_bce(cv(dview(Z.dev)), cv(dview(T.dev)), 0.5f, dview(D.dev), L.dev.data());
     expect_near(L.gpu_result(*b.gpu), L.host, 1e-4f, "bce loss");
@@ -167,14 +185,16 @@ TEST(GpuDense, OptimisersAndSums) {
   Both b;
   const size_t n = 100003;
   auto w0 = randn(n, 20), g0 = randn(n, 21);
-  Pair<float> W(*b.gpu, w0), G(*b.gpu, g0), M(*b.gpu, std::vector<float>(n, 0.0f)), V(*b.gpu, std::vector<float>(n, 0.0f));
+  Pair<float> W(*b.gpu, w0), G(*b.gpu, g0), M(*b.gpu, std::vector<float>(n, 0.0f)),
+      V(*b.gpu, std::vector<float>(n, 0.0f));
   AdamParams a;
   a.lr = 0.01f;
   a.weight_decay = 5e-4f;
   for (int t = 1; t <= 3; ++t) {
     a.bias_correction1 = 1.0f - std::pow(0.9f, t);
     a.bias_correction2 = 1.0f - std::pow(0.999f, t);
-    b.cpu->adam(Span<float>{W.host.data(), (int64_t)n}, Span<const float>{G.host.data(), (int64_t)n},
+    b.cpu->adam(Span<float>{W.host.data(), (int64_t)n},
+                Span<const float>{G.host.data(), (int64_t)n},
                 Span<float>{M.host.data(), (int64_t)n}, Span<float>{V.host.data(), (int64_t)n}, a);
     b.gpu->adam(Span<float>{W.dev.data(), (int64_t)n}, Span<const float>{G.dev.data(), (int64_t)n},
                 Span<float>{M.dev.data(), (int64_t)n}, Span<float>{V.dev.data(), (int64_t)n}, a);
@@ -183,7 +203,8 @@ TEST(GpuDense, OptimisersAndSums) {
   Pair<float> W2(*b.gpu, w0), Vel(*b.gpu, std::vector<float>(n, 0.0f));
   SgdParams p{0.1f, 0.9f, 1e-4f};
   for (int t = 0; t < 3; ++t) {
-    b.cpu->sgd(Span<float>{W2.host.data(), (int64_t)n}, Span<const float>{G.host.data(), (int64_t)n},
+    b.cpu->sgd(Span<float>{W2.host.data(), (int64_t)n},
+               Span<const float>{G.host.data(), (int64_t)n},
                Span<float>{Vel.host.data(), (int64_t)n}, p);
     b.gpu->sgd(Span<float>{W2.dev.data(), (int64_t)n}, Span<const float>{G.dev.data(), (int64_t)n},
                Span<float>{Vel.dev.data(), (int64_t)n}, p);

@@ -8,10 +8,10 @@
 #include "host/device/cuda_resources.h"
 #include "host/device/device_info.h"
 
-#define GRL_REQUIRE_GPU()                                                              \
-  do {                                                                                 \
-    if (!::grl::cuda_available())                                                      \
-      GTEST_SKIP() << "no CUDA device: " << ::grl::cuda_device_info().reason;          \
+#define GRL_REQUIRE_GPU()                                                     \
+  do {                                                                        \
+    if (!::grl::cuda_available())                                             \
+      GTEST_SKIP() << "no CUDA device: " << ::grl::cuda_device_info().reason; \
   } while (0)
 
 namespace grl::test {
@@ -20,7 +20,8 @@ template <class T>
 DeviceBuffer<T> to_device(const std::vector<T>& host) {
   DeviceBuffer<T> d(host.size());
   if (!host.empty())
-    GRL_CUDA_CHECK(cudaMemcpy(d.data(), host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice));
+    GRL_CUDA_CHECK(
+        cudaMemcpy(d.data(), host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice));
   // The tests launch on non-blocking streams, which do not wait for the legacy stream.
   GRL_CUDA_CHECK(cudaDeviceSynchronize());
   return d;
@@ -29,7 +30,8 @@ DeviceBuffer<T> to_device(const std::vector<T>& host) {
 template <class T>
 std::vector<T> to_host(const DeviceBuffer<T>& d, size_t count) {
   std::vector<T> h(count);
-  if (count) GRL_CUDA_CHECK(cudaMemcpy(h.data(), d.data(), count * sizeof(T), cudaMemcpyDeviceToHost));
+  if (count)
+    GRL_CUDA_CHECK(cudaMemcpy(h.data(), d.data(), count * sizeof(T), cudaMemcpyDeviceToHost));
   return h;
 }
 

@@ -75,11 +75,12 @@ TEST(GpuSage, OneStepMatchesCpuForEveryAggregator) {
           worst = i;
         }
       }
-      std::printf("%s%s: %zu of %zu parameters differ by > 1e-3 relative, worst %.3g\n", aggregator_name(aggr),
-                  normalize ? " normalized" : "", off, after[0].size(), max_rel);
-      EXPECT_LE(off, after[0].size() / 1000) << aggregator_name(aggr) << (normalize ? " normalized" : "")
-                                              << ": worst param " << worst << " cpu " << after[0][worst] << " gpu "
-                                              << after[1][worst];
+      std::printf("%s%s: %zu of %zu parameters differ by > 1e-3 relative, worst %.3g\n",
+                  aggregator_name(aggr), normalize ? " normalized" : "", off, after[0].size(),
+                  max_rel);
+      EXPECT_LE(off, after[0].size() / 1000)
+          << aggregator_name(aggr) << (normalize ? " normalized" : "") << ": worst param " << worst
+          << " cpu " << after[0][worst] << " gpu " << after[1][worst];
     }
   }
 }
@@ -124,7 +125,8 @@ TEST(GpuSage, InferenceMatchesCpu) {
     auto b = sage_forward(*gpu, g, m, nodes, hidden, 200, 1);
     ASSERT_EQ(a.size(), b.size());
     for (size_t i = 0; i < a.size(); ++i)
-      ASSERT_NEAR(a[i], b[i], 1e-4 * (1 + std::fabs(a[i]))) << (hidden ? "hidden " : "logits ") << i;
+      ASSERT_NEAR(a[i], b[i], 1e-4 * (1 + std::fabs(a[i])))
+          << (hidden ? "hidden " : "logits ") << i;
   }
 }
 

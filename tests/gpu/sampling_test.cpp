@@ -1,10 +1,11 @@
 // GPU sampler == CPU reference, element for element (same Philox draws, same first-occurrence
 // relabelling), over graphs with hubs, zero-degree nodes and the top id, with and without
 // replacement, repeated seeds, partial batches and an empty batch.
+#include "host/reference/sampling.h"
+
 #include <gtest/gtest.h>
 
 #include "host/ops/backend.h"
-#include "host/reference/sampling.h"
 #include "tests/gpu/gpu_graphs.h"
 #include "tests/gpu/gpu_test_util.h"
 
@@ -23,16 +24,19 @@ void compare(const Csr& csr, const std::vector<NodeId>& seeds, const SampleLayou
   const int K = L.num_hops;
   // CPU reference.
   std::vector<NodeId> r_nodes(L.max_nodes + 1);
-  std::vector<int32_t> r_hop(K + 1), r_seed(seeds.size() + 1), r_cnt(L.total_rows + 1), r_nbr(L.total_slots + 1);
-  ref::sample_neighbors(csr.view(), Span<const NodeId>{seeds.data(), static_cast<int64_t>(seeds.size())}, L, p,
-                        SampleOutput{r_nodes.data(), r_hop.data(), r_seed.data(), r_cnt.data(), r_nbr.data()});
+  std::vector<int32_t> r_hop(K + 1), r_seed(seeds.size() + 1), r_cnt(L.total_rows + 1),
+      r_nbr(L.total_slots + 1);
+  ref::sample_neighbors(
+      csr.view(), Span<const NodeId>{seeds.data(), static_cast<int64_t>(seeds.size())}, L, p,
+      SampleOutput{r_nodes.data(), r_hop.data(), r_seed.data(), r_cnt.data(), r_nbr.data()});
   // GPU.
   Stream s;
   auto off = test::to_device(csr.offsets.to_vector());
   auto idx = test::to_device(csr.indices.to_vector());
   auto d_seeds = test::to_device(seeds);
   DeviceBuffer<NodeId> nodes(L.max_nodes + 1);
-  DeviceBuffer<int32_t> hop(K + 1), seed_local(seeds.size() + 1), cnt(L.total_rows + 1), nbr(L.total_slots + 1);
+  DeviceBuffer<int32_t> hop(K + 1), seed_local(seeds.size() + 1), cnt(L.total_rows + 1),
+      nbr(L.total_slots + 1);
   test::poison(nodes);
   test::poison(hop);
   test::poison(seed_local);
@@ -40,16 +44,18 @@ void compare(const Csr& csr, const std::vector<NodeId>& seeds, const SampleLayou
   test::poison(nbr);
   DeviceBuffer<char> scratch(sample_scratch_bytes(L));
   CsrView g{off.data(), idx.data(), nullptr, csr.num_rows(), csr.num_edges()};
-  launch_sample_neighbors(g, Span<const NodeId>{d_seeds.data(), static_cast<int64_t>(seeds.size())}, L, p,
-                          SampleOutput{nodes.data(), hop.data(), seed_local.data(), cnt.data(), nbr.data()},
-                          bind_sample_scratch(L, scratch.data()), s);
+  launch_sample_neighbors(
+      g, Span<const NodeId>{d_seeds.data(), static_cast<int64_t>(seeds.size())}, L, p,
+      SampleOutput{nodes.data(), hop.data(), seed_local.data(), cnt.data(), nbr.data()},
+      bind_sample_scratch(L, scratch.data()), s);
   s.synchronize();
   auto g_hop = test::to_host(hop, K + 1);
   ASSERT_EQ(g_hop, r_hop) << what;
   auto g_nodes = test::to_host(nodes, r_hop[K]);
   for (int32_t i = 0; i < r_hop[K]; ++i) ASSERT_EQ(g_nodes[i], r_nodes[i]) << what << " node " << i;
   auto g_seed = test::to_host(seed_local, seeds.size());
-  for (size_t i = 0; i < seeds.size(); ++i) ASSERT_EQ(g_seed[i], r_seed[i]) << what << " seed " << i;
+  for (size_t i = 0; i < seeds.size(); ++i)
+    ASSERT_EQ(g_seed[i], r_seed[i]) << what << " seed " << i;
   auto g_cnt = test::to_host(cnt, L.total_rows);
   auto g_nbr = test::to_host(nbr, L.total_slots);
   int64_t edges = 0;
@@ -60,7 +66,8 @@ void compare(const Csr& csr, const std::vector<NodeId>& seeds, const SampleLayou
       ASSERT_EQ(g_cnt[ri], r_cnt[ri]) << what << " hop " << h + 1 << " row " << r;
       for (int j = 0; j < r_cnt[ri]; ++j) {
         const int64_t si = L.slot_offset[h] + int64_t{r} * L.fanouts[h] + j;
-        ASSERT_EQ(g_nbr[si], r_nbr[si]) << what << " hop " << h + 1 << " row " << r << " slot " << j;
+        ASSERT_EQ(g_nbr[si], r_nbr[si])
+            << what << " hop " << h + 1 << " row " << r << " slot " << j;
       }
       edges += r_cnt[ri];
     }
@@ -74,17 +81,20 @@ TEST(GpuSampling, EqualsCpuReference) {
   const NodeId n = small ? 3000 : 200000;
   const Csr csr = test::random_csr(n, small ? 30000 : 3000000, 11);
   const std::vector<Case> cases = {
-      {{5}, false, 64, false},         {{25, 10}, false, 512, true},   {{15, 10, 5}, false, 1024, false},
-      {{15, 10, 5}, true, 1024, true}, {{1, 1, 1, 1}, false, 300, false}, {{40, 3}, false, 200, true},
-      {{255}, false, 50, false},       {{2, 2}, true, 1, false},
+      {{5}, false, 64, false},           {{25, 10}, false, 512, true},
+      {{15, 10, 5}, false, 1024, false}, {{15, 10, 5}, true, 1024, true},
+      {{1, 1, 1, 1}, false, 300, false}, {{40, 3}, false, 200, true},
+      {{255}, false, 50, false},         {{2, 2}, true, 1, false},
   };
   for (const Case& c : cases) {
     for (uint32_t epoch : {0u, 7u}) {
       SampleLayout L = make_sample_layout(c.batch, c.fanouts, n);
       auto seeds = test::random_seeds(n, c.batch, 100 + epoch, c.repeats);
       SampleParams p{12345, epoch, c.replace};
-      std::string what = "fanouts[0]=" + std::to_string(c.fanouts[0]) + " hops=" + std::to_string(c.fanouts.size()) +
-                         " replace=" + std::to_string(c.replace) + " epoch=" + std::to_string(epoch);
+      std::string what = "fanouts[0]=" + std::to_string(c.fanouts[0]) +
+                         " hops=" + std::to_string(c.fanouts.size()) +
+                         " replace=" + std::to_string(c.replace) +
+                         " epoch=" + std::to_string(epoch);
       compare(csr, seeds, L, p, what);
       if (HasFatalFailure()) return;
       // A partial batch in the same layout.
@@ -130,32 +140,38 @@ TEST(GpuSampling, BackendGraphReplaysMatchReference) {
   const int64_t batch = 256;
   SampleLayout L = make_sample_layout(batch, {10, 5}, n);
   Buffer<EdgeIndex> off(*be, csr.offsets.size(), "t");
-  Buffer<NodeId> idx(*be, csr.indices.size(), "t"), seeds(*be, batch, "t"), nodes(*be, L.max_nodes, "t");
-  Buffer<int32_t> hop(*be, L.num_hops + 1, "t"), seed_local(*be, batch, "t"), cnt(*be, L.total_rows, "t"),
-      nbr(*be, L.total_slots, "t");
+  Buffer<NodeId> idx(*be, csr.indices.size(), "t"), seeds(*be, batch, "t"),
+      nodes(*be, L.max_nodes, "t");
+  Buffer<int32_t> hop(*be, L.num_hops + 1, "t"), seed_local(*be, batch, "t"),
+      cnt(*be, L.total_rows, "t"), nbr(*be, L.total_slots, "t");
   Buffer<char> scratch(*be, be->sample_scratch_bytes(L), "t");
   off.upload(csr.offsets.data(), csr.offsets.size());
   idx.upload(csr.indices.data(), csr.indices.size());
   CsrView g{off.data(), idx.data(), nullptr, n, csr.num_edges()};
   for (int round = 0; round < 14; ++round) {
-    const uint32_t epoch = static_cast<uint32_t>(round / 2);  // 7 epochs: more than the graph cache holds
+    const uint32_t epoch =
+        static_cast<uint32_t>(round / 2);  // 7 epochs: more than the graph cache holds
     const int64_t size = round % 3 == 2 ? batch / 2 : batch;
     auto s = test::random_seeds(n, size, 500 + round, false);
     seeds.upload(s.data(), s.size());
     SampleParams p{77, epoch, false};
-    be->sample_neighbors(g, Span<const NodeId>{seeds.data(), static_cast<int64_t>(s.size())}, L, p,
-                         SampleOutput{nodes.data(), hop.data(), seed_local.data(), cnt.data(), nbr.data()},
-                         scratch.data());
+    be->sample_neighbors(
+        g, Span<const NodeId>{seeds.data(), static_cast<int64_t>(s.size())}, L, p,
+        SampleOutput{nodes.data(), hop.data(), seed_local.data(), cnt.data(), nbr.data()},
+        scratch.data());
     std::vector<int32_t> got_hop(L.num_hops + 1);
     hop.download(got_hop.data(), got_hop.size());
     std::vector<NodeId> got_nodes(got_hop[L.num_hops]);
     nodes.download(got_nodes.data(), got_nodes.size());
     std::vector<NodeId> r_nodes(L.max_nodes);
-    std::vector<int32_t> r_hop(L.num_hops + 1), r_seed(batch), r_cnt(L.total_rows), r_nbr(L.total_slots);
-    ref::sample_neighbors(csr.view(), Span<const NodeId>{s.data(), static_cast<int64_t>(s.size())}, L, p,
-                          SampleOutput{r_nodes.data(), r_hop.data(), r_seed.data(), r_cnt.data(), r_nbr.data()});
+    std::vector<int32_t> r_hop(L.num_hops + 1), r_seed(batch), r_cnt(L.total_rows),
+        r_nbr(L.total_slots);
+    ref::sample_neighbors(
+        csr.view(), Span<const NodeId>{s.data(), static_cast<int64_t>(s.size())}, L, p,
+        SampleOutput{r_nodes.data(), r_hop.data(), r_seed.data(), r_cnt.data(), r_nbr.data()});
     ASSERT_EQ(got_hop, r_hop) << "round " << round;
-    for (size_t i = 0; i < got_nodes.size(); ++i) ASSERT_EQ(got_nodes[i], r_nodes[i]) << "round " << round << " node " << i;
+    for (size_t i = 0; i < got_nodes.size(); ++i)
+      ASSERT_EQ(got_nodes[i], r_nodes[i]) << "round " << round << " node " << i;
   }
 }
 
