@@ -19,12 +19,6 @@ namespace grl {
 namespace {
 
 // `path` or `path.gz` if either exists, else "".
-std::string optional_file(const std::string& path) {
-  if (file_exists(path)) return path;
-  if (file_exists(path + ".gz")) return path + ".gz";
-  return {};
-}
-
 // Reads a list of integer ids, one per line; rejects duplicates. Returns them sorted.
 std::vector<int64_t> read_id_list(const std::string& file, const char* what) {
   LineReader reader(file);

@@ -29,13 +29,6 @@ struct ScanCounts {
   int64_t fields_line = 0;
 };
 
-std::string quote_field(std::string_view s) {
-  std::string out(1, '\'');
-  out.append(s.substr(0, 40));
-  out.append(s.size() > 40 ? "...'" : "'");
-  return out;
-}
-
 // Reads every data line, checks its shape and weight, and calls
 // on_edge(reader, src_field, dst_field, weight). Stops early (returning false) when on_edge
 // returns false.

@@ -24,13 +24,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string quote_field(std::string_view s) {
-  std::string out(1, '\'');
-  out.append(s.substr(0, 40));
-  out.append(s.size() > 40 ? "...'" : "'");
-  return out;
-}
-
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }

@@ -23,19 +23,6 @@ namespace fs = std::filesystem;
 // Single-label class ids are dense; a larger id is a corrupt file, not a real class count.
 constexpr int32_t kMaxClasses = 1 << 20;
 
-std::string quote_field(std::string_view s) {
-  std::string out(1, '\'');
-  out.append(s.substr(0, 40));
-  out.append(s.size() > 40 ? "...'" : "'");
-  return out;
-}
-
-std::string optional_file(const std::string& path) {
-  if (file_exists(path)) return path;
-  if (file_exists(path + ".gz")) return path + ".gz";
-  return {};
-}
-
 bool is_dir(const std::string& path) {
   std::error_code ec;
   return fs::is_directory(path, ec);

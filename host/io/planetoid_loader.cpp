@@ -32,13 +32,6 @@ void split_blanks(std::string_view line, std::vector<std::string_view>& out) {
   }
 }
 
-std::string quote_field(std::string_view s) {
-  std::string out(1, '\'');
-  out.append(s.substr(0, 40));
-  out.append(s.size() > 40 ? "...'" : "'");
-  return out;
-}
-
 }  // namespace
 
 Graph load_planetoid(const std::string& prefix, const LoadOptions& options) {

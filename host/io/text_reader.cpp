@@ -156,24 +156,30 @@ bool try_parse_double(std::string_view f, double& value) {
   return ec == std::errc() && p == f.data() + f.size() && !f.empty();
 }
 
-namespace {
-std::string quoted(std::string_view f) {
-  std::string s(f.substr(0, 40));
-  return "'" + s + (f.size() > 40 ? "...'" : "'");
+std::string quote_field(std::string_view f) {
+  std::string out(1, '\'');
+  out.append(f.substr(0, 40));
+  out.append(f.size() > 40 ? "...'" : "'");
+  return out;
 }
-}  // namespace
+
+std::string optional_file(const std::string& path) {
+  if (file_exists(path)) return path;
+  if (file_exists(path + ".gz")) return path + ".gz";
+  return {};
+}
 
 int64_t parse_int(std::string_view f, const LineReader& r, const char* what) {
   int64_t v = 0;
   if (!try_parse_int(f, v))
-    r.fail(std::string("expected an integer ") + what + ", got " + quoted(f));
+    r.fail(std::string("expected an integer ") + what + ", got " + quote_field(f));
   return v;
 }
 
 double parse_double(std::string_view f, const LineReader& r, const char* what) {
   double v = 0;
   if (!try_parse_double(f, v))
-    r.fail(std::string("expected a number ") + what + ", got " + quoted(f));
+    r.fail(std::string("expected a number ") + what + ", got " + quote_field(f));
   return v;
 }
 

@@ -56,6 +56,10 @@ bool try_parse_double(std::string_view field, double& value);
 
 // `path` if it exists, else `path + ".gz"` if that exists, else throws InputError for `path`.
 std::string resolve_maybe_gz(const std::string& path);
+// Like resolve_maybe_gz, but "" when neither exists (for optional files).
+std::string optional_file(const std::string& path);
+// A field as error messages quote it: 'text', cut after 40 characters.
+std::string quote_field(std::string_view field);
 bool file_exists(const std::string& path);
 
 }  // namespace grl
