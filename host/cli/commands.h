@@ -2,6 +2,7 @@
 // implemented in its own file without CLI11, so the heavy parser is compiled once.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "host/io/loaders.h"
 
@@ -69,6 +70,35 @@ struct EmbedArgs {
 };
 int cmd_embed(const EmbedArgs& args);
 int cmd_predict(const EmbedArgs& args);
+
+struct WalkArgs {
+  GraphArgs graph;
+  std::string method = "deepwalk";
+  std::vector<std::string> metapaths;
+  float p = 1.0f, q = 1.0f;
+  int walk_length = 80, walks_per_node = 10, window = 5, negatives = 5, dim = 128, epochs = 1;
+  float lr = 0.025f;
+  std::string device = "auto";
+  uint64_t seed = 0;
+  std::string out;
+  bool json = false;
+  bool quiet = false;
+};
+int cmd_walk(const WalkArgs& args);
+
+struct EvalArgs {
+  std::string embeddings;
+  std::string labels;  // a graph spec with labels, or a "node label" file
+  std::string train_ratios = "0.1,0.5,0.9";
+  int repeats = 10;
+  uint64_t seed = 0;
+  bool json = false;
+  GraphArgs graph;  // loader options for a labels spec
+};
+int cmd_eval(const EvalArgs& args);
+
+// Node names as grl writes them: the external id, prefixed "type:" for heterogeneous graphs.
+std::string node_name(const Graph& g, NodeId v);
 
 struct DemoArgs {
   std::string workdir;

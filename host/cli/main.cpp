@@ -123,6 +123,64 @@ int main(int argc, char** argv) {
   c_predict->add_option("--seed", predict.seed, "Seed of the neighbour samples")
       ->capture_default_str();
 
+  grl::cli::WalkArgs walk;
+  auto* c_walk = app.add_subcommand(
+      "walk", "Skip-gram node embeddings over random walks: DeepWalk, node2vec, metapath2vec(++)");
+  add_graph_options(c_walk, walk.graph);
+  c_walk->add_option("--method", walk.method, "deepwalk, node2vec, metapath2vec or metapath2vec++")
+      ->check(CLI::IsMember({"deepwalk", "node2vec", "metapath2vec", "metapath2vec++"}))
+      ->capture_default_str();
+  c_walk->add_option(
+      "--metapath", walk.metapaths,
+      "Node types to walk through, e.g. author-paper-venue-paper-author (repeat for several)");
+  c_walk->add_option("--p", walk.p, "node2vec return parameter")->capture_default_str();
+  c_walk->add_option("--q", walk.q, "node2vec in-out parameter")->capture_default_str();
+  c_walk->add_option("--walk-length", walk.walk_length, "Nodes per walk")->capture_default_str();
+  c_walk->add_option("--walks-per-node", walk.walks_per_node, "Walks started from every node")
+      ->capture_default_str();
+  c_walk
+      ->add_option("--window", walk.window,
+                   "Context window (up to W nodes each side, shrunk at random)")
+      ->capture_default_str();
+  c_walk->add_option("--negatives", walk.negatives, "Negative samples per positive pair")
+      ->capture_default_str();
+  c_walk->add_option("--dim", walk.dim, "Embedding dimension")->capture_default_str();
+  c_walk->add_option("--epochs", walk.epochs, "Passes over freshly drawn walks")
+      ->capture_default_str();
+  c_walk->add_option("--lr", walk.lr, "Starting learning rate (decays linearly, as word2vec)")
+      ->capture_default_str();
+  c_walk->add_option("--device", walk.device, "auto (GPU if present), cpu or cuda")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
+      ->capture_default_str();
+  c_walk->add_option("--seed", walk.seed, "Seed of every random draw")->capture_default_str();
+  c_walk
+      ->add_option("--out,-o", walk.out,
+                   "FILE.npy (+ FILE.ids.txt) or FILE.txt / FILE.emb (word2vec text)")
+      ->required();
+  c_walk->add_flag("--json", walk.json, "End with a one-line JSON summary");
+  c_walk->add_flag("--quiet,-q", walk.quiet, "No progress output");
+
+  grl::cli::EvalArgs eval;
+  auto* c_eval = app.add_subcommand(
+      "eval",
+      "Node classification with embeddings: one-vs-rest logistic regression, Micro/Macro-F1");
+  c_eval
+      ->add_option("--embeddings,-e", eval.embeddings,
+                   "Embeddings written by grl walk or grl embed")
+      ->required();
+  c_eval
+      ->add_option("--labels,-l", eval.labels,
+                   "A graph spec with labels (planetoid:, blogcatalog:, ogb:, hetero:) or a 'node "
+                   "label' file")
+      ->required();
+  c_eval->add_option("--train-ratio", eval.train_ratios, "Fractions of labelled nodes to train on")
+      ->capture_default_str();
+  c_eval->add_option("--repeats", eval.repeats, "Random splits per ratio")->capture_default_str();
+  c_eval->add_option("--seed", eval.seed, "Seed of the splits")->capture_default_str();
+  c_eval->add_flag("--json", eval.json, "Print one JSON object");
+  c_eval->add_flag("--reverse-relations", eval.graph.reverse_relations,
+                   "hetero label graphs: as for grl walk");
+
   grl::cli::DemoArgs demo;
   auto* c_demo = app.add_subcommand(
       "demo", "Generate the built-in synthetic graph, convert and reload it, and print its stats");
@@ -144,6 +202,8 @@ int main(int argc, char** argv) {
     if (*c_sage) return grl::cli::cmd_sage(sage);
     if (*c_embed) return grl::cli::cmd_embed(embed);
     if (*c_predict) return grl::cli::cmd_predict(predict);
+    if (*c_walk) return grl::cli::cmd_walk(walk);
+    if (*c_eval) return grl::cli::cmd_eval(eval);
   } catch (const grl::UsageError& e) {
     std::fprintf(stderr, "grl: error: %s\n", e.what());
     return 2;

@@ -13,6 +13,8 @@
 #include "kernels/aggregate.h"
 #include "kernels/dense.h"
 #include "kernels/sampling.h"
+#include "kernels/sgns.h"
+#include "kernels/walk.h"
 
 namespace grl {
 
@@ -61,6 +63,14 @@ class Backend {
                                   size_t scratch_bytes) = 0;
   virtual void gather_rows(MatrixView<const float> table, const int32_t* rows,
                            MatrixView<float> out) = 0;
+
+  // ---- walks and skip-gram (kernels/walk.h, kernels/sgns.h) ---------------------------------
+  virtual void random_walks(CsrView graph, const WalkSpec& spec, Span<const NodeId> starts,
+                            int64_t num_walks, int32_t* walks, unsigned long long* ended_early) = 0;
+  virtual void count_nodes(Span<const int32_t> walks, int64_t* counts) = 0;
+  virtual void sgns(Span<const int32_t> walks, int64_t num_walks, const SgnsSpec& spec,
+                    AliasView all, AliasView typed, MatrixView<float> syn0, MatrixView<float> syn1,
+                    SgnsStats* stats) = 0;
 
   // ---- dense (kernels/dense.h; gemm as in host/reference/dense.h) ----------------------------
   virtual void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,

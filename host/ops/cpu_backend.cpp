@@ -10,6 +10,8 @@
 #include "host/reference/aggregate.h"
 #include "host/reference/dense.h"
 #include "host/reference/sampling.h"
+#include "host/reference/sgns.h"
+#include "host/reference/walk.h"
 
 namespace grl {
 
@@ -73,6 +75,17 @@ class CpuBackend final : public Backend {
   void gather_rows(MatrixView<const float> table, const int32_t* rows,
                    MatrixView<float> out) override {
     ref::gather_rows(table, rows, out);
+  }
+  void random_walks(CsrView g, const WalkSpec& s, Span<const NodeId> starts, int64_t n,
+                    int32_t* walks, unsigned long long* ended) override {
+    ref::random_walks(g, s, starts, n, walks, ended);
+  }
+  void count_nodes(Span<const int32_t> walks, int64_t* counts) override {
+    ref::count_nodes(walks, counts);
+  }
+  void sgns(Span<const int32_t> walks, int64_t n, const SgnsSpec& s, AliasView all, AliasView typed,
+            MatrixView<float> syn0, MatrixView<float> syn1, SgnsStats* stats) override {
+    ref::sgns(walks, n, s, all, typed, syn0, syn1, stats);
   }
   void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
             int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) override {

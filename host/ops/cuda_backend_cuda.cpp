@@ -164,6 +164,17 @@ class CudaBackend final : public Backend {
                    MatrixView<float> out) override {
     launch_gather_rows(table, rows, out, stream_);
   }
+  void random_walks(CsrView g, const WalkSpec& s, Span<const NodeId> starts, int64_t n,
+                    int32_t* walks, unsigned long long* ended) override {
+    launch_random_walks(g, s, starts, n, walks, ended, stream_);
+  }
+  void count_nodes(Span<const int32_t> walks, int64_t* counts) override {
+    launch_count_nodes(walks, counts, stream_);
+  }
+  void sgns(Span<const int32_t> walks, int64_t n, const SgnsSpec& s, AliasView all, AliasView typed,
+            MatrixView<float> syn0, MatrixView<float> syn1, SgnsStats* stats) override {
+    launch_sgns(walks, n, s, all, typed, syn0, syn1, stats, options_.variant, stream_);
+  }
   // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: swap the operands.
   void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
             int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) override {

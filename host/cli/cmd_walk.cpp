@@ -1,0 +1,196 @@
+// grl walk (skip-gram embeddings over random walks) and grl eval (node classification with
+// embeddings).
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <unordered_map>
+
+#include "host/cli/commands.h"
+#include "host/core/error.h"
+#include "host/io/embedding_io.h"
+#include "host/io/text_reader.h"
+#include "host/train/embedding_eval.h"
+#include "host/train/skipgram.h"
+
+namespace grl::cli {
+
+std::string node_name(const Graph& g, NodeId v) {
+  if (!g.heterogeneous()) return g.ids.name(v);
+  return g.node_types[g.node_type_of(v)].name + ":" + g.ids.name(v);
+}
+
+int cmd_walk(const WalkArgs& a) {
+  GraphArgs ga = a.graph;
+  Graph g = load_graph_verbose(ga, a.quiet);
+  SkipgramConfig c;
+  c.method = parse_walk_method(a.method);
+  c.metapaths = a.metapaths;
+  c.p = a.p;
+  c.q = a.q;
+  c.walk_length = a.walk_length;
+  c.walks_per_node = a.walks_per_node;
+  c.window = a.window;
+  c.negatives = a.negatives;
+  c.dim = a.dim;
+  c.epochs = a.epochs;
+  c.lr = a.lr;
+  c.device = a.device;
+  c.seed = a.seed;
+  c.progress = !a.quiet;
+  SkipgramResult r = train_skipgram(g, c);
+  const NodeId n = g.num_nodes();
+  std::vector<std::string> ids(n);
+  for (NodeId v = 0; v < n; ++v) ids[v] = node_name(g, v);
+  std::vector<std::string> written = write_embeddings(a.out, ids, r.embeddings, r.dim);
+  if (g.heterogeneous()) {
+    // One file per node type as well, with the type-local ids.
+    const size_t dot = a.out.rfind('.');
+    for (const NodeType& t : g.node_types) {
+      std::vector<std::string> tid(t.count);
+      std::vector<float> tv(r.embeddings.begin() + int64_t{t.begin} * r.dim,
+                            r.embeddings.begin() + int64_t{t.begin + t.count} * r.dim);
+      for (NodeId k = 0; k < t.count; ++k) tid[k] = g.ids.name(t.begin + k);
+      for (const std::string& p : write_embeddings(
+               a.out.substr(0, dot) + "." + t.name + a.out.substr(dot), tid, tv, r.dim))
+        written.push_back(p);
+    }
+  }
+  if (!a.quiet)
+    for (const std::string& p : written) std::fprintf(stderr, "wrote %s\n", p.c_str());
+  if (a.json) {
+    nlohmann::json j = {{"pairs_per_second", r.pairs_per_second},
+                        {"walk_steps_per_second", r.walk_steps_per_second},
+                        {"train_seconds", r.train_seconds},
+                        {"device", r.device},
+                        {"pairs", r.pairs},
+                        {"walks", r.walks},
+                        {"walks_ended_early", r.ended_early},
+                        {"loss", r.loss}};
+    std::cout << j.dump() << std::endl;
+  }
+  return 0;
+}
+
+namespace {
+
+std::vector<double> parse_ratios(const std::string& s) {
+  std::vector<double> out;
+  std::stringstream ss(s);
+  std::string part;
+  while (std::getline(ss, part, ',')) {
+    double v = 0;
+    if (!try_parse_double(part, v) || !(v > 0 && v < 1))
+      throw UsageError("--train-ratio '" + s + "': '" + part + "' is not a fraction in (0, 1)");
+    out.push_back(v);
+  }
+  if (out.empty()) throw UsageError("--train-ratio is empty");
+  return out;
+}
+
+// Labels by node name, from a graph spec or a plain "node label" file.
+struct NamedLabels {
+  std::unordered_map<std::string, std::vector<int32_t>> by_name;
+  int num_classes = 0;
+  bool multi = false;
+};
+
+NamedLabels load_labels(const EvalArgs& a) {
+  NamedLabels out;
+  const size_t colon = a.labels.find(':');
+  const bool is_file = file_exists(a.labels);
+  if (!is_file && colon != std::string::npos) {
+    GraphArgs ga = a.graph;
+    ga.spec = a.labels;
+    Graph g = load_graph_verbose(ga, true);
+    if (g.labels.empty()) throw UsageError("the graph " + a.labels + " has no labels");
+    out.num_classes = g.labels.num_classes;
+    out.multi = g.labels.multi_label;
+    for (NodeId v = 0; v < g.num_nodes(); ++v) {
+      if (!g.labels.has_label(v)) continue;
+      std::vector<int32_t>& l = out.by_name[node_name(g, v)];
+      if (g.labels.multi_label)
+        for (int64_t k = g.labels.multi_offsets[v]; k < g.labels.multi_offsets[v + 1]; ++k)
+          l.push_back(g.labels.multi_classes[k]);
+      else
+        l.push_back(g.labels.single[v]);
+    }
+    return out;
+  }
+  LineReader r(a.labels);
+  std::string_view line;
+  std::vector<std::string_view> f;
+  std::map<std::string, int32_t> classes;
+  std::vector<std::pair<std::string, std::string>> pairs;
+  while (r.next(line)) {
+    if (is_blank_or_comment(line)) continue;
+    split_fields(line, f);
+    if (f.size() != 2) r.fail("expected 'node label', got " + std::to_string(f.size()) + " fields");
+    pairs.emplace_back(std::string(f[0]), std::string(f[1]));
+    classes.emplace(std::string(f[1]), 0);
+  }
+  if (pairs.empty()) throw InputError(a.labels, 0, "no labels found");
+  int32_t k = 0;
+  for (auto& [name, id] : classes) id = k++;
+  out.num_classes = k;
+  for (auto& [node, label] : pairs) {
+    std::vector<int32_t>& l = out.by_name[node];
+    const int32_t c = classes[label];
+    if (std::find(l.begin(), l.end(), c) == l.end()) l.push_back(c);
+    out.multi |= l.size() > 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+int cmd_eval(const EvalArgs& a) {
+  EvalConfig cfg;
+  cfg.train_ratios = parse_ratios(a.train_ratios);
+  cfg.repeats = a.repeats;
+  cfg.seed = a.seed;
+  if (a.repeats < 1) throw UsageError("--repeats must be at least 1");
+  std::vector<std::string> ids;
+  std::vector<float> values;
+  int64_t dim = 0;
+  read_embeddings(a.embeddings, ids, values, dim);
+  NamedLabels labels = load_labels(a);
+  std::vector<float> x;
+  std::vector<std::vector<int32_t>> y;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    auto it = labels.by_name.find(ids[i]);
+    if (it == labels.by_name.end()) continue;
+    x.insert(x.end(), values.begin() + i * dim, values.begin() + (i + 1) * dim);
+    y.push_back(it->second);
+  }
+  const int64_t n = static_cast<int64_t>(y.size());
+  if (n < 2)
+    throw UsageError("only " + std::to_string(n) + " of the " + std::to_string(ids.size()) +
+                     " embedded nodes have labels in " + a.labels + " (do the node ids match?)");
+  std::fprintf(stderr,
+               "evaluating %lld labelled nodes of %zu embedded (%d classes, %s), %d repeats\n",
+               static_cast<long long>(n), ids.size(), labels.num_classes,
+               labels.multi ? "multi-label" : "single-label", a.repeats);
+  std::vector<EvalRow> rows =
+      evaluate_embeddings(x, n, dim, y, labels.num_classes, labels.multi, cfg);
+  nlohmann::json j = nlohmann::json::array();
+  for (const EvalRow& r : rows) {
+    if (!a.json)
+      std::printf(
+          "train %4.0f%%  micro-F1 %.4f +- %.4f  macro-F1 %.4f +- %.4f  (%lld train / %lld test)\n",
+          100 * r.ratio, r.micro_mean, r.micro_std, r.macro_mean, r.macro_std,
+          static_cast<long long>(r.train), static_cast<long long>(r.test));
+    j.push_back({{"train_ratio", r.ratio},
+                 {"micro_f1", r.micro_mean},
+                 {"micro_f1_std", r.micro_std},
+                 {"macro_f1", r.macro_mean},
+                 {"macro_f1_std", r.macro_std},
+                 {"train", r.train},
+                 {"test", r.test}});
+  }
+  if (a.json) std::cout << nlohmann::json{{"results", j}}.dump() << std::endl;
+  return 0;
+}
+
+}  // namespace grl::cli

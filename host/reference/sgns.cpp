@@ -1,0 +1,62 @@
+#include "host/reference/sgns.h"
+
+#include <cmath>
+#include <vector>
+
+#include "kernels/common/sgns_draw.h"
+
+namespace grl::ref {
+
+void sgns(Span<const int32_t> walks, int64_t num_walks, const SgnsSpec& s, AliasView all,
+          AliasView typed, MatrixView<float> syn0, MatrixView<float> syn1, SgnsStats* stats) {
+  const int64_t dim = syn0.cols;
+  std::vector<float> v(dim), v0(dim), e(dim);
+  unsigned long long pairs = 0;
+  double loss = 0;
+  for (int64_t w = 0; w < num_walks; ++w) {
+    const int32_t* walk = walks.data + w * s.length;
+    const uint32_t id = static_cast<uint32_t>(s.first_walk + w);
+    const float lr = sgns_detail::learning_rate(s, id);
+    for (int i = 0; i < s.length; ++i) {
+      const NodeId c = walk[i];
+      if (c < 0) break;  // the walk ended early
+      const int b = sgns_detail::window_of(s, id, i);
+      for (int64_t k = 0; k < dim; ++k) v0[k] = v[k] = syn0.at(c, k);
+      for (int j = i - b; j <= i + b; ++j) {
+        if (j == i || j < 0 || j >= s.length || walk[j] < 0) continue;
+        const NodeId u = walk[j];
+        ++pairs;
+        for (int64_t k = 0; k < dim; ++k) e[k] = 0.0f;
+        for (int n = 0; n <= s.negatives; ++n) {
+          NodeId t = u;
+          float label = 1.0f;
+          if (n > 0) {
+            t = sgns_detail::negative(s, all, typed, id, i, j - i + b, n - 1, u);
+            if (t == u) continue;
+            label = 0.0f;
+          }
+          float* out = syn1.row(t);
+          float f = 0.0f;
+          for (int64_t k = 0; k < dim; ++k) f += v[k] * out[k];
+          const float sig = 1.0f / (1.0f + std::exp(-f));
+          loss += label > 0 ? -std::log(std::max(sig, 1e-30f))
+                            : -std::log(std::max(1.0f - sig, 1e-30f));
+          const float g = lr * (label - sig);
+          for (int64_t k = 0; k < dim; ++k) {
+            e[k] += g * out[k];
+            out[k] += g * v[k];
+          }
+        }
+        for (int64_t k = 0; k < dim; ++k) v[k] += e[k];
+      }
+      float* in = syn0.row(c);
+      for (int64_t k = 0; k < dim; ++k) in[k] += v[k] - v0[k];
+    }
+  }
+  if (stats) {
+    stats->pairs += pairs;
+    stats->loss += loss;
+  }
+}
+
+}  // namespace grl::ref

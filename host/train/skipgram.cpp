@@ -1,0 +1,379 @@
+#include "host/train/skipgram.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "host/core/error.h"
+#include "host/ops/backend.h"
+#include "kernels/common/philox.h"
+
+namespace grl {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+std::vector<std::string> split_dash(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string part;
+  while (std::getline(ss, part, '-')) out.push_back(part);
+  return out;
+}
+
+// One family of walks: a walk spec and its start nodes.
+struct WalkPlan {
+  WalkSpec spec;
+  std::vector<NodeId> starts;
+  uint64_t walks = 0;  // walks_per_node * starts
+  std::string name;
+};
+
+std::vector<WalkPlan> plan_walks(const Graph& g, const SkipgramConfig& c) {
+  std::vector<WalkPlan> plans;
+  const bool meta =
+      c.method == WalkMethod::kMetapath2vec || c.method == WalkMethod::kMetapath2vecPP;
+  if (!meta) {
+    WalkPlan p;
+    p.spec.kind = c.method == WalkMethod::kNode2vec ? WalkSpec::kNode2vec : WalkSpec::kUniform;
+    p.spec.p = c.p;
+    p.spec.q = c.q;
+    p.starts.resize(g.num_nodes());
+    for (NodeId v = 0; v < g.num_nodes(); ++v) p.starts[v] = v;
+    p.name = walk_method_name(c.method);
+    plans.push_back(std::move(p));
+  } else {
+    if (!g.heterogeneous())
+      throw UsageError(std::string(walk_method_name(c.method)) +
+                       " needs a heterogeneous graph (hetero:DIR or synthetic:academic)");
+    if (c.metapaths.empty())
+      throw UsageError("--metapath is required for " + std::string(walk_method_name(c.method)) +
+                       ", e.g. --metapath author-paper-venue-paper-author");
+    for (const std::string& mp : c.metapaths) {
+      std::vector<std::string> types = split_dash(mp);
+      if (types.size() < 2 || types.front() != types.back())
+        throw UsageError("meta-path '" + mp +
+                         "' must have at least two node types and end with the type it "
+                         "starts with (it is cycled to the walk length), e.g. author-paper-author");
+      if (static_cast<int>(types.size()) - 1 > kMaxMetapathSteps)
+        throw UsageError("meta-path '" + mp + "' is longer than " +
+                         std::to_string(kMaxMetapathSteps) + " steps");
+      WalkPlan p;
+      p.spec.kind = WalkSpec::kMetapath;
+      p.spec.cycle = static_cast<int>(types.size()) - 1;
+      std::vector<int32_t> ids;
+      for (const std::string& t : types) {
+        int32_t id = g.find_node_type(t);
+        if (id < 0) {
+          std::string known;
+          for (const NodeType& nt : g.node_types) known += (known.empty() ? "" : ", ") + nt.name;
+          throw UsageError("meta-path '" + mp + "': no node type '" + t +
+                           "' (the graph has: " + known + ")");
+        }
+        ids.push_back(id);
+      }
+      for (int k = 0; k + 1 < static_cast<int>(ids.size()); ++k) {
+        const Relation* rel = nullptr;
+        for (const Relation& r : g.relations)
+          if (r.src_type == ids[k] && r.dst_type == ids[k + 1]) {
+            rel = &r;
+            break;
+          }
+        if (!rel)
+          throw UsageError("meta-path '" + mp + "': no relation from " + types[k] + " to " +
+                           types[k + 1] +
+                           " (hetero graphs: add --reverse-relations to walk edges both ways)");
+        p.spec.steps[k].csr = rel->csr.view();
+        p.spec.steps[k].src_begin = g.node_types[ids[k]].begin;
+      }
+      const NodeType& start = g.node_types[ids[0]];
+      for (NodeId v = start.begin; v < start.begin + start.count; ++v) p.starts.push_back(v);
+      p.name = mp;
+      plans.push_back(std::move(p));
+    }
+  }
+  for (WalkPlan& p : plans) {
+    p.spec.length = c.walk_length;
+    p.spec.seed = c.seed;
+    p.walks = static_cast<uint64_t>(c.walks_per_node) * p.starts.size();
+  }
+  return plans;
+}
+
+}  // namespace
+
+WalkMethod parse_walk_method(const std::string& s) {
+  if (s == "deepwalk") return WalkMethod::kDeepWalk;
+  if (s == "node2vec") return WalkMethod::kNode2vec;
+  if (s == "metapath2vec") return WalkMethod::kMetapath2vec;
+  if (s == "metapath2vec++") return WalkMethod::kMetapath2vecPP;
+  throw UsageError("unknown method '" + s +
+                   "' (expected deepwalk, node2vec, metapath2vec or metapath2vec++)");
+}
+
+const char* walk_method_name(WalkMethod m) {
+  switch (m) {
+    case WalkMethod::kDeepWalk:
+      return "deepwalk";
+    case WalkMethod::kNode2vec:
+      return "node2vec";
+    case WalkMethod::kMetapath2vec:
+      return "metapath2vec";
+    case WalkMethod::kMetapath2vecPP:
+      return "metapath2vec++";
+  }
+  return "?";
+}
+
+void build_alias_table(const std::vector<double>& w, int64_t begin, int64_t end,
+                       std::vector<float>& prob, std::vector<int32_t>& alias) {
+  const int64_t n = end - begin;
+  if (n <= 0) return;
+  double total = 0;
+  for (int64_t i = begin; i < end; ++i) total += w[i];
+  std::vector<double> scaled(n);
+  for (int64_t i = 0; i < n; ++i) scaled[i] = total > 0 ? w[begin + i] * n / total : 1.0;
+  std::vector<int64_t> small, large;
+  for (int64_t i = 0; i < n; ++i) (scaled[i] < 1.0 ? small : large).push_back(i);
+  while (!small.empty() && !large.empty()) {
+    const int64_t s = small.back(), l = large.back();
+    small.pop_back();
+    prob[begin + s] = static_cast<float>(scaled[s]);
+    alias[begin + s] = static_cast<int32_t>(begin + l);
+    scaled[l] = (scaled[l] + scaled[s]) - 1.0;
+    if (scaled[l] < 1.0) {
+      large.pop_back();
+      small.push_back(l);
+    }
+  }
+  for (int64_t i : large)
+    prob[begin + i] = 1.0f, alias[begin + i] = static_cast<int32_t>(begin + i);
+  for (int64_t i : small)
+    prob[begin + i] = 1.0f, alias[begin + i] = static_cast<int32_t>(begin + i);
+}
+
+SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
+  auto log = c.log ? c.log : [](const std::string& s) { std::fprintf(stderr, "%s\n", s.c_str()); };
+  if (c.walk_length < 2) throw UsageError("--walk-length must be at least 2");
+  if (c.walks_per_node < 1) throw UsageError("--walks-per-node must be at least 1");
+  if (c.window < 1 || c.window > kMaxSgnsWindow)
+    throw UsageError("--window must be in [1, " + std::to_string(kMaxSgnsWindow) + "]");
+  if (c.negatives < 0) throw UsageError("--negatives must be >= 0");
+  if (c.dim < 1 || c.dim > kMaxSgnsDim)
+    throw UsageError("--dim must be in [1, " + std::to_string(kMaxSgnsDim) + "]");
+  if (c.epochs < 1) throw UsageError("--epochs must be at least 1");
+  if (!(c.lr > 0)) throw UsageError("--lr must be positive");
+  if (c.method == WalkMethod::kNode2vec && (!(c.p > 0) || !(c.q > 0)))
+    throw UsageError("--p and --q must be positive");
+  if (g.num_nodes() == 0) throw UsageError("the graph has no nodes");
+  if (g.node_types.size() > static_cast<size_t>(kMaxNodeTypes))
+    throw UsageError("at most " + std::to_string(kMaxNodeTypes) + " node types are supported");
+
+  std::vector<WalkPlan> plans = plan_walks(g, c);
+  BackendOptions bo;
+  bo.variant = c.tuned ? KernelVariant::kTuned : KernelVariant::kSimple;
+  std::unique_ptr<Backend> be = make_backend(c.device, bo);
+  SkipgramResult res;
+  res.device = be->describe();
+  res.dim = c.dim;
+  const NodeId n = g.num_nodes();
+  const int L = c.walk_length;
+  uint64_t walks_per_epoch = 0;
+  for (const WalkPlan& p : plans) walks_per_epoch += p.walks;
+  const int64_t chunk =
+      c.chunk_walks > 0
+          ? c.chunk_walks
+          : std::max<int64_t>(
+                1,
+                std::min<int64_t>(static_cast<int64_t>(walks_per_epoch),
+                                  (be->is_cuda() ? (int64_t{16} << 20) : (int64_t{1} << 20)) / L));
+
+  // Graph and relations in backend memory.
+  std::vector<Buffer<EdgeIndex>> offs;
+  std::vector<Buffer<NodeId>> idxs;
+  auto upload_csr = [&](const Csr& csr) -> CsrView {
+    if (be->shares_host_memory()) return csr.view();
+    offs.emplace_back(*be, csr.offsets.size(), "graph offsets");
+    idxs.emplace_back(*be, csr.indices.size(), "graph adjacency");
+    offs.back().upload(csr.offsets.data(), csr.offsets.size());
+    idxs.back().upload(csr.indices.data(), csr.indices.size());
+    return CsrView{offs.back().data(), idxs.back().data(), nullptr, csr.num_rows(),
+                   csr.num_edges()};
+  };
+  CsrView graph = upload_csr(g.csr);
+  std::vector<Buffer<NodeId>> start_bufs;
+  for (WalkPlan& p : plans) {
+    if (p.spec.kind == WalkSpec::kMetapath)
+      for (int k = 0; k < p.spec.cycle; ++k) {
+        // Find the relation again by its CSR pointer to upload it once per step.
+        for (const Relation& r : g.relations)
+          if (r.csr.offsets.data() == p.spec.steps[k].csr.offsets) {
+            p.spec.steps[k].csr = upload_csr(r.csr);
+            break;
+          }
+      }
+    start_bufs.emplace_back(*be, p.starts.size(), "walk starts");
+    start_bufs.back().upload(p.starts.data(), p.starts.size());
+  }
+  Buffer<int32_t> walks(*be, static_cast<size_t>(chunk * L), "walks");
+  Buffer<unsigned long long> ended(*be, 1, "walk counter");
+  ended.zero();
+  Buffer<int64_t> counts(*be, n, "node counts");
+  counts.zero();
+
+  // Pass 1: node occurrences in the walks of the first epoch (for the negative distribution).
+  auto t_walk = Clock::now();
+  uint64_t base = 0;
+  for (size_t pi = 0; pi < plans.size(); ++pi) {
+    WalkPlan& p = plans[pi];
+    for (uint64_t w0 = 0; w0 < p.walks; w0 += chunk) {
+      const int64_t m = static_cast<int64_t>(std::min<uint64_t>(chunk, p.walks - w0));
+      WalkSpec s = p.spec;
+      s.first_walk = base + w0;
+      s.start_offset = w0;
+      Span<const NodeId> starts{start_bufs[pi].data(), static_cast<int64_t>(p.starts.size())};
+      be->random_walks(graph, s, starts, m, walks.data(), ended.data());
+      be->count_nodes(Span<const int32_t>{walks.data(), m * L}, counts.data());
+    }
+    base += p.walks;
+  }
+  std::vector<int64_t> host_counts(n);
+  counts.download(host_counts.data(), n);
+  unsigned long long ended_host = 0;
+  ended.download(&ended_host, 1);
+  res.walk_seconds = since(t_walk);
+  uint64_t positions = 0;
+  for (int64_t k : host_counts) positions += static_cast<uint64_t>(k);
+  res.walks = walks_per_epoch;
+  res.ended_early = ended_host;
+  res.walk_steps = positions - std::min<uint64_t>(positions, walks_per_epoch);
+  res.walk_steps_per_second = res.walk_seconds > 0 ? res.walk_steps / res.walk_seconds : 0;
+
+  // Negative tables: unigram^0.75 over all nodes, and per node type for metapath2vec++.
+  std::vector<double> weight(n);
+  for (NodeId v = 0; v < n; ++v) weight[v] = std::pow(static_cast<double>(host_counts[v]), 0.75);
+  std::vector<float> prob(n), typed_prob;
+  std::vector<int32_t> alias(n), typed_alias;
+  build_alias_table(weight, 0, n, prob, alias);
+  SgnsSpec spec;
+  spec.length = L;
+  spec.window = c.window;
+  spec.negatives = c.negatives;
+  spec.lr0 = c.lr;
+  spec.seed = c.seed;
+  spec.total_walks = walks_per_epoch * c.epochs;
+  spec.typed_negatives = c.method == WalkMethod::kMetapath2vecPP;
+  if (spec.typed_negatives) {
+    typed_prob.resize(n);
+    typed_alias.resize(n);
+    spec.num_types = static_cast<int>(g.node_types.size());
+    for (int t = 0; t < spec.num_types; ++t) {
+      spec.type_begin[t] = g.node_types[t].begin;
+      build_alias_table(weight, g.node_types[t].begin,
+                        g.node_types[t].begin + g.node_types[t].count, typed_prob, typed_alias);
+    }
+    spec.type_begin[spec.num_types] = n;
+  }
+  Buffer<float> prob_d(*be, n, "negative table"), tprob_d(*be, typed_prob.size(), "negative table");
+  Buffer<int32_t> alias_d(*be, n, "negative table"),
+      talias_d(*be, typed_alias.size(), "negative table");
+  prob_d.upload(prob.data(), n);
+  alias_d.upload(alias.data(), n);
+  tprob_d.upload(typed_prob.data(), typed_prob.size());
+  talias_d.upload(typed_alias.data(), typed_alias.size());
+  AliasView all{prob_d.data(), alias_d.data(), n}, typed{tprob_d.data(), talias_d.data(), n};
+
+  // Embedding tables: syn0 uniform in [-0.5/dim, 0.5/dim) (word2vec's), syn1 zero.
+  const int64_t D = c.dim;
+  std::vector<float> init(static_cast<size_t>(n) * D);
+  for (NodeId v = 0; v < n; ++v)
+    for (int64_t k = 0; k < D; ++k)
+      init[v * D + k] =
+          random_uniform(philox(c.seed, RandomPurpose::kInit, static_cast<uint32_t>(v),
+                                static_cast<uint32_t>(k / 4), 77)
+                             .v[k % 4],
+                         -0.5f / D, 0.5f / D);
+  Buffer<float> syn0(*be, init.size(), "embeddings"), syn1(*be, init.size(), "context embeddings");
+  syn0.upload(init.data(), init.size());
+  syn1.zero();
+  Buffer<SgnsStats> stats(*be, 1, "training counters");
+  MatrixView<float> s0{syn0.data(), n, D, D}, s1{syn1.data(), n, D, D};
+  be->synchronize();
+
+  // Pass 2: train, chunk by chunk.
+  const bool tty = c.progress && ::isatty(fileno(stderr));
+  const auto t0 = Clock::now();
+  auto last_report = t0;
+  uint64_t done_walks = 0, total_pairs = 0;
+  for (int epoch = 0; epoch < c.epochs; ++epoch) {
+    SgnsStats zero_stats;
+    stats.upload(&zero_stats, 1);
+    base = static_cast<uint64_t>(epoch) * walks_per_epoch;
+    for (size_t pi = 0; pi < plans.size(); ++pi) {
+      WalkPlan& p = plans[pi];
+      const int64_t S = static_cast<int64_t>(p.starts.size());
+      for (uint64_t w0 = 0; w0 < p.walks; w0 += chunk) {
+        const int64_t m = static_cast<int64_t>(std::min<uint64_t>(chunk, p.walks - w0));
+        WalkSpec s = p.spec;
+        s.first_walk = base + w0;
+        s.start_offset = w0;
+        be->random_walks(graph, s, Span<const NodeId>{start_bufs[pi].data(), S}, m, walks.data(),
+                         nullptr);
+        spec.first_walk = base + w0;
+        be->sgns(Span<const int32_t>{walks.data(), m * L}, m, spec, all, typed, s0, s1,
+                 stats.data());
+        done_walks += static_cast<uint64_t>(m);
+        if (c.progress && (tty || since(last_report) > 10.0)) {
+          SgnsStats st;
+          stats.download(&st, 1);
+          last_report = Clock::now();
+          const double frac = static_cast<double>(done_walks) / (walks_per_epoch * c.epochs);
+          char line[200];
+          std::snprintf(line, sizeof line, "epoch %d/%d  %5.1f%% of walks  loss %.4f  %.3g pairs/s",
+                        epoch + 1, c.epochs, 100 * frac,
+                        st.pairs ? st.loss / (st.pairs * (1.0 + c.negatives)) : 0.0,
+                        (total_pairs + st.pairs) / std::max(since(t0), 1e-9));
+          if (tty)
+            std::fprintf(stderr, "\r%s", line);
+          else
+            log(line);
+        }
+      }
+      base += p.walks;
+    }
+    SgnsStats st;
+    stats.download(&st, 1);
+    total_pairs += st.pairs;
+    res.loss = st.pairs ? st.loss / (st.pairs * (1.0 + c.negatives)) : 0.0;
+  }
+  be->synchronize();
+  res.train_seconds = since(t0);
+  if (tty) std::fprintf(stderr, "\r\033[K");
+  res.pairs = total_pairs;
+  res.pairs_per_second = res.train_seconds > 0 ? total_pairs / res.train_seconds : 0;
+  res.embeddings.resize(init.size());
+  syn0.download(res.embeddings.data(), res.embeddings.size());
+  if (c.progress) {
+    char line[240];
+    std::snprintf(line, sizeof line,
+                  "%s: %llu walks (%llu ended early), %llu positive pairs in %.2f s (%.3g pairs/s; "
+                  "walks %.3g "
+                  "steps/s), final loss %.4f on %s",
+                  walk_method_name(c.method), static_cast<unsigned long long>(res.walks * c.epochs),
+                  static_cast<unsigned long long>(res.ended_early),
+                  static_cast<unsigned long long>(res.pairs), res.train_seconds,
+                  res.pairs_per_second, res.walk_steps_per_second, res.loss, res.device.c_str());
+    log(line);
+  }
+  return res;
+}
+
+}  // namespace grl

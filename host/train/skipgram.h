@@ -1,0 +1,63 @@
+// Skip-gram embeddings over random walks: DeepWalk (uniform walks), node2vec (second-order
+// walks, p and q), metapath2vec and metapath2vec++ (meta-path guided walks on heterogeneous
+// graphs; ++ draws negatives from the context's node type).
+//
+// Walks are generated in chunks on the backend and trained as they come, so the corpus is
+// never held whole. A first pass counts node occurrences in the walks for the unigram^0.75
+// negative-sampling table (an alias table, built on the host in double precision).
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "host/graph/graph.h"
+
+namespace grl {
+
+enum class WalkMethod : int {
+  kDeepWalk = 0,
+  kNode2vec = 1,
+  kMetapath2vec = 2,
+  kMetapath2vecPP = 3
+};
+WalkMethod parse_walk_method(const std::string& s);  // throws UsageError
+const char* walk_method_name(WalkMethod m);
+
+struct SkipgramConfig {
+  WalkMethod method = WalkMethod::kDeepWalk;
+  std::vector<std::string> metapaths;  // "author-paper-venue-paper-author"; several cycle
+  float p = 1.0f, q = 1.0f;            // node2vec
+  int walk_length = 80;
+  int walks_per_node = 10;
+  int window = 5;
+  int negatives = 5;
+  int dim = 128;
+  int epochs = 1;
+  float lr = 0.025f;
+  std::string device = "auto";
+  bool tuned = true;  // CUDA: parallel Hogwild SGNS (false: the serial, deterministic variant)
+  uint64_t seed = 0;
+  int64_t chunk_walks = 0;  // walks per chunk; 0 = automatic
+  bool progress = true;
+  std::function<void(const std::string&)> log;  // default: stderr
+};
+
+struct SkipgramResult {
+  std::vector<float> embeddings;  // num_nodes x dim, row-major (the input vectors, syn0)
+  int64_t dim = 0;
+  uint64_t walks = 0, walk_steps = 0, ended_early = 0, pairs = 0;
+  double loss = 0;  // mean per target over the last epoch
+  double train_seconds = 0, walk_seconds = 0;
+  double pairs_per_second = 0, walk_steps_per_second = 0;
+  std::string device;
+};
+
+SkipgramResult train_skipgram(const Graph& graph, const SkipgramConfig& config);
+
+// Walker's alias table of weights (Vose's method in double precision): entries [begin, end) of
+// prob/alias describe a distribution over the ids [begin, end). All-zero weights give uniform.
+void build_alias_table(const std::vector<double>& weights, int64_t begin, int64_t end,
+                       std::vector<float>& prob, std::vector<int32_t>& alias);
+
+}  // namespace grl

@@ -1,0 +1,47 @@
+// The random choices of skip-gram, shared by the kernel and the CPU reference.
+#pragma once
+#include "kernels/common/philox.h"
+#include "kernels/sgns.h"
+
+namespace grl::sgns_detail {
+
+GRL_HD int window_of(const SgnsSpec& s, uint32_t walk, int i) {
+  return 1 + static_cast<int>(random_below(
+                 philox(s.seed, RandomPurpose::kWindow, walk, static_cast<uint32_t>(i), 0).v[0],
+                 static_cast<uint32_t>(s.window)));
+}
+
+GRL_HD int type_of(const SgnsSpec& s, NodeId v) {
+  int t = 0;
+  while (t + 1 < s.num_types && v >= s.type_begin[t + 1]) ++t;
+  return t;
+}
+
+// Negative k of context slot `slot` of centre i (two draws per Philox call).
+GRL_HD NodeId negative(const SgnsSpec& s, const AliasView& all, const AliasView& typed,
+                       uint32_t walk, int i, int slot, int k, NodeId context) {
+  const Philox4 r = philox(s.seed, RandomPurpose::kNegative, walk,
+                           static_cast<uint32_t>(i) * 64u + static_cast<uint32_t>(slot),
+                           static_cast<uint32_t>(k / 2));
+  const uint32_t pick = r.v[2 * (k % 2)], coin = r.v[2 * (k % 2) + 1];
+  NodeId lo = 0, n = all.n;
+  const float* prob = all.prob;
+  const int32_t* alias = all.alias;
+  if (s.typed_negatives) {
+    const int t = type_of(s, context);
+    lo = s.type_begin[t];
+    n = s.type_begin[t + 1] - lo;
+    prob = typed.prob;
+    alias = typed.alias;
+  }
+  const NodeId idx = lo + static_cast<NodeId>(random_below(pick, static_cast<uint32_t>(n)));
+  return random_unit(coin) < prob[idx] ? idx : alias[idx];
+}
+
+GRL_HD float learning_rate(const SgnsSpec& s, uint32_t walk) {
+  const float progress =
+      static_cast<float>(static_cast<double>(walk) / static_cast<double>(s.total_walks));
+  return s.lr0 * fmaxf(1.0f - progress, 1e-4f);
+}
+
+}  // namespace grl::sgns_detail

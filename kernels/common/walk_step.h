@@ -1,0 +1,87 @@
+// One step of each walk kind, written once for host and device (kernels/walk.cu and
+// host/reference/walk.cpp call these), so CPU and GPU walks are identical by construction.
+#pragma once
+#include "kernels/common/philox.h"
+#include "kernels/walk.h"
+
+namespace grl::walk_detail {
+
+// Neighbour of `cur` drawn with `word`; -1 when cur has none.
+GRL_HD NodeId uniform_step(CsrView g, NodeId cur, uint32_t word) {
+  const EdgeIndex lo = g.offsets[cur], deg = g.offsets[cur + 1] - lo;
+  if (deg <= 0) return -1;
+  return g.indices[lo + random_below(word, static_cast<uint32_t>(deg))];
+}
+
+// Is x in the sorted adjacency row of v?
+GRL_HD bool has_edge(CsrView g, NodeId v, NodeId x) {
+  EdgeIndex lo = g.offsets[v], hi = g.offsets[v + 1];
+  while (lo < hi) {
+    const EdgeIndex mid = lo + (hi - lo) / 2;
+    const NodeId m = g.indices[mid];
+    if (m == x) return true;
+    if (m < x)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return false;
+}
+
+GRL_HD NodeId node2vec_step(CsrView g, NodeId prev, NodeId cur, uint64_t seed, uint32_t walk,
+                            uint32_t t, float p, float q) {
+  const EdgeIndex lo = g.offsets[cur], deg = g.offsets[cur + 1] - lo;
+  if (deg <= 0) return -1;
+  const float inv_p = 1.0f / p, inv_q = 1.0f / q;
+  const float m = fmaxf(fmaxf(inv_p, 1.0f), inv_q);
+  NodeId x = -1;
+  for (uint32_t k = 0; k < static_cast<uint32_t>(kNode2vecMaxTrials); ++k) {
+    const Philox4 r = philox(seed, RandomPurpose::kWalk, walk, t, k);
+    x = g.indices[lo + random_below(r.v[0], static_cast<uint32_t>(deg))];
+    const float y = m * random_unit(r.v[1]);
+    float alpha;
+    if (x == prev)
+      alpha = inv_p;
+    else if (has_edge(g, prev, x))
+      alpha = 1.0f;
+    else
+      alpha = inv_q;
+    if (y < alpha) return x;
+  }
+  return x;
+}
+
+GRL_HD NodeId metapath_step(const WalkSpec& s, NodeId cur, int t, uint32_t word) {
+  const MetapathStep& st = s.steps[(t - 1) % s.cycle];
+  const NodeId row = cur - st.src_begin;
+  if (row < 0 || row >= st.csr.num_rows) return -1;
+  return uniform_step(st.csr, row, word);
+}
+
+// Walk `w` of the chunk into out[0, length); returns true when it ended early.
+GRL_HD bool walk_one(CsrView g, const WalkSpec& s, NodeId start, uint64_t w, int32_t* out) {
+  const uint32_t walk = static_cast<uint32_t>(s.first_walk + w);
+  NodeId prev = -1, cur = start;
+  out[0] = cur;
+  for (int t = 1; t < s.length; ++t) {
+    NodeId next;
+    if (s.kind == WalkSpec::kNode2vec && t >= 2) {
+      next = node2vec_step(g, prev, cur, s.seed, walk, static_cast<uint32_t>(t), s.p, s.q);
+    } else {
+      const uint32_t word =
+          philox(s.seed, RandomPurpose::kWalk, walk, static_cast<uint32_t>(t), 0).v[0];
+      next = s.kind == WalkSpec::kMetapath ? metapath_step(s, cur, t, word)
+                                           : uniform_step(g, cur, word);
+    }
+    if (next < 0) {
+      for (int k = t; k < s.length; ++k) out[k] = -1;
+      return true;
+    }
+    out[t] = next;
+    prev = cur;
+    cur = next;
+  }
+  return false;
+}
+
+}  // namespace grl::walk_detail

@@ -1,0 +1,171 @@
+// Skip-gram with negative sampling (semantics in sgns.h; the random choices are shared with
+// the CPU reference through kernels/common/sgns_draw.h).
+//
+// A warp owns one centre: lane l holds dimensions l, l + 32, ... of the centre vector v and of
+// its gradient e in registers (dim <= 512), so v stays on chip across the whole window; dot
+// products reduce with shuffles. Bytes per positive pair with K negatives: (K + 1) rows of syn1
+// read and written (8 * dim each) plus the walk ids; v is read and written once per centre.
+#include <cmath>
+
+#include "kernels/common/cuda_check.h"
+#include "kernels/common/sgns_draw.h"
+#include "kernels/sgns.h"
+
+namespace grl {
+
+namespace {
+
+constexpr int kWarpsPerBlock = 8;
+
+__device__ __forceinline__ float warp_sum(float x) {
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1) x += __shfl_xor_sync(0xFFFFFFFFu, x, o);
+  return x;
+}
+
+// Trains centre i of walk w; KPL = dimensions per lane (dim <= 32 * KPL).
+template <int KPL>
+__device__ void train_centre(const int32_t* walk, uint32_t id, int i, const SgnsSpec& s,
+                             const AliasView& all, const AliasView& typed, MatrixView<float> syn0,
+                             MatrixView<float> syn1, float lr, unsigned long long& pairs,
+                             double& loss) {
+  const int lane = threadIdx.x % 32;
+  const NodeId c = walk[i];
+  const int64_t dim = syn0.cols;
+  float v[KPL], v0[KPL], e[KPL];
+#pragma unroll
+  for (int k = 0; k < KPL; ++k) {
+    const int64_t d = lane + 32 * k;
+    v[k] = v0[k] = d < dim ? syn0.at(c, d) : 0.0f;
+  }
+  const int b = sgns_detail::window_of(s, id, i);
+  for (int j = i - b; j <= i + b; ++j) {
+    if (j == i || j < 0 || j >= s.length) continue;
+    const NodeId u = walk[j];
+    if (u < 0) continue;
+    ++pairs;
+#pragma unroll
+    for (int k = 0; k < KPL; ++k) e[k] = 0.0f;
+    for (int n = 0; n <= s.negatives; ++n) {
+      NodeId t = u;
+      float label = 1.0f;
+      if (n > 0) {
+        t = sgns_detail::negative(s, all, typed, id, i, j - i + b, n - 1, u);
+        if (t == u) continue;
+        label = 0.0f;
+      }
+      float* out = syn1.row(t);
+      float o[KPL];
+      float f = 0.0f;
+#pragma unroll
+      for (int k = 0; k < KPL; ++k) {
+        const int64_t d = lane + 32 * k;
+        o[k] = d < dim ? out[d] : 0.0f;
+        f += v[k] * o[k];
+      }
+      f = warp_sum(f);
+      const float sig = 1.0f / (1.0f + expf(-f));
+      if (lane == 0)
+        loss += label > 0 ? -logf(fmaxf(sig, 1e-30f)) : -logf(fmaxf(1.0f - sig, 1e-30f));
+      const float g = lr * (label - sig);
+#pragma unroll
+      for (int k = 0; k < KPL; ++k) {
+        const int64_t d = lane + 32 * k;
+        e[k] += g * o[k];
+        if (d < dim) out[d] = o[k] + g * v[k];
+      }
+    }
+#pragma unroll
+    for (int k = 0; k < KPL; ++k) v[k] += e[k];
+  }
+#pragma unroll
+  for (int k = 0; k < KPL; ++k) {
+    const int64_t d = lane + 32 * k;
+    if (d < dim) atomicAdd(&syn0.at(c, d), v[k] - v0[k]);
+  }
+}
+
+template <int KPL>
+__global__ void sgns_tuned_kernel(Span<const int32_t> walks, int64_t num_walks, SgnsSpec s,
+                                  AliasView all, AliasView typed, MatrixView<float> syn0,
+                                  MatrixView<float> syn1, SgnsStats* stats) {
+  const int64_t warp = (blockIdx.x * int64_t{blockDim.x} + threadIdx.x) / 32;
+  const int64_t warps = int64_t{gridDim.x} * blockDim.x / 32;
+  unsigned long long pairs = 0;
+  double loss = 0;
+  for (int64_t centre = warp; centre < num_walks * s.length; centre += warps) {
+    const int64_t w = centre / s.length;
+    const int i = static_cast<int>(centre - w * s.length);
+    const int32_t* walk = walks.data + w * s.length;
+    if (walk[i] < 0) continue;
+    const uint32_t id = static_cast<uint32_t>(s.first_walk + w);
+    train_centre<KPL>(walk, id, i, s, all, typed, syn0, syn1, sgns_detail::learning_rate(s, id),
+                      pairs, loss);
+  }
+  if (threadIdx.x % 32 == 0 && stats) {
+    if (pairs) atomicAdd(&stats->pairs, pairs);
+    if (loss != 0) atomicAdd(&stats->loss, loss);
+  }
+}
+
+// One warp, every centre in order: the deterministic oracle.
+template <int KPL>
+__global__ void sgns_simple_kernel(Span<const int32_t> walks, int64_t num_walks, SgnsSpec s,
+                                   AliasView all, AliasView typed, MatrixView<float> syn0,
+                                   MatrixView<float> syn1, SgnsStats* stats) {
+  unsigned long long pairs = 0;
+  double loss = 0;
+  for (int64_t w = 0; w < num_walks; ++w) {
+    const int32_t* walk = walks.data + w * s.length;
+    const uint32_t id = static_cast<uint32_t>(s.first_walk + w);
+    for (int i = 0; i < s.length && walk[i] >= 0; ++i) {
+      train_centre<KPL>(walk, id, i, s, all, typed, syn0, syn1, sgns_detail::learning_rate(s, id),
+                        pairs, loss);
+      __syncwarp();
+    }
+  }
+  if (threadIdx.x == 0 && stats) {
+    stats->pairs += pairs;
+    stats->loss += loss;
+  }
+}
+
+template <int KPL>
+void launch(Span<const int32_t> walks, int64_t num_walks, const SgnsSpec& s, AliasView all,
+            AliasView typed, MatrixView<float> syn0, MatrixView<float> syn1, SgnsStats* stats,
+            KernelVariant v, cudaStream_t stream) {
+  if (v == KernelVariant::kSimple) {
+    sgns_simple_kernel<KPL>
+        <<<1, 32, 0, stream>>>(walks, num_walks, s, all, typed, syn0, syn1, stats);
+  } else {
+    const int64_t centres = num_walks * s.length;
+    int64_t blocks = (centres + kWarpsPerBlock - 1) / kWarpsPerBlock;
+    if (blocks > (1 << 20)) blocks = 1 << 20;
+    sgns_tuned_kernel<KPL><<<static_cast<unsigned>(blocks), 32 * kWarpsPerBlock, 0, stream>>>(
+        walks, num_walks, s, all, typed, syn0, syn1, stats);
+  }
+  GRL_LAUNCH_CHECK("sgns_kernel");
+}
+
+}  // namespace
+
+void launch_sgns(Span<const int32_t> walks, int64_t num_walks, const SgnsSpec& s, AliasView all,
+                 AliasView typed, MatrixView<float> syn0, MatrixView<float> syn1, SgnsStats* stats,
+                 KernelVariant v, cudaStream_t stream) {
+  if (num_walks == 0 || syn0.cols == 0) return;
+  const int64_t kpl = (syn0.cols + 31) / 32;
+  if (kpl <= 1)
+    launch<1>(walks, num_walks, s, all, typed, syn0, syn1, stats, v, stream);
+  else if (kpl <= 2)
+    launch<2>(walks, num_walks, s, all, typed, syn0, syn1, stats, v, stream);
+  else if (kpl <= 4)
+    launch<4>(walks, num_walks, s, all, typed, syn0, syn1, stats, v, stream);
+  else if (kpl <= 8)
+    launch<8>(walks, num_walks, s, all, typed, syn0, syn1, stats, v, stream);
+  else if (kpl <= 16)
+    launch<16>(walks, num_walks, s, all, typed, syn0, syn1, stats, v, stream);
+  else
+    throw CudaError("launch_sgns: dimension above 512", 0);
+}
+
+}  // namespace grl

@@ -1,0 +1,69 @@
+// Skip-gram with negative sampling over a chunk of walks (word2vec semantics).
+//
+// For centre position i of walk w (node c = walks[w][i] >= 0): the window shrinks at random
+// per centre, b = 1 + random_below(philox(seed, kWindow, walk, i, 0)[0], window), and each
+// context j in [i - b, i + b], j != i, u = walks[w][j] >= 0, is one positive pair. The pair
+// trains against target u (label 1) and `negatives` targets n (label 0) drawn from an alias
+// table (unigram^0.75 of node occurrences in the walks) with
+//   philox(seed, kNegative, walk, i * 64 + (j - i + b), k / 2): words 2(k%2), 2(k%2)+1;
+// a negative equal to u is skipped (as word2vec does). For each target t:
+//   f = v . syn1[t],  g = lr * (label - sigmoid(f)),  e += g * syn1[t],  syn1[t] += g * v
+// and after each context v += e (v = the centre's input vector, kept on chip across its
+// window; the delta is added to syn0[c] once at the end). lr decays linearly with the walk:
+// lr = lr0 * max(1 - walk / total_walks, 1e-4), walk = first_walk + w.
+// metapath2vec++ (typed_negatives): negatives come from the context's node type only, drawn
+// from that type's own table (entries [type_begin[t], type_begin[t+1]) of `typed`).
+//
+// Variants: simple = one warp visits every centre in order (deterministic; equals the CPU
+// reference up to float rounding: the oracle in tests); tuned = a warp per centre, all centres
+// in parallel, lock-free (Hogwild) updates of the two tables, as word2vec's threads do.
+#pragma once
+#include <cstdint>
+
+#include "kernels/aggregate.h"
+#include "kernels/common/views.h"
+
+#if defined(GRL_WITH_CUDA) || defined(__CUDACC__)
+#include <cuda_runtime.h>
+#endif
+
+namespace grl {
+
+constexpr int kMaxSgnsDim = 512;
+constexpr int kMaxSgnsWindow = 31;
+constexpr int kMaxNodeTypes = 16;
+
+// Walker's alias table over node ids [0, n): draw i uniformly, keep it with probability
+// prob[i], else take alias[i].
+struct AliasView {
+  const float* prob = nullptr;
+  const int32_t* alias = nullptr;
+  NodeId n = 0;
+};
+
+struct SgnsSpec {
+  int length = 80;  // walk length (row stride of walks)
+  int window = 5;
+  int negatives = 5;
+  float lr0 = 0.025f;
+  uint64_t seed = 0;
+  uint64_t first_walk = 0;
+  uint64_t total_walks = 1;
+  bool typed_negatives = false;
+  int num_types = 0;
+  NodeId type_begin[kMaxNodeTypes + 1] = {};
+};
+
+// Sums the chunk adds to: positive pairs trained, and the loss over all targets.
+struct SgnsStats {
+  unsigned long long pairs = 0;
+  double loss = 0;
+};
+
+#if defined(GRL_WITH_CUDA) || defined(__CUDACC__)
+void launch_sgns(Span<const int32_t> walks, int64_t num_walks, const SgnsSpec& spec, AliasView all,
+                 AliasView typed, MatrixView<float> syn0, MatrixView<float> syn1, SgnsStats* stats,
+                 KernelVariant variant, cudaStream_t stream);
+#endif
+
+}  // namespace grl

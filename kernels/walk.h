@@ -1,0 +1,58 @@
+// Random walks for skip-gram embeddings: uniform (DeepWalk), second-order (node2vec, by
+// rejection sampling: memory stays O(edges)), and meta-path guided (metapath2vec) on
+// heterogeneous graphs.
+//
+// Walk w starts at starts[(start_offset + w) % num_starts] and has `length` nodes: walks[w * length
+// + t] (t = 0 is the start). A walk that reaches a node with no (suitable) neighbour ends early;
+// its remaining positions are -1 and it is counted in *ended_early.
+//
+// Randomness, identical on CPU and GPU: step t of walk (first_walk + w) uses
+//   uniform / meta-path:  word 0 of philox(seed, kWalk, walk, t, 0)  ->  uniform neighbour
+//   node2vec trial k:     philox(seed, kWalk, walk, t, k): word 0 proposes a neighbour x of the
+//                         current node, word 1 gives y = M * unit in [0, M), M = max(1/p, 1, 1/q);
+//                         x is accepted when y < alpha: 1/p if x is the previous node, 1 if x is
+//                         a neighbour of the previous node (binary search in its sorted row),
+//                         1/q otherwise. Trial 0..kMaxTrials-1; the last proposal is taken after
+//                         kMaxTrials rejections. The first step is uniform.
+// A meta-path walk at step t (t >= 1) moves along relation rel[(t - 1) % cycle]: rows of that
+// relation's CSR are local to its source type (row = node - src_begin).
+#pragma once
+#include <cstdint>
+
+#include "kernels/common/views.h"
+
+#if defined(GRL_WITH_CUDA) || defined(__CUDACC__)
+#include <cuda_runtime.h>
+#endif
+
+namespace grl {
+
+constexpr int kMaxMetapathSteps = 16;
+constexpr int kNode2vecMaxTrials = 64;
+
+struct MetapathStep {
+  CsrView csr;           // the relation: rows = nodes of src type (local), indices = global ids
+  NodeId src_begin = 0;  // global id of the relation's first source node
+};
+
+struct WalkSpec {
+  enum Kind : int { kUniform = 0, kNode2vec = 1, kMetapath = 2 } kind = kUniform;
+  int length = 80;
+  uint64_t seed = 0;
+  uint64_t first_walk = 0;    // global index of walk 0 of this chunk (keys the draws)
+  uint64_t start_offset = 0;  // walk w starts at starts[(start_offset + w) % starts.size]
+  float p = 1.0f, q = 1.0f;   // node2vec
+  int cycle = 0;              // meta-path: relations per cycle
+  MetapathStep steps[kMaxMetapathSteps];
+};
+
+#if defined(GRL_WITH_CUDA) || defined(__CUDACC__)
+// One thread per walk. `graph` is the homogeneous CSR (uniform, node2vec; unused for meta-path).
+void launch_random_walks(CsrView graph, const WalkSpec& spec, Span<const NodeId> starts,
+                         int64_t num_walks, int32_t* walks, unsigned long long* ended_early,
+                         cudaStream_t stream);
+// counts[v] += occurrences of v in walks[0, n) (-1 entries skipped).
+void launch_count_nodes(Span<const int32_t> walks, int64_t* counts, cudaStream_t stream);
+#endif
+
+}  // namespace grl

@@ -1,0 +1,190 @@
+// Skip-gram embeddings end to end on the CPU backend: metapath2vec(++) recovers the academic
+// graph's planted areas, node2vec with p = q = 1 matches DeepWalk, a reduced DeepWalk on
+// BlogCatalog clears a documented bar, and the evaluation itself scores known cases right.
+#include "host/train/skipgram.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "host/core/error.h"
+#include "host/io/loaders.h"
+#include "host/io/synthetic.h"
+#include "host/train/embedding_eval.h"
+#include "tests/cpu/test_util.h"
+
+namespace grl {
+namespace {
+
+SkipgramConfig quiet(WalkMethod m) {
+  SkipgramConfig c;
+  c.method = m;
+  c.device = "cpu";
+  c.progress = false;
+  return c;
+}
+
+// Macro-F1 at 50% labels of the embeddings of the labelled nodes in [begin, end).
+EvalRow score(const Graph& g, const SkipgramResult& r, NodeId begin, NodeId end, int repeats = 3) {
+  std::vector<float> x;
+  std::vector<std::vector<int32_t>> y;
+  for (NodeId v = begin; v < end; ++v) {
+    if (!g.labels.has_label(v)) continue;
+    x.insert(x.end(), r.embeddings.begin() + int64_t{v} * r.dim,
+             r.embeddings.begin() + int64_t{v + 1} * r.dim);
+    y.push_back({g.labels.single[v]});
+  }
+  EvalConfig cfg;
+  cfg.train_ratios = {0.5};
+  cfg.repeats = repeats;
+  return evaluate_embeddings(x, static_cast<int64_t>(y.size()), r.dim, y, g.labels.num_classes,
+                             false, cfg)[0];
+}
+
+TEST(SkipgramQuality, Metapath2vecRecoversPlantedAreas) {
+  Graph g = make_academic(AcademicParams{});
+  const NodeType& authors = g.node_types[g.find_node_type("author")];
+  double macro[2];
+  for (int pp = 0; pp < 2; ++pp) {
+    SkipgramConfig c = quiet(pp ? WalkMethod::kMetapath2vecPP : WalkMethod::kMetapath2vec);
+    c.metapaths = {"author-paper-venue-paper-author"};
+    c.walk_length = 40;
+    c.dim = 64;
+    SkipgramResult r = train_skipgram(g, c);
+    EvalRow row = score(g, r, authors.begin, authors.begin + authors.count);
+    std::printf("%s: authors' areas micro-F1 %.4f macro-F1 %.4f (%llu pairs)\n",
+                walk_method_name(c.method), row.micro_mean, row.macro_mean,
+                static_cast<unsigned long long>(r.pairs));
+    macro[pp] = row.macro_mean;
+    EXPECT_GE(row.macro_mean, 0.90);
+  }
+  EXPECT_GE(macro[1], macro[0] - 0.02) << "metapath2vec++ at least as good as metapath2vec";
+}
+
+TEST(SkipgramQuality, Node2vecWithPQOneMatchesDeepWalk) {
+  SbmParams p;
+  p.nodes = 2000;
+  p.classes = 5;
+  p.degree = 8;
+  p.homophily = 0.8;
+  Graph g = make_sbm(p);
+  double f1[2];
+  for (int k = 0; k < 2; ++k) {
+    SkipgramConfig c = quiet(k ? WalkMethod::kNode2vec : WalkMethod::kDeepWalk);
+    c.walk_length = 40;
+    c.dim = 32;
+    SkipgramResult r = train_skipgram(g, c);
+    f1[k] = score(g, r, 0, g.num_nodes()).micro_mean;
+  }
+  std::printf("sbm micro-F1: deepwalk %.4f, node2vec p=q=1 %.4f\n", f1[0], f1[1]);
+  EXPECT_GT(f1[0], 0.6);
+  EXPECT_NEAR(f1[1], f1[0], 0.03);
+}
+
+// The full DeepWalk configuration (80 walks of 40, window 10, dim 128) is checked on the GPU
+// by tools/gpu-check against the paper's Micro-F1 0.41 / Macro-F1 0.27. CI runs 10 walks,
+// window 5, dim 64 on the CPU, which measured Micro-F1 0.31 / Macro-F1 0.13 at 50% labels;
+// the bar below sits just under that.
+TEST(SkipgramQuality, BlogCatalogReducedDeepWalk) {
+  GRL_REQUIRE_DATASETS(dir);
+  Graph g = load_graph("blogcatalog:" + dir + "/blogcatalog");
+  SkipgramConfig c = quiet(WalkMethod::kDeepWalk);
+  c.walks_per_node = 10;
+  c.walk_length = 40;
+  c.window = 5;
+  c.dim = 64;
+  SkipgramResult r = train_skipgram(g, c);
+  std::vector<float> x = r.embeddings;
+  std::vector<std::vector<int32_t>> y(g.num_nodes());
+  for (NodeId v = 0; v < g.num_nodes(); ++v)
+    for (int64_t k = g.labels.multi_offsets[v]; k < g.labels.multi_offsets[v + 1]; ++k)
+      y[v].push_back(g.labels.multi_classes[k]);
+  EvalConfig cfg;
+  cfg.train_ratios = {0.5};
+  cfg.repeats = 2;
+  EvalRow row = evaluate_embeddings(x, g.num_nodes(), r.dim, y, g.labels.num_classes, true, cfg)[0];
+  std::printf("BlogCatalog reduced DeepWalk: micro-F1 %.4f macro-F1 %.4f\n", row.micro_mean,
+              row.macro_mean);
+  EXPECT_GE(row.micro_mean, 0.29);
+  EXPECT_GE(row.macro_mean, 0.11);
+}
+
+TEST(Skipgram, DeterministicAndClearErrors) {
+  Graph g = make_academic(AcademicParams{});
+  SkipgramConfig c = quiet(WalkMethod::kMetapath2vec);
+  c.metapaths = {"author-paper-author"};
+  c.walks_per_node = 2;
+  c.walk_length = 10;
+  c.dim = 8;
+  c.chunk_walks = 777;  // several chunks
+  SkipgramResult a = train_skipgram(g, c), b = train_skipgram(g, c);
+  EXPECT_EQ(a.embeddings, b.embeddings);
+  EXPECT_GT(a.pairs, 0u);
+  c.chunk_walks = 0;  // one chunk: the same walks, the same result
+  EXPECT_EQ(train_skipgram(g, c).embeddings, a.embeddings);
+  SkipgramConfig bad = c;
+  bad.metapaths = {"author-paper"};
+  EXPECT_THROW(train_skipgram(g, bad), UsageError);  // does not close
+  bad.metapaths = {"author-conference-author"};
+  EXPECT_THROW(train_skipgram(g, bad), UsageError);  // no such type
+  bad.metapaths = {"author-venue-author"};
+  EXPECT_THROW(train_skipgram(g, bad), UsageError);  // no such relation
+  bad.metapaths = {};
+  EXPECT_THROW(train_skipgram(g, bad), UsageError);
+  SbmParams p;
+  p.nodes = 100;
+  Graph homo = make_sbm(p);
+  SkipgramConfig m = quiet(WalkMethod::kMetapath2vec);
+  m.metapaths = {"a-b-a"};
+  EXPECT_THROW(train_skipgram(homo, m), UsageError);  // not heterogeneous
+  SkipgramConfig w = quiet(WalkMethod::kDeepWalk);
+  w.window = 40;
+  EXPECT_THROW(train_skipgram(homo, w), UsageError);
+}
+
+TEST(EmbeddingEval, LogisticRegressionSeparatesAndEvaluationScoresKnownCases) {
+  // Two well-separated blobs: the classifier gets them all.
+  std::mt19937 rng(1);
+  std::normal_distribution<float> d(0.0f, 0.3f);
+  const int64_t n = 400, dim = 4;
+  std::vector<float> x(n * dim);
+  std::vector<int8_t> y(n);
+  for (int64_t i = 0; i < n; ++i) {
+    y[i] = i % 2 ? 1 : -1;
+    for (int64_t k = 0; k < dim; ++k) x[i * dim + k] = d(rng) + (k == 0 ? y[i] : 0);
+  }
+  std::vector<double> w = train_logistic_regression(x.data(), y.data(), n, dim, 1.0);
+  int correct = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    double z = w[dim];
+    for (int64_t k = 0; k < dim; ++k) z += w[k] * x[i * dim + k];
+    correct += (z > 0) == (y[i] > 0);
+  }
+  EXPECT_GE(correct, n - 2);
+  EXPECT_GT(w[0], 1.0);
+  // Embeddings that are their class: perfect scores; single- and multi-label.
+  const int C = 4;
+  std::vector<float> e;
+  std::vector<std::vector<int32_t>> single, multi;
+  for (int64_t i = 0; i < 200; ++i) {
+    const int c = static_cast<int>(i % C);
+    for (int k = 0; k < C; ++k) e.push_back((k == c ? 1.0f : 0.0f) + d(rng) * 0.1f);
+    single.push_back({c});
+    multi.push_back(c == 3 ? std::vector<int32_t>{2, 3} : std::vector<int32_t>{c});
+  }
+  EvalConfig cfg;
+  cfg.train_ratios = {0.5};
+  cfg.repeats = 2;
+  EvalRow s = evaluate_embeddings(e, 200, C, single, C, false, cfg)[0];
+  EXPECT_GT(s.micro_mean, 0.99);
+  EXPECT_GT(s.macro_mean, 0.99);
+  EXPECT_EQ(s.train + s.test, 200);
+  // Nodes of class 3 also carry label 2: top-2 for them; classes 2 and 3 co-occur, so the
+  // classifier for 2 fires on class-3 nodes and the top-k protocol still gets every label.
+  EvalRow m = evaluate_embeddings(e, 200, C, multi, C, true, cfg)[0];
+  EXPECT_GT(m.micro_mean, 0.95);
+}
+
+}  // namespace
+}  // namespace grl
