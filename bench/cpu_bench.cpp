@@ -9,7 +9,10 @@
 #include "host/ops/backend.h"
 #include "host/reference/aggregate.h"
 #include "host/reference/sampling.h"
+#include "host/reference/sgns.h"
+#include "host/reference/walk.h"
 #include "host/train/sage_engine.h"
+#include "host/train/skipgram.h"
 
 namespace grl::bench {
 namespace {
@@ -82,6 +85,51 @@ void BM_CpuSageTrainStep(benchmark::State& state) {
   state.SetItemsProcessed(512 * state.iterations());
 }
 BENCHMARK(BM_CpuSageTrainStep)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+void BM_CpuRandomWalk(benchmark::State& state) {
+  const Graph& g = small_graph();
+  WalkSpec s;
+  s.length = 40;
+  std::vector<NodeId> starts(g.num_nodes());
+  for (NodeId v = 0; v < g.num_nodes(); ++v) starts[v] = v;
+  const int64_t walks = 20000;
+  std::vector<int32_t> out(walks * s.length);
+  for (auto _ : state) {
+    ref::random_walks(g.csr.view(), s, Span<const NodeId>{starts.data(), g.num_nodes()}, walks,
+                      out.data(), nullptr);
+    s.first_walk += walks;
+  }
+  state.SetItemsProcessed(walks * (s.length - 1) * state.iterations());
+}
+BENCHMARK(BM_CpuRandomWalk)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+void BM_CpuSgns(benchmark::State& state) {
+  const Graph& g = small_graph();
+  const NodeId n = g.num_nodes();
+  const int64_t dim = 64, walks = 2000;
+  WalkSpec ws;
+  ws.length = 40;
+  std::vector<NodeId> starts(n);
+  for (NodeId v = 0; v < n; ++v) starts[v] = v;
+  std::vector<int32_t> w(walks * ws.length);
+  ref::random_walks(g.csr.view(), ws, Span<const NodeId>{starts.data(), n}, walks, w.data(),
+                    nullptr);
+  std::vector<double> weight(n, 1.0);
+  std::vector<float> prob(n), syn0(n * dim, 0.01f), syn1(n * dim, 0.0f);
+  std::vector<int32_t> alias(n);
+  build_alias_table(weight, 0, n, prob, alias);
+  SgnsSpec s;
+  s.length = ws.length;
+  s.total_walks = walks;
+  AliasView all{prob.data(), alias.data(), n};
+  SgnsStats st;
+  for (auto _ : state)
+    ref::sgns(Span<const int32_t>{w.data(), static_cast<int64_t>(w.size())}, walks, s, all, all,
+              MatrixView<float>{syn0.data(), n, dim, dim},
+              MatrixView<float>{syn1.data(), n, dim, dim}, &st);
+  state.SetItemsProcessed(static_cast<int64_t>(st.pairs));
+}
+BENCHMARK(BM_CpuSgns)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace grl::bench

@@ -18,6 +18,11 @@ METRICS = [
     ("gather_bw_fraction", "BM_GatherRows/128_median", "frac_of_copy", "fraction", 1),
     ("sample_seps", "BM_SampleProducts/graph_median", "items_per_second", "edges/s", 1),
     ("sample_seps_direct_launches", "BM_SampleProducts/direct_median", "items_per_second", "edges/s", 1),
+    ("walk_steps_per_s", "BM_RandomWalk/uniform_median", "items_per_second", "steps/s", 1),
+    ("walk_steps_per_s_node2vec", "BM_RandomWalk/node2vec_median", "items_per_second", "steps/s", 1),
+    ("walk_steps_per_s_metapath", "BM_RandomWalk/metapath_median", "items_per_second", "steps/s", 1),
+    ("sgns_pairs_per_s", "BM_Sgns/128_median", "items_per_second", "pairs/s", 1),
+    ("sgns_pairs_per_s_dim64", "BM_Sgns/64_median", "items_per_second", "pairs/s", 1),
     ("sage_train_seeds_per_s", "BM_SageTrainStep/products_median", "items_per_second", "seeds/s", 1),
     ("sage_train_seeds_per_s_tf32", "BM_SageTrainStep/products_tf32_median", "items_per_second", "seeds/s", 1),
 ]

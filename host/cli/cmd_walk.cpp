@@ -45,13 +45,13 @@ int cmd_walk(const WalkArgs& a) {
   for (NodeId v = 0; v < n; ++v) ids[v] = node_name(g, v);
   std::vector<std::string> written = write_embeddings(a.out, ids, r.embeddings, r.dim);
   if (g.heterogeneous()) {
-    // One file per node type as well, with the type-local ids.
+    // One file per node type as well (ids "type:id" as in the combined file).
     const size_t dot = a.out.rfind('.');
     for (const NodeType& t : g.node_types) {
       std::vector<std::string> tid(t.count);
       std::vector<float> tv(r.embeddings.begin() + int64_t{t.begin} * r.dim,
                             r.embeddings.begin() + int64_t{t.begin + t.count} * r.dim);
-      for (NodeId k = 0; k < t.count; ++k) tid[k] = g.ids.name(t.begin + k);
+      for (NodeId k = 0; k < t.count; ++k) tid[k] = node_name(g, t.begin + k);
       for (const std::string& p : write_embeddings(
                a.out.substr(0, dot) + "." + t.name + a.out.substr(dot), tid, tv, r.dim))
         written.push_back(p);

@@ -179,5 +179,49 @@ TEST(Cli, SageEmbedPredictRoundTrip) {
   EXPECT_NE(cut.out.find("m.grl"), std::string::npos) << cut.out;
 }
 
+TEST(Cli, WalkThenEval) {
+  auto dir = test::scratch_dir();
+  const std::string emb = (dir / "ac.npy").string();
+  Result w =
+      run("walk --graph synthetic:academic --method metapath2vec --metapath author-paper-author "
+          "--device cpu "
+          "--walks-per-node 10 --walk-length 40 --dim 16 --json --quiet --out " +
+          emb);
+  ASSERT_EQ(w.code, 0) << w.out;
+  nlohmann::json j = nlohmann::json::parse(last_line(w.out));
+  for (const char* k : {"pairs_per_second", "walk_steps_per_second", "train_seconds", "device"})
+    EXPECT_TRUE(j.contains(k)) << k;
+  for (const char* f : {"ac.npy", "ac.ids.txt", "ac.author.npy", "ac.author.ids.txt",
+                        "ac.paper.npy", "ac.venue.npy"})
+    EXPECT_TRUE(std::filesystem::exists(dir / f)) << f;
+  std::vector<std::string> ids;
+  std::vector<float> values;
+  int64_t dim = 0;
+  read_embeddings((dir / "ac.author.npy").string(), ids, values, dim);
+  EXPECT_EQ(dim, 16);
+  EXPECT_EQ(ids.front(), "author:0");
+  Result e = run("eval --embeddings " + (dir / "ac.author.npy").string() +
+                 " --labels synthetic:academic --train-ratio 0.5 --repeats 2 --json");
+  ASSERT_EQ(e.code, 0) << e.out;
+  nlohmann::json r = nlohmann::json::parse(last_line(e.out))["results"][0];
+  EXPECT_GT(r["macro_f1"].get<double>(), 0.5);
+  EXPECT_EQ(r["train"].get<int>() + r["test"].get<int>(), 2000);
+  // A plain "node label" file works too; unknown methods and bad ratios are usage errors.
+  test::write_file(dir / "labels.txt", "author:0 x\nauthor:1 y\nauthor:2 x\nauthor:3 y\n");
+  EXPECT_EQ(run("eval --embeddings " + (dir / "ac.author.npy").string() + " --labels " +
+                (dir / "labels.txt").string() + " --train-ratio 0.5 --repeats 1")
+                .code,
+            0);
+  EXPECT_EQ(run("walk --graph synthetic:academic --method word2vec --out x.npy").code,
+            105);  // CLI11 validation
+  EXPECT_EQ(run("eval --embeddings " + emb + " --labels synthetic:academic --train-ratio 1.5").code,
+            2);
+  EXPECT_EQ(
+      run("walk --graph 'synthetic:sbm?nodes=50' --method metapath2vec --metapath a-b-a --out " +
+          (dir / "x.npy").string())
+          .code,
+      2);
+}
+
 }  // namespace
 }  // namespace grl

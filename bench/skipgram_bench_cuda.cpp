@@ -1,0 +1,183 @@
+// GPU benchmarks of the skip-gram pipeline.
+//   BM_RandomWalk/uniform|node2vec   2M walks of length 40 on an R-MAT graph of 8.4M nodes and
+//                                    ~98M undirected edges (scale 23, edge factor 12), started
+//                                    from non-isolated nodes; items = walk steps (transitions)
+//   BM_RandomWalk/metapath           2M author-paper-venue-paper-author walks of length 40 on
+//                                    an academic graph (500k authors, 1M papers, 5k venues)
+//   BM_Sgns/D                        one chunk of 50k walks (length 40, window 5, 5 negatives)
+//                                    on an R-MAT graph of 1M nodes; items = positive pairs
+#include <algorithm>
+#include <cmath>
+#include <memory>
+
+#include "bench/gpu_bench_util.h"
+#include "host/device/device_info.h"
+#include "host/io/loaders.h"
+#include "host/reference/walk.h"
+#include "host/train/skipgram.h"
+#include "kernels/random.h"
+#include "kernels/sgns.h"
+#include "kernels/walk.h"
+
+namespace grl::bench {
+namespace {
+
+const Graph& walk_graph() {
+  static const Graph g = load_graph("synthetic:rmat?scale=23&edge_factor=12&seed=3");
+  return g;
+}
+
+const Graph& academic_graph() {
+  static const Graph g =
+      load_graph("synthetic:academic?authors=500000&papers=1000000&venues=5000&areas=8&seed=3");
+  return g;
+}
+
+struct DeviceCsr {
+  DeviceBuffer<EdgeIndex> off;
+  DeviceBuffer<NodeId> idx;
+  CsrView view;
+  DeviceCsr(const Csr& c, cudaStream_t s)
+      : off(c.offsets.size(), "bench graph"), idx(c.indices.size(), "bench graph") {
+    off.copy_from_host(c.offsets.data(), c.offsets.size(), s);
+    idx.copy_from_host(c.indices.data(), c.indices.size(), s);
+    view = CsrView{off.data(), idx.data(), nullptr, c.num_rows(), c.num_edges()};
+  }
+};
+
+void walk_bench(benchmark::State& state, WalkSpec::Kind kind) {
+  if (!cuda_available()) {
+    state.SkipWithError("no CUDA device");
+    return;
+  }
+  Stream s;
+  const int64_t walks = 2000000;
+  WalkSpec spec;
+  spec.kind = kind;
+  spec.length = 40;
+  spec.seed = 1;
+  spec.p = 0.5f;
+  spec.q = 2.0f;
+  std::vector<NodeId> starts;
+  std::vector<std::unique_ptr<DeviceCsr>> keep;
+  CsrView graph{};
+  if (kind == WalkSpec::kMetapath) {
+    const Graph& g = academic_graph();
+    const char* path[5] = {"author", "paper", "venue", "paper", "author"};
+    spec.cycle = 4;
+    for (int k = 0; k < 4; ++k) {
+      const int32_t a = g.find_node_type(path[k]), b = g.find_node_type(path[k + 1]);
+      for (const Relation& r : g.relations)
+        if (r.src_type == a && r.dst_type == b) {
+          keep.push_back(std::make_unique<DeviceCsr>(r.csr, s));
+          spec.steps[k] = MetapathStep{keep.back()->view, g.node_types[a].begin};
+        }
+    }
+    const NodeType& au = g.node_types[g.find_node_type("author")];
+    for (NodeId v = 0; v < au.count; ++v) starts.push_back(au.begin + v);
+  } else {
+    const Graph& g = walk_graph();
+    keep.push_back(std::make_unique<DeviceCsr>(g.csr, s));
+    graph = keep.back()->view;
+    for (NodeId v = 0; v < g.num_nodes() && static_cast<int64_t>(starts.size()) < walks; ++v)
+      if (g.csr.degree(v) > 0) starts.push_back(v);
+  }
+  DeviceBuffer<NodeId> d_starts(starts.size(), "starts");
+  d_starts.copy_from_host(starts.data(), starts.size(), s);
+  DeviceBuffer<int32_t> out(walks * spec.length, "walks");
+  DeviceBuffer<int64_t> counts(
+      kind == WalkSpec::kMetapath ? academic_graph().num_nodes() : walk_graph().num_nodes(),
+      "counts");
+  uint64_t first = 0;
+  time_with_events(state, s, [&] {
+    spec.first_walk = first;
+    first += walks;
+    launch_random_walks(graph, spec,
+                        Span<const NodeId>{d_starts.data(), static_cast<int64_t>(starts.size())},
+                        walks, out.data(), nullptr, s);
+  });
+  // Steps actually taken (walks can end early), counted outside the timed region.
+  GRL_CUDA_CHECK(cudaMemsetAsync(counts.data(), 0, counts.bytes(), s));
+  launch_count_nodes(Span<const int32_t>{out.data(), walks * spec.length}, counts.data(), s);
+  std::vector<int64_t> c(counts.size());
+  counts.copy_to_host(c.data(), c.size(), s);
+  s.synchronize();
+  int64_t positions = 0;
+  for (int64_t x : c) positions += x;
+  const int64_t steps = positions - walks;
+  state.SetItemsProcessed(steps * state.iterations());
+  state.counters["steps_per_walk"] = static_cast<double>(steps) / walks;
+}
+void BM_RandomWalk(benchmark::State& state, WalkSpec::Kind kind) { walk_bench(state, kind); }
+BENCHMARK_CAPTURE(BM_RandomWalk, uniform, WalkSpec::kUniform)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_RandomWalk, node2vec, WalkSpec::kNode2vec)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_RandomWalk, metapath, WalkSpec::kMetapath)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+
+void BM_Sgns(benchmark::State& state) {
+  if (!cuda_available()) {
+    state.SkipWithError("no CUDA device");
+    return;
+  }
+  static const Graph g = load_graph("synthetic:rmat?scale=20&edge_factor=8&seed=5");
+  const int64_t dim = state.range(0), walks = 50000, L = 40;
+  Stream s;
+  DeviceCsr csr(g.csr, s);
+  std::vector<NodeId> starts;
+  for (NodeId v = 0; v < g.num_nodes() && static_cast<int64_t>(starts.size()) < walks; ++v)
+    if (g.csr.degree(v) > 0) starts.push_back(v);
+  DeviceBuffer<NodeId> d_starts(starts.size(), "starts");
+  d_starts.copy_from_host(starts.data(), starts.size(), s);
+  WalkSpec ws;
+  ws.length = static_cast<int>(L);
+  ws.seed = 2;
+  DeviceBuffer<int32_t> w(walks * L, "walks");
+  launch_random_walks(csr.view, ws,
+                      Span<const NodeId>{d_starts.data(), static_cast<int64_t>(starts.size())},
+                      walks, w.data(), nullptr, s);
+  // Negatives from degree^0.75 (the walk-occurrence table the trainer builds is close to it).
+  const NodeId n = g.num_nodes();
+  std::vector<double> weight(n);
+  for (NodeId v = 0; v < n; ++v) weight[v] = std::pow(static_cast<double>(g.csr.degree(v)), 0.75);
+  std::vector<float> prob(n);
+  std::vector<int32_t> alias(n);
+  build_alias_table(weight, 0, n, prob, alias);
+  DeviceBuffer<float> dp(n), syn0(static_cast<size_t>(n) * dim, "embeddings"),
+      syn1(static_cast<size_t>(n) * dim, "embeddings");
+  DeviceBuffer<int32_t> da(n);
+  dp.copy_from_host(prob.data(), n, s);
+  da.copy_from_host(alias.data(), n, s);
+  launch_uniform_fill(syn0.span(), -0.5f / dim, 0.5f / dim, 3, RandomPurpose::kTest, s);
+  GRL_CUDA_CHECK(cudaMemsetAsync(syn1.data(), 0, syn1.bytes(), s));
+  DeviceBuffer<SgnsStats> stats(1);
+  GRL_CUDA_CHECK(cudaMemsetAsync(stats.data(), 0, sizeof(SgnsStats), s));
+  SgnsSpec spec;
+  spec.length = static_cast<int>(L);
+  spec.window = 5;
+  spec.negatives = 5;
+  spec.seed = 4;
+  spec.total_walks = walks * 1000;
+  AliasView all{dp.data(), da.data(), n};
+  MatrixView<float> s0{syn0.data(), n, dim, dim}, s1{syn1.data(), n, dim, dim};
+  time_with_events(state, s, [&] {
+    launch_sgns(Span<const int32_t>{w.data(), walks * L}, walks, spec, all, all, s0, s1,
+                stats.data(), KernelVariant::kTuned, s);
+  });
+  SgnsStats st;
+  stats.copy_to_host(&st, 1, s);
+  s.synchronize();
+  const double pairs_per_call =
+      static_cast<double>(st.pairs) / (state.iterations() + 1);  // + the warm-up call
+  state.SetItemsProcessed(static_cast<int64_t>(pairs_per_call * state.iterations()));
+  state.counters["pairs_per_chunk"] = pairs_per_call;
+  state.counters["loss_per_target"] = st.loss / (st.pairs * 6.0);
+}
+BENCHMARK(BM_Sgns)->Arg(128)->Arg(64)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace grl::bench

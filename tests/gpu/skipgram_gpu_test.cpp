@@ -1,0 +1,234 @@
+// Walks on the GPU == the CPU reference exactly (uniform, node2vec, meta-path; counts and
+// early ends too); the serial SGNS kernel == the CPU reference up to float rounding; the
+// parallel (Hogwild) kernel trains embeddings as good as the CPU's.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "host/io/synthetic.h"
+#include "host/ops/backend.h"
+#include "host/reference/sgns.h"
+#include "host/reference/walk.h"
+#include "host/train/embedding_eval.h"
+#include "host/train/skipgram.h"
+#include "kernels/sgns.h"
+#include "kernels/walk.h"
+#include "tests/gpu/gpu_graphs.h"
+#include "tests/gpu/gpu_test_util.h"
+
+namespace grl {
+namespace {
+
+struct DeviceCsr {
+  DeviceBuffer<EdgeIndex> off;
+  DeviceBuffer<NodeId> idx;
+  CsrView view;
+  explicit DeviceCsr(const Csr& c)
+      : off(test::to_device(c.offsets.to_vector())), idx(test::to_device(c.indices.to_vector())) {
+    view = CsrView{off.data(), idx.data(), nullptr, c.num_rows(), c.num_edges()};
+  }
+};
+
+void compare_walks(CsrView host_g, CsrView dev_g, const WalkSpec& s,
+                   const std::vector<NodeId>& starts, int64_t walks, const std::string& what) {
+  std::vector<int32_t> want(walks * s.length);
+  unsigned long long want_ended = 0;
+  ref::random_walks(host_g, s,
+                    Span<const NodeId>{starts.data(), static_cast<int64_t>(starts.size())}, walks,
+                    want.data(), &want_ended);
+  Stream st;
+  auto d_starts = test::to_device(starts);
+  DeviceBuffer<int32_t> out(walks * s.length);
+  DeviceBuffer<unsigned long long> ended(1);
+  test::poison(out);
+  GRL_CUDA_CHECK(cudaMemset(ended.data(), 0, 8));
+  launch_random_walks(dev_g, s,
+                      Span<const NodeId>{d_starts.data(), static_cast<int64_t>(starts.size())},
+                      walks, out.data(), ended.data(), st);
+  st.synchronize();
+  auto got = test::to_host(out);
+  for (size_t i = 0; i < got.size(); ++i)
+    ASSERT_EQ(got[i], want[i]) << what << ": walk " << i / s.length << " step " << i % s.length;
+  EXPECT_EQ(test::to_host(ended)[0], want_ended) << what;
+}
+
+TEST(GpuWalks, EqualCpuReference) {
+  GRL_REQUIRE_GPU();
+  const NodeId n = test::small_sizes() ? 2000 : 50000;
+  const Csr csr = test::random_csr(n, int64_t{n} * 8, 31);
+  DeviceCsr d(csr);
+  std::vector<NodeId> starts(n);
+  for (NodeId v = 0; v < n; ++v) starts[v] = v;
+  WalkSpec s;
+  s.length = 20;
+  s.seed = 4;
+  s.first_walk = 1000;
+  s.start_offset = 17;
+  compare_walks(csr.view(), d.view, s, starts, n + 123, "uniform");
+  if (HasFatalFailure()) return;
+  s.kind = WalkSpec::kNode2vec;
+  s.p = 0.5f;
+  s.q = 2.0f;
+  compare_walks(csr.view(), d.view, s, starts, n / 2, "node2vec");
+  if (HasFatalFailure()) return;
+  // Node counts of a walk set.
+  std::vector<int32_t> w(50000);
+  for (size_t i = 0; i < w.size(); ++i)
+    w[i] = i % 7 == 3 ? -1 : static_cast<int32_t>((i * 2654435761u) % n);
+  std::vector<int64_t> want(n, 0);
+  ref::count_nodes(Span<const int32_t>{w.data(), static_cast<int64_t>(w.size())}, want.data());
+  Stream st;
+  auto dw = test::to_device(w);
+  DeviceBuffer<int64_t> counts(n);
+  GRL_CUDA_CHECK(cudaMemset(counts.data(), 0, counts.bytes()));
+  launch_count_nodes(Span<const int32_t>{dw.data(), static_cast<int64_t>(w.size())}, counts.data(),
+                     st);
+  st.synchronize();
+  ASSERT_EQ(test::to_host(counts), want);
+}
+
+TEST(GpuWalks, MetapathEqualsCpuReference) {
+  GRL_REQUIRE_GPU();
+  AcademicParams ap;
+  Graph g = make_academic(ap);
+  const char* path[5] = {"author", "paper", "venue", "paper", "author"};
+  WalkSpec hs, ds;
+  hs.kind = ds.kind = WalkSpec::kMetapath;
+  hs.length = ds.length = 25;
+  hs.cycle = ds.cycle = 4;
+  hs.seed = ds.seed = 8;
+  std::vector<std::unique_ptr<DeviceCsr>> rels;
+  for (int k = 0; k < 4; ++k) {
+    const int32_t a = g.find_node_type(path[k]), b = g.find_node_type(path[k + 1]);
+    for (const Relation& r : g.relations)
+      if (r.src_type == a && r.dst_type == b) {
+        rels.push_back(std::make_unique<DeviceCsr>(r.csr));
+        hs.steps[k] = MetapathStep{r.csr.view(), g.node_types[a].begin};
+        ds.steps[k] = MetapathStep{rels.back()->view, g.node_types[a].begin};
+      }
+  }
+  const NodeType& au = g.node_types[g.find_node_type("author")];
+  std::vector<NodeId> starts;
+  for (NodeId v = 0; v < au.count; ++v) starts.push_back(au.begin + v);
+  std::vector<int32_t> want(starts.size() * 3 * hs.length);
+  unsigned long long want_ended = 0;
+  ref::random_walks(g.csr.view(), hs,
+                    Span<const NodeId>{starts.data(), static_cast<int64_t>(starts.size())},
+                    static_cast<int64_t>(starts.size()) * 3, want.data(), &want_ended);
+  Stream st;
+  auto d_starts = test::to_device(starts);
+  DeviceBuffer<int32_t> out(want.size());
+  DeviceBuffer<unsigned long long> ended(1);
+  GRL_CUDA_CHECK(cudaMemset(ended.data(), 0, 8));
+  test::poison(out);
+  launch_random_walks(CsrView{}, ds,
+                      Span<const NodeId>{d_starts.data(), static_cast<int64_t>(starts.size())},
+                      static_cast<int64_t>(starts.size()) * 3, out.data(), ended.data(), st);
+  st.synchronize();
+  ASSERT_EQ(test::to_host(out), want);
+  EXPECT_EQ(test::to_host(ended)[0], want_ended);
+}
+
+TEST(GpuSgns, SerialKernelEqualsCpuReference) {
+  GRL_REQUIRE_GPU();
+  AcademicParams ap;
+  Graph g = make_academic(ap);
+  const NodeId n = g.num_nodes();
+  // Uniform walks on the whole graph, a small chunk.
+  WalkSpec ws;
+  ws.length = 12;
+  ws.seed = 2;
+  std::vector<NodeId> starts(n);
+  for (NodeId v = 0; v < n; ++v) starts[v] = v;
+  const int64_t walks = test::small_sizes() ? 60 : 300;
+  std::vector<int32_t> w(walks * ws.length);
+  ref::random_walks(g.csr.view(), ws, Span<const NodeId>{starts.data(), n}, walks, w.data(),
+                    nullptr);
+  std::vector<double> weight(n, 1.0);
+  std::vector<float> prob(n);
+  std::vector<int32_t> alias(n);
+  build_alias_table(weight, 0, n, prob, alias);
+  for (int64_t dim : {16, 100}) {
+    SgnsSpec s;
+    s.length = ws.length;
+    s.window = 3;
+    s.negatives = 4;
+    s.lr0 = 0.05f;
+    s.seed = 6;
+    s.total_walks = walks;
+    std::vector<float> syn0(n * dim), syn1(n * dim);
+    for (size_t i = 0; i < syn0.size(); ++i)
+      syn0[i] = random_uniform(philox(1, RandomPurpose::kTest, static_cast<uint32_t>(i), 0, 0).v[0],
+                               -0.1f, 0.1f);
+    for (size_t i = 0; i < syn1.size(); ++i)
+      syn1[i] = random_uniform(philox(2, RandomPurpose::kTest, static_cast<uint32_t>(i), 0, 0).v[0],
+                               -0.1f, 0.1f);
+    auto d0 = test::to_device(syn0), d1 = test::to_device(syn1);
+    auto dw = test::to_device(w);
+    auto dp = test::to_device(prob);
+    auto da = test::to_device(alias);
+    DeviceBuffer<SgnsStats> dstats(1);
+    GRL_CUDA_CHECK(cudaMemset(dstats.data(), 0, sizeof(SgnsStats)));
+    AliasView h_all{prob.data(), alias.data(), n}, d_all{dp.data(), da.data(), n};
+    SgnsStats want;
+    ref::sgns(Span<const int32_t>{w.data(), static_cast<int64_t>(w.size())}, walks, s, h_all, h_all,
+              MatrixView<float>{syn0.data(), n, dim, dim},
+              MatrixView<float>{syn1.data(), n, dim, dim}, &want);
+    Stream st;
+    launch_sgns(Span<const int32_t>{dw.data(), static_cast<int64_t>(w.size())}, walks, s, d_all,
+                d_all, MatrixView<float>{d0.data(), n, dim, dim},
+                MatrixView<float>{d1.data(), n, dim, dim}, dstats.data(), KernelVariant::kSimple,
+                st);
+    st.synchronize();
+    auto got0 = test::to_host(d0), got1 = test::to_host(d1);
+    SgnsStats got = test::to_host(dstats)[0];
+    EXPECT_EQ(got.pairs, want.pairs);
+    EXPECT_NEAR(got.loss, want.loss, 1e-4 * want.loss);
+    for (size_t i = 0; i < syn0.size(); ++i) {
+      ASSERT_NEAR(got0[i], syn0[i], 1e-4 + 1e-3 * std::fabs(syn0[i]))
+          << "syn0 " << i << " dim " << dim;
+      ASSERT_NEAR(got1[i], syn1[i], 1e-4 + 1e-3 * std::fabs(syn1[i]))
+          << "syn1 " << i << " dim " << dim;
+    }
+  }
+}
+
+// The parallel kernel races by design (Hogwild); it must train as well as the serial CPU.
+TEST(GpuSgns, ParallelKernelTrainsAsWellAsCpu) {
+  GRL_REQUIRE_GPU();
+  Graph g = make_academic(AcademicParams{});
+  const NodeType& au = g.node_types[g.find_node_type("author")];
+  double macro[2];
+  const char* dev[2] = {"cpu", "cuda"};
+  for (int k = 0; k < 2; ++k) {
+    SkipgramConfig c;
+    c.method = WalkMethod::kMetapath2vec;
+    c.metapaths = {"author-paper-venue-paper-author"};
+    c.walk_length = 40;
+    c.dim = 64;
+    c.device = dev[k];
+    c.progress = false;
+    SkipgramResult r = train_skipgram(g, c);
+    std::vector<float> x;
+    std::vector<std::vector<int32_t>> y;
+    for (NodeId v = au.begin; v < au.begin + au.count; ++v) {
+      if (!g.labels.has_label(v)) continue;
+      x.insert(x.end(), r.embeddings.begin() + int64_t{v} * 64,
+               r.embeddings.begin() + int64_t{v + 1} * 64);
+      y.push_back({g.labels.single[v]});
+    }
+    EvalConfig cfg;
+    cfg.train_ratios = {0.5};
+    cfg.repeats = 3;
+    macro[k] = evaluate_embeddings(x, static_cast<int64_t>(y.size()), 64, y, g.labels.num_classes,
+                                   false, cfg)[0]
+                   .macro_mean;
+    std::printf("metapath2vec on %s: macro-F1 %.4f, %.3g pairs/s, %.3g walk steps/s\n", dev[k],
+                macro[k], r.pairs_per_second, r.walk_steps_per_second);
+  }
+  EXPECT_GE(macro[1], 0.90);
+  EXPECT_NEAR(macro[1], macro[0], 0.03);
+}
+
+}  // namespace
+}  // namespace grl
