@@ -13,10 +13,15 @@
 // lr = lr0 * max(1 - walk / total_walks, 1e-4), walk = first_walk + w.
 // metapath2vec++ (typed_negatives): negatives come from the context's node type only, drawn
 // from that type's own table (entries [type_begin[t], type_begin[t+1]) of `typed`).
+// Subsampling of frequent nodes (word2vec's `sample`): with keep != null, position j of walk w
+// is kept when random_unit(philox(seed, kSubsample, walk, j, 0)[0]) < keep[node]; discarded
+// positions are removed before windows are formed (a centre's b contexts on each side are the b
+// nearest kept positions), and discarded centres train nothing.
 //
 // Variants: simple = one warp visits every centre in order (deterministic; equals the CPU
 // reference up to float rounding: the oracle in tests); tuned = a warp per centre, all centres
-// in parallel, lock-free (Hogwild) updates of the two tables, as word2vec's threads do.
+// in parallel (position-major, so concurrent warps rarely share nodes), lock-free (Hogwild)
+// updates of the two tables, as word2vec's threads do.
 #pragma once
 #include <cstdint>
 
@@ -50,6 +55,7 @@ struct SgnsSpec {
   uint64_t first_walk = 0;
   uint64_t total_walks = 1;
   bool typed_negatives = false;
+  const float* keep = nullptr;  // per-node keep probability (backend memory); null: keep all
   int num_types = 0;
   NodeId type_begin[kMaxNodeTypes + 1] = {};
 };

@@ -36,6 +36,7 @@ int cmd_walk(const WalkArgs& a) {
   c.dim = a.dim;
   c.epochs = a.epochs;
   c.lr = a.lr;
+  c.sample = a.sample;
   c.device = a.device;
   c.seed = a.seed;
   c.progress = !a.quiet;

@@ -78,6 +78,7 @@ struct WalkArgs {
   float p = 1.0f, q = 1.0f;
   int walk_length = 80, walks_per_node = 10, window = 5, negatives = 5, dim = 128, epochs = 1;
   float lr = 0.025f;
+  double sample = 1e-3;
   std::string device = "auto";
   uint64_t seed = 0;
   std::string out;

@@ -1,5 +1,6 @@
 #include "host/reference/sgns.h"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -20,10 +21,10 @@ void sgns(Span<const int32_t> walks, int64_t num_walks, const SgnsSpec& s, Alias
     for (int i = 0; i < s.length; ++i) {
       const NodeId c = walk[i];
       if (c < 0) break;  // the walk ended early
+      if (!sgns_detail::kept(s, id, i, c)) continue;
       const int b = sgns_detail::window_of(s, id, i);
       for (int64_t k = 0; k < dim; ++k) v0[k] = v[k] = syn0.at(c, k);
-      for (int j = i - b; j <= i + b; ++j) {
-        if (j == i || j < 0 || j >= s.length || walk[j] < 0) continue;
+      sgns_detail::for_each_context(s, walk, id, i, b, [&](int j, int slot) {
         const NodeId u = walk[j];
         ++pairs;
         for (int64_t k = 0; k < dim; ++k) e[k] = 0.0f;
@@ -31,7 +32,7 @@ void sgns(Span<const int32_t> walks, int64_t num_walks, const SgnsSpec& s, Alias
           NodeId t = u;
           float label = 1.0f;
           if (n > 0) {
-            t = sgns_detail::negative(s, all, typed, id, i, j - i + b, n - 1, u);
+            t = sgns_detail::negative(s, all, typed, id, i, slot, n - 1, u);
             if (t == u) continue;
             label = 0.0f;
           }
@@ -48,7 +49,7 @@ void sgns(Span<const int32_t> walks, int64_t num_walks, const SgnsSpec& s, Alias
           }
         }
         for (int64_t k = 0; k < dim; ++k) v[k] += e[k];
-      }
+      });
       float* in = syn0.row(c);
       for (int64_t k = 0; k < dim; ++k) in[k] += v[k] - v0[k];
     }

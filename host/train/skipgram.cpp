@@ -171,6 +171,7 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
     throw UsageError("--dim must be in [1, " + std::to_string(kMaxSgnsDim) + "]");
   if (c.epochs < 1) throw UsageError("--epochs must be at least 1");
   if (!(c.lr > 0)) throw UsageError("--lr must be positive");
+  if (!(c.sample >= 0)) throw UsageError("--sample must be >= 0");
   if (c.method == WalkMethod::kNode2vec && (!(c.p > 0) || !(c.q > 0)))
     throw UsageError("--p and --q must be positive");
   if (g.num_nodes() == 0) throw UsageError("the graph has no nodes");
@@ -281,6 +282,21 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
                         g.node_types[t].begin + g.node_types[t].count, typed_prob, typed_alias);
     }
     spec.type_begin[spec.num_types] = n;
+  }
+  // Subsampling: word2vec's keep probability per node, from the same counts.
+  Buffer<float> keep_d;
+  if (c.sample > 0) {
+    const double threshold = c.sample * static_cast<double>(positions);
+    std::vector<float> keep(n, 1.0f);
+    for (NodeId v = 0; v < n; ++v)
+      if (host_counts[v] > 0) {
+        const double f = static_cast<double>(host_counts[v]);
+        keep[v] =
+            static_cast<float>(std::min(1.0, (std::sqrt(f / threshold) + 1.0) * threshold / f));
+      }
+    keep_d = Buffer<float>(*be, n, "subsampling table");
+    keep_d.upload(keep.data(), n);
+    spec.keep = keep_d.data();
   }
   Buffer<float> prob_d(*be, n, "negative table"), tprob_d(*be, typed_prob.size(), "negative table");
   Buffer<int32_t> alias_d(*be, n, "negative table"),

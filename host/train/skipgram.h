@@ -35,6 +35,10 @@ struct SkipgramConfig {
   int dim = 128;
   int epochs = 1;
   float lr = 0.025f;
+  // Subsampling of frequent nodes, word2vec's `sample` (its default): a node making up a
+  // fraction f of all walk positions is kept with probability (sqrt(f / s) + 1) * s / f.
+  // 0 keeps every position.
+  double sample = 1e-3;
   std::string device = "auto";
   bool tuned = true;  // CUDA: parallel Hogwild SGNS (false: the serial, deterministic variant)
   uint64_t seed = 0;

@@ -29,6 +29,7 @@ enum class RandomPurpose : uint32_t {
   kWindow = 8,
   kSynthetic = 9,
   kPermutation = 10,
+  kSubsample = 11,
 };
 
 struct Philox4 {

@@ -38,6 +38,36 @@ GRL_HD NodeId negative(const SgnsSpec& s, const AliasView& all, const AliasView&
   return random_unit(coin) < prob[idx] ? idx : alias[idx];
 }
 
+// Whether position j of walk `walk` (node v >= 0) survives subsampling.
+GRL_HD bool kept(const SgnsSpec& s, uint32_t walk, int j, NodeId v) {
+  if (s.keep == nullptr) return true;
+  return random_unit(
+             philox(s.seed, RandomPurpose::kSubsample, walk, static_cast<uint32_t>(j), 0).v[0]) <
+         s.keep[v];
+}
+
+// The contexts of centre i, in order: the b nearest kept positions before i (farthest first),
+// then the b nearest kept positions after it. Calls f(j, slot) with slot in [0, 2b).
+template <class F>
+GRL_HD void for_each_context(const SgnsSpec& s, const int32_t* walk, uint32_t id, int i, int b,
+                             F&& f) {
+  int lo = i, found = 0;
+  while (found < b && lo > 0) {
+    --lo;
+    if (walk[lo] >= 0 && kept(s, id, lo, walk[lo])) ++found;
+  }
+  int slot = 0;
+  for (int j = lo; j < i; ++j)
+    if (walk[j] >= 0 && kept(s, id, j, walk[j])) f(j, slot++);
+  slot = b;
+  found = 0;
+  for (int j = i + 1; j < s.length && found < b && walk[j] >= 0; ++j)
+    if (kept(s, id, j, walk[j])) {
+      f(j, slot++);
+      ++found;
+    }
+}
+
 GRL_HD float learning_rate(const SgnsSpec& s, uint32_t walk) {
   const float progress =
       static_cast<float>(static_cast<double>(walk) / static_cast<double>(s.total_walks));

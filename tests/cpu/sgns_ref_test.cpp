@@ -87,6 +87,54 @@ TEST(SgnsRef, OnePairFollowsTheGradient) {
   EXPECT_NEAR(st.loss, -std::log(sig(f)) - std::log(sig(f2)), 1e-5);
 }
 
+// Subsampling: keep = 1 everywhere changes nothing; a node with keep = 0 vanishes from the
+// walks (never a centre, never a context: only negatives can touch its output vector).
+TEST(SgnsRef, SubsamplingRemovesPositionsBeforeWindowing) {
+  const NodeId n = 30;
+  const int64_t dim = 4, walks = 40;
+  SgnsSpec s;
+  s.length = 15;
+  s.window = 3;
+  s.negatives = 0;
+  s.total_walks = walks;
+  std::vector<int32_t> w(walks * s.length);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<int32_t>((i * 7 + i / 15) % n);
+  std::vector<float> prob(n, 1.0f), ones(n, 1.0f), some(n, 1.0f);
+  std::vector<int32_t> alias(n);
+  for (NodeId v = 0; v < n; ++v) alias[v] = v;
+  AliasView all{prob.data(), alias.data(), n};
+  auto train = [&](const float* keep, std::vector<float>& s0, std::vector<float>& s1) {
+    s0.assign(n * dim, 0.0f);
+    s1.assign(n * dim, 0.0f);
+    for (size_t i = 0; i < s0.size(); ++i)
+      s0[i] = 0.01f * static_cast<float>((i * 37) % 11) - 0.05f;
+    SgnsSpec t = s;
+    t.keep = keep;
+    SgnsStats st;
+    ref::sgns(Span<const int32_t>{w.data(), static_cast<int64_t>(w.size())}, walks, t, all, all,
+              MatrixView<float>{s0.data(), n, dim, dim}, MatrixView<float>{s1.data(), n, dim, dim},
+              &st);
+    return st.pairs;
+  };
+  std::vector<float> a0, a1, b0, b1, c0, c1;
+  const auto pairs_all = train(nullptr, a0, a1);
+  EXPECT_EQ(train(ones.data(), b0, b1), pairs_all);
+  EXPECT_EQ(a0, b0);
+  EXPECT_EQ(a1, b1);
+  some[5] = 0.0f;
+  const auto pairs_some = train(some.data(), c0, c1);
+  EXPECT_LT(pairs_some, pairs_all);
+  std::vector<float> init0;
+  std::vector<float> tmp1;
+  init0.assign(n * dim, 0.0f);
+  for (size_t i = 0; i < init0.size(); ++i)
+    init0[i] = 0.01f * static_cast<float>((i * 37) % 11) - 0.05f;
+  for (int64_t k = 0; k < dim; ++k) {
+    EXPECT_EQ(c0[5 * dim + k], init0[5 * dim + k]) << "node 5 trained as a centre";
+    EXPECT_EQ(c1[5 * dim + k], 0.0f) << "node 5 used as a context";
+  }
+}
+
 TEST(SgnsRef, WindowsShrinkWithinBounds) {
   SgnsSpec s;
   s.window = 5;

@@ -148,47 +148,58 @@ TEST(GpuSgns, SerialKernelEqualsCpuReference) {
   std::vector<float> prob(n);
   std::vector<int32_t> alias(n);
   build_alias_table(weight, 0, n, prob, alias);
+  // Subsampling probabilities (device and host copies) for the second pass.
+  std::vector<float> keep(n);
+  for (NodeId v = 0; v < n; ++v) keep[v] = v % 3 == 0 ? 0.3f : 1.0f;
+  auto d_keep = test::to_device(keep);
   for (int64_t dim : {16, 100}) {
-    SgnsSpec s;
-    s.length = ws.length;
-    s.window = 3;
-    s.negatives = 4;
-    s.lr0 = 0.05f;
-    s.seed = 6;
-    s.total_walks = walks;
-    std::vector<float> syn0(n * dim), syn1(n * dim);
-    for (size_t i = 0; i < syn0.size(); ++i)
-      syn0[i] = random_uniform(philox(1, RandomPurpose::kTest, static_cast<uint32_t>(i), 0, 0).v[0],
-                               -0.1f, 0.1f);
-    for (size_t i = 0; i < syn1.size(); ++i)
-      syn1[i] = random_uniform(philox(2, RandomPurpose::kTest, static_cast<uint32_t>(i), 0, 0).v[0],
-                               -0.1f, 0.1f);
-    auto d0 = test::to_device(syn0), d1 = test::to_device(syn1);
-    auto dw = test::to_device(w);
-    auto dp = test::to_device(prob);
-    auto da = test::to_device(alias);
-    DeviceBuffer<SgnsStats> dstats(1);
-    GRL_CUDA_CHECK(cudaMemset(dstats.data(), 0, sizeof(SgnsStats)));
-    AliasView h_all{prob.data(), alias.data(), n}, d_all{dp.data(), da.data(), n};
-    SgnsStats want;
-    ref::sgns(Span<const int32_t>{w.data(), static_cast<int64_t>(w.size())}, walks, s, h_all, h_all,
-              MatrixView<float>{syn0.data(), n, dim, dim},
-              MatrixView<float>{syn1.data(), n, dim, dim}, &want);
-    Stream st;
-    launch_sgns(Span<const int32_t>{dw.data(), static_cast<int64_t>(w.size())}, walks, s, d_all,
-                d_all, MatrixView<float>{d0.data(), n, dim, dim},
-                MatrixView<float>{d1.data(), n, dim, dim}, dstats.data(), KernelVariant::kSimple,
-                st);
-    st.synchronize();
-    auto got0 = test::to_host(d0), got1 = test::to_host(d1);
-    SgnsStats got = test::to_host(dstats)[0];
-    EXPECT_EQ(got.pairs, want.pairs);
-    EXPECT_NEAR(got.loss, want.loss, 1e-4 * want.loss);
-    for (size_t i = 0; i < syn0.size(); ++i) {
-      ASSERT_NEAR(got0[i], syn0[i], 1e-4 + 1e-3 * std::fabs(syn0[i]))
-          << "syn0 " << i << " dim " << dim;
-      ASSERT_NEAR(got1[i], syn1[i], 1e-4 + 1e-3 * std::fabs(syn1[i]))
-          << "syn1 " << i << " dim " << dim;
+    for (bool subsample : {false, true}) {
+      SgnsSpec s;
+      s.length = ws.length;
+      s.window = 3;
+      s.negatives = 4;
+      s.lr0 = 0.05f;
+      s.seed = 6;
+      s.total_walks = walks;
+      SgnsSpec ds = s;
+      if (subsample) {
+        s.keep = keep.data();
+        ds.keep = d_keep.data();
+      }
+      std::vector<float> syn0(n * dim), syn1(n * dim);
+      for (size_t i = 0; i < syn0.size(); ++i)
+        syn0[i] = random_uniform(
+            philox(1, RandomPurpose::kTest, static_cast<uint32_t>(i), 0, 0).v[0], -0.1f, 0.1f);
+      for (size_t i = 0; i < syn1.size(); ++i)
+        syn1[i] = random_uniform(
+            philox(2, RandomPurpose::kTest, static_cast<uint32_t>(i), 0, 0).v[0], -0.1f, 0.1f);
+      auto d0 = test::to_device(syn0), d1 = test::to_device(syn1);
+      auto dw = test::to_device(w);
+      auto dp = test::to_device(prob);
+      auto da = test::to_device(alias);
+      DeviceBuffer<SgnsStats> dstats(1);
+      GRL_CUDA_CHECK(cudaMemset(dstats.data(), 0, sizeof(SgnsStats)));
+      AliasView h_all{prob.data(), alias.data(), n}, d_all{dp.data(), da.data(), n};
+      SgnsStats want;
+      ref::sgns(Span<const int32_t>{w.data(), static_cast<int64_t>(w.size())}, walks, s, h_all,
+                h_all, MatrixView<float>{syn0.data(), n, dim, dim},
+                MatrixView<float>{syn1.data(), n, dim, dim}, &want);
+      Stream st;
+      launch_sgns(Span<const int32_t>{dw.data(), static_cast<int64_t>(w.size())}, walks, ds, d_all,
+                  d_all, MatrixView<float>{d0.data(), n, dim, dim},
+                  MatrixView<float>{d1.data(), n, dim, dim}, dstats.data(), KernelVariant::kSimple,
+                  st);
+      st.synchronize();
+      auto got0 = test::to_host(d0), got1 = test::to_host(d1);
+      SgnsStats got = test::to_host(dstats)[0];
+      EXPECT_EQ(got.pairs, want.pairs);
+      EXPECT_NEAR(got.loss, want.loss, 1e-4 * want.loss);
+      for (size_t i = 0; i < syn0.size(); ++i) {
+        ASSERT_NEAR(got0[i], syn0[i], 1e-4 + 1e-3 * std::fabs(syn0[i]))
+            << "syn0 " << i << " dim " << dim;
+        ASSERT_NEAR(got1[i], syn1[i], 1e-4 + 1e-3 * std::fabs(syn1[i]))
+            << "syn1 " << i << " dim " << dim;
+      }
     }
   }
 }
