@@ -3,7 +3,7 @@
   throughput_vs_batch.png, throughput_vs_fanout.png, throughput_vs_hidden.png  (GraphSAGE
   training seeds/s on the products-sized graph, from the newest run with sweep rows),
   aggregate_bw_vs_dim.png (gather + mean aggregation as a fraction of copy bandwidth),
-  results_over_time.png (headline metrics of every run, in commit order).
+  results_over_time.png (headline metrics of every run that measured them, in commit order).
 Usage: bench/plot_results.py [--results DIR] [--out DIR]   (needs matplotlib)"""
 import argparse
 import glob
@@ -124,14 +124,16 @@ def main():
             finish(fig, ax, "Fused gather + mean, 500k dst x 10 neighbours", os.path.join(a.out, "aggregate_bw_vs_dim.png"),
                    gpu, commit)
     if runs:
-        fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
-        labels = [f"{r.get('date', '')[5:]}\n{r.get('commit', '')[:7]}" for r in runs]
-        for ax, metric, scale, unit in ((axes[0], "sage_train_seeds_per_s", 1e3, "training seeds/s (thousands, fp32)"),
-                                        (axes[1], "sample_seps", 1e9, "sampled edges/s (billions)")):
-            ys = [r["_values"].get(metric) for r in runs]
-            ax.plot(range(len(runs)), [y / scale if y else float("nan") for y in ys], "o-")
-            ax.set_xticks(range(len(runs)), labels, fontsize=7)
-            ax.set_ylabel(unit)
+        panels = (("sage_train_seeds_per_s", 1e3, "GraphSAGE training seeds/s (k, fp32)"),
+                  ("sample_seps", 1e9, "sampled edges/s (billions)"),
+                  ("sgns_pairs_per_s", 1e6, "SGNS pairs/s (millions, dim 128)"))
+        fig, axes = plt.subplots(1, len(panels), figsize=(12, 3.6))
+        for ax, (metric, scale, unit) in zip(axes, panels):
+            have = [r for r in runs if r["_values"].get(metric)]  # each panel: the runs that measured it
+            ax.plot(range(len(have)), [r["_values"][metric] / scale for r in have], "o-")
+            ax.set_xticks(range(len(have)), [f"{r.get('date', '')[5:]}\n{r.get('commit', '')[:7]}" for r in have],
+                          fontsize=7)
+            ax.set_ylabel(unit, fontsize=8)
             ax.grid(alpha=0.3)
         fig.suptitle("Results over time (" + runs[-1]["gpu"] + ")", fontsize=10)
         fig.tight_layout()

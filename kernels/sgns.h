@@ -20,8 +20,7 @@
 //
 // Variants: simple = one warp visits every centre in order (deterministic; equals the CPU
 // reference up to float rounding: the oracle in tests); tuned = a warp per centre, all centres
-// in parallel (position-major, so concurrent warps rarely share nodes), lock-free (Hogwild)
-// updates of the two tables, as word2vec's threads do.
+// in parallel, lock-free (Hogwild) updates of the two tables, as word2vec's threads do.
 #pragma once
 #include <cstdint>
 

@@ -87,6 +87,8 @@ def main():
                 continue
             # Strip Google Benchmark's timing suffixes: BM_X/128/manual_time_median -> BM_X/128_median
             b["name"] = b["name"].replace("/manual_time", "").replace("/real_time", "")
+            if b.get("run_type") == "iteration" and not b["name"].endswith("_median"):
+                b["name"] += "_median"  # one repetition (--quick): the run is its own median
             by_name[b["name"]] = b
             if b.get("error_occurred"):
                 bench_rows.append((b["name"], "ERROR " + b.get("error_message", ""), ""))
