@@ -149,8 +149,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   c_walk->add_option("--lr", walk.lr, "Starting learning rate (decays linearly, as word2vec)")
       ->capture_default_str();
-  c_walk->add_option("--sample", walk.sample,
-                     "Subsampling of frequent nodes (word2vec's sample; 0 = off)")
+  c_walk
+      ->add_option("--sample", walk.sample,
+                   "Subsampling of frequent nodes (word2vec's sample; 0 = off)")
       ->capture_default_str();
   c_walk->add_option("--device", walk.device, "auto (GPU if present), cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}))

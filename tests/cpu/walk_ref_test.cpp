@@ -141,7 +141,6 @@ TEST(WalkRef, Node2vecReturnAndOutMovesFollowPAndQ) {
 
 TEST(WalkRef, MetapathWalksFollowTheTypes) {
   Graph g = make_academic(AcademicParams{});
-  SkipgramConfig c;  // only for the type lookup below
   const int32_t A = g.find_node_type("author"), P = g.find_node_type("paper"),
                 V = g.find_node_type("venue");
   ASSERT_GE(A, 0);
