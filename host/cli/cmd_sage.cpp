@@ -9,6 +9,7 @@
 #include "host/cli/commands.h"
 #include "host/core/error.h"
 #include "host/io/embedding_io.h"
+#include "host/io/feature_table.h"
 #include "host/train/sage_trainer.h"
 
 namespace grl::cli {
@@ -57,6 +58,43 @@ std::vector<NodeId> select_nodes(const Graph& g, const std::string& file) {
   return nodes;
 }
 
+void print_table_report(const std::string& path, const FeatureEncoder& e,
+                        const FeatureTableReport& r) {
+  std::fprintf(
+      stderr,
+      "features from %s: %lld rows, %lld columns -> %lld dimensions; %lld missing values, %lld "
+      "nodes "
+      "without a row, %lld unseen categories\n",
+      path.c_str(), static_cast<long long>(r.rows), static_cast<long long>(e.columns().size()),
+      static_cast<long long>(e.dim()), static_cast<long long>(r.missing_values),
+      static_cast<long long>(r.nodes_without_row), static_cast<long long>(r.unseen_categories));
+}
+
+// Encodes the model's attribute table for a graph, as training did.
+void apply_model_features(const SageModel& m, Graph& g, const std::string& features,
+                          const std::string& model_path) {
+  if (m.feature_encoder_json.empty()) {
+    if (!features.empty())
+      throw UsageError("the model " + model_path +
+                       " was trained without --features; drop --features");
+    return;
+  }
+  if (features.empty())
+    throw UsageError("the model " + model_path +
+                     " was trained with an attribute table: pass --features FILE.csv "
+                     "with the same columns for these nodes");
+  if (g.features.dim != m.base_feature_dim)
+    throw UsageError("the graph has " + std::to_string(g.features.dim) +
+                     "-dimensional features of its own, the model "
+                     "was trained on " +
+                     std::to_string(m.base_feature_dim));
+  FeatureEncoder e = FeatureEncoder::from_json(m.feature_encoder_json);
+  FeatureTableReport rep;
+  std::vector<float> v = e.encode(features, g, &rep);
+  print_table_report(features, e, rep);
+  append_features(g, v, e.dim());
+}
+
 void check_model_fits(const SageModel& m, const Graph& g, const std::string& path) {
   if (g.features.dim != m.arch().in_dim)
     throw UsageError("the model " + path + " expects " + std::to_string(m.arch().in_dim) +
@@ -68,6 +106,20 @@ void check_model_fits(const SageModel& m, const Graph& g, const std::string& pat
 int cmd_sage(const SageArgs& a) {
   Graph g = load_graph_verbose(a.graph, a.quiet);
   SageTrainConfig c;
+  if (!a.labels.empty()) g.labels = load_label_file(a.labels, g);
+  if (!a.features.empty()) {
+    FeatureTableOptions fo;
+    fo.id_column = a.id_column;
+    fo.categorical = a.categorical;
+    fo.standardize = a.standardize;
+    FeatureEncoder e = FeatureEncoder::fit(a.features, g, fo);
+    FeatureTableReport rep;
+    std::vector<float> v = e.encode(a.features, g, &rep);
+    if (!a.quiet) print_table_report(a.features, e, rep);
+    c.base_feature_dim = g.features.dim;
+    c.feature_encoder_json = e.to_json();
+    append_features(g, v, e.dim());
+  }
   c.aggregator = parse_aggregator(a.aggr);
   c.fanouts = parse_fanouts(a.fanouts, a.layers);
   c.hidden = a.hidden;
@@ -116,6 +168,7 @@ int cmd_sage(const SageArgs& a) {
 int cmd_embed(const EmbedArgs& a) {
   SageModel m = SageModel::load(a.model);
   Graph g = load_graph_verbose(a.graph, false);
+  apply_model_features(m, g, a.features, a.model);
   check_model_fits(m, g, a.model);
   std::vector<NodeId> nodes = select_nodes(g, a.nodes);
   std::unique_ptr<Backend> be = make_backend(a.device);
@@ -133,6 +186,7 @@ int cmd_embed(const EmbedArgs& a) {
 int cmd_predict(const EmbedArgs& a) {
   SageModel m = SageModel::load(a.model);
   Graph g = load_graph_verbose(a.graph, false);
+  apply_model_features(m, g, a.features, a.model);
   check_model_fits(m, g, a.model);
   std::vector<NodeId> nodes = select_nodes(g, a.nodes);
   std::unique_ptr<Backend> be = make_backend(a.device);

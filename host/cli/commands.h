@@ -55,6 +55,11 @@ struct SageArgs {
   std::string save;
   bool json = false;
   bool quiet = false;
+  std::string features;  // attribute table (CSV)
+  std::string id_column;
+  std::vector<std::string> categorical;
+  bool standardize = false;
+  std::string labels;  // "node label" file
 };
 int cmd_sage(const SageArgs& args);
 
@@ -67,6 +72,7 @@ struct EmbedArgs {
   int64_t batch_size = 1024;
   uint64_t seed = 0;
   bool logits = false;  // predict uses logits; embed the last hidden layer
+  std::string features;  // attribute table, when the model was trained with one
 };
 int cmd_embed(const EmbedArgs& args);
 int cmd_predict(const EmbedArgs& args);

@@ -87,6 +87,19 @@ int main(int argc, char** argv) {
   c_sage->add_option("--seed", sage.seed, "Seed of every random draw (same seed, same result)")
       ->capture_default_str();
   c_sage->add_option("--save", sage.save, "Save the best model (by validation micro-F1) here");
+  c_sage->add_option(
+      "--features", sage.features,
+      "Node attribute table (CSV with a header): numeric, categorical and bag-of-words "
+      "columns become features, appended to the graph's own");
+  c_sage->add_option("--id-column", sage.id_column,
+                     "--features: the node id column (default: id, node or node_id)");
+  c_sage
+      ->add_option("--categorical", sage.categorical,
+                   "--features: columns to one-hot encode (comma separated)")
+      ->delimiter(',');
+  c_sage->add_flag("--standardize", sage.standardize, "--features: standardise numeric columns");
+  c_sage->add_option("--labels", sage.labels,
+                     "Labels from a 'node label' file (replacing the graph's own)");
   c_sage->add_flag("--json", sage.json, "End with a one-line JSON summary");
   c_sage->add_flag("--quiet,-q", sage.quiet, "No progress output");
 
@@ -106,6 +119,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   c_embed->add_option("--batch-size", embed.batch_size, "Nodes per batch")->capture_default_str();
   c_embed->add_option("--seed", embed.seed, "Seed of the neighbour samples")->capture_default_str();
+  c_embed->add_option("--features", embed.features,
+                      "Attribute table, if the model was trained with --features");
 
   grl::cli::EmbedArgs predict;
   auto* c_predict = app.add_subcommand("predict", "Predict node classes with a trained model");
@@ -122,6 +137,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   c_predict->add_option("--seed", predict.seed, "Seed of the neighbour samples")
       ->capture_default_str();
+  c_predict->add_option("--features", predict.features,
+                        "Attribute table, if the model was trained with --features");
 
   grl::cli::WalkArgs walk;
   auto* c_walk = app.add_subcommand(

@@ -94,6 +94,8 @@ void SageModel::save(const std::string& path) const {
   meta["class_names"] = class_names;
   meta["trained_on"] = trained_on;
   meta["config"] = config_json;
+  meta["feature_encoder"] = feature_encoder_json;
+  meta["base_feature_dim"] = base_feature_dim;
   SectionWriter w(kMagic, kVersion);
   w.add_text("meta", meta.dump());
   w.add("params", params_);
@@ -125,6 +127,8 @@ SageModel SageModel::load(const std::string& path) {
     m.class_names = meta.at("class_names").get<std::vector<std::string>>();
     m.trained_on = meta.at("trained_on").get<std::string>();
     m.config_json = meta.at("config").get<std::string>();
+    m.feature_encoder_json = meta.value("feature_encoder", std::string());
+    m.base_feature_dim = meta.value("base_feature_dim", int64_t{0});
     return m;
   } catch (const nlohmann::json::exception& e) {
     throw InputError(path, 0, std::string("bad model metadata: ") + e.what());

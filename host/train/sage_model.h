@@ -57,6 +57,10 @@ class SageModel {
   std::vector<std::string> class_names;
   std::string trained_on;   // graph spec
   std::string config_json;  // the training configuration, for the record
+  // Attribute-table encoder (host/io/feature_table.h) as JSON, "" when none, and the width of
+  // the graph's own features the table's columns were appended to.
+  std::string feature_encoder_json;
+  int64_t base_feature_dim = 0;
 
   void save(const std::string& path) const;  // atomic
   static SageModel load(const std::string& path);

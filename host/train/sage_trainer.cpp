@@ -194,6 +194,8 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
                        {"split", cfg.split},
                        {"seed", cfg.seed}};
   model.config_json = cj.dump();
+  model.feature_encoder_json = cfg.feature_encoder_json;
+  model.base_feature_dim = cfg.base_feature_dim;
 
   SageTrainResult res;
   res.split = resolve_split(g, cfg.split, cfg.seed);

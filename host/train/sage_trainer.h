@@ -33,6 +33,8 @@ struct SageTrainConfig {
   uint64_t seed = 0;
   std::string save_path;  // best model, saved atomically whenever validation improves
   bool progress = true;   // progress bar on a terminal, periodic lines otherwise
+  std::string feature_encoder_json;  // recorded in the model (see SageModel)
+  int64_t base_feature_dim = 0;
   std::function<void(const std::string&)> log;  // where progress lines go (default: stderr)
 };
 

@@ -223,5 +223,47 @@ TEST(Cli, WalkThenEval) {
       2);
 }
 
+// An edge list plus an attribute table and a label file is enough to train GraphSAGE; embed
+// encodes new nodes' attributes with the trained encoder.
+TEST(Cli, SageWithAttributeTableAndLabelFile) {
+  auto dir = test::scratch_dir();
+  std::string edges, table = "id,kind,size\n", labels, new_edges, new_table = "id,kind,size\n";
+  for (int i = 0; i < 300; ++i) {
+    edges += std::to_string(i) + " " + std::to_string((i * 7 + 1) % 300) + "\n";
+    const char* kind = i % 2 ? "odd" : "even";
+    table += std::to_string(i) + "," + kind + "," + std::to_string(i % 10) + "\n";
+    labels += std::to_string(i) + " " + kind + "\n";
+  }
+  new_edges = edges + "300 0\n301 1\n";
+  new_table = table + "300,even,3\n301,odd,\n";
+  test::write_file(dir / "e.txt", edges);
+  test::write_file(dir / "f.csv", table);
+  test::write_file(dir / "l.txt", labels);
+  test::write_file(dir / "e2.txt", new_edges);
+  test::write_file(dir / "f2.csv", new_table);
+  const std::string model = (dir / "m.grl").string();
+  Result s = run("sage --graph edgelist:" + (dir / "e.txt").string() + " --features " +
+                 (dir / "f.csv").string() + " --standardize --labels " + (dir / "l.txt").string() +
+                 " --device cpu --epochs 5 --hidden 16 --json --quiet --save " + model);
+  ASSERT_EQ(s.code, 0) << s.out;
+  EXPECT_GT(nlohmann::json::parse(last_line(s.out))["test_accuracy"].get<double>(), 0.9);
+  const std::string out = (dir / "p.tsv").string();
+  Result p = run("predict --model " + model + " --graph edgelist:" + (dir / "e2.txt").string() +
+                 " --features " + (dir / "f2.csv").string() + " --device cpu --out " + out);
+  ASSERT_EQ(p.code, 0) << p.out;
+  std::ifstream tsv(out);
+  std::string line, last;
+  int rows = 0;
+  while (std::getline(tsv, line)) {
+    ++rows;
+    last = line;
+  }
+  EXPECT_EQ(rows, 303);  // header + 302 nodes, two of them new
+  Result missing = run("embed --model " + model + " --graph edgelist:" + (dir / "e2.txt").string() +
+                       " --out " + (dir / "x.txt").string());
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_NE(missing.out.find("--features"), std::string::npos) << missing.out;
+}
+
 }  // namespace
 }  // namespace grl
