@@ -127,6 +127,7 @@ int cmd_sage(const SageArgs& a) {
   c.batch_size = a.batch_size;
   c.epochs = a.epochs;
   c.lr = a.lr;
+  c.lr_schedule = parse_lr_schedule(a.lr_schedule, a.lr_step_epochs, a.lr_gamma);
   c.dropout = a.dropout;
   c.weight_decay = a.weight_decay;
   c.optimizer = a.optimizer;

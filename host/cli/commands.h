@@ -55,6 +55,9 @@ struct SageArgs {
   std::string save;
   bool json = false;
   bool quiet = false;
+  std::string lr_schedule = "constant";
+  int lr_step_epochs = 10;
+  double lr_gamma = 0.5;
   std::string features;  // attribute table (CSV)
   std::string id_column;
   std::vector<std::string> categorical;
@@ -71,7 +74,7 @@ struct EmbedArgs {
   std::string device = "auto";
   int64_t batch_size = 1024;
   uint64_t seed = 0;
-  bool logits = false;  // predict uses logits; embed the last hidden layer
+  bool logits = false;   // predict uses logits; embed the last hidden layer
   std::string features;  // attribute table, when the model was trained with one
 };
 int cmd_embed(const EmbedArgs& args);

@@ -67,6 +67,15 @@ int main(int argc, char** argv) {
   c_sage->add_option("--epochs", sage.epochs, "Passes over the training nodes")
       ->capture_default_str();
   c_sage->add_option("--lr", sage.lr, "Learning rate")->capture_default_str();
+  c_sage
+      ->add_option("--lr-schedule", sage.lr_schedule,
+                   "constant, step (x gamma every N epochs) or cosine")
+      ->check(CLI::IsMember({"constant", "step", "cosine"}))
+      ->capture_default_str();
+  c_sage->add_option("--lr-step-epochs", sage.lr_step_epochs, "step schedule: epochs per decay")
+      ->capture_default_str();
+  c_sage->add_option("--lr-gamma", sage.lr_gamma, "step schedule: decay factor")
+      ->capture_default_str();
   c_sage->add_option("--dropout", sage.dropout, "Dropout on hidden layers")->capture_default_str();
   c_sage->add_option("--weight-decay", sage.weight_decay, "L2 weight decay")->capture_default_str();
   c_sage->add_option("--optimizer", sage.optimizer, "adam or sgd")

@@ -427,6 +427,8 @@ void SageEngine::load_params(const std::vector<float>& p) {
   impl_->be.synchronize();
 }
 
+void SageEngine::set_learning_rate(float lr) { impl_->opt.lr = lr; }
+
 void SageEngine::store_params(std::vector<float>& p) const {
   p.resize(static_cast<size_t>(impl_->num_params));
   impl_->params.download(p.data(), p.size());

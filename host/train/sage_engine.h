@@ -32,6 +32,8 @@ class SageEngine {
   SageEngine& operator=(const SageEngine&) = delete;
 
   void load_params(const std::vector<float>& params);
+  // The learning rate of the following optimiser steps (schedules call this before each step).
+  void set_learning_rate(float lr);
   void store_params(std::vector<float>& params) const;
 
   // One optimiser step on a batch of distinct labelled seeds.

@@ -234,6 +234,7 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
   std::vector<float> best_params = model.params();
   double best_f1 = -1;
   uint64_t step = 0;
+  const int64_t total_steps = batches * cfg.epochs;
   for (int epoch = 1; epoch <= cfg.epochs; ++epoch) {
     const auto t0 = Clock::now();
     auto last_report = t0;
@@ -241,6 +242,8 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
     for (int64_t b = 0; b < batches; ++b) {
       const int64_t lo = b * cfg.batch_size,
                     n = std::min<int64_t>(cfg.batch_size, static_cast<int64_t>(order.size()) - lo);
+      engine.set_learning_rate(static_cast<float>(
+          scheduled_lr(cfg.lr_schedule, cfg.lr, epoch, static_cast<int64_t>(step), total_steps)));
       engine.train_step(std::span<const NodeId>(order.data() + lo, n), static_cast<uint32_t>(epoch),
                         step++);
       if (tty) {

@@ -9,6 +9,7 @@
 
 #include "host/graph/graph.h"
 #include "host/ops/backend.h"
+#include "host/train/lr_schedule.h"
 #include "host/train/metrics.h"
 #include "host/train/sage_model.h"
 
@@ -22,6 +23,7 @@ struct SageTrainConfig {
   int64_t batch_size = 512;
   int epochs = 30;
   float lr = 0.01f;
+  LrSchedule lr_schedule;  // constant by default
   float dropout = 0.5f;
   float weight_decay = 5e-4f;
   std::string optimizer = "adam";
@@ -31,8 +33,8 @@ struct SageTrainConfig {
   std::string device = "auto";
   bool tf32 = false;
   uint64_t seed = 0;
-  std::string save_path;  // best model, saved atomically whenever validation improves
-  bool progress = true;   // progress bar on a terminal, periodic lines otherwise
+  std::string save_path;             // best model, saved atomically whenever validation improves
+  bool progress = true;              // progress bar on a terminal, periodic lines otherwise
   std::string feature_encoder_json;  // recorded in the model (see SageModel)
   int64_t base_feature_dim = 0;
   std::function<void(const std::string&)> log;  // where progress lines go (default: stderr)
