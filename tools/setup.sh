@@ -32,9 +32,10 @@ grl_build() {
   local dir="$1"; shift
   local jobs
   jobs=$(nproc 2>/dev/null || echo 2)
-  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@" >"$dir.configure.log" 2>&1 || {
-    cat "$dir.configure.log" >&2; echo "grl: cmake configure failed" >&2; return 1; }
-  grep -E '^-- grl:' "$dir.configure.log" || true
+  mkdir -p "$dir"
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@" >"$dir/configure.log" 2>&1 || {
+    cat "$dir/configure.log" >&2; echo "grl: cmake configure failed" >&2; return 1; }
+  grep -E '^-- grl:' "$dir/configure.log" || true
   cmake --build "$dir" -j "$jobs"
 }
 
