@@ -19,12 +19,12 @@
 #include "host/graph/graph.h"
 #include "host/reference/aggregate.h"
 #include "host/reference/sampling.h"
+#include "tests/cpu/test_util.h"
 
 namespace grl {
 namespace {
 
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
-constexpr float kPad = -4242.0f;      // padding columns must keep this value
 constexpr uint8_t kArgPoison = 0xCC;  // 204: above every fanout used here
 
 // Random simple graph on n nodes: random edges among [0, n - 1 - isolated), the top id n - 1 a
@@ -96,26 +96,8 @@ Row row_of(const Fixture& fx, int32_t i) {
   return {};
 }
 
-// A row-major matrix with padded rows; padding holds kPad.
-struct Matrix {
-  int64_t rows = 0, cols = 0, stride = 0;
-  std::vector<float> v;
-  Matrix(int64_t r, int64_t c, int64_t s, float fill = 0.0f) : rows(r), cols(c), stride(s) {
-    v.assign(static_cast<size_t>(r * s), kPad);
-    for (int64_t i = 0; i < r; ++i)
-      for (int64_t j = 0; j < c; ++j) at(i, j) = fill;
-  }
-  float& at(int64_t r, int64_t c) { return v[r * stride + c]; }
-  float at(int64_t r, int64_t c) const { return v[r * stride + c]; }
-  MatrixView<float> view() { return {v.data(), rows, cols, stride}; }
-  MatrixView<const float> cview() const { return {v.data(), rows, cols, stride}; }
-  bool padding_intact() const {
-    for (int64_t i = 0; i < rows; ++i)
-      for (int64_t j = cols; j < stride; ++j)
-        if (!(v[i * stride + j] == kPad)) return false;
-    return true;
-  }
-};
+using Matrix = test::PaddedMatrix;
+using test::kPad;
 
 // Uniform values in [-1, 1), or (quantized) small integers in [-2, 2] so that max ties abound.
 Matrix random_matrix(std::mt19937& rng, int64_t rows, int64_t cols, int64_t stride,

@@ -2,10 +2,14 @@
 #pragma once
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
+
+#include "kernels/common/views.h"
 
 namespace grl::test {
 
@@ -33,6 +37,30 @@ inline std::filesystem::path scratch_dir() {
   std::filesystem::create_directories(p);
   return p;
 }
+
+// Padding columns of PaddedMatrix hold this value; a kernel that writes them is caught.
+constexpr float kPad = -4242.0f;
+
+// A row-major matrix with padded rows (stride >= cols), for testing strided views.
+struct PaddedMatrix {
+  int64_t rows = 0, cols = 0, stride = 0;
+  std::vector<float> v;
+  PaddedMatrix(int64_t r, int64_t c, int64_t s, float fill = 0.0f) : rows(r), cols(c), stride(s) {
+    v.assign(static_cast<size_t>(std::max<int64_t>(1, r * s)), kPad);
+    for (int64_t i = 0; i < r; ++i)
+      for (int64_t j = 0; j < c; ++j) at(i, j) = fill;
+  }
+  float& at(int64_t r, int64_t c) { return v[r * stride + c]; }
+  float at(int64_t r, int64_t c) const { return v[r * stride + c]; }
+  MatrixView<float> view() { return {v.data(), rows, cols, stride}; }
+  MatrixView<const float> cview() const { return {v.data(), rows, cols, stride}; }
+  bool padding_intact() const {
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = cols; j < stride; ++j)
+        if (!(v[i * stride + j] == kPad)) return false;
+    return true;
+  }
+};
 
 inline void write_file(const std::filesystem::path& path, const std::string& content) {
   std::filesystem::create_directories(path.parent_path());
