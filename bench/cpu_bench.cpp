@@ -59,10 +59,11 @@ void BM_CpuAggregateMean(benchmark::State& state) {
 }
 BENCHMARK(BM_CpuAggregateMean)->Arg(128)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
-void BM_CpuSageTrainStep(benchmark::State& state) {
+void BM_CpuSageTrainStep(benchmark::State& state, SageAggregator aggr) {
   const Graph& g = small_graph();
   auto be = make_cpu_backend();
   SageArch arch;
+  arch.aggregator = aggr;
   arch.in_dim = g.features.dim;
   arch.hidden = 256;
   arch.num_classes = g.labels.num_classes;
@@ -84,7 +85,12 @@ void BM_CpuSageTrainStep(benchmark::State& state) {
   }
   state.SetItemsProcessed(512 * state.iterations());
 }
-BENCHMARK(BM_CpuSageTrainStep)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_CpuSageTrainStep, mean, SageAggregator::kMean)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_CpuSageTrainStep, lstm, SageAggregator::kLstm)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 void BM_CpuRandomWalk(benchmark::State& state) {
   const Graph& g = small_graph();

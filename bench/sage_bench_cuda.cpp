@@ -81,6 +81,9 @@ BENCHMARK_CAPTURE(BM_SageTrainStep, products_tf32, true, SageAggregator::kMean)
 BENCHMARK_CAPTURE(BM_SageTrainStep, products_max, false, SageAggregator::kMax)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_SageTrainStep, products_lstm, false, SageAggregator::kLstm)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
 
 // Sweeps for the plots in bench/README.md: throughput against batch size, fanouts and hidden
 // width (fp32, mean, the products-sized graph); one axis varies, the others stay at

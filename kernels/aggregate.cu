@@ -334,17 +334,9 @@ size_t aggregate_backward_scratch_bytes(int64_t max_slots, int64_t max_src) {
          align256(sort_temp_bytes(max_slots));
 }
 
-void launch_aggregate_backward(AggregateKind kind, const BlockView& b, MatrixView<const float> g,
-                               const uint8_t* argslot, MatrixView<float> grad_src, void* scratch,
-                               size_t scratch_bytes, cudaStream_t stream) {
-  if (b.num_src == 0 || g.cols == 0) return;
+BlockTranspose launch_block_transpose(const BlockView& b, void* scratch, size_t scratch_bytes,
+                                      cudaStream_t stream) {
   const int64_t slots = b.num_slots();
-  if (slots == 0) {
-    // No edges: every source gradient is zero.
-    GRL_CUDA_CHECK(cudaMemset2DAsync(grad_src.data, grad_src.stride * sizeof(float), 0,
-                                     grad_src.cols * sizeof(float), b.num_src, stream));
-    return;
-  }
   const size_t slot_bytes = align256(static_cast<size_t>(slots) * 4);
   char* p = static_cast<char*>(scratch);
   auto* keys_in = reinterpret_cast<int32_t*>(p);
@@ -355,7 +347,7 @@ void launch_aggregate_backward(AggregateKind kind, const BlockView& b, MatrixVie
   char* temp = p + 4 * slot_bytes + align256((b.num_src + 1) * sizeof(int64_t));
   size_t temp_bytes = sort_temp_bytes(slots);
   if (temp + temp_bytes > p + scratch_bytes)
-    throw CudaError("launch_aggregate_backward: scratch too small for this block", 0);
+    throw CudaError("block transpose: scratch too small for this block", 0);
 
   SlotBases sb{};
   sb.base[0] = 0;
@@ -372,6 +364,22 @@ void launch_aggregate_backward(AggregateKind kind, const BlockView& b, MatrixVie
   source_offsets_kernel<<<static_cast<unsigned>((b.num_src + 1 + kBlock - 1) / kBlock), kBlock, 0,
                           stream>>>(keys_out, slots, b.num_src, offsets);
   GRL_LAUNCH_CHECK("source_offsets_kernel");
+  return {offsets, vals_out};
+}
+
+void launch_aggregate_backward(AggregateKind kind, const BlockView& b, MatrixView<const float> g,
+                               const uint8_t* argslot, MatrixView<float> grad_src, void* scratch,
+                               size_t scratch_bytes, cudaStream_t stream) {
+  if (b.num_src == 0 || g.cols == 0) return;
+  if (b.num_slots() == 0) {
+    // No edges: every source gradient is zero.
+    GRL_CUDA_CHECK(cudaMemset2DAsync(grad_src.data, grad_src.stride * sizeof(float), 0,
+                                     grad_src.cols * sizeof(float), b.num_src, stream));
+    return;
+  }
+  const BlockTranspose tr = launch_block_transpose(b, scratch, scratch_bytes, stream);
+  const int64_t* offsets = tr.offsets;
+  const uint32_t* vals_out = tr.codes;
 
   const bool vec = vec4_ok(g.data, g.stride, g.cols) &&
                    vec4_ok(grad_src.data, grad_src.stride, grad_src.cols) &&

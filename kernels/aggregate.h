@@ -70,6 +70,17 @@ void launch_aggregate_backward(AggregateKind kind, const BlockView& block,
                                MatrixView<float> grad_src, void* scratch, size_t scratch_bytes,
                                cudaStream_t stream);
 
+// The block transposed by source (used by the backward passes of aggregate and lstm): edges of
+// source u are codes[offsets[u] .. offsets[u + 1]), each (row << 8) | slot, in (row, slot)
+// order. Both arrays live in `scratch` (aggregate_backward_scratch_bytes). The block must have
+// at least one slot.
+struct BlockTranspose {
+  const int64_t* offsets = nullptr;
+  const uint32_t* codes = nullptr;
+};
+BlockTranspose launch_block_transpose(const BlockView& block, void* scratch, size_t scratch_bytes,
+                                      cudaStream_t stream);
+
 // out[i] = table[rows[i]] for i < out.rows (vectorised when widths allow).
 void launch_gather_rows(MatrixView<const float> table, const int32_t* rows, MatrixView<float> out,
                         cudaStream_t stream);

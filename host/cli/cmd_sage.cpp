@@ -123,6 +123,7 @@ int cmd_sage(const SageArgs& a) {
   c.aggregator = parse_aggregator(a.aggr);
   c.fanouts = parse_fanouts(a.fanouts, a.layers);
   c.hidden = a.hidden;
+  c.lstm_hidden = a.lstm_hidden;
   c.normalize = a.normalize;
   c.batch_size = a.batch_size;
   c.epochs = a.epochs;

@@ -39,6 +39,7 @@ struct SageArgs {
   std::string fanouts = "25,10";
   int layers = 0;  // 0: one per fanout
   int64_t hidden = 256;
+  int64_t lstm_hidden = 128;
   int64_t batch_size = 512;
   int epochs = 30;
   float lr = 0.01f;

@@ -56,8 +56,13 @@ int main(int argc, char** argv) {
   auto* c_sage = app.add_subcommand(
       "sage", "Train GraphSAGE (supervised node classification) and report test metrics");
   add_graph_options(c_sage, sage.graph);
-  c_sage->add_option("--aggr", sage.aggr, "Aggregator: mean, max or pool")
-      ->check(CLI::IsMember({"mean", "max", "pool"}))
+  c_sage
+      ->add_option("--aggr", sage.aggr,
+                   "Aggregator: mean, max, pool (max over a dense layer) or lstm (an LSTM over "
+                   "the neighbours in a random order)")
+      ->check(CLI::IsMember({"mean", "max", "pool", "lstm"}))
+      ->capture_default_str();
+  c_sage->add_option("--lstm-hidden", sage.lstm_hidden, "lstm aggregator: LSTM units")
       ->capture_default_str();
   c_sage->add_option("--fanouts", sage.fanouts, "Neighbours sampled per hop, hop 1 first")
       ->capture_default_str();

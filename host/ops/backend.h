@@ -12,6 +12,7 @@
 
 #include "kernels/aggregate.h"
 #include "kernels/dense.h"
+#include "kernels/lstm.h"
 #include "kernels/sampling.h"
 #include "kernels/sgns.h"
 #include "kernels/walk.h"
@@ -63,6 +64,22 @@ class Backend {
                                   size_t scratch_bytes) = 0;
   virtual void gather_rows(MatrixView<const float> table, const int32_t* rows,
                            MatrixView<float> out) = 0;
+
+  // ---- LSTM aggregator (kernels/lstm.h; scratch as aggregate_backward_scratch_bytes) --------
+  virtual void lstm_orders(const BlockView& block, int width, uint64_t seed, uint32_t key,
+                           uint8_t* ord, uint8_t* tpos) = 0;
+  virtual void lstm_gates_forward(const BlockView& block, const LstmStep& step,
+                                  MatrixView<const float> proj, const uint8_t* ord,
+                                  const float* bias, MatrixView<float> gates,
+                                  MatrixView<const float> c_prev, MatrixView<float> c_out,
+                                  MatrixView<float> h_out, MatrixView<float> agg) = 0;
+  virtual void lstm_gates_backward(const BlockView& block, const LstmStep& step,
+                                   MatrixView<float> gates, MatrixView<const float> c_prev,
+                                   MatrixView<const float> c_t, MatrixView<const float> d_agg,
+                                   MatrixView<float> dh_run, MatrixView<float> dc_run) = 0;
+  virtual void lstm_scatter(const BlockView& block, MatrixView<const float> gates_all, int64_t slab,
+                            const uint8_t* tpos, int width, MatrixView<float> grad_proj,
+                            void* scratch, size_t scratch_bytes) = 0;
 
   // ---- walks and skip-gram (kernels/walk.h, kernels/sgns.h) ---------------------------------
   virtual void random_walks(CsrView graph, const WalkSpec& spec, Span<const NodeId> starts,

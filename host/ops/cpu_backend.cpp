@@ -9,6 +9,7 @@
 #include "host/ops/backend.h"
 #include "host/reference/aggregate.h"
 #include "host/reference/dense.h"
+#include "host/reference/lstm.h"
 #include "host/reference/sampling.h"
 #include "host/reference/sgns.h"
 #include "host/reference/walk.h"
@@ -71,6 +72,27 @@ class CpuBackend final : public Backend {
                           const uint8_t* argslot, MatrixView<float> grad_src, void*,
                           size_t) override {
     ref::aggregate_backward(kind, b, g, argslot, grad_src);
+  }
+  void lstm_orders(const BlockView& b, int width, uint64_t seed, uint32_t key, uint8_t* ord,
+                   uint8_t* tpos) override {
+    ref::lstm_orders(b, width, seed, key, ord, tpos);
+  }
+  void lstm_gates_forward(const BlockView& b, const LstmStep& st, MatrixView<const float> proj,
+                          const uint8_t* ord, const float* bias, MatrixView<float> gates,
+                          MatrixView<const float> c_prev, MatrixView<float> c_out,
+                          MatrixView<float> h_out, MatrixView<float> agg) override {
+    ref::lstm_gates_forward(b, st, proj, ord, bias, gates, c_prev, c_out, h_out, agg);
+  }
+  void lstm_gates_backward(const BlockView& b, const LstmStep& st, MatrixView<float> gates,
+                           MatrixView<const float> c_prev, MatrixView<const float> c_t,
+                           MatrixView<const float> d_agg, MatrixView<float> dh_run,
+                           MatrixView<float> dc_run) override {
+    ref::lstm_gates_backward(b, st, gates, c_prev, c_t, d_agg, dh_run, dc_run);
+  }
+  void lstm_scatter(const BlockView& b, MatrixView<const float> gates_all, int64_t slab,
+                    const uint8_t* tpos, int width, MatrixView<float> grad_proj, void*,
+                    size_t) override {
+    ref::lstm_scatter(b, gates_all, slab, tpos, width, grad_proj);
   }
   void gather_rows(MatrixView<const float> table, const int32_t* rows,
                    MatrixView<float> out) override {

@@ -160,6 +160,28 @@ class CudaBackend final : public Backend {
                           size_t bytes) override {
     launch_aggregate_backward(kind, b, g, argslot, grad_src, scratch, bytes, stream_);
   }
+  void lstm_orders(const BlockView& b, int width, uint64_t seed, uint32_t key, uint8_t* ord,
+                   uint8_t* tpos) override {
+    launch_lstm_orders(b, width, seed, key, ord, tpos, stream_);
+  }
+  void lstm_gates_forward(const BlockView& b, const LstmStep& st, MatrixView<const float> proj,
+                          const uint8_t* ord, const float* bias, MatrixView<float> gates,
+                          MatrixView<const float> c_prev, MatrixView<float> c_out,
+                          MatrixView<float> h_out, MatrixView<float> agg) override {
+    launch_lstm_gates_forward(b, st, proj, ord, bias, gates, c_prev, c_out, h_out, agg, stream_);
+  }
+  void lstm_gates_backward(const BlockView& b, const LstmStep& st, MatrixView<float> gates,
+                           MatrixView<const float> c_prev, MatrixView<const float> c_t,
+                           MatrixView<const float> d_agg, MatrixView<float> dh_run,
+                           MatrixView<float> dc_run) override {
+    launch_lstm_gates_backward(b, st, gates, c_prev, c_t, d_agg, dh_run, dc_run, stream_);
+  }
+  void lstm_scatter(const BlockView& b, MatrixView<const float> gates_all, int64_t slab,
+                    const uint8_t* tpos, int width, MatrixView<float> grad_proj, void* scratch,
+                    size_t scratch_bytes) override {
+    launch_lstm_scatter(b, gates_all, slab, tpos, width, grad_proj, scratch, scratch_bytes,
+                        stream_);
+  }
   void gather_rows(MatrixView<const float> table, const int32_t* rows,
                    MatrixView<float> out) override {
     launch_gather_rows(table, rows, out, stream_);

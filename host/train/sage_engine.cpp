@@ -6,6 +6,7 @@
 
 #include "host/core/error.h"
 #include "host/reference/aggregate.h"
+#include "kernels/lstm.h"
 
 namespace grl {
 
@@ -55,17 +56,26 @@ struct SageEngine::Impl {
   Buffer<char> sample_scratch;
   std::vector<int32_t> hop_end_host;
 
-  // Layer l's input is one matrix [self | aggregate] (2 d_in columns), so the layer is one GEMM
-  // with the stacked [W_self; W_neigh]. Rows [0, n_dst) hold both halves; for l > 1 the left
-  // half of rows [0, n_src) is where layer l - 1 wrote its output, which the aggregation reads.
+  // Layer l's input is one matrix [self | aggregate] (d_in + d_agg columns), so the layer is one
+  // GEMM with the stacked [W_self; W_neigh]. Rows [0, n_dst) hold both halves; for l > 1 the
+  // left half of rows [0, n_src) is where layer l - 1 wrote its output, which the aggregation
+  // reads.
   struct Layer {
-    int64_t d_in = 0, d_out = 0, n_dst_max = 0, n_src_max = 0, slots_max = 0;
-    Mat in, pool_in, pool_out, act, g_out, d_agg, d_pool;
+    int64_t d_in = 0, d_out = 0, d_agg = 0, n_dst_max = 0, n_src_max = 0, slots_max = 0;
+    Mat in, pool_in, pool_out, act, g_out, d_agg_m, d_pool;
     Buffer<uint8_t> argslot;
     Buffer<float> inv_norm;
+    // LSTM: source projections and their gradient (n_src x 4H), per-step gates (4H) and cell
+    // and hidden states (H) in slabs of n_dst_max rows, the running BPTT gradients, orders.
+    int steps = 0;
+    Mat proj, d_proj, gates, cells, hiddens, dh_run, dc_run;
+    Buffer<uint8_t> ord, tpos;
     MatrixView<float> left(int64_t rows) const { return {in.buf.data(), rows, d_in, in.stride}; }
     MatrixView<float> right(int64_t rows) const {
-      return {in.buf.data() + d_in, rows, d_in, in.stride};
+      return {in.buf.data() + d_in, rows, d_agg, in.stride};
+    }
+    MatrixView<float> slab(const Mat& m, int t, int64_t rows) const {
+      return {m.buf.data() + t * n_dst_max * m.stride, rows, m.cols, m.stride};
     }
   };
   std::vector<Layer> layers;  // index l - 1
@@ -152,21 +162,39 @@ struct SageEngine::Impl {
 
     // Layer buffers from the bounds.
     const bool pool = arch.aggregator == SageAggregator::kPool;
-    const bool maxlike = arch.aggregator != SageAggregator::kMean;
+    const bool lstm = arch.aggregator == SageAggregator::kLstm;
+    const bool maxlike = arch.aggregator == SageAggregator::kMax || pool;
     int64_t max_rows = 1, max_dim = 1;
     layers.resize(K);
     for (int l = 1; l <= K; ++l) {
       Layer& y = layers[l - 1];
       y.d_in = arch.layer_in(l);
       y.d_out = arch.layer_out(l);
+      y.d_agg = arch.layer_agg(l);
       y.n_dst_max = std::max<int64_t>(L.max_hop_end[K - l], 1);
       y.n_src_max = std::max<int64_t>(L.max_hop_end[K - l + 1], 1);
       for (int h = 1; h <= K - l + 1; ++h) y.slots_max += L.max_rows[h - 1] * L.fanouts[h - 1];
       max_rows = std::max({max_rows, y.n_src_max, y.n_dst_max});
-      max_dim = std::max({max_dim, y.d_in, y.d_out});
+      max_dim = std::max({max_dim, y.d_in, y.d_out, lstm ? 4 * arch.lstm_hidden : 0});
       size_t& B = *bytes;
-      y.in = Mat(be, l == 1 ? y.n_dst_max : y.n_src_max, 2 * y.d_in, "layer inputs", B);
-      if (pool && l == 1) y.pool_in = Mat(be, y.n_src_max, y.d_in, "pool inputs", B);
+      y.in = Mat(be, l == 1 ? y.n_dst_max : y.n_src_max, y.d_in + y.d_agg, "layer inputs", B);
+      if ((pool || lstm) && l == 1) y.pool_in = Mat(be, y.n_src_max, y.d_in, "gathered inputs", B);
+      if (lstm) {
+        const int64_t H = arch.lstm_hidden;
+        for (int h = 1; h <= K - l + 1; ++h) y.steps = std::max(y.steps, L.fanouts[h - 1]);
+        const int64_t T = std::max(y.steps, 1);
+        y.proj = Mat(be, y.n_src_max, 4 * H, "lstm projections", B);
+        y.gates = Mat(be, T * y.n_dst_max, 4 * H, "lstm gates", B);
+        y.cells = Mat(be, T * y.n_dst_max, H, "lstm states", B);
+        y.hiddens = Mat(be, T * y.n_dst_max, H, "lstm states", B);
+        y.ord = alloc<uint8_t>(y.n_dst_max * T, "lstm orders");
+        y.tpos = alloc<uint8_t>(y.n_dst_max * T, "lstm orders");
+        if (opt.training) {
+          y.d_proj = Mat(be, y.n_src_max, 4 * H, "gradients", B);
+          y.dh_run = Mat(be, y.n_dst_max, H, "gradients", B);
+          y.dc_run = Mat(be, y.n_dst_max, H, "gradients", B);
+        }
+      }
       if (pool) y.pool_out = Mat(be, y.n_src_max, y.d_in, "pool activations", B);
       if (maxlike) y.argslot = alloc<uint8_t>(y.n_dst_max * y.d_in, "arg-max slots");
       // The last layer's logits; hidden layers write straight into the next layer's input. With
@@ -178,9 +206,9 @@ struct SageEngine::Impl {
       if (arch.normalize && l < K) y.inv_norm = alloc<float>(y.n_dst_max, "norms");
       if (opt.training) {
         y.g_out = Mat(be, y.n_dst_max, y.d_out, "gradients", B);
-        if (l > 1 || pool) y.d_agg = Mat(be, y.n_dst_max, y.d_in, "gradients", B);
+        if (l > 1 || pool || lstm) y.d_agg_m = Mat(be, y.n_dst_max, y.d_agg, "gradients", B);
         if (pool) y.d_pool = Mat(be, y.n_src_max, y.d_in, "gradients", B);
-        if (l > 1 || pool)
+        if (l > 1 || pool || lstm)
           agg_scratch_bytes = std::max(
               agg_scratch_bytes, be.aggregate_backward_scratch_bytes(y.slots_max, y.n_src_max));
       }
@@ -227,7 +255,14 @@ struct SageEngine::Impl {
     if (l == 1) be.gather_rows(features, nodes.data(), y.left(n_dst));
     MatrixView<const float> src = l == 1 ? features : as_const(y.left(n_src));
 
-    if (arch.aggregator == SageAggregator::kPool) {
+    if (arch.aggregator == SageAggregator::kLstm) {
+      MatrixView<const float> x = src;
+      if (l == 1) {
+        be.gather_rows(features, nodes.data(), y.pool_in.view(n_src));
+        x = y.pool_in.cview(n_src);
+      }
+      lstm_forward(y, P, block, x, n_dst, n_src);
+    } else if (arch.aggregator == SageAggregator::kPool) {
       MatrixView<const float> pin = src;
       if (l == 1) {
         be.gather_rows(features, nodes.data(), y.pool_in.view(n_src));
@@ -245,7 +280,7 @@ struct SageEngine::Impl {
     }
     // z = [self | agg] [W_self; W_neigh]
     MatrixView<float> z = l < K ? output(l, n_dst) : y.act.view(n_dst);
-    be.gemm(false, false, n_dst, y.d_out, 2 * y.d_in, 1.0f, y.in.buf.data(), y.in.stride,
+    be.gemm(false, false, n_dst, y.d_out, y.d_in + y.d_agg, 1.0f, y.in.buf.data(), y.in.stride,
             param(P.w_self), y.d_out, 0.0f, z.data, z.stride);
     if (l == K) {
       be.bias_act(z, param(P.bias), Activation::kNone);
@@ -263,6 +298,74 @@ struct SageEngine::Impl {
   }
 
   static uint32_t dropout_key(uint64_t step, int l) { return static_cast<uint32_t>(step * 8 + l); }
+
+  // The LSTM's neighbour orders are keyed by the pass (the step in training, the inference key
+  // otherwise) and the layer.
+  uint64_t order_pass = 0;
+
+  // P = X W_ih once per source, then one recurrent GEMM and one gate kernel per step; the
+  // last hidden states land in the right half of the layer input (kernels/lstm.h).
+  void lstm_forward(Layer& y, const LayerParams& P, const BlockView& block,
+                    MatrixView<const float> x, int64_t n_dst, int64_t n_src) {
+    const int64_t H = arch.lstm_hidden;
+    be.gemm(false, false, n_src, 4 * H, y.d_in, 1.0f, x.data, x.stride, param(P.w_ih), 4 * H, 0.0f,
+            y.proj.buf.data(), y.proj.stride);
+    const int width = y.steps;
+    be.lstm_orders(block, width, opt.seed, dropout_key(order_pass, y_index(y)), y.ord.data(),
+                   y.tpos.data());
+    for (int t = 0; t < width; ++t) {
+      const LstmStep st{t, lstm_active_rows(block, t), width};
+      if (st.rows == 0) break;
+      MatrixView<float> g = y.slab(y.gates, t, st.rows);
+      if (t > 0)
+        be.gemm(false, false, st.rows, 4 * H, H, 1.0f, y.slab(y.hiddens, t - 1, st.rows).data,
+                y.hiddens.stride, param(P.w_hh), 4 * H, 0.0f, g.data, g.stride);
+      MatrixView<const float> c_prev =
+          t > 0 ? as_const(y.slab(y.cells, t - 1, st.rows)) : MatrixView<const float>{};
+      be.lstm_gates_forward(block, st, y.proj.cview(n_src), y.ord.data(), param(P.b_lstm), g,
+                            c_prev, y.slab(y.cells, t, st.rows), y.slab(y.hiddens, t, st.rows),
+                            y.right(n_dst));
+    }
+  }
+
+  // Backpropagation through time from d agg (y.d_agg_m): gradients of W_hh, b and W_ih, and,
+  // into `d_src` when it is given, of the source rows.
+  void lstm_backward(Layer& y, const LayerParams& P, const BlockView& block,
+                     MatrixView<const float> x, int64_t n_src, float* d_src, int64_t d_src_stride) {
+    const int64_t H = arch.lstm_hidden;
+    const int width = y.steps;
+    int steps = 0;
+    while (steps < width && lstm_active_rows(block, steps) > 0) ++steps;
+    be.zero(grad(P.w_hh), static_cast<size_t>(H * 4 * H) * sizeof(float));
+    be.zero(grad(P.b_lstm), static_cast<size_t>(4 * H) * sizeof(float));
+    for (int t = steps - 1; t >= 0; --t) {
+      const LstmStep st{t, lstm_active_rows(block, t), width};
+      MatrixView<float> g = y.slab(y.gates, t, st.rows);
+      MatrixView<const float> c_prev =
+          t > 0 ? as_const(y.slab(y.cells, t - 1, st.rows)) : MatrixView<const float>{};
+      be.lstm_gates_backward(block, st, g, c_prev, as_const(y.slab(y.cells, t, st.rows)),
+                             y.d_agg_m.cview(st.rows), y.dh_run.view(st.rows),
+                             y.dc_run.view(st.rows));
+      be.column_sums(as_const(g), grad(P.b_lstm), true, partials.data());
+      if (t == 0) continue;
+      MatrixView<const float> h_prev = as_const(y.slab(y.hiddens, t - 1, st.rows));
+      be.gemm(true, false, H, 4 * H, st.rows, 1.0f, h_prev.data, h_prev.stride, g.data, g.stride,
+              1.0f, grad(P.w_hh), 4 * H);
+      be.gemm(false, true, st.rows, H, 4 * H, 1.0f, g.data, g.stride, param(P.w_hh), 4 * H, 0.0f,
+              y.dh_run.buf.data(), y.dh_run.stride);
+    }
+    MatrixView<const float> all{y.gates.buf.data(), static_cast<int64_t>(steps) * y.n_dst_max,
+                                4 * H, y.gates.stride};
+    be.lstm_scatter(block, all, y.n_dst_max, y.tpos.data(), width, y.d_proj.view(n_src),
+                    agg_scratch.data(), agg_scratch_bytes);
+    be.gemm(true, false, y.d_in, 4 * H, n_src, 1.0f, x.data, x.stride, y.d_proj.buf.data(),
+            y.d_proj.stride, 0.0f, grad(P.w_ih), 4 * H);
+    if (d_src)
+      be.gemm(false, true, n_src, y.d_in, 4 * H, 1.0f, y.d_proj.buf.data(), y.d_proj.stride,
+              param(P.w_ih), 4 * H, 0.0f, d_src, d_src_stride);
+  }
+
+  int y_index(const Layer& y) const { return static_cast<int>(&y - layers.data()) + 1; }
 
   void backward(int l, uint64_t step) {
     Layer& y = layers[l - 1];
@@ -282,15 +385,21 @@ struct SageEngine::Impl {
     MatrixView<const float> dzc = as_const(dz);
     be.column_sums(dzc, grad(P.bias), false, partials.data());
     // [dW_self; dW_neigh] = [self | agg]^T dz in one GEMM.
-    be.gemm(true, false, 2 * y.d_in, y.d_out, n_dst, 1.0f, y.in.buf.data(), y.in.stride, dz.data,
-            dz.stride, 0.0f, grad(P.w_self), y.d_out);
+    be.gemm(true, false, y.d_in + y.d_agg, y.d_out, n_dst, 1.0f, y.in.buf.data(), y.in.stride,
+            dz.data, dz.stride, 0.0f, grad(P.w_self), y.d_out);
     const bool pool = arch.aggregator == SageAggregator::kPool;
-    if (l == 1 && !pool) return;  // input features take no gradient
+    const bool lstm = arch.aggregator == SageAggregator::kLstm;
+    if (l == 1 && !pool && !lstm) return;  // input features take no gradient
     // d agg = dz W_neigh^T
-    be.gemm(false, true, n_dst, y.d_in, y.d_out, 1.0f, dz.data, dz.stride, param(P.w_neigh),
-            y.d_out, 0.0f, y.d_agg.buf.data(), y.d_agg.stride);
-    if (pool) {
-      be.aggregate_backward(AggregateKind::kMax, block, y.d_agg.cview(n_dst), y.argslot.data(),
+    be.gemm(false, true, n_dst, y.d_agg, y.d_out, 1.0f, dz.data, dz.stride, param(P.w_neigh),
+            y.d_out, 0.0f, y.d_agg_m.buf.data(), y.d_agg_m.stride);
+    if (lstm) {
+      MatrixView<const float> x = l == 1 ? y.pool_in.cview(n_src) : as_const(y.left(n_src));
+      float* d_src = l == 1 ? nullptr : layers[l - 2].g_out.buf.data();
+      lstm_backward(y, P, block, x, n_src, d_src, l == 1 ? 0 : layers[l - 2].g_out.stride);
+      if (l == 1) return;
+    } else if (pool) {
+      be.aggregate_backward(AggregateKind::kMax, block, y.d_agg_m.cview(n_dst), y.argslot.data(),
                             y.d_pool.view(n_src), agg_scratch.data(), agg_scratch_bytes);
       be.relu_backward(y.d_pool.view(n_src), y.pool_out.cview(n_src));
       be.column_sums(y.d_pool.cview(n_src), grad(P.b_pool), false, partials.data());
@@ -305,7 +414,7 @@ struct SageEngine::Impl {
       Layer& prev = layers[l - 2];
       const AggregateKind kind =
           arch.aggregator == SageAggregator::kMax ? AggregateKind::kMax : AggregateKind::kMean;
-      be.aggregate_backward(kind, block, y.d_agg.cview(n_dst), y.argslot.data(),
+      be.aggregate_backward(kind, block, y.d_agg_m.cview(n_dst), y.argslot.data(),
                             prev.g_out.view(n_src), agg_scratch.data(), agg_scratch_bytes);
     }
     // The destinations are the first rows of the sources: add the self path's gradient.
@@ -332,14 +441,15 @@ struct SageEngine::Impl {
     }
   }
 
-  void train_step(std::span<const NodeId> s, uint32_t epoch, uint64_t step) {
+  // Sampling, forward, loss and backward of one batch: the gradients are in `grads`.
+  void forward_backward(std::span<const NodeId> s, uint32_t epoch, uint64_t step) {
     const int64_t B = static_cast<int64_t>(s.size());
-    if (B == 0) return;
     be.mark("host");
     sample(s, epoch);
     be.mark("sample");
     upload_labels(s);
     training_pass = true;
+    order_pass = step;
     static const char* const kForward[] = {"forward.l1", "forward.l2", "forward.l3",
                                            "forward.l4", "forward.l5", "forward.l6"};
     static const char* const kBackward[] = {"backward.l1", "backward.l2", "backward.l3",
@@ -362,6 +472,11 @@ struct SageEngine::Impl {
       backward(l, step);
       be.mark(kBackward[l - 1]);
     }
+  }
+
+  void train_step(std::span<const NodeId> s, uint32_t epoch, uint64_t step) {
+    if (s.empty()) return;
+    forward_backward(s, epoch, step);
     ++opt_steps;
     Span<float> w = params.span();
     Span<const float> g{grads.data(), num_params};
@@ -398,6 +513,7 @@ struct SageEngine::Impl {
     }
     sample(s, key);
     training_pass = false;
+    order_pass = 0xFFFFFFFull ^ key;
     for (int l = 1; l <= K; ++l) forward(l, 0);
     if (logits) download_rows(layers[K - 1].act.cview(B), *logits);
     if (hidden)
@@ -442,6 +558,21 @@ void SageEngine::train_step(std::span<const NodeId> seeds, uint32_t epoch, uint6
 void SageEngine::infer(std::span<const NodeId> seeds, uint32_t key, std::vector<float>* logits,
                        std::vector<float>* hidden) {
   impl_->infer(seeds, key, logits, hidden);
+}
+
+double SageEngine::compute_gradients(std::span<const NodeId> seeds, uint32_t epoch, uint64_t step,
+                                     std::vector<float>& g) {
+  Impl& m = *impl_;
+  if (!m.opt.training) throw Error("engine built for inference only");
+  if (seeds.empty()) throw Error("compute_gradients needs at least one seed");
+  m.forward_backward(seeds, epoch, step);
+  std::vector<float> loss(seeds.size());
+  m.row_loss.download(loss.data(), loss.size());
+  g.resize(static_cast<size_t>(m.num_params));
+  m.grads.download(g.data(), g.size());
+  double sum = 0;
+  for (float v : loss) sum += v;
+  return sum / static_cast<double>(seeds.size());
 }
 
 double SageEngine::take_loss_sum() {

@@ -38,6 +38,11 @@ class SageEngine {
 
   // One optimiser step on a batch of distinct labelled seeds.
   void train_step(std::span<const NodeId> seeds, uint32_t epoch, uint64_t step);
+  // The gradient of the batch's mean loss with respect to the flat parameter vector (the
+  // layout of SageModel), without a step; returns the mean loss. For gradient checks: build
+  // the engine with dropout 0 so repeated calls with the same keys see the same function.
+  double compute_gradients(std::span<const NodeId> seeds, uint32_t epoch, uint64_t step,
+                           std::vector<float>& grads);
   // Forward only (no dropout), neighbourhoods sampled with `epoch_key`. Fills `logits`
   // (B x num_classes) and, if asked, `hidden` (B x the last hidden width; the logits when the
   // model has one layer).

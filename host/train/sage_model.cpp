@@ -23,6 +23,8 @@ const char* aggregator_name(SageAggregator a) {
       return "max";
     case SageAggregator::kPool:
       return "pool";
+    case SageAggregator::kLstm:
+      return "lstm";
   }
   return "?";
 }
@@ -31,7 +33,8 @@ SageAggregator parse_aggregator(const std::string& s) {
   if (s == "mean") return SageAggregator::kMean;
   if (s == "max") return SageAggregator::kMax;
   if (s == "pool") return SageAggregator::kPool;
-  throw UsageError("unknown aggregator '" + s + "' (expected mean, max or pool)");
+  if (s == "lstm") return SageAggregator::kLstm;
+  throw UsageError("unknown aggregator '" + s + "' (expected mean, max, pool or lstm)");
 }
 
 SageModel::SageModel(SageArch arch) : arch_(std::move(arch)) {
@@ -39,6 +42,13 @@ SageModel::SageModel(SageArch arch) : arch_(std::move(arch)) {
   if (arch_.num_classes <= 0) throw UsageError("the graph has no labels to train on");
   if (arch_.hidden <= 0) throw UsageError("--hidden must be positive");
   if (arch_.fanouts.empty()) throw UsageError("at least one fanout (layer) is needed");
+  const bool lstm = arch_.aggregator == SageAggregator::kLstm;
+  if (lstm && arch_.lstm_hidden <= 0) throw UsageError("--lstm-hidden must be positive");
+  if (lstm)
+    for (int f : arch_.fanouts)
+      if (f > 255)
+        throw UsageError("the lstm aggregator takes fanouts up to 255 (got " + std::to_string(f) +
+                         ")");
   int64_t off = 0;
   auto take = [&](int64_t n) {
     int64_t at = off;
@@ -49,12 +59,19 @@ SageModel::SageModel(SageArch arch) : arch_(std::move(arch)) {
     LayerParams p;
     p.d_in = arch_.layer_in(l);
     p.d_out = arch_.layer_out(l);
-    p.w_self = take(2 * p.d_in * p.d_out);
+    p.d_agg = arch_.layer_agg(l);
+    p.w_self = take((p.d_in + p.d_agg) * p.d_out);
     p.w_neigh = p.w_self + p.d_in * p.d_out;
     p.bias = take(p.d_out);
     if (arch_.aggregator == SageAggregator::kPool) {
       p.w_pool = take(p.d_in * p.d_in);
       p.b_pool = take(p.d_in);
+    }
+    if (lstm) {
+      const int64_t H = arch_.lstm_hidden;
+      p.w_ih = take(p.d_in * 4 * H);
+      p.w_hh = take(H * 4 * H);
+      p.b_lstm = take(4 * H);
     }
     layers_.push_back(p);
   }
@@ -65,19 +82,31 @@ SageModel::SageModel(SageArch arch) : arch_(std::move(arch)) {
 void SageModel::initialize(uint64_t seed) {
   std::fill(params_.begin(), params_.end(), 0.0f);
   uint32_t tensor = 0;
-  auto glorot = [&](int64_t at, int64_t fan_in, int64_t fan_out) {
-    const float a = std::sqrt(6.0f / static_cast<float>(fan_in + fan_out));
-    for (int64_t i = 0; i < fan_in * fan_out; ++i) {
+  auto uniform = [&](int64_t at, int64_t n, float a) {
+    for (int64_t i = 0; i < n; ++i) {
       Philox4 r = philox(seed, RandomPurpose::kInit, tensor, static_cast<uint32_t>(i / 4),
                          static_cast<uint32_t>(i / 4 >> 32));
       params_[at + i] = random_uniform(r.v[i % 4], -a, a);
     }
     ++tensor;
   };
+  auto glorot = [&](int64_t at, int64_t fan_in, int64_t fan_out) {
+    uniform(at, fan_in * fan_out, std::sqrt(6.0f / static_cast<float>(fan_in + fan_out)));
+  };
   for (const LayerParams& p : layers_) {
     glorot(p.w_self, p.d_in, p.d_out);
-    glorot(p.w_neigh, p.d_in, p.d_out);
+    glorot(p.w_neigh, p.d_agg, p.d_out);
     if (p.w_pool >= 0) glorot(p.w_pool, p.d_in, p.d_in);
+  }
+  // LSTM: U(-1/sqrt(H), 1/sqrt(H)) as PyTorch's nn.LSTM, forget-gate bias 1 (TensorFlow's
+  // BasicLSTMCell, which the GraphSAGE reference code uses).
+  for (const LayerParams& p : layers_) {
+    if (p.w_ih < 0) continue;
+    const int64_t H = arch_.lstm_hidden;
+    const float a = 1.0f / std::sqrt(static_cast<float>(H));
+    uniform(p.w_ih, p.d_in * 4 * H, a);
+    uniform(p.w_hh, H * 4 * H, a);
+    for (int64_t k = 0; k < H; ++k) params_[p.b_lstm + H + k] = 1.0f;
   }
 }
 
@@ -89,6 +118,7 @@ void SageModel::save(const std::string& path) const {
   meta["num_classes"] = arch_.num_classes;
   meta["multi_label"] = arch_.multi_label;
   meta["normalize"] = arch_.normalize;
+  meta["lstm_hidden"] = arch_.lstm_hidden;
   meta["fanouts"] = arch_.fanouts;
   meta["num_params"] = num_params_;
   meta["class_names"] = class_names;
@@ -117,6 +147,7 @@ SageModel SageModel::load(const std::string& path) {
     a.num_classes = meta.at("num_classes").get<int64_t>();
     a.multi_label = meta.at("multi_label").get<bool>();
     a.normalize = meta.at("normalize").get<bool>();
+    a.lstm_hidden = meta.value("lstm_hidden", int64_t{128});
     a.fanouts = meta.at("fanouts").get<std::vector<int>>();
     SageModel m(a);
     Array<float> p = f.array<float>("params");

@@ -6,6 +6,9 @@
 //   z = concat(h_self, AGG({h_u})) W + b             W = [W_self; W_neigh], 2 d_in x d_out
 //   h = relu(z) [, L2-normalised] [, dropout]        for l < K;  the logits for l = K
 // pool aggregator: AGG = max_u relu(h_u W_pool + b_pool), W_pool d_in x d_in (Hamilton et al.).
+// lstm aggregator: AGG = the last hidden state of an LSTM (H = lstm_hidden units) run over the
+// sampled neighbours in a random order (kernels/lstm.h): W_ih d_in x 4H, W_hh H x 4H, b 4H,
+// gates in the order i, f, g, o; then W_neigh is H x d_out.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -13,7 +16,7 @@
 
 namespace grl {
 
-enum class SageAggregator : int { kMean = 0, kMax = 1, kPool = 2 };
+enum class SageAggregator : int { kMean = 0, kMax = 1, kPool = 2, kLstm = 3 };
 const char* aggregator_name(SageAggregator a);
 SageAggregator parse_aggregator(const std::string& s);  // throws UsageError
 
@@ -23,19 +26,25 @@ struct SageArch {
   int64_t hidden = 256;
   int64_t num_classes = 0;
   bool multi_label = false;
-  bool normalize = false;    // L2-normalise hidden layers
-  std::vector<int> fanouts;  // hop 1 first; one layer per fanout
+  bool normalize = false;     // L2-normalise hidden layers
+  int64_t lstm_hidden = 128;  // LSTM units (lstm aggregator only)
+  std::vector<int> fanouts;   // hop 1 first; one layer per fanout
   int num_layers() const { return static_cast<int>(fanouts.size()); }
   int64_t layer_in(int l) const { return l == 1 ? in_dim : hidden; }
   int64_t layer_out(int l) const { return l == num_layers() ? num_classes : hidden; }
+  // Width of layer l's aggregate: lstm_hidden for the LSTM, else the layer's input width.
+  int64_t layer_agg(int l) const {
+    return aggregator == SageAggregator::kLstm ? lstm_hidden : layer_in(l);
+  }
 };
 
 // Offsets (in floats) of one layer's tensors inside the flat parameter vector; -1 = absent.
 // W_neigh directly follows W_self (w_neigh = w_self + d_in * d_out): together they are the
-// stacked 2 d_in x d_out matrix one GEMM multiplies [self | aggregate] by.
+// stacked (d_in + d_agg) x d_out matrix one GEMM multiplies [self | aggregate] by.
 struct LayerParams {
-  int64_t d_in = 0, d_out = 0;
+  int64_t d_in = 0, d_out = 0, d_agg = 0;
   int64_t w_self = -1, w_neigh = -1, bias = -1, w_pool = -1, b_pool = -1;
+  int64_t w_ih = -1, w_hh = -1, b_lstm = -1;
 };
 
 class SageModel {

@@ -174,6 +174,7 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
   arch.aggregator = cfg.aggregator;
   arch.in_dim = g.features.dim;
   arch.hidden = cfg.hidden;
+  arch.lstm_hidden = cfg.lstm_hidden;
   arch.num_classes = g.labels.num_classes;
   arch.multi_label = g.labels.multi_label;
   arch.normalize = cfg.normalize;
@@ -185,6 +186,7 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
   nlohmann::json cj = {{"aggregator", aggregator_name(cfg.aggregator)},
                        {"fanouts", cfg.fanouts},
                        {"hidden", cfg.hidden},
+                       {"lstm_hidden", cfg.lstm_hidden},
                        {"batch_size", cfg.batch_size},
                        {"epochs", cfg.epochs},
                        {"lr", cfg.lr},

@@ -19,6 +19,7 @@ struct SageTrainConfig {
   SageAggregator aggregator = SageAggregator::kMean;
   std::vector<int> fanouts = {25, 10};
   int64_t hidden = 256;
+  int64_t lstm_hidden = 128;  // lstm aggregator only
   bool normalize = false;
   int64_t batch_size = 512;
   int epochs = 30;

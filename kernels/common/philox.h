@@ -30,6 +30,7 @@ enum class RandomPurpose : uint32_t {
   kSynthetic = 9,
   kPermutation = 10,
   kSubsample = 11,
+  kLstmOrder = 12,
 };
 
 struct Philox4 {
