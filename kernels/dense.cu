@@ -1,6 +1,8 @@
 // Element-wise and row-wise kernels of the dense layers, losses and optimisers (dense.h).
 // All are memory-bound one-pass kernels: each reads its inputs once and writes its outputs once
-// (row-wise ones: a warp per row, shuffles for the row reductions).
+// (row-wise ones: a warp per row, shuffles for the row reductions). sum_squares reads its input
+// once (4 bytes an element) in blocks of kSumSquaresChunk elements, then one block reads the
+// partials.
 #include <cmath>
 
 #include "kernels/common/cuda_check.h"
@@ -185,9 +187,10 @@ __global__ void sigmoid_bce_kernel(MatrixView<const float> z, MatrixView<const f
 
 __global__ void adam_kernel(Span<float> w, Span<const float> g, Span<float> m, Span<float> v,
                             AdamParams p) {
+  const float clip = clip_scale(p.grad_sumsq, p.max_norm);  // one broadcast read per thread
   for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < w.size;
        i += int64_t{gridDim.x} * blockDim.x) {
-    const float gi = g[i] + p.weight_decay * w[i];
+    const float gi = g[i] * clip + p.weight_decay * w[i];
     const float mi = p.beta1 * m[i] + (1.0f - p.beta1) * gi;
     const float vi = p.beta2 * v[i] + (1.0f - p.beta2) * gi * gi;
     m[i] = mi;
@@ -197,9 +200,10 @@ __global__ void adam_kernel(Span<float> w, Span<const float> g, Span<float> m, S
 }
 
 __global__ void sgd_kernel(Span<float> w, Span<const float> g, Span<float> vel, SgdParams p) {
+  const float clip = clip_scale(p.grad_sumsq, p.max_norm);
   for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < w.size;
        i += int64_t{gridDim.x} * blockDim.x) {
-    float gi = g[i] + p.weight_decay * w[i];
+    float gi = g[i] * clip + p.weight_decay * w[i];
     if (p.momentum != 0.0f) {
       vel[i] = p.momentum * vel[i] + gi;
       gi = vel[i];
@@ -220,6 +224,41 @@ __global__ void sum_into_kernel(Span<const float> x, float* acc) {
     __syncthreads();
   }
   if (threadIdx.x == 0) acc[0] += part[0];
+}
+
+// The fixed shared-memory tree of a kBlock-thread block over part[]: part[0] ends as the sum.
+__device__ void block_tree_sum(float* part) {
+  __syncthreads();
+  for (int o = kBlock / 2; o > 0; o >>= 1) {
+    if (threadIdx.x < o) part[threadIdx.x] += part[threadIdx.x + o];
+    __syncthreads();
+  }
+}
+
+// Stage 1: partials[chunk] = sum of x_i^2 over the chunk's kSumSquaresChunk elements.
+__global__ void sum_squares_partials_kernel(Span<const float> x, float* partials) {
+  __shared__ float part[kBlock];
+  const int64_t lo = blockIdx.x * kSumSquaresChunk;
+  const int64_t hi = min(x.size, lo + kSumSquaresChunk);
+  float s = 0.0f;
+  for (int64_t i = lo + threadIdx.x; i < hi; i += kBlock) s += x[i] * x[i];
+  part[threadIdx.x] = s;
+  block_tree_sum(part);
+  if (threadIdx.x == 0) partials[blockIdx.x] = part[0];
+}
+
+// Stage 2 (one block): out[0] = sum of the partials; norm_acc[0] += sqrt(out[0]).
+__global__ void sum_squares_finish_kernel(const float* partials, int64_t chunks, float* out,
+                                          float* norm_acc) {
+  __shared__ float part[kBlock];
+  float s = 0.0f;
+  for (int64_t k = threadIdx.x; k < chunks; k += kBlock) s += partials[k];
+  part[threadIdx.x] = s;
+  block_tree_sum(part);
+  if (threadIdx.x == 0) {
+    out[0] = part[0];
+    if (norm_acc) norm_acc[0] += sqrtf(part[0]);
+  }
 }
 
 unsigned warp_rows_grid(int64_t rows) { return blocks_for(rows * 32); }
@@ -324,6 +363,18 @@ void launch_sum_into(Span<const float> x, float* acc, cudaStream_t stream) {
   if (x.size == 0) return;
   sum_into_kernel<<<1, kBlock, 0, stream>>>(x, acc);
   GRL_LAUNCH_CHECK("sum_into_kernel");
+}
+
+// No early return on empty x: out[0] must still be written (0), since optimisers read it.
+void launch_sum_squares(Span<const float> x, float* out, float* partials, float* norm_acc,
+                        cudaStream_t stream) {
+  const int64_t chunks = sum_squares_partials(x.size);
+  if (chunks > 0) {
+    sum_squares_partials_kernel<<<static_cast<unsigned>(chunks), kBlock, 0, stream>>>(x, partials);
+    GRL_LAUNCH_CHECK("sum_squares_partials_kernel");
+  }
+  sum_squares_finish_kernel<<<1, kBlock, 0, stream>>>(partials, chunks, out, norm_acc);
+  GRL_LAUNCH_CHECK("sum_squares_finish_kernel");
 }
 
 }  // namespace grl

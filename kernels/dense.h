@@ -13,8 +13,14 @@
 //   softmax_xent    loss_r = logsumexp(z_r) - z_r[y_r]; dz = (softmax - onehot) * scale;
 //                   pred_r = argmax (lowest index on ties); rows with y_r < 0 give 0
 //   sigmoid_bce     loss_r = sum_c max(z,0) - z t + log1p(exp(-|z|)); dz = (sigmoid - t) * scale
-//   adam / sgd      fused optimiser steps over one flat parameter buffer
+//   adam / sgd      fused optimiser steps over one flat parameter buffer; with grad_sumsq and
+//                   max_norm > 0 they clip first: g * min(1, max_norm / (sqrt(*grad_sumsq) + 1e-6))
+//                   (the global-norm clip of torch.nn.utils.clip_grad_norm_), read on the device
+//   sum_squares     out[0] = sum_i x_i^2, fixed-order two-stage sum: partials[k] = a 256-thread
+//                   tree over chunk k (kSumSquaresChunk elements, thread t taking t, t + 256, ...),
+//                   then one block sums the partials the same way; norm_acc[0] += sqrt(out[0])
 #pragma once
+#include <cmath>
 #include <cstdint>
 
 #include "kernels/common/philox.h"
@@ -28,18 +34,38 @@ namespace grl {
 
 enum class Activation : int { kNone = 0, kRelu = 1 };
 
+// Gradient clipping by global norm, in both optimisers: when max_norm > 0 and grad_sumsq is set,
+// the step uses g * clip_scale (before weight decay is added). grad_sumsq points at the sum of
+// squares of the whole gradient in backend memory (sum_squares), so the norm never visits the
+// host.
 struct AdamParams {
   float lr = 0.01f, beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f, weight_decay = 0.0f;
   float bias_correction1 = 1.0f;  // 1 - beta1^t
   float bias_correction2 = 1.0f;  // 1 - beta2^t
+  const float* grad_sumsq = nullptr;
+  float max_norm = 0.0f;  // 0: no clipping
 };
 
 struct SgdParams {
   float lr = 0.01f, momentum = 0.0f, weight_decay = 0.0f;
+  const float* grad_sumsq = nullptr;
+  float max_norm = 0.0f;  // 0: no clipping
 };
+
+// min(1, max_norm / (|g| + 1e-6)) with |g|^2 = *sumsq; 1 when clipping is off.
+GRL_HD float clip_scale(const float* sumsq, float max_norm) {
+  if (!(max_norm > 0.0f) || sumsq == nullptr) return 1.0f;
+  return fminf(1.0f, max_norm / (sqrtf(*sumsq) + 1e-6f));
+}
 
 // Rows per partial sum of launch_column_sums (fixed, so the sums are deterministic).
 constexpr int64_t kColumnSumChunk = 1024;
+// Elements per partial sum of launch_sum_squares (fixed, so the sum is deterministic).
+constexpr int64_t kSumSquaresChunk = 8192;
+// Floats of `partials` that launch_sum_squares needs for n elements.
+constexpr int64_t sum_squares_partials(int64_t n) {
+  return (n + kSumSquaresChunk - 1) / kSumSquaresChunk;
+}
 
 // Whether dropout keeps element (r, c) of the matrix with dropout key `key` (one per layer and
 // step). Shared by the kernel and the CPU reference, so both drop the same elements.
@@ -75,6 +101,11 @@ void launch_sgd(Span<float> params, Span<const float> grads, Span<float> velocit
                 const SgdParams& p, cudaStream_t stream);
 // acc[0] += sum(x) in a fixed order (one block): for loss totals without a host round trip.
 void launch_sum_into(Span<const float> x, float* acc, cudaStream_t stream);
+// out[0] = sum(x^2), the order above (0 for empty x); also norm_acc[0] += sqrt(out[0]) when
+// norm_acc is set (per-epoch mean gradient norms without a host read). `partials` holds
+// sum_squares_partials(x.size) floats.
+void launch_sum_squares(Span<const float> x, float* out, float* partials, float* norm_acc,
+                        cudaStream_t stream);
 #endif
 
 }  // namespace grl

@@ -133,6 +133,7 @@ int cmd_sage(const SageArgs& a) {
   c.weight_decay = a.weight_decay;
   c.optimizer = a.optimizer;
   c.momentum = a.momentum;
+  c.clip_grad_norm = a.clip_grad_norm;
   c.replace = a.replace;
   c.split = a.split;
   c.device = a.device;
@@ -162,6 +163,8 @@ int cmd_sage(const SageArgs& a) {
                         {"train_seconds", r.train_seconds},
                         {"seeds_per_second", r.seeds_per_second},
                         {"device", r.device}};
+    // The last epoch's mean pre-clip gradient norm (measured only when clipping).
+    if (a.clip_grad_norm > 0 && !r.history.empty()) j["grad_norm"] = r.history.back().grad_norm;
     std::cout << j.dump() << std::endl;
   }
   return 0;

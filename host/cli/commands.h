@@ -47,6 +47,7 @@ struct SageArgs {
   float weight_decay = 5e-4f;
   std::string optimizer = "adam";
   float momentum = 0.9f;
+  float clip_grad_norm = 0.0f;  // 0: off
   bool normalize = false;
   bool replace = false;
   bool tf32 = false;

@@ -87,6 +87,10 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"adam", "sgd"}))
       ->capture_default_str();
   c_sage->add_option("--momentum", sage.momentum, "SGD momentum")->capture_default_str();
+  c_sage
+      ->add_option("--clip-grad-norm", sage.clip_grad_norm,
+                   "Clip gradients to this global L2 norm before each optimiser step; 0 = off")
+      ->capture_default_str();
   c_sage->add_flag("--normalize", sage.normalize, "L2-normalise hidden layers (as in the paper)");
   c_sage->add_flag("--replace", sage.replace, "Sample neighbours with replacement");
   c_sage->add_flag("--tf32", sage.tf32,

@@ -114,6 +114,8 @@ class Backend {
   virtual void sgd(Span<float> params, Span<const float> grads, Span<float> velocity,
                    const SgdParams& p) = 0;
   virtual void sum_into(Span<const float> x, float* acc) = 0;
+  // out[0] = sum(x^2); norm_acc[0] += sqrt(out[0]) if set. `partials`: sum_squares_partials(n).
+  virtual void sum_squares(Span<const float> x, float* out, float* partials, float* norm_acc) = 0;
 };
 
 // Adds `ms` to the entry `name` (appending it if new): the backends' stage-time bookkeeping.

@@ -152,6 +152,9 @@ class CpuBackend final : public Backend {
     ref::sgd(w, g, vel, p);
   }
   void sum_into(Span<const float> x, float* acc) override { ref::sum_into(x, acc); }
+  void sum_squares(Span<const float> x, float* out, float*, float* norm_acc) override {
+    ref::sum_squares(x, out, norm_acc);
+  }
 
  private:
   using Clock = std::chrono::steady_clock;

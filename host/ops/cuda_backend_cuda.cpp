@@ -255,6 +255,9 @@ class CudaBackend final : public Backend {
     launch_sgd(w, g, vel, p, stream_);
   }
   void sum_into(Span<const float> x, float* acc) override { launch_sum_into(x, acc, stream_); }
+  void sum_squares(Span<const float> x, float* out, float* partials, float* norm_acc) override {
+    launch_sum_squares(x, out, partials, norm_acc, stream_);
+  }
 
  private:
   using SampleKey = std::array<uint64_t, 20 + 2 * kMaxHops>;

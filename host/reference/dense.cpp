@@ -235,10 +235,11 @@ void sigmoid_bce(MatrixView<const float> z, MatrixView<const float> t, float gra
 }
 
 void adam(Span<float> w, Span<const float> g, Span<float> m, Span<float> v, const AdamParams& p) {
+  const float clip = clip_scale(p.grad_sumsq, p.max_norm);
   parallel_for(
       w.size,
       [&](int64_t i) {
-        const float gi = g[i] + p.weight_decay * w[i];
+        const float gi = g[i] * clip + p.weight_decay * w[i];
         m[i] = p.beta1 * m[i] + (1.0f - p.beta1) * gi;
         v[i] = p.beta2 * v[i] + (1.0f - p.beta2) * gi * gi;
         const float mhat = m[i] / p.bias_correction1;
@@ -249,10 +250,11 @@ void adam(Span<float> w, Span<const float> g, Span<float> m, Span<float> v, cons
 }
 
 void sgd(Span<float> w, Span<const float> g, Span<float> vel, const SgdParams& p) {
+  const float clip = clip_scale(p.grad_sumsq, p.max_norm);
   parallel_for(
       w.size,
       [&](int64_t i) {
-        float gi = g[i] + p.weight_decay * w[i];
+        float gi = g[i] * clip + p.weight_decay * w[i];
         if (p.momentum != 0.0f) {
           vel[i] = p.momentum * vel[i] + gi;
           gi = vel[i];
@@ -266,6 +268,13 @@ void sum_into(Span<const float> x, float* acc) {
   double s = 0;
   for (int64_t i = 0; i < x.size; ++i) s += x[i];
   acc[0] += static_cast<float>(s);
+}
+
+void sum_squares(Span<const float> x, float* out, float* norm_acc) {
+  double s = 0;
+  for (int64_t i = 0; i < x.size; ++i) s += double(x[i]) * x[i];
+  out[0] = static_cast<float>(s);
+  if (norm_acc) norm_acc[0] += std::sqrt(out[0]);
 }
 
 }  // namespace grl::ref

@@ -26,5 +26,7 @@ void adam(Span<float> params, Span<const float> grads, Span<float> m, Span<float
           const AdamParams& p);
 void sgd(Span<float> params, Span<const float> grads, Span<float> velocity, const SgdParams& p);
 void sum_into(Span<const float> x, float* acc);
+// As launch_sum_squares but summed in double, in index order (no partials needed).
+void sum_squares(Span<const float> x, float* out, float* norm_acc);
 
 }  // namespace grl::ref

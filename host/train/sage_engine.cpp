@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <utility>
 
 #include "host/core/error.h"
 #include "host/reference/aggregate.h"
@@ -84,6 +85,10 @@ struct SageEngine::Impl {
   Buffer<float> params, grads, m1, m2;
   int64_t num_params = 0;
   uint64_t opt_steps = 0;
+  // Gradient clipping (only with opt.clip_grad_norm > 0): the squared global norm of this
+  // step's gradient, the sum of norms since take_mean_grad_norm, and the reduction's partials.
+  Buffer<float> grad_sumsq, grad_norm_acc, norm_partials;
+  int64_t norm_steps = 0;
   std::vector<LayerParams> lp;
 
   // Loss.
@@ -157,6 +162,12 @@ struct SageEngine::Impl {
         m2.zero();
       } else if (opt.optimizer != "sgd") {
         throw UsageError("unknown optimizer '" + opt.optimizer + "' (expected adam or sgd)");
+      }
+      if (opt.clip_grad_norm > 0.0f) {
+        grad_sumsq = alloc<float>(1, "gradient norm");
+        grad_norm_acc = alloc<float>(1, "gradient norm total");
+        grad_norm_acc.zero();
+        norm_partials = alloc<float>(sum_squares_partials(num_params), "gradient norm partials");
       }
     }
 
@@ -480,16 +491,25 @@ struct SageEngine::Impl {
     ++opt_steps;
     Span<float> w = params.span();
     Span<const float> g{grads.data(), num_params};
+    // The clip scale is applied inside the optimiser, which reads the norm on the device.
+    const bool clip = opt.clip_grad_norm > 0.0f;
+    if (clip) {
+      be.sum_squares(g, grad_sumsq.data(), norm_partials.data(), grad_norm_acc.data());
+      ++norm_steps;
+    }
+    const float* sumsq = clip ? grad_sumsq.data() : nullptr;
     if (opt.optimizer == "adam") {
       AdamParams a;
       a.lr = opt.lr;
       a.weight_decay = opt.weight_decay;
+      a.grad_sumsq = sumsq;
+      a.max_norm = opt.clip_grad_norm;
       a.bias_correction1 = 1.0f - static_cast<float>(std::pow(0.9, static_cast<double>(opt_steps)));
       a.bias_correction2 =
           1.0f - static_cast<float>(std::pow(0.999, static_cast<double>(opt_steps)));
       be.adam(w, g, m1.span(), m2.span(), a);
     } else {
-      SgdParams p{opt.lr, opt.momentum, opt.weight_decay};
+      SgdParams p{opt.lr, opt.momentum, opt.weight_decay, sumsq, opt.clip_grad_norm};
       be.sgd(w, g, m1.span(), p);
     }
     be.mark("optimizer");
@@ -580,6 +600,15 @@ double SageEngine::take_loss_sum() {
   impl_->loss_acc.download(&v, 1);
   impl_->loss_acc.zero();
   return v;
+}
+
+double SageEngine::take_mean_grad_norm() {
+  Impl& I = *impl_;
+  if (I.norm_steps == 0) return 0.0;
+  float v = 0.0f;
+  I.grad_norm_acc.download(&v, 1);
+  I.grad_norm_acc.zero();
+  return v / static_cast<double>(std::exchange(I.norm_steps, 0));
 }
 
 int64_t SageEngine::hidden_width() const {

@@ -22,6 +22,7 @@ struct EngineOptions {
   uint64_t seed = 0;               // sampling and dropout draws
   std::string optimizer = "adam";  // adam | sgd
   float lr = 0.01f, weight_decay = 0.0f, momentum = 0.0f;
+  float clip_grad_norm = 0.0f;  // > 0: clip the gradient to this global L2 norm before each step
 };
 
 class SageEngine {
@@ -50,6 +51,9 @@ class SageEngine {
              std::vector<float>* hidden);
   // Sum of per-seed training losses since the last call (one small download).
   double take_loss_sum();
+  // Mean pre-clip global gradient norm over the steps since the last call (one small download);
+  // 0 when clipping is off (the norm is then not computed).
+  double take_mean_grad_norm();
   int64_t hidden_width() const;
   const SampleLayout& layout() const { return layout_; }
   // Bytes of backend memory this engine holds.

@@ -169,6 +169,8 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
   if (cfg.batch_size <= 0) throw UsageError("--batch-size must be positive");
   if (cfg.dropout < 0 || cfg.dropout >= 1) throw UsageError("--dropout must be in [0, 1)");
   if (!(cfg.lr > 0)) throw UsageError("--lr must be positive");
+  if (!(cfg.clip_grad_norm >= 0) || !std::isfinite(cfg.clip_grad_norm))
+    throw UsageError("--clip-grad-norm must be a finite number >= 0 (0 = off)");
 
   SageArch arch;
   arch.aggregator = cfg.aggregator;
@@ -193,6 +195,7 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
                        {"dropout", cfg.dropout},
                        {"weight_decay", cfg.weight_decay},
                        {"optimizer", cfg.optimizer},
+                       {"clip_grad_norm", cfg.clip_grad_norm},
                        {"split", cfg.split},
                        {"seed", cfg.seed}};
   model.config_json = cj.dump();
@@ -220,6 +223,7 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
   eo.lr = cfg.lr;
   eo.weight_decay = cfg.weight_decay;
   eo.momentum = cfg.optimizer == "sgd" ? cfg.momentum : 0.0f;
+  eo.clip_grad_norm = cfg.clip_grad_norm;
   SageEngine engine(*be, g, arch, eo);
   engine.load_params(model.params());
   if (cfg.progress)
@@ -264,6 +268,7 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
     EpochRecord rec;
     rec.epoch = epoch;
     rec.loss = engine.take_loss_sum() / std::max<size_t>(1, train.size());
+    rec.grad_norm = engine.take_mean_grad_norm();
     rec.seconds = seconds_since(t0);
     rec.seeds_per_second = train.size() / std::max(rec.seconds, 1e-9);
     res.train_seconds += rec.seconds;
@@ -273,9 +278,11 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
     rec.valid = score_logits(g, eval_nodes, logits, C);
     if (cfg.progress)
       log("epoch " + std::to_string(epoch) + "/" + std::to_string(cfg.epochs) + "  loss " +
-          fmt("%.4f", rec.loss) + "  valid acc " + fmt("%.4f", rec.valid.accuracy) + " f1-micro " +
-          fmt("%.4f", rec.valid.f1_micro) + " f1-macro " + fmt("%.4f", rec.valid.f1_macro) + "  " +
-          fmt("%.2f s", rec.seconds) + "  " + fmt("%.0f seeds/s", rec.seeds_per_second));
+          fmt("%.4f", rec.loss) +
+          (cfg.clip_grad_norm > 0 ? fmt("  grad norm %.3g", rec.grad_norm) : "") + "  valid acc " +
+          fmt("%.4f", rec.valid.accuracy) + " f1-micro " + fmt("%.4f", rec.valid.f1_micro) +
+          " f1-macro " + fmt("%.4f", rec.valid.f1_macro) + "  " + fmt("%.2f s", rec.seconds) +
+          "  " + fmt("%.0f seeds/s", rec.seeds_per_second));
     if (rec.valid.f1_micro > best_f1) {
       best_f1 = rec.valid.f1_micro;
       res.best_epoch = epoch;

@@ -28,7 +28,8 @@ struct SageTrainConfig {
   float dropout = 0.5f;
   float weight_decay = 5e-4f;
   std::string optimizer = "adam";
-  float momentum = 0.9f;  // sgd only
+  float momentum = 0.9f;        // sgd only
+  float clip_grad_norm = 0.0f;  // > 0: clip gradients to this global L2 norm; 0: off
   bool replace = false;
   std::string split;  // "" (the dataset's own, else random:0.6,0.2,0.2) or "random:a,b,c"
   std::string device = "auto";
@@ -44,6 +45,7 @@ struct SageTrainConfig {
 struct EpochRecord {
   int epoch = 0;
   double loss = 0;
+  double grad_norm = 0;  // mean pre-clip global gradient norm; 0 unless clipping is on
   ClassMetrics valid;
   double seconds = 0;
   double seeds_per_second = 0;

@@ -265,5 +265,23 @@ TEST(Cli, SageWithAttributeTableAndLabelFile) {
   EXPECT_NE(missing.out.find("--features"), std::string::npos) << missing.out;
 }
 
+TEST(Cli, SageClipGradNorm) {
+  EXPECT_NE(run("sage --help").out.find("--clip-grad-norm"), std::string::npos);
+  const std::string sage = std::string("sage --graph ") + kSbm +
+                           " --device cpu --epochs 2 --hidden 16 --fanouts 5,3 --json --quiet";
+  for (const char* bad : {"-1", "nan", "inf"}) {
+    Result r = run(sage + " --clip-grad-norm " + bad);
+    EXPECT_EQ(r.code, 2) << bad << ": " << r.out;
+    EXPECT_NE(r.out.find("--clip-grad-norm must be a finite number >= 0"), std::string::npos)
+        << r.out;
+  }
+  Result on = run(sage + " --clip-grad-norm 0.5");
+  ASSERT_EQ(on.code, 0) << on.out;
+  EXPECT_GT(nlohmann::json::parse(last_line(on.out))["grad_norm"].get<double>(), 0.0);
+  Result off = run(sage);
+  ASSERT_EQ(off.code, 0) << off.out;
+  EXPECT_FALSE(nlohmann::json::parse(last_line(off.out)).contains("grad_norm"));
+}
+
 }  // namespace
 }  // namespace grl

@@ -3,7 +3,7 @@
 // transpose, odd and empty shapes, padded leading dimensions and alpha/beta; the element-wise
 // and row-wise pieces (bias_act, relu_backward, column_sums, dropout, l2norm, softmax_xent,
 // sigmoid_bce) against their definitions and finite differences; the optimiser steps against
-// hand-computed values; sum_into.
+// hand-computed values, with and without global-norm clipping; sum_into, sum_squares.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -680,6 +680,84 @@ TEST(DenseRef, SumInto) {
   const float before = acc;
   ref::sum_into({x.data(), 0}, &acc);
   EXPECT_EQ(acc, before);
+}
+
+// ---- gradient clipping by global norm ---------------------------------------------------------
+
+// g = {3, 4} has norm 5: max_norm 1 scales it by 1 / (5 + 1e-6), so plain SGD (lr 1) moves w by
+// {-0.6, -0.8}; a threshold above the norm, max_norm 0 or no norm pointer leave g as it is.
+TEST(DenseRef, SgdClipsToGlobalNorm) {
+  const std::vector<float> g = {3.0f, 4.0f};
+  float sumsq = kNaN;
+  ref::sum_squares({g.data(), 2}, &sumsq, nullptr);
+  ASSERT_EQ(sumsq, 25.0f);
+  auto step = [&](float max_norm, const float* norm_sq, float wd, std::vector<float> w) {
+    std::vector<float> vel = {0, 0};
+    SgdParams p{.lr = 1.0f, .momentum = 0.0f, .weight_decay = wd};
+    p.grad_sumsq = norm_sq;
+    p.max_norm = max_norm;
+    ref::sgd({w.data(), 2}, {g.data(), 2}, {vel.data(), 2}, p);
+    return w;
+  };
+  std::vector<float> w = step(1.0f, &sumsq, 0.0f, {0, 0});
+  EXPECT_NEAR(w[0], -0.6, 1e-6);
+  EXPECT_NEAR(w[1], -0.8, 1e-6);
+  EXPECT_EQ(step(10.0f, &sumsq, 0.0f, {0, 0}), (std::vector<float>{-3.0f, -4.0f}));
+  EXPECT_EQ(step(0.0f, &sumsq, 0.0f, {0, 0}), (std::vector<float>{-3.0f, -4.0f}));
+  EXPECT_EQ(step(1.0f, nullptr, 0.0f, {0, 0}), (std::vector<float>{-3.0f, -4.0f}));
+  // Weight decay is added after clipping: w = 1 - (0.6 + 0.5 * 1), 1 - (0.8 + 0.5 * 1).
+  w = step(1.0f, &sumsq, 0.5f, {1, 1});
+  EXPECT_NEAR(w[0], -0.1, 1e-6);
+  EXPECT_NEAR(w[1], -0.3, 1e-6);
+}
+
+// Two Adam steps (lr 0.1, default betas, no decay, max_norm 1) on w = {0, 0}: the first
+// gradient {3, 4} (norm 5) is clipped to {0.6, 0.8}, the second {0.3, 0.4} (norm 0.5) is not.
+// Expected values from the update formula (AdamTwoStepsHandComputed) in double; unclipped,
+// w would end at -0.17408106 in both coordinates.
+TEST(DenseRef, AdamClipsToGlobalNorm) {
+  std::vector<float> w = {0, 0}, m = {0, 0}, v = {0, 0};
+  AdamParams p;
+  p.lr = 0.1f;
+  p.max_norm = 1.0f;
+  float sumsq = kNaN;
+  p.grad_sumsq = &sumsq;
+  for (int t = 1; t <= 2; ++t) {
+    const std::vector<float> g = t == 1 ? std::vector<float>{3, 4} : std::vector<float>{0.3f, 0.4f};
+    ref::sum_squares({g.data(), 2}, &sumsq, nullptr);
+    p.bias_correction1 = 1.0f - std::pow(p.beta1, float(t));
+    p.bias_correction2 = 1.0f - std::pow(p.beta2, float(t));
+    ref::adam({w.data(), 2}, {g.data(), 2}, {m.data(), 2}, {v.data(), 2}, p);
+  }
+  EXPECT_NEAR(w[0], -0.19321796317569237, 2e-6);
+  EXPECT_NEAR(w[1], -0.19321796408373476, 2e-6);
+  EXPECT_NEAR(m[0], 0.08399998920000215, 0.084 * 1e-5);
+  EXPECT_NEAR(m[1], 0.11199998560000286, 0.112 * 1e-5);
+  EXPECT_NEAR(v[0], 0.0004496398561440436, 0.00045 * 2e-5);
+  EXPECT_NEAR(v[1], 0.0007993597442560774, 0.0008 * 2e-5);
+}
+
+// sum_squares against a double-precision sum: empty, one element, and sizes around and across
+// several kSumSquaresChunk chunks (the GPU's partials); norm_acc collects sqrt of each result.
+TEST(DenseRef, SumSquares) {
+  std::mt19937 rng(18);
+  float norm_acc = 0.5f;
+  double want_acc = 0.5;
+  for (int64_t n : {int64_t{0}, int64_t{1}, kSumSquaresChunk - 1, kSumSquaresChunk,
+                    kSumSquaresChunk + 1, 3 * kSumSquaresChunk + 17}) {
+    std::vector<float> x(n);
+    for (float& v : x) v = std::uniform_real_distribution<float>(-2, 3)(rng);
+    double want = 0;
+    for (float v : x) want += double(v) * v;
+    float out = kNaN;
+    ref::sum_squares({x.data(), n}, &out, &norm_acc);
+    EXPECT_NEAR(out, want, 1e-6 * want) << "n=" << n;
+    want_acc += std::sqrt(want);
+    EXPECT_NEAR(norm_acc, want_acc, 1e-6 * want_acc) << "n=" << n;
+  }
+  EXPECT_EQ(sum_squares_partials(0), 0);
+  EXPECT_EQ(sum_squares_partials(kSumSquaresChunk), 1);
+  EXPECT_EQ(sum_squares_partials(kSumSquaresChunk + 1), 2);
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
 // The CUDA backend's dense operations (cuBLAS GEMM wrapper, element-wise kernels, losses,
-// optimisers) against the CPU backend on random inputs, including odd shapes.
+// optimisers, also with global-norm clipping) against the CPU backend on random inputs,
+// including odd shapes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -214,6 +216,56 @@ TEST(GpuDense, OptimisersAndSums) {
   b.cpu->sum_into(Span<const float>{G.host.data(), (int64_t)n}, Acc.host.data());
   b.gpu->sum_into(Span<const float>{G.dev.data(), (int64_t)n}, Acc.dev.data());
   expect_near(Acc.gpu_result(*b.gpu), Acc.host, 1e-3f, "sum_into");
+}
+
+// sum_squares over sizes around and across its chunks, then Adam and SGD with the clip scale read
+// from each backend's own sum of squares (max_norm below the norm, so clipping is active).
+TEST(GpuDense, SumSquaresAndClippedOptimisers) {
+  GRL_REQUIRE_GPU();
+  Both b;
+  for (int64_t n : {int64_t{0}, int64_t{1}, kSumSquaresChunk - 1, kSumSquaresChunk,
+                    kSumSquaresChunk + 1, 3 * kSumSquaresChunk + 17, int64_t{1000003}}) {
+    Pair<float> X(*b.gpu, randn(n, 30 + static_cast<uint32_t>(n % 97)));
+    Pair<float> Out(*b.gpu, {std::nanf("")}), Acc(*b.gpu, {0.25f});
+    Buffer<float> partials(*b.gpu, std::max<int64_t>(1, sum_squares_partials(n)), "partials");
+    b.cpu->sum_squares({X.host.data(), n}, Out.host.data(), nullptr, Acc.host.data());
+    b.gpu->sum_squares({X.dev.data(), n}, Out.dev.data(), partials.data(), Acc.dev.data());
+    expect_near(Out.gpu_result(*b.gpu), Out.host, 1e-5f, "sum_squares n=" + std::to_string(n));
+    expect_near(Acc.gpu_result(*b.gpu), Acc.host, 1e-5f, "norm_acc n=" + std::to_string(n));
+  }
+
+  const int64_t n = 100003;
+  auto w0 = randn(n, 22), g0 = randn(n, 23);
+  Pair<float> G(*b.gpu, g0), Sq(*b.gpu, {0.0f});
+  Buffer<float> partials(*b.gpu, sum_squares_partials(n), "partials");
+  b.cpu->sum_squares({G.host.data(), n}, Sq.host.data(), nullptr, nullptr);
+  b.gpu->sum_squares({G.dev.data(), n}, Sq.dev.data(), partials.data(), nullptr);
+  const float max_norm = 0.1f * std::sqrt(Sq.host[0]);
+  Pair<float> W(*b.gpu, w0), M(*b.gpu, std::vector<float>(n, 0.0f)),
+      V(*b.gpu, std::vector<float>(n, 0.0f));
+  AdamParams a;
+  a.lr = 0.01f;
+  a.weight_decay = 5e-4f;
+  a.max_norm = max_norm;
+  for (int t = 1; t <= 3; ++t) {
+    a.bias_correction1 = 1.0f - std::pow(0.9f, t);
+    a.bias_correction2 = 1.0f - std::pow(0.999f, t);
+    a.grad_sumsq = Sq.host.data();
+    b.cpu->adam({W.host.data(), n}, {G.host.data(), n}, {M.host.data(), n}, {V.host.data(), n}, a);
+    a.grad_sumsq = Sq.dev.data();
+    b.gpu->adam({W.dev.data(), n}, {G.dev.data(), n}, {M.dev.data(), n}, {V.dev.data(), n}, a);
+  }
+  expect_near(W.gpu_result(*b.gpu), W.host, 1e-5f, "clipped adam");
+  expect_near(M.gpu_result(*b.gpu), M.host, 1e-5f, "clipped adam m");
+  Pair<float> W2(*b.gpu, w0), Vel(*b.gpu, std::vector<float>(n, 0.0f));
+  SgdParams p{0.1f, 0.9f, 1e-4f, nullptr, max_norm};
+  for (int t = 0; t < 3; ++t) {
+    p.grad_sumsq = Sq.host.data();
+    b.cpu->sgd({W2.host.data(), n}, {G.host.data(), n}, {Vel.host.data(), n}, p);
+    p.grad_sumsq = Sq.dev.data();
+    b.gpu->sgd({W2.dev.data(), n}, {G.dev.data(), n}, {Vel.dev.data(), n}, p);
+  }
+  expect_near(W2.gpu_result(*b.gpu), W2.host, 1e-5f, "clipped sgd momentum");
 }
 
 }  // namespace
