@@ -15,10 +15,22 @@ Peers (what they are, honestly):
                 fanouts 15,10,5, batch 1024, Adam, on the products-sized graph: seeds/s.
   accuracy      the same model recipe on the demo sbm (grl's defaults: fanouts 25,10, hidden
                 256, batch 512, 10 epochs, lr 0.01, dropout 0.5, weight decay 5e-4).
+Skip-gram (with --walk-graph, the R-MAT graph of grl's BM_RandomWalk converted by grl):
+  walks         a vectorised PyTorch uniform walker: 2M walks of length 40 from the first 2M
+                non-isolated nodes, as BM_RandomWalk/uniform; walk steps per second.
+  sgns          a hand-written PyTorch SGNS: (centre, context) pairs of those walks within a
+                full window of 5, 1M-pair batches, 5 negatives per pair from unigram^0.75,
+                dim 128, plain SGD through index_add_; positive pairs per second (BM_Sgns/128).
+  metapath2vec  torch_geometric.nn.MetaPath2Vec as its example runs it (CPU loader workers,
+                SparseAdam, batch 128 start nodes, walk length 40, context size 6, 5
+                negatives, dim 128) on an academic graph of grl's BM_RandomWalk/metapath shape
+                (500k authors, 1M papers, 5k venues, 8 areas, 3 authors per paper) generated
+                here: same shape, not the same edges. Positive pairs per second (throughput
+                only: its F1 is not measured here).
 Needs only torch and torch_geometric; no network.
 
-Usage: compare_pyg.py --products DIR --sbm DIR [--grl-bench bench.json] [--grl-e2e e2e.json]
-                      [--out compare.json] [--quick]
+Usage: compare_pyg.py --products DIR --sbm DIR [--walk-graph DIR] [--grl-bench bench.json]
+                      [--grl-e2e e2e.json] [--out compare.json] [--quick] [--only skipgram]
 """
 import argparse
 import json
@@ -98,6 +110,157 @@ class Sampler:
         return nodes, edge_index, edges
 
 
+def uniform_walks(rowptr, col, starts, length, count=False):
+    """Vectorised uniform walks; a walk at a node without neighbours stays there (ended).
+    Returns (walks [n x length], steps actually taken if count else 0)."""
+    cur = starts
+    out = [cur]
+    steps = 0
+    for _ in range(length - 1):
+        begin = rowptr[cur]
+        deg = rowptr[cur + 1] - begin
+        alive = deg > 0
+        pick = begin + (torch.rand(cur.numel(), device=cur.device) * deg).long()
+        nxt = torch.where(alive, col[torch.where(alive, pick, torch.zeros_like(pick))].long(), cur)
+        if count:
+            steps += int(alive.sum())
+        cur = nxt
+        out.append(cur)
+    return torch.stack(out, dim=1), steps
+
+
+def sgns_peer(walks, num_nodes, dim, window, negatives, batch, dev, iters):
+    """Hand-written PyTorch SGNS over the walks' pairs: returns (ms per batch, pairs per batch)."""
+    n, length = walks.shape
+    centres, contexts = [], []
+    for off in range(1, window + 1):  # full window both ways
+        centres += [walks[:, :-off].reshape(-1), walks[:, off:].reshape(-1)]
+        contexts += [walks[:, off:].reshape(-1), walks[:, :-off].reshape(-1)]
+    c_all, o_all = torch.cat(centres), torch.cat(contexts)
+    counts = torch.bincount(walks.reshape(-1), minlength=num_nodes).float()
+    noise = counts.pow(0.75)
+    noise /= noise.sum()
+    emb_in = (torch.rand(num_nodes, dim, device=dev) - 0.5) / dim
+    emb_out = torch.zeros(num_nodes, dim, device=dev)
+    lr = 0.025
+    state = {"i": 0}
+    total = c_all.numel()
+
+    def step():
+        lo = (state["i"] * batch) % max(1, total - batch)
+        state["i"] += 1
+        c, o = c_all[lo:lo + batch], o_all[lo:lo + batch]
+        neg = torch.multinomial(noise, c.numel() * negatives, replacement=True).view(-1, negatives)
+        vc = emb_in[c]                                    # B x d
+        vo = emb_out[o]                                   # B x d
+        vn = emb_out[neg]                                 # B x k x d
+        gpos = torch.sigmoid((vc * vo).sum(1)) - 1.0      # d loss / d score
+        gneg = torch.sigmoid(torch.einsum("bd,bkd->bk", vc, vn))
+        d_in = gpos[:, None] * vo + torch.einsum("bk,bkd->bd", gneg, vn)
+        emb_out.index_add_(0, o, -lr * gpos[:, None] * vc)
+        emb_out.index_add_(0, neg.reshape(-1), (-lr * gneg[:, :, None] * vc[:, None, :]).reshape(-1, dim))
+        emb_in.index_add_(0, c, -lr * d_in)
+
+    ms = timed(step, 2, iters)
+    return ms, batch
+
+
+def academic_edges(authors, papers, venues, areas, gen):
+    """An academic graph of grl's synthetic:academic shape: each paper has an area, 3 authors and
+    a venue, each of the paper's area with probability 0.9."""
+    paper_area = torch.randint(0, areas, (papers,), generator=gen)
+
+    def pick(count, k):
+        same = torch.rand(papers, k, generator=gen) < 0.9
+        inside = paper_area[:, None] + areas * torch.randint(0, count // areas, (papers, k), generator=gen)
+        anywhere = torch.randint(0, count, (papers, k), generator=gen)
+        return torch.where(same, inside, anywhere)
+
+    au = pick(authors, 3)
+    ve = pick(venues, 1)
+    p3 = torch.arange(papers).repeat_interleave(3)
+    writes = torch.stack([au.reshape(-1), p3])
+    published = torch.stack([torch.arange(papers), ve.reshape(-1)])
+    return {
+        ("author", "writes", "paper"): writes,
+        ("paper", "written_by", "author"): writes.flip(0),
+        ("paper", "published_in", "venue"): published,
+        ("venue", "publishes", "paper"): published.flip(0),
+    }
+
+
+def metapath2vec_peer(dev, quick):
+    from torch_geometric.nn import MetaPath2Vec
+
+    gen = torch.Generator().manual_seed(3)
+    sizes = (500_000, 1_000_000, 5_000, 8) if not quick else (4_000, 8_000, 80, 8)
+    edges = academic_edges(*sizes, gen)
+    metapath = [("author", "writes", "paper"), ("paper", "published_in", "venue"),
+                ("venue", "publishes", "paper"), ("paper", "written_by", "author")]
+    context = 6
+    model = MetaPath2Vec(edges, embedding_dim=128, metapath=metapath, walk_length=40,
+                         context_size=context, walks_per_node=1, num_negative_samples=5,
+                         sparse=True).to(dev)
+    workers = min(16, os.cpu_count() or 1) if not quick else 0
+    loader = model.loader(batch_size=128, shuffle=True, num_workers=workers)
+    opt = torch.optim.SparseAdam(list(model.parameters()), lr=0.01)
+    batches, pairs = 0, 0
+    warm, measure = (5, 60) if not quick else (1, 3)
+    t0 = None
+    for pos_rw, neg_rw in loader:
+        if batches == warm:
+            if dev.type == "cuda":
+                torch.cuda.synchronize()
+            t0 = time.perf_counter()
+        opt.zero_grad()
+        loss = model.loss(pos_rw.to(dev), neg_rw.to(dev))
+        loss.backward()
+        opt.step()
+        if batches >= warm:
+            pairs += pos_rw.size(0) * (context - 1)
+        batches += 1
+        if batches == warm + measure:
+            break
+    if dev.type == "cuda":
+        torch.cuda.synchronize()
+    return pairs / (time.perf_counter() - t0)
+
+
+def skipgram_peers(a, dev, rows):
+    g = read_grl_graph(a.walk_graph)
+    rowptr = torch.from_numpy(np.asarray(g["csr.offsets"])).to(dev)
+    col = torch.from_numpy(np.asarray(g["csr.indices"])).to(dev)
+    n = rowptr.numel() - 1
+    deg = rowptr[1:] - rowptr[:-1]
+    nonisolated = torch.nonzero(deg > 0).view(-1)
+    num_walks, length = (2_000_000, 40) if not a.quick else (20_000, 40)
+    starts = nonisolated[:num_walks]
+    if starts.numel() < num_walks:
+        starts = starts.repeat((num_walks + starts.numel() - 1) // starts.numel())[:num_walks]
+    # Steps taken: counted once on a sample of the walks (ended walks take no more steps).
+    _, sample_steps = uniform_walks(rowptr, col, starts[:50_000], length, count=True)
+    steps = sample_steps * (num_walks / min(num_walks, 50_000))
+    ms = timed(lambda: uniform_walks(rowptr, col, starts, length), 1, 5 if not a.quick else 2)
+    wsps = steps / (ms / 1e3)
+    rows.append({"name": "walk_steps_per_s", "peer_value": wsps, "unit": "steps/s",
+                 "note": "vectorised PyTorch uniform walker"})
+    print(f"PyTorch uniform walker: {ms:.1f} ms for {num_walks} walks of length {length}, {wsps:.3g} steps/s",
+          flush=True)
+
+    walks, _ = uniform_walks(rowptr, col, starts[:50_000], length)
+    ms, pairs = sgns_peer(walks, n, 128, 5, 5, 1_000_000 if not a.quick else 20_000, dev, 10 if not a.quick else 2)
+    pps = pairs / (ms / 1e3)
+    rows.append({"name": "sgns_pairs_per_s", "peer_value": pps, "unit": "pairs/s",
+                 "note": "hand-written PyTorch SGNS, 1M-pair batches"})
+    print(f"PyTorch SGNS: {ms:.1f} ms per batch of {pairs} pairs, {pps:.3g} pairs/s", flush=True)
+    del rowptr, col, walks
+
+    pps = metapath2vec_peer(dev, a.quick)
+    rows.append({"name": "metapath2vec_pairs_per_s", "peer_value": pps, "unit": "pairs/s",
+                 "note": "PyG MetaPath2Vec, academic graph of the same shape"})
+    print(f"PyG MetaPath2Vec: {pps:.3g} positive pairs/s", flush=True)
+
+
 def build_model(in_dim, hidden, classes, layers, dropout):
     from torch_geometric.nn import SAGEConv
 
@@ -128,13 +291,19 @@ def load_graph(directory, dev):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--products", required=True, help="grl graph dir of the products-sized sbm")
-    ap.add_argument("--sbm", required=True, help="grl graph dir of the demo sbm")
+    ap.add_argument("--products", help="grl graph dir of the products-sized sbm")
+    ap.add_argument("--sbm", help="grl graph dir of the demo sbm")
+    ap.add_argument("--walk-graph", help="grl graph dir of BM_RandomWalk's R-MAT graph (skip-gram peers)")
+    ap.add_argument("--only", choices=["all", "sage", "skipgram"], default="all")
     ap.add_argument("--grl-bench", help="grl_bench JSON output (for ratios)")
     ap.add_argument("--grl-e2e", help="tools/gpu_e2e.py e2e.json (grl's accuracy on the demo sbm)")
     ap.add_argument("--out", default="compare.json")
     ap.add_argument("--quick", action="store_true", help="smaller sizes (for a smoke test)")
     a = ap.parse_args()
+    if a.only != "skipgram" and not (a.products and a.sbm):
+        ap.error("--products and --sbm are needed unless --only skipgram")
+    if a.only == "skipgram" and not a.walk_graph:
+        ap.error("--only skipgram needs --walk-graph")
     dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     torch.manual_seed(0)
     import torch_geometric
@@ -146,6 +315,15 @@ def main():
     ceiling = copy_bandwidth(dev, 1024 if not a.quick else 16)
     print(f"copy ceiling (torch): {ceiling / 1e9:.0f} GB/s", flush=True)
 
+    if a.walk_graph and a.only != "sage":
+        skipgram_peers(a, dev, rows)
+    if a.only != "skipgram":
+        sage_rows(a, dev, rows, ceiling, scatter)
+    report(a, rows, peer, ceiling)
+    return 0
+
+
+def sage_rows(a, dev, rows, ceiling, scatter):
     # Aggregation: index_select + scatter.
     table_rows, dst, k, dim = (2_000_000, 500_000, 10, 128) if not a.quick else (20_000, 5_000, 10, 32)
     table = torch.rand(table_rows, dim, device=dev)
@@ -230,6 +408,8 @@ def main():
     rows.append({"name": "sbm20k_train_seeds_per_s", "peer_value": 10 * ntr / train_s, "unit": "seeds/s"})
     print(f"PyG SAGE on the demo sbm: test accuracy {acc:.4f}, {10 * ntr / train_s:.0f} seeds/s", flush=True)
 
+
+def report(a, rows, peer, ceiling):
     # grl's side of each row, from this run's files.
     grl = {}
     if a.grl_bench and os.path.exists(a.grl_bench):
@@ -245,6 +425,11 @@ def main():
                 grl["sample_seps"] = b.get("items_per_second")
             elif name == "BM_SageTrainStep/products":
                 grl["sage_train_seeds_per_s"] = b.get("items_per_second")
+            elif name == "BM_RandomWalk/uniform":
+                grl["walk_steps_per_s"] = b.get("items_per_second")
+            elif name == "BM_Sgns/128":
+                # The same kernel trains DeepWalk, node2vec and metapath2vec embeddings.
+                grl["sgns_pairs_per_s"] = grl["metapath2vec_pairs_per_s"] = b.get("items_per_second")
     if a.grl_e2e and os.path.exists(a.grl_e2e):
         for r in json.load(open(a.grl_e2e)).get("results", []):
             if r["name"] == "sbm20k_test_accuracy_cuda":
@@ -262,7 +447,6 @@ def main():
               f"{ratio if ratio else float('nan'):9.2f}")
     with open(a.out, "w") as f:
         json.dump({"peer": peer, "copy_bytes_per_second": ceiling, "results": results}, f, indent=1)
-    return 0
 
 
 if __name__ == "__main__":

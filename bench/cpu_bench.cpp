@@ -92,6 +92,17 @@ BENCHMARK_CAPTURE(BM_CpuSageTrainStep, lstm, SageAggregator::kLstm)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
+void BM_CpuDenseLayer(benchmark::State& state) {
+  auto be = make_cpu_backend();
+  DenseLayerWork work(*be, 8192, state.range(0));
+  uint64_t it = 0;
+  for (auto _ : state) work.step(*be, it++);
+  state.SetItemsProcessed(work.rows * state.iterations());
+  state.counters["GFLOPs"] =
+      benchmark::Counter(work.flops() * state.iterations() / 1e9, benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_CpuDenseLayer)->Arg(128)->UseRealTime()->Unit(benchmark::kMillisecond);
+
 void BM_CpuRandomWalk(benchmark::State& state) {
   const Graph& g = small_graph();
   WalkSpec s;

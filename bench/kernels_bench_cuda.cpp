@@ -17,6 +17,10 @@
 //                          + 2H written c_t, h_t) * 4 + ids and orders; backward bytes = rows *
 //                          (4H read + 4H written gates + 2H read states + 2H read + H written
 //                          running gradients) * 4. items = (row, unit) pairs.
+//   BM_DenseLayer/D[/tf32]  one hidden layer's dense part, forward and backward, through the
+//                          CUDA backend (cuBLAS + the fused element-wise kernels), 131,072
+//                          rows, D -> D with the [self | agg] concat (bench/workloads.h):
+//                          items = rows; counter TFLOPs = the three GEMMs' FLOPs per second.
 //   BM_LstmScatter/H       the gate gradients of 10 steps summed onto 2,000,000 source rows
 //                          (4H wide): bytes = edges * 4H * 4 read + sources * 4H * 4 written +
 //                          the transpose's keys (16 per edge). items = edges.
@@ -244,6 +248,37 @@ void BM_GatherRows(benchmark::State& state) {
   state.SetItemsProcessed(a.dst * state.iterations());
 }
 BENCHMARK(BM_GatherRows)->Arg(128)->UseManualTime()->Unit(benchmark::kMicrosecond);
+
+// ---- dense layer --------------------------------------------------------------------------------
+void BM_DenseLayer(benchmark::State& state, bool tf32) {
+  GRL_BENCH_NEED_GPU(state);
+  BackendOptions bo;
+  bo.tf32 = tf32;
+  auto be = make_cuda_backend(bo);
+  DenseLayerWork work(*be, 131072, state.range(0));
+  uint64_t it = 0;
+  work.step(*be, it++);
+  be->synchronize();
+  for (auto _ : state) {
+    auto t0 = std::chrono::steady_clock::now();
+    work.step(*be, it++);
+    be->synchronize();
+    state.SetIterationTime(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  state.SetItemsProcessed(work.rows * state.iterations());
+  state.counters["TFLOPs"] =
+      benchmark::Counter(work.flops() * state.iterations() / 1e12, benchmark::Counter::kIsRate);
+}
+BENCHMARK_CAPTURE(BM_DenseLayer, fp32, false)
+    ->Arg(128)
+    ->Arg(256)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_DenseLayer, tf32, true)
+    ->Arg(256)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
 
 // ---- LSTM aggregator --------------------------------------------------------------------------
 // The aggregation fixture's block (500,000 rows, fanout 10, 2,000,000 sources) with a 4H-wide

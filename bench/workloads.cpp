@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "host/io/loaders.h"
 #include "host/io/synthetic.h"
@@ -49,6 +50,41 @@ const Graph& small_graph() {
     return g;
   }();
   return g;
+}
+
+DenseLayerWork::DenseLayerWork(Backend& be, int64_t r, int64_t d)
+    : rows(r),
+      dim(d),
+      in(be, r * 2 * d, "bench layer input"),
+      w(be, 2 * d * d, "bench weights"),
+      b(be, d, "bench bias"),
+      z(be, r * d, "bench activations"),
+      dw(be, 2 * d * d, "bench gradients"),
+      db(be, d, "bench gradients"),
+      din(be, r * 2 * d, "bench gradients"),
+      partials(be, ((r + kColumnSumChunk - 1) / kColumnSumChunk) * d + d, "bench partials") {
+  // Deterministic non-zero inputs (values only matter for the ReLU and dropout masks).
+  std::vector<float> h(static_cast<size_t>(r * 2 * d));
+  for (size_t i = 0; i < h.size(); ++i)
+    h[i] = static_cast<float>((i * 2654435761u) % 2001) / 1000.0f - 1.0f;
+  in.upload(h.data(), h.size());
+  h.resize(static_cast<size_t>(2 * d * d));
+  for (size_t i = 0; i < h.size(); ++i)
+    h[i] = static_cast<float>((i * 40503u) % 2001) / 20000.0f - 0.05f;
+  w.upload(h.data(), h.size());
+  b.zero();
+  be.synchronize();
+}
+
+void DenseLayerWork::step(Backend& be, uint64_t iteration) {
+  const int64_t D = dim;
+  MatrixView<float> zv{z.data(), rows, D, D};
+  be.gemm(false, false, rows, D, 2 * D, 1.0f, in.data(), 2 * D, w.data(), D, 0.0f, z.data(), D);
+  be.bias_relu_dropout(zv, b.data(), 0.5f, 1, static_cast<uint32_t>(iteration));
+  be.relu_dropout_backward(zv, MatrixView<const float>{z.data(), rows, D, D}, 0.5f);
+  be.column_sums(MatrixView<const float>{z.data(), rows, D, D}, db.data(), false, partials.data());
+  be.gemm(true, false, 2 * D, D, rows, 1.0f, in.data(), 2 * D, z.data(), D, 0.0f, dw.data(), D);
+  be.gemm(false, true, rows, 2 * D, D, 1.0f, z.data(), D, w.data(), D, 0.0f, din.data(), 2 * D);
 }
 
 }  // namespace grl::bench

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "host/graph/graph.h"
+#include "host/ops/backend.h"
 
 namespace grl::bench {
 
@@ -19,5 +20,18 @@ const Graph& products_graph();
 
 // A Cora-sized SBM for CPU benchmarks.
 const Graph& small_graph();
+
+// One GraphSAGE hidden layer's dense part on `rows` destinations, as the engine runs it:
+//   forward   Z = [self | agg] W (rows x 2D times 2D x D), then bias + ReLU + dropout in place;
+//   backward  dZ through dropout and ReLU, db = column sums, dW = [self | agg]^T dZ,
+//             d[self | agg] = dZ W^T.
+// FLOPs per step: 3 GEMMs of 2 * rows * 2D * D each.
+struct DenseLayerWork {
+  int64_t rows = 0, dim = 0;
+  Buffer<float> in, w, b, z, dw, db, din, partials;
+  DenseLayerWork(Backend& be, int64_t rows, int64_t dim);
+  void step(Backend& be, uint64_t iteration);
+  double flops() const { return 3.0 * 2.0 * rows * 2.0 * dim * dim; }
+};
 
 }  // namespace grl::bench

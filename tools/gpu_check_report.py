@@ -26,6 +26,8 @@ METRICS = [
     ("sage_train_seeds_per_s", "BM_SageTrainStep/products_median", "items_per_second", "seeds/s", 1),
     ("sage_train_seeds_per_s_tf32", "BM_SageTrainStep/products_tf32_median", "items_per_second", "seeds/s", 1),
     ("sage_train_seeds_per_s_lstm", "BM_SageTrainStep/products_lstm_median", "items_per_second", "seeds/s", 1),
+    ("dense_layer_tflops", "BM_DenseLayer/fp32/256_median", "TFLOPs", "TFLOP/s", 1),
+    ("dense_layer_tflops_tf32", "BM_DenseLayer/tf32/256_median", "TFLOPs", "TFLOP/s", 1),
     ("lstm_gates_forward_bw_fraction", "BM_LstmGatesForward/128_median", "frac_of_copy", "fraction", 1),
     ("lstm_gates_backward_bw_fraction", "BM_LstmGatesBackward/128_median", "frac_of_copy", "fraction", 1),
     ("lstm_scatter_bw_fraction", "BM_LstmScatter/128_median", "frac_of_copy", "fraction", 1),
