@@ -124,6 +124,8 @@ int cmd_sage(const SageArgs& a) {
   c.fanouts = parse_fanouts(a.fanouts, a.layers);
   c.hidden = a.hidden;
   c.lstm_hidden = a.lstm_hidden;
+  c.graph_placement = parse_placement(a.graph_placement, "--graph-placement");
+  c.feature_placement = parse_placement(a.feature_placement, "--feature-placement");
   c.normalize = a.normalize;
   c.batch_size = a.batch_size;
   c.epochs = a.epochs;

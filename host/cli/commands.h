@@ -40,6 +40,7 @@ struct SageArgs {
   int layers = 0;  // 0: one per fanout
   int64_t hidden = 256;
   int64_t lstm_hidden = 128;
+  std::string graph_placement = "auto", feature_placement = "auto";
   int64_t batch_size = 512;
   int epochs = 30;
   float lr = 0.01f;

@@ -93,6 +93,18 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   c_sage->add_flag("--normalize", sage.normalize, "L2-normalise hidden layers (as in the paper)");
   c_sage->add_flag("--replace", sage.replace, "Sample neighbours with replacement");
+  c_sage
+      ->add_option("--graph-placement", sage.graph_placement,
+                   "GPU: topology in gpu memory or in pinned host memory read zero-copy (host: "
+                   "graphs larger than the GPU); auto decides from free memory and says so")
+      ->check(CLI::IsMember({"auto", "gpu", "host"}))
+      ->capture_default_str();
+  c_sage
+      ->add_option("--feature-placement", sage.feature_placement,
+                   "GPU: node features in gpu memory or in pinned host memory read zero-copy; "
+                   "auto as above (topology gets the GPU first)")
+      ->check(CLI::IsMember({"auto", "gpu", "host"}))
+      ->capture_default_str();
   c_sage->add_flag("--tf32", sage.tf32,
                    "GPU: TF32 tensor-core matrix products (faster, less precise)");
   c_sage->add_option(
@@ -232,7 +244,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version exit 0; every command-line mistake exits 2, like UsageError below
+    // (CLI11's own codes, 105 for a bad value and so on, tell a script nothing more).
+    return app.exit(e) == 0 ? 0 : 2;
   }
   try {
     if (*c_info) return grl::cli::cmd_info(info);

@@ -31,6 +31,13 @@ class Backend {
   // ---- memory --------------------------------------------------------------------------------
   virtual void* allocate(size_t bytes, const char* what) = 0;
   virtual void deallocate(void* p) noexcept = 0;
+  // Host memory the device reads directly: pinned and mapped, so kernels read it through
+  // unified addressing (zero-copy, over the host link). Ordinary memory on the CPU backend.
+  // The pointer is a host pointer: fill it with memcpy.
+  virtual void* allocate_host_mapped(size_t bytes, const char* what) = 0;
+  virtual void deallocate_host_mapped(void* p) noexcept = 0;
+  // Backend memory free now, in bytes; -1 when not limited by the backend (the CPU).
+  virtual int64_t free_memory() = 0;
   virtual void upload(void* dst, const void* src, size_t bytes) = 0;    // ordered with compute
   virtual void download(void* dst, const void* src, size_t bytes) = 0;  // returns when done
   virtual void zero(void* dst, size_t bytes) = 0;
@@ -134,27 +141,34 @@ std::unique_ptr<Backend> make_cuda_backend(const BackendOptions& options = {});
 std::unique_ptr<Backend> make_backend(const std::string& device,
                                       const BackendOptions& options = {});
 
+// Where a Buffer lives: backend memory, or host memory the backend's kernels read directly.
+enum class Residence : int { kBackend = 0, kHostMapped = 1 };
+
 // An owned allocation in a backend's memory. Move-only.
 template <class T>
 class Buffer {
  public:
   Buffer() = default;
-  Buffer(Backend& b, size_t count, const char* what) : backend_(&b), count_(count) {
-    if (count) ptr_ = static_cast<T*>(b.allocate(count * sizeof(T), what));
+  Buffer(Backend& b, size_t count, const char* what, Residence r = Residence::kBackend)
+      : backend_(&b), count_(count), residence_(r) {
+    if (count)
+      ptr_ = static_cast<T*>(r == Residence::kHostMapped
+                                 ? b.allocate_host_mapped(count * sizeof(T), what)
+                                 : b.allocate(count * sizeof(T), what));
   }
-  ~Buffer() {
-    if (ptr_) backend_->deallocate(ptr_);
-  }
+  ~Buffer() { release(); }
   Buffer(Buffer&& o) noexcept
       : backend_(o.backend_),
         ptr_(std::exchange(o.ptr_, nullptr)),
-        count_(std::exchange(o.count_, 0)) {}
+        count_(std::exchange(o.count_, 0)),
+        residence_(o.residence_) {}
   Buffer& operator=(Buffer&& o) noexcept {
     if (this != &o) {
-      if (ptr_) backend_->deallocate(ptr_);
+      release();
       backend_ = o.backend_;
       ptr_ = std::exchange(o.ptr_, nullptr);
       count_ = std::exchange(o.count_, 0);
+      residence_ = o.residence_;
     }
     return *this;
   }
@@ -173,11 +187,21 @@ class Buffer {
   void zero() {
     if (count_) backend_->zero(ptr_, count_ * sizeof(T));
   }
+  Residence residence() const { return residence_; }
 
  private:
+  void release() noexcept {
+    if (!ptr_) return;
+    if (residence_ == Residence::kHostMapped)
+      backend_->deallocate_host_mapped(ptr_);
+    else
+      backend_->deallocate(ptr_);
+    ptr_ = nullptr;
+  }
   Backend* backend_ = nullptr;
   T* ptr_ = nullptr;
   size_t count_ = 0;
+  Residence residence_ = Residence::kBackend;
 };
 
 }  // namespace grl

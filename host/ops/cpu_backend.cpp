@@ -34,6 +34,11 @@ class CpuBackend final : public Backend {
     return p;
   }
   void deallocate(void* p) noexcept override { std::free(p); }
+  void* allocate_host_mapped(size_t bytes, const char* what) override {
+    return allocate(bytes, what);
+  }
+  void deallocate_host_mapped(void* p) noexcept override { std::free(p); }
+  int64_t free_memory() override { return -1; }
   void upload(void* dst, const void* src, size_t bytes) override { std::memcpy(dst, src, bytes); }
   void download(void* dst, const void* src, size_t bytes) override { std::memcpy(dst, src, bytes); }
   void zero(void* dst, size_t bytes) override { std::memset(dst, 0, bytes); }

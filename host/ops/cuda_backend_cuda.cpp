@@ -49,6 +49,24 @@ class CudaBackend final : public Backend {
     return p;
   }
   void deallocate(void* p) noexcept override { cudaFree(p); }
+  void* allocate_host_mapped(size_t bytes, const char* what) override {
+    void* p = nullptr;
+    cudaError_t err = cudaHostAlloc(&p, bytes, cudaHostAllocMapped | cudaHostAllocPortable);
+    if (err == cudaErrorMemoryAllocation) {
+      cudaGetLastError();
+      throw Error(std::string("out of pinned host memory allocating ") + what + " (" +
+                  std::to_string(bytes >> 20) + " MiB): the host cannot pin that much; free host " +
+                  "memory or place it on the GPU (--graph-placement / --feature-placement gpu)");
+    }
+    GRL_CUDA_CHECK(err);
+    return p;  // unified addressing: the host pointer is valid in kernels as it is
+  }
+  void deallocate_host_mapped(void* p) noexcept override { cudaFreeHost(p); }
+  int64_t free_memory() override {
+    size_t free_b = 0, total_b = 0;
+    GRL_CUDA_CHECK(cudaMemGetInfo(&free_b, &total_b));
+    return static_cast<int64_t>(free_b);
+  }
   void upload(void* dst, const void* src, size_t bytes) override {
     GRL_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, stream_));
   }

@@ -115,27 +115,6 @@ struct SageEngine::Impl {
   void setup() {
     K = arch.num_layers();
     L = make_sample_layout(opt.max_batch, arch.fanouts, graph.num_nodes());
-    const NodeId n = graph.num_nodes();
-    // Graph and features.
-    if (be.shares_host_memory()) {
-      csr = graph.csr.view();
-      features = graph.features.view();
-    } else {
-      offsets_dev = alloc<EdgeIndex>(graph.csr.offsets.size(), "graph offsets");
-      indices_dev = alloc<NodeId>(graph.csr.indices.size(), "graph adjacency");
-      offsets_dev.upload(graph.csr.offsets.data(), graph.csr.offsets.size());
-      indices_dev.upload(graph.csr.indices.data(), graph.csr.indices.size());
-      csr = CsrView{offsets_dev.data(), indices_dev.data(), nullptr, n, graph.csr.num_edges()};
-      const int64_t f = graph.features.dim, stride = pad4(f);
-      features_dev =
-          alloc<float>(static_cast<size_t>(std::max<int64_t>(n, 1) * stride), "node features");
-      std::vector<float> padded(static_cast<size_t>(n) * stride, 0.0f);
-      for (NodeId v = 0; v < n; ++v)
-        std::memcpy(padded.data() + int64_t{v} * stride, graph.features.row(v), f * sizeof(float));
-      features_dev.upload(padded.data(), padded.size());
-      be.synchronize();  // `padded` goes out of scope
-      features = MatrixView<const float>{features_dev.data(), n, f, stride};
-    }
     // Sampling outputs and scratch.
     seeds = alloc<NodeId>(L.max_seeds, "batch seeds");
     nodes = alloc<NodeId>(std::max<int64_t>(L.max_nodes, 1), "sampled nodes");
@@ -225,6 +204,7 @@ struct SageEngine::Impl {
       }
     }
     if (agg_scratch_bytes) agg_scratch = alloc<char>(agg_scratch_bytes, "aggregation scratch");
+
     partials = alloc<float>(
         ((max_rows + kColumnSumChunk - 1) / kColumnSumChunk) * max_dim + max_dim, "column sums");
     const int64_t B = L.max_seeds, C = arch.num_classes;
@@ -236,6 +216,67 @@ struct SageEngine::Impl {
     row_loss = alloc<float>(B, "losses");
     loss_acc = alloc<float>(1, "loss total");
     loss_acc.zero();
+    place_graph();  // last: `auto` placement sees what the buffers above left free
+  }
+
+  // Topology and features in GPU memory or in pinned host memory read through unified
+  // addressing (the same kernels either way); the CPU backend uses the host arrays in place.
+  std::string placement;
+  void place_graph() {
+    const NodeId n = graph.num_nodes();
+    const int64_t f = graph.features.dim, stride = pad4(f);
+    if (be.shares_host_memory()) {
+      csr = graph.csr.view();
+      features = graph.features.view();
+      placement = "graph and features in host memory (cpu backend)";
+      return;
+    }
+    const int64_t graph_bytes = static_cast<int64_t>(graph.csr.offsets.size() * sizeof(EdgeIndex) +
+                                                     graph.csr.indices.size() * sizeof(NodeId));
+    const int64_t feature_bytes = static_cast<int64_t>(std::max<int64_t>(n, 1) * stride * 4);
+    const int64_t free_now = be.free_memory();
+    // Headroom for cuBLAS workspaces, CUDA graphs and the allocator: 5%, at least 512 MiB.
+    const int64_t reserve = std::max<int64_t>(int64_t{512} << 20, free_now / 20);
+    const PlacementChoice pc = choose_placement(opt.graph_placement, opt.feature_placement,
+                                                graph_bytes, feature_bytes, free_now, reserve);
+    placement = pc.reason;
+    const Residence gr =
+                        pc.graph == Placement::kHost ? Residence::kHostMapped : Residence::kBackend,
+                    fr = pc.features == Placement::kHost ? Residence::kHostMapped
+                                                         : Residence::kBackend;
+    offsets_dev = Buffer<EdgeIndex>(be, graph.csr.offsets.size(), "graph offsets", gr);
+    indices_dev = Buffer<NodeId>(be, graph.csr.indices.size(), "graph adjacency", gr);
+    if (gr == Residence::kBackend) *bytes += graph_bytes;
+    fill(offsets_dev, graph.csr.offsets.data(), graph.csr.offsets.size());
+    fill(indices_dev, graph.csr.indices.data(), graph.csr.indices.size());
+    csr = CsrView{offsets_dev.data(), indices_dev.data(), nullptr, n, graph.csr.num_edges()};
+    features_dev = Buffer<float>(be, static_cast<size_t>(std::max<int64_t>(n, 1) * stride),
+                                 "node features", fr);
+    if (fr == Residence::kBackend) *bytes += feature_bytes;
+    if (fr == Residence::kHostMapped) {
+      // Straight into the pinned buffer, padded rows.
+      float* dst = features_dev.data();
+      for (NodeId v = 0; v < n; ++v) {
+        std::memcpy(dst + int64_t{v} * stride, graph.features.row(v), f * sizeof(float));
+        std::memset(dst + int64_t{v} * stride + f, 0, (stride - f) * sizeof(float));
+      }
+    } else {
+      std::vector<float> padded(static_cast<size_t>(n) * stride, 0.0f);
+      for (NodeId v = 0; v < n; ++v)
+        std::memcpy(padded.data() + int64_t{v} * stride, graph.features.row(v), f * sizeof(float));
+      features_dev.upload(padded.data(), padded.size());
+      be.synchronize();  // `padded` goes out of scope
+    }
+    features = MatrixView<const float>{features_dev.data(), n, f, stride};
+  }
+
+  template <class T>
+  void fill(Buffer<T>& b, const T* src, size_t count) {
+    if (b.residence() == Residence::kHostMapped) {
+      if (count) std::memcpy(b.data(), src, count * sizeof(T));
+    } else {
+      b.upload(src, count);
+    }
   }
 
   bool training_pass = false;  // dropout applies (set by train_step, cleared by infer)
@@ -552,6 +593,7 @@ SageEngine::SageEngine(Backend& backend, const Graph& graph, const SageArch& arc
   impl_->bytes = &bytes_;
   impl_->setup();
   layout_ = impl_->L;
+  placement_ = impl_->placement;
 }
 
 SageEngine::~SageEngine() = default;

@@ -10,6 +10,7 @@
 
 #include "host/graph/graph.h"
 #include "host/ops/backend.h"
+#include "host/train/placement.h"
 #include "host/train/sage_model.h"
 
 namespace grl {
@@ -21,6 +22,8 @@ struct EngineOptions {
   bool replace = false;            // neighbour sampling with replacement
   uint64_t seed = 0;               // sampling and dropout draws
   std::string optimizer = "adam";  // adam | sgd
+  // Topology and features: GPU memory or pinned host memory (host/train/placement.h).
+  Placement graph_placement = Placement::kAuto, feature_placement = Placement::kAuto;
   float lr = 0.01f, weight_decay = 0.0f, momentum = 0.0f;
   float clip_grad_norm = 0.0f;  // > 0: clip the gradient to this global L2 norm before each step
 };
@@ -56,14 +59,17 @@ class SageEngine {
   double take_mean_grad_norm();
   int64_t hidden_width() const;
   const SampleLayout& layout() const { return layout_; }
-  // Bytes of backend memory this engine holds.
+  // Bytes of backend memory this engine holds (pinned host memory not included).
   size_t memory_bytes() const { return bytes_; }
+  // Where the graph and the features were placed, and why (one line).
+  const std::string& placement() const { return placement_; }
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
   SampleLayout layout_;
   size_t bytes_ = 0;
+  std::string placement_;
 };
 
 }  // namespace grl

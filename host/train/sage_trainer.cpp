@@ -224,6 +224,8 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
   eo.weight_decay = cfg.weight_decay;
   eo.momentum = cfg.optimizer == "sgd" ? cfg.momentum : 0.0f;
   eo.clip_grad_norm = cfg.clip_grad_norm;
+  eo.graph_placement = cfg.graph_placement;
+  eo.feature_placement = cfg.feature_placement;
   SageEngine engine(*be, g, arch, eo);
   engine.load_params(model.params());
   if (cfg.progress)
@@ -231,7 +233,8 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
         std::to_string(arch.num_layers()) + " layers, " + std::to_string(model.num_params()) +
         " parameters) on " + res.device + ": " + std::to_string(train.size()) + " train / " +
         std::to_string(valid.size()) + " valid / " + std::to_string(test.size()) + " test nodes, " +
-        fmt("%.0f MiB of working memory", engine.memory_bytes() / 1048576.0));
+        fmt("%.0f MiB of working memory", engine.memory_bytes() / 1048576.0) + "; " +
+        engine.placement());
 
   const bool tty = cfg.progress && ::isatty(fileno(stderr));
   const int64_t batches =

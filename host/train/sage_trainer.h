@@ -11,6 +11,7 @@
 #include "host/ops/backend.h"
 #include "host/train/lr_schedule.h"
 #include "host/train/metrics.h"
+#include "host/train/placement.h"
 #include "host/train/sage_model.h"
 
 namespace grl {
@@ -34,6 +35,7 @@ struct SageTrainConfig {
   std::string split;  // "" (the dataset's own, else random:0.6,0.2,0.2) or "random:a,b,c"
   std::string device = "auto";
   bool tf32 = false;
+  Placement graph_placement = Placement::kAuto, feature_placement = Placement::kAuto;
   uint64_t seed = 0;
   std::string save_path;             // best model, saved atomically whenever validation improves
   bool progress = true;              // progress bar on a terminal, periodic lines otherwise

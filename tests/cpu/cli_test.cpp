@@ -61,6 +61,12 @@ TEST(Cli, HelpAndUsageErrors) {
   EXPECT_NE(fan.out.find("'x' is not an integer"), std::string::npos) << fan.out;
   Result dev = run(std::string("sage --graph ") + kSbm + " --device gpu");
   EXPECT_NE(dev.code, 0);
+  Result place = run(std::string("sage --graph ") + kSbm + " --feature-placement disk");
+  EXPECT_EQ(place.code, 2);
+  EXPECT_NE(place.out.find("--feature-placement"), std::string::npos) << place.out;
+  Result aggr = run(std::string("sage --graph ") + kSbm + " --aggr gru");
+  EXPECT_EQ(aggr.code, 2);
+  EXPECT_NE(aggr.out.find("lstm"), std::string::npos) << aggr.out;
 }
 
 TEST(Cli, InfoJsonOnAFixture) {
@@ -212,8 +218,7 @@ TEST(Cli, WalkThenEval) {
                 (dir / "labels.txt").string() + " --train-ratio 0.5 --repeats 1")
                 .code,
             0);
-  EXPECT_EQ(run("walk --graph synthetic:academic --method word2vec --out x.npy").code,
-            105);  // CLI11 validation
+  EXPECT_EQ(run("walk --graph synthetic:academic --method word2vec --out x.npy").code, 2);
   EXPECT_EQ(run("eval --embeddings " + emb + " --labels synthetic:academic --train-ratio 1.5").code,
             2);
   EXPECT_EQ(

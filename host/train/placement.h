@@ -1,0 +1,28 @@
+// Where the engine keeps the graph's topology and its node features: in GPU memory, or in
+// pinned host memory that the kernels read through unified addressing (zero-copy), for graphs
+// and feature tables larger than the GPU. `auto` decides from the free memory after the
+// engine's own buffers are allocated. Topology is preferred on the GPU: the sampler reads it
+// with small random accesses, which cost most over the host link, while feature rows are read
+// whole (dim x 4 contiguous bytes).
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace grl {
+
+enum class Placement : int { kAuto = 0, kGpu = 1, kHost = 2 };
+Placement parse_placement(const std::string& s, const char* flag);  // throws UsageError
+const char* placement_name(Placement p);
+
+struct PlacementChoice {
+  Placement graph = Placement::kGpu, features = Placement::kGpu;
+  std::string reason;  // one line for the run's log
+};
+
+// Resolves `auto` requests; explicit requests are kept (an explicit gpu that does not fit then
+// fails at allocation with the out-of-memory message). `free_bytes` < 0: not limited (the CPU
+// backend). `reserve_bytes` stays free for the libraries (cuBLAS workspaces, CUDA graphs).
+PlacementChoice choose_placement(Placement graph, Placement features, int64_t graph_bytes,
+                                 int64_t feature_bytes, int64_t free_bytes, int64_t reserve_bytes);
+
+}  // namespace grl
