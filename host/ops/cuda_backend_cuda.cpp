@@ -225,6 +225,10 @@ class CudaBackend final : public Backend {
                    MatrixView<float> dz, float* row_loss) override {
     launch_sigmoid_bce(z, t, scale, dz, row_loss, stream_);
   }
+  void unsup_loss(MatrixView<const float> z, const UnsupPairsView& b, float scale, float* coef,
+                  float* pair_loss, MatrixView<float> dz) override {
+    launch_unsup_loss(z, b, scale, coef, pair_loss, dz, stream_);
+  }
   void adam(Span<float> w, Span<const float> g, Span<float> m, Span<float> v,
             const AdamParams& p) override {
     launch_adam(w, g, m, v, p, stream_);
