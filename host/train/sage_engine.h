@@ -22,6 +22,9 @@ struct EngineOptions {
   uint64_t seed = 0;               // sampling and dropout draws
   std::string optimizer = "adam";  // adam | sgd
   float lr = 0.01f, weight_decay = 0.0f, momentum = 0.0f;
+  // Unsupervised training (arch.unsupervised): the most positive pairs and shared negatives per
+  // step; max_batch bounds the distinct seeds they name (at most 2 max_pairs + max_negatives).
+  int64_t max_pairs = 0, max_negatives = 0;
 };
 
 class SageEngine {
@@ -38,15 +41,23 @@ class SageEngine {
 
   // One optimiser step on a batch of distinct labelled seeds.
   void train_step(std::span<const NodeId> seeds, uint32_t epoch, uint64_t step);
+  // One optimiser step of the unsupervised loss (arch.unsupervised; kernels/dense.h,
+  // unsup_loss) on the L2-normalised outputs of distinct `seeds`: positive pairs (pair_u[i],
+  // pair_v[i]) and negatives shared by every pair, all given as indices into `seeds`.
+  void train_step_unsupervised(std::span<const NodeId> seeds, std::span<const int32_t> pair_u,
+                               std::span<const int32_t> pair_v, std::span<const int32_t> negatives,
+                               uint32_t epoch, uint64_t step);
   // Forward only (no dropout), neighbourhoods sampled with `epoch_key`. Fills `logits`
-  // (B x num_classes) and, if asked, `hidden` (B x the last hidden width; the logits when the
-  // model has one layer).
+  // (B x num_classes; for an unsupervised model the L2-normalised embeddings) and, if asked,
+  // `hidden` (B x the last hidden width; the logits when the model has one layer).
   void infer(std::span<const NodeId> seeds, uint32_t epoch_key, std::vector<float>* logits,
              std::vector<float>* hidden);
   // Sum of per-seed training losses since the last call (one small download).
   double take_loss_sum();
   int64_t hidden_width() const;
   const SampleLayout& layout() const { return layout_; }
+  // The graph's adjacency in backend memory (random walks on the same backend use it).
+  CsrView graph_view() const;
   // Bytes of backend memory this engine holds.
   size_t memory_bytes() const { return bytes_; }
 

@@ -89,6 +89,7 @@ void SageModel::save(const std::string& path) const {
   meta["num_classes"] = arch_.num_classes;
   meta["multi_label"] = arch_.multi_label;
   meta["normalize"] = arch_.normalize;
+  meta["unsupervised"] = arch_.unsupervised;
   meta["fanouts"] = arch_.fanouts;
   meta["num_params"] = num_params_;
   meta["class_names"] = class_names;
@@ -117,6 +118,7 @@ SageModel SageModel::load(const std::string& path) {
     a.num_classes = meta.at("num_classes").get<int64_t>();
     a.multi_label = meta.at("multi_label").get<bool>();
     a.normalize = meta.at("normalize").get<bool>();
+    a.unsupervised = meta.value("unsupervised", false);  // absent in files before it existed
     a.fanouts = meta.at("fanouts").get<std::vector<int>>();
     SageModel m(a);
     Array<float> p = f.array<float>("params");
