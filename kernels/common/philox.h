@@ -30,6 +30,7 @@ enum class RandomPurpose : uint32_t {
   kSynthetic = 9,
   kPermutation = 10,
   kSubsample = 11,
+  kUnsupNegative = 12,  // unsupervised GraphSAGE's per-batch negatives
 };
 
 struct Philox4 {
