@@ -2,7 +2,9 @@
 // All are memory-bound one-pass kernels: each reads its inputs once and writes its outputs once
 // (row-wise ones: a warp per row, shuffles for the row reductions). sum_squares reads its input
 // once (4 bytes an element) in blocks of kSumSquaresChunk elements, then one block reads the
-// partials.
+// partials. The unsupervised loss is two passes: per-pair coefficients (a warp per pair), then
+// per-row gradients gathered through the host-built transpose of the batch (a warp per row), so
+// no float atomics.
 #include <cmath>
 
 #include "kernels/common/cuda_check.h"
@@ -212,6 +214,63 @@ __global__ void sgd_kernel(Span<float> w, Span<const float> g, Span<float> vel, 
   }
 }
 
+// unsup_loss, pass 1: a warp per pair i. Lanes stride the D columns for the Q + 1 dot products
+// z_u.z_v, z_u.z_nj (warp_sum: a fixed shuffle tree); lane 0 writes the pair's coefficients
+// and loss. Reads (Q + 2) D floats per pair; Z is small (one batch) and stays in L2.
+__global__ void unsup_pair_kernel(MatrixView<const float> z, UnsupPairsView b, float scale,
+                                  float* coef, float* pair_loss) {
+  const int64_t Q = b.num_negs;
+  GRL_FOR_EACH_WARP_ROW(i, b.num_pairs) {
+    const float* zu = z.row(b.u[i]);
+    const float* zv = z.row(b.v[i]);
+    float a = 0.0f;
+    for (int64_t c = lane; c < z.cols; c += 32) a += zu[c] * zv[c];
+    a = warp_sum(a);
+    float loss = neg_log_sigmoid(a);
+    float* ci = coef + i * (Q + 1);
+    if (lane == 0) ci[0] = -stable_sigmoid(-a) * scale;
+    for (int64_t j = 0; j < Q; ++j) {
+      const float* zn = z.row(b.neg[j]);
+      float d = 0.0f;
+      for (int64_t c = lane; c < z.cols; c += 32) d += zu[c] * zn[c];
+      d = warp_sum(d);
+      loss += neg_log_sigmoid(-d);
+      if (lane == 0) ci[1 + j] = stable_sigmoid(d) * scale;
+    }
+    if (lane == 0) pair_loss[i] = loss;
+  }
+}
+
+// unsup_loss, pass 2: a warp per row r of dz, lanes over its columns. The row's gradient is
+// gathered from its references in refs order (so no atomics, and the same sum on every run):
+// as u of pair i it takes coef_i0 z_v + sum_j coef_ij z_nj, as v of pair i coef_i0 z_u, as
+// negative j sum_i coef_ij z_ui (P rows: the negatives' warps do the most work).
+__global__ void unsup_grad_kernel(MatrixView<const float> z, UnsupPairsView b, const float* coef,
+                                  MatrixView<float> dz) {
+  const int64_t P = b.num_pairs, Q = b.num_negs;
+  GRL_FOR_EACH_WARP_ROW(r, dz.rows) {
+    const int32_t k0 = b.ref_offsets[r], k1 = b.ref_offsets[r + 1];
+    float* dr = dz.row(r);
+    for (int64_t c = lane; c < dz.cols; c += 32) {
+      float g = 0.0f;
+      for (int32_t e = k0; e < k1; ++e) {
+        const int64_t k = b.refs[e];
+        if (k < P) {
+          const float* ci = coef + k * (Q + 1);
+          g += ci[0] * z.at(b.v[k], c);
+          for (int64_t j = 0; j < Q; ++j) g += ci[1 + j] * z.at(b.neg[j], c);
+        } else if (k < 2 * P) {
+          g += coef[(k - P) * (Q + 1)] * z.at(b.u[k - P], c);
+        } else {
+          const int64_t j = k - 2 * P;
+          for (int64_t i = 0; i < P; ++i) g += coef[i * (Q + 1) + 1 + j] * z.at(b.u[i], c);
+        }
+      }
+      dr[c] = g;
+    }
+  }
+}
+
 // One block, a fixed per-thread stride and a fixed tree: the same order on every run.
 __global__ void sum_into_kernel(Span<const float> x, float* acc) {
   __shared__ float part[kBlock];
@@ -357,6 +416,19 @@ void launch_sgd(Span<float> w, Span<const float> g, Span<float> vel, const SgdPa
   if (w.size == 0) return;
   sgd_kernel<<<blocks_for(w.size), kBlock, 0, stream>>>(w, g, vel, p);
   GRL_LAUNCH_CHECK("sgd_kernel");
+}
+
+void launch_unsup_loss(MatrixView<const float> z, const UnsupPairsView& batch, float grad_scale,
+                       float* coef, float* pair_loss, MatrixView<float> dz, cudaStream_t stream) {
+  if (batch.num_pairs > 0) {
+    unsup_pair_kernel<<<warp_rows_grid(batch.num_pairs), kBlock, 0, stream>>>(z, batch, grad_scale,
+                                                                              coef, pair_loss);
+    GRL_LAUNCH_CHECK("unsup_pair_kernel");
+  }
+  if (dz.rows > 0 && dz.cols > 0) {
+    unsup_grad_kernel<<<warp_rows_grid(dz.rows), kBlock, 0, stream>>>(z, batch, coef, dz);
+    GRL_LAUNCH_CHECK("unsup_grad_kernel");
+  }
 }
 
 void launch_sum_into(Span<const float> x, float* acc, cudaStream_t stream) {

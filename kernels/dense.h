@@ -13,6 +13,12 @@
 //   softmax_xent    loss_r = logsumexp(z_r) - z_r[y_r]; dz = (softmax - onehot) * scale;
 //                   pred_r = argmax (lowest index on ties); rows with y_r < 0 give 0
 //   sigmoid_bce     loss_r = sum_c max(z,0) - z t + log1p(exp(-|z|)); dz = (sigmoid - t) * scale
+//   unsup_loss      GraphSAGE's unsupervised loss (Hamilton et al. 2017, eq. 1) over positive
+//                   pairs (u_i, v_i) and Q negatives n_j shared by every pair:
+//                     loss_i = -log s(z_u.z_v) - sum_j log s(-z_u.z_nj)      s = sigmoid
+//                   coef_i0 = -s(-z_u.z_v) scale, coef_ij = s(z_u.z_nj) scale, and
+//                   dz_r = sum over the pairs' references to r of the matching coef times the
+//                   other row (see UnsupPairsView)
 //   adam / sgd      fused optimiser steps over one flat parameter buffer; with grad_sumsq and
 //                   max_norm > 0 they clip first: g * min(1, max_norm / (sqrt(*grad_sumsq) + 1e-6))
 //                   (the global-norm clip of torch.nn.utils.clip_grad_norm_), read on the device
@@ -75,6 +81,43 @@ GRL_HD bool dropout_keep(uint64_t seed, uint32_t key, int64_t r, int64_t c, floa
   return random_unit(w.v[c & 3]) >= p;
 }
 
+// One batch of unsup_loss. Indices are rows of Z. `refs` transposes the batch so the gradient
+// of each row can be gathered (no atomics): the entries refs[ref_offsets[r] .. ref_offsets[r +
+// 1]) are the references to row r, in increasing order, each k in [0, 2P + Q) meaning
+//   k < P:       r = u[k]             (r is the first node of pair k)
+//   k < 2P:      r = v[k - P]         (r is the second node of pair k - P)
+//   otherwise:   r = neg[k - 2P]      (r is negative k - 2P)
+// A row may be referenced any number of times, in any roles (ref::build_unsup_refs in
+// host/reference/dense.h builds the transpose on the host).
+struct UnsupPairsView {
+  const int32_t* u = nullptr;
+  const int32_t* v = nullptr;
+  int64_t num_pairs = 0;  // P
+  const int32_t* neg = nullptr;
+  int64_t num_negs = 0;                  // Q
+  const int32_t* ref_offsets = nullptr;  // rows of Z + 1
+  const int32_t* refs = nullptr;         // 2P + Q
+};
+
+// -log(sigmoid(x)) = log1p(exp(-x)), stable for any x.
+GRL_HD float neg_log_sigmoid(float x) {
+#if defined(__CUDA_ARCH__)
+  return fmaxf(-x, 0.0f) + log1pf(expf(-fabsf(x)));
+#else
+  return std::fmax(-x, 0.0f) + std::log1p(std::exp(-std::fabs(x)));
+#endif
+}
+
+// sigmoid(x) without overflow for large |x|.
+GRL_HD float stable_sigmoid(float x) {
+#if defined(__CUDA_ARCH__)
+  const float e = expf(-fabsf(x));
+#else
+  const float e = std::exp(-std::fabs(x));
+#endif
+  return x >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
+}
+
 #if defined(GRL_WITH_CUDA) || defined(__CUDACC__)
 void launch_bias_act(MatrixView<float> z, const float* bias, Activation act, cudaStream_t stream);
 void launch_relu_backward(MatrixView<float> grad, MatrixView<const float> y, cudaStream_t stream);
@@ -99,6 +142,10 @@ void launch_adam(Span<float> params, Span<const float> grads, Span<float> m, Spa
                  const AdamParams& p, cudaStream_t stream);
 void launch_sgd(Span<float> params, Span<const float> grads, Span<float> velocity,
                 const SgdParams& p, cudaStream_t stream);
+// Z is (rows x D); coef (P x (Q + 1), row-major, dense) and pair_loss (P) are outputs too; every
+// row of dz is written (zero for rows no pair references).
+void launch_unsup_loss(MatrixView<const float> z, const UnsupPairsView& batch, float grad_scale,
+                       float* coef, float* pair_loss, MatrixView<float> dz, cudaStream_t stream);
 // acc[0] += sum(x) in a fixed order (one block): for loss totals without a host round trip.
 void launch_sum_into(Span<const float> x, float* acc, cudaStream_t stream);
 // out[0] = sum(x^2), the order above (0 for empty x); also norm_acc[0] += sqrt(out[0]) when

@@ -1,4 +1,4 @@
-// grl sage, grl embed, grl predict.
+// grl sage (supervised and --unsupervised), grl embed, grl predict.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -11,6 +11,7 @@
 #include "host/io/embedding_io.h"
 #include "host/io/feature_table.h"
 #include "host/train/sage_trainer.h"
+#include "host/train/sage_unsup.h"
 
 namespace grl::cli {
 
@@ -101,6 +102,49 @@ void check_model_fits(const SageModel& m, const Graph& g, const std::string& pat
                      "-dimensional features, but the graph has " + std::to_string(g.features.dim));
 }
 
+// grl sage --unsupervised, after the options it shares with supervised training are parsed.
+int sage_unsupervised(const SageArgs& a, const Graph& g, const SageTrainConfig& c) {
+  if (!a.split.empty())
+    throw UsageError(
+        "--split does not apply with --unsupervised: every node's walks are trained on (labels, "
+        "if any, only score the final embeddings)");
+  SageUnsupConfig u;
+  u.train = c;
+  if (a.dim != -1) u.dim = a.dim;
+  if (a.negatives != -1) u.negatives = a.negatives;
+  if (a.walk_length != -1) u.walk_length = a.walk_length;
+  if (a.walks_per_node != -1) u.walks_per_node = a.walks_per_node;
+  SageUnsupResult r = train_sage_unsupervised(g, u);
+  if (!a.quiet) {
+    std::printf("final loss %.4f; %d epochs, %s pairs in %.2f s, %s pairs/s on %s\n", r.loss,
+                r.epochs, with_commas(r.pairs).c_str(), r.train_seconds,
+                with_commas(std::llround(r.pairs_per_second)).c_str(), r.device.c_str());
+    if (r.evaluated)
+      std::printf(
+          "embeddings: logistic regression on half of %lld labelled nodes, micro-F1 %.4f  "
+          "macro-F1 %.4f on the other half\n",
+          static_cast<long long>(r.eval_nodes), r.eval_micro_f1, r.eval_macro_f1);
+    if (!a.save.empty())
+      std::printf("model saved to %s (grl embed writes its embeddings)\n", a.save.c_str());
+  }
+  if (a.json) {
+    nlohmann::json j = {{"unsupervised", true},
+                        {"loss", r.loss},
+                        {"epochs", r.epochs},
+                        {"pairs", r.pairs},
+                        {"train_seconds", r.train_seconds},
+                        {"pairs_per_second", r.pairs_per_second},
+                        {"device", r.device}};
+    if (r.evaluated) {
+      j["eval_micro_f1"] = r.eval_micro_f1;
+      j["eval_macro_f1"] = r.eval_macro_f1;
+      j["eval_nodes"] = r.eval_nodes;
+    }
+    std::cout << j.dump() << std::endl;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int cmd_sage(const SageArgs& a) {
@@ -143,6 +187,10 @@ int cmd_sage(const SageArgs& a) {
   c.seed = a.seed;
   c.save_path = a.save;
   c.progress = !a.quiet;
+  if (a.unsupervised) return sage_unsupervised(a, g, c);
+  if (a.dim != -1 || a.negatives != -1 || a.walk_length != -1 || a.walks_per_node != -1)
+    throw UsageError(
+        "--dim, --negatives, --walk-length and --walks-per-node apply only with --unsupervised");
   SageTrainResult r = train_sage(g, c);
   if (!a.quiet) {
     std::printf(
@@ -179,7 +227,9 @@ int cmd_embed(const EmbedArgs& a) {
   check_model_fits(m, g, a.model);
   std::vector<NodeId> nodes = select_nodes(g, a.nodes);
   std::unique_ptr<Backend> be = make_backend(a.device);
-  std::vector<float> h = sage_forward(*be, g, m, nodes, !a.logits, a.batch_size, a.seed);
+  // An unsupervised model's embedding is its (L2-normalised) output, not a hidden layer.
+  const bool hidden = !a.logits && !m.arch().unsupervised;
+  std::vector<float> h = sage_forward(*be, g, m, nodes, hidden, a.batch_size, a.seed);
   const int64_t dim = nodes.empty() ? 0 : static_cast<int64_t>(h.size() / nodes.size());
   std::vector<std::string> ids(nodes.size());
   for (size_t i = 0; i < nodes.size(); ++i) ids[i] = g.ids.name(nodes[i]);
@@ -192,6 +242,10 @@ int cmd_embed(const EmbedArgs& a) {
 
 int cmd_predict(const EmbedArgs& a) {
   SageModel m = SageModel::load(a.model);
+  if (m.arch().unsupervised)
+    throw UsageError("the model " + a.model +
+                     " was trained with --unsupervised and predicts no classes; use grl embed "
+                     "(and grl eval) instead");
   Graph g = load_graph_verbose(a.graph, false);
   apply_model_features(m, g, a.features, a.model);
   check_model_fits(m, g, a.model);

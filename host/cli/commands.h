@@ -66,6 +66,13 @@ struct SageArgs {
   std::vector<std::string> categorical;
   bool standardize = false;
   std::string labels;  // "node label" file
+  // Unsupervised GraphSAGE; the options below are -1 when not given (their defaults are in
+  // SageUnsupConfig) and an error without --unsupervised.
+  bool unsupervised = false;
+  int64_t dim = -1;
+  int negatives = -1;
+  int walk_length = -1;
+  int walks_per_node = -1;
 };
 int cmd_sage(const SageArgs& args);
 

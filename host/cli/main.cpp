@@ -54,7 +54,9 @@ int main(int argc, char** argv) {
 
   grl::cli::SageArgs sage;
   auto* c_sage = app.add_subcommand(
-      "sage", "Train GraphSAGE (supervised node classification) and report test metrics");
+      "sage",
+      "Train GraphSAGE (supervised node classification) and report test metrics, or node "
+      "embeddings without labels (--unsupervised)");
   add_graph_options(c_sage, sage.graph);
   c_sage
       ->add_option("--aggr", sage.aggr,
@@ -116,7 +118,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   c_sage->add_option("--seed", sage.seed, "Seed of every random draw (same seed, same result)")
       ->capture_default_str();
-  c_sage->add_option("--save", sage.save, "Save the best model (by validation micro-F1) here");
+  c_sage->add_option("--save", sage.save,
+                     "Save the best model (by validation micro-F1) here; --unsupervised: the "
+                     "model after every epoch");
   c_sage->add_option(
       "--features", sage.features,
       "Node attribute table (CSV with a header): numeric, categorical and bag-of-words "
@@ -129,7 +133,21 @@ int main(int argc, char** argv) {
       ->delimiter(',');
   c_sage->add_flag("--standardize", sage.standardize, "--features: standardise numeric columns");
   c_sage->add_option("--labels", sage.labels,
-                     "Labels from a 'node label' file (replacing the graph's own)");
+                     "Labels from a 'node label' file (replacing the graph's own; with "
+                     "--unsupervised they only score the final embeddings)");
+  c_sage->add_flag(
+      "--unsupervised", sage.unsupervised,
+      "Train without labels (Hamilton et al.'s unsupervised loss): nodes close on short random "
+      "walks get similar embeddings, degree^0.75-sampled negatives dissimilar ones. The model "
+      "outputs L2-normalised --dim embeddings for grl embed; --batch-size counts pairs");
+  c_sage->add_option("--dim", sage.dim, "--unsupervised: embedding width (default 128)");
+  c_sage->add_option("--negatives", sage.negatives,
+                     "--unsupervised: negative nodes per batch, shared by its pairs (default 20)");
+  c_sage->add_option("--walk-length", sage.walk_length,
+                     "--unsupervised: nodes per walk; a walk pairs its start with each later "
+                     "node (default 5)");
+  c_sage->add_option("--walks-per-node", sage.walks_per_node,
+                     "--unsupervised: walks from every node per epoch (default 2)");
   c_sage->add_flag("--json", sage.json, "End with a one-line JSON summary");
   c_sage->add_flag("--quiet,-q", sage.quiet, "No progress output");
 
@@ -137,7 +155,10 @@ int main(int argc, char** argv) {
   auto* c_embed = app.add_subcommand(
       "embed", "Embed nodes with a trained model (also nodes never seen in training)");
   add_graph_options(c_embed, embed.graph);
-  c_embed->add_option("--model,-m", embed.model, "Model file written by grl sage --save")
+  c_embed
+      ->add_option("--model,-m", embed.model,
+                   "Model file written by grl sage --save: the last hidden layer is written, "
+                   "or for an --unsupervised model its L2-normalised output")
       ->required();
   c_embed->add_option("--nodes", embed.nodes,
                       "File of node ids, one per line (default: all nodes)");

@@ -116,6 +116,8 @@ class Backend {
                             MatrixView<float> dlogits, float* row_loss, int32_t* pred) = 0;
   virtual void sigmoid_bce(MatrixView<const float> logits, MatrixView<const float> targets,
                            float grad_scale, MatrixView<float> dlogits, float* row_loss) = 0;
+  virtual void unsup_loss(MatrixView<const float> z, const UnsupPairsView& batch, float grad_scale,
+                          float* coef, float* pair_loss, MatrixView<float> dz) = 0;
   virtual void adam(Span<float> params, Span<const float> grads, Span<float> m, Span<float> v,
                     const AdamParams& p) = 0;
   virtual void sgd(Span<float> params, Span<const float> grads, Span<float> velocity,

@@ -149,6 +149,10 @@ class CpuBackend final : public Backend {
                    MatrixView<float> dz, float* row_loss) override {
     ref::sigmoid_bce(z, t, scale, dz, row_loss);
   }
+  void unsup_loss(MatrixView<const float> z, const UnsupPairsView& b, float scale, float* coef,
+                  float* pair_loss, MatrixView<float> dz) override {
+    ref::unsup_loss(z, b, scale, coef, pair_loss, dz);
+  }
   void adam(Span<float> w, Span<const float> g, Span<float> m, Span<float> v,
             const AdamParams& p) override {
     ref::adam(w, g, m, v, p);

@@ -124,7 +124,7 @@ class CudaBackend final : public Backend {
   void sample_neighbors(CsrView g, Span<const NodeId> seeds, const SampleLayout& L,
                         const SampleParams& p, const SampleOutput& out, void* scratch) override {
     const SampleScratch sc = bind_sample_scratch(L, scratch);
-    if (!use_graphs_) {
+    if (!use_graphs_ || sample_graph_misses_ > kMaxSampleGraphMisses) {
       launch_sample_neighbors(g, seeds, L, p, out, sc, stream_);
       return;
     }
@@ -142,9 +142,14 @@ class CudaBackend final : public Backend {
     for (int h = 0; h < L.num_hops; ++h) put(L.fanouts[h]), put(L.max_rows[h]);
     for (auto& [k, exec] : sample_graphs_)
       if (k == key) {
+        sample_graph_misses_ = 0;
         GRL_CUDA_CHECK(cudaGraphLaunch(exec, stream_));
         return;
       }
+    // Batches whose seed count changes every step (unsupervised training: the distinct nodes of
+    // the pairs) would capture a graph per step that is never replayed: after a run of misses,
+    // launch directly for the rest of this backend's life.
+    ++sample_graph_misses_;
     cudaGraph_t graph = nullptr;
     GRL_CUDA_CHECK(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal));
     try {
@@ -265,6 +270,10 @@ class CudaBackend final : public Backend {
                    MatrixView<float> dz, float* row_loss) override {
     launch_sigmoid_bce(z, t, scale, dz, row_loss, stream_);
   }
+  void unsup_loss(MatrixView<const float> z, const UnsupPairsView& b, float scale, float* coef,
+                  float* pair_loss, MatrixView<float> dz) override {
+    launch_unsup_loss(z, b, scale, coef, pair_loss, dz, stream_);
+  }
   void adam(Span<float> w, Span<const float> g, Span<float> m, Span<float> v,
             const AdamParams& p) override {
     launch_adam(w, g, m, v, p, stream_);
@@ -280,6 +289,7 @@ class CudaBackend final : public Backend {
  private:
   using SampleKey = std::array<uint64_t, 20 + 2 * kMaxHops>;
   static constexpr size_t kMaxSampleGraphs = 4;
+  static constexpr int kMaxSampleGraphMisses = 2 * kMaxSampleGraphs;
 
   BackendOptions options_;
   Stream stream_;
@@ -290,6 +300,7 @@ class CudaBackend final : public Backend {
   std::vector<std::pair<std::string, size_t>> pending_;
   size_t used_ = 0;
   std::vector<std::pair<SampleKey, cudaGraphExec_t>> sample_graphs_;
+  int sample_graph_misses_ = 0;  // consecutive cache misses
 };
 
 }  // namespace

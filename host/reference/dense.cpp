@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <string>
 #include <vector>
 
+#include "host/core/error.h"
 #include "host/core/parallel.h"
 
 namespace grl::ref {
@@ -232,6 +234,56 @@ void sigmoid_bce(MatrixView<const float> z, MatrixView<const float> t, float gra
     }
     row_loss[r] = loss;
   }
+}
+
+void unsup_loss(MatrixView<const float> z, const UnsupPairsView& b, float grad_scale, float* coef,
+                float* pair_loss, MatrixView<float> dz) {
+  const int64_t P = b.num_pairs, Q = b.num_negs, D = z.cols;
+  auto dot = [&](int64_t r, int64_t s) {
+    float d = 0.0f;
+    for (int64_t c = 0; c < D; ++c) d += z.at(r, c) * z.at(s, c);
+    return d;
+  };
+  auto axpy = [&](float a, int64_t src, int64_t dst) {
+    for (int64_t c = 0; c < D; ++c) dz.at(dst, c) += a * z.at(src, c);
+  };
+  for (int64_t r = 0; r < dz.rows; ++r) std::fill(dz.row(r), dz.row(r) + dz.cols, 0.0f);
+  for (int64_t i = 0; i < P; ++i) {
+    const int32_t u = b.u[i], v = b.v[i];
+    float* ci = coef + i * (Q + 1);
+    const float a = dot(u, v);
+    float loss = neg_log_sigmoid(a);  // -log s(z_u.z_v)
+    ci[0] = -stable_sigmoid(-a) * grad_scale;
+    for (int64_t j = 0; j < Q; ++j) {
+      const float d = dot(u, b.neg[j]);
+      loss += neg_log_sigmoid(-d);  // -log s(-z_u.z_n)
+      ci[1 + j] = stable_sigmoid(d) * grad_scale;
+    }
+    pair_loss[i] = loss;
+    axpy(ci[0], v, u);
+    axpy(ci[0], u, v);
+    for (int64_t j = 0; j < Q; ++j) {
+      axpy(ci[1 + j], b.neg[j], u);
+      axpy(ci[1 + j], u, b.neg[j]);
+    }
+  }
+}
+
+void build_unsup_refs(int64_t rows, const int32_t* u, const int32_t* v, int64_t P,
+                      const int32_t* neg, int64_t Q, int32_t* ref_offsets, int32_t* refs) {
+  auto row_of = [&](int64_t k) { return k < P ? u[k] : k < 2 * P ? v[k - P] : neg[k - 2 * P]; };
+  const int64_t total = 2 * P + Q;
+  std::fill(ref_offsets, ref_offsets + rows + 1, 0);
+  for (int64_t k = 0; k < total; ++k) {
+    const int32_t r = row_of(k);
+    if (r < 0 || r >= rows)
+      throw Error("unsupervised batch: row index " + std::to_string(r) + " outside [0, " +
+                  std::to_string(rows) + ")");
+    ++ref_offsets[r + 1];
+  }
+  for (int64_t r = 0; r < rows; ++r) ref_offsets[r + 1] += ref_offsets[r];
+  std::vector<int32_t> next(ref_offsets, ref_offsets + rows);
+  for (int64_t k = 0; k < total; ++k) refs[next[row_of(k)]++] = static_cast<int32_t>(k);
 }
 
 void adam(Span<float> w, Span<const float> g, Span<float> m, Span<float> v, const AdamParams& p) {

@@ -7,6 +7,7 @@
 
 #include "host/core/error.h"
 #include "host/reference/aggregate.h"
+#include "host/reference/dense.h"
 #include "kernels/lstm.h"
 
 namespace grl {
@@ -99,6 +100,12 @@ struct SageEngine::Impl {
   size_t agg_scratch_bytes = 0;
   std::vector<int32_t> batch_labels;
   std::vector<float> batch_targets;
+
+  // Unsupervised loss (arch.unsupervised): the batch's indices u | v | neg | ref_offsets | refs
+  // in one upload, the loss's per-pair outputs, the output rows' inverse norms.
+  Buffer<int32_t> unsup_index;
+  Buffer<float> unsup_coef, unsup_pair_loss, out_inv_norm;
+  std::vector<int32_t> unsup_host;
 
   Impl(Backend& b, const Graph& g, const SageArch& a, const EngineOptions& o)
       : be(b), graph(g), arch(a), opt(o) {}
@@ -216,7 +223,18 @@ struct SageEngine::Impl {
     row_loss = alloc<float>(B, "losses");
     loss_acc = alloc<float>(1, "loss total");
     loss_acc.zero();
+    if (arch.unsupervised) setup_unsupervised();
     place_graph();  // last: `auto` placement sees what the buffers above left free
+  }
+
+  void setup_unsupervised() {
+    out_inv_norm = alloc<float>(L.max_seeds, "norms");
+    if (!opt.training) return;
+    const int64_t P = opt.max_pairs, Q = opt.max_negatives;
+    if (P <= 0 || Q < 0) throw Error("unsupervised engine needs max_pairs > 0 and max_negatives");
+    unsup_index = alloc<int32_t>(2 * (2 * P + Q) + L.max_seeds + 1, "pair indices");
+    unsup_coef = alloc<float>(P * (Q + 1), "pair coefficients");
+    unsup_pair_loss = alloc<float>(P, "losses");
   }
 
   // Topology and features in GPU memory or in pinned host memory read through unified
@@ -501,15 +519,7 @@ struct SageEngine::Impl {
     be.mark("sample");
     upload_labels(s);
     training_pass = true;
-    order_pass = step;
-    static const char* const kForward[] = {"forward.l1", "forward.l2", "forward.l3",
-                                           "forward.l4", "forward.l5", "forward.l6"};
-    static const char* const kBackward[] = {"backward.l1", "backward.l2", "backward.l3",
-                                            "backward.l4", "backward.l5", "backward.l6"};
-    for (int l = 1; l <= K; ++l) {
-      forward(l, step);
-      be.mark(kForward[l - 1]);
-    }
+    forward_layers(step);
     Layer& top = layers[K - 1];
     MatrixView<const float> logits = top.act.cview(B);
     if (arch.multi_label)
@@ -520,15 +530,36 @@ struct SageEngine::Impl {
                       row_loss.data(), pred.data());
     be.sum_into(Span<const float>{row_loss.data(), B}, loss_acc.data());
     be.mark("loss");
+    backward_layers(step);
+  }
+
+  void train_step(std::span<const NodeId> s, uint32_t epoch, uint64_t step) {
+    if (s.empty()) return;
+    forward_backward(s, epoch, step);
+    optimizer_step();
+  }
+
+  static constexpr const char* kForward[] = {"forward.l1", "forward.l2", "forward.l3",
+                                             "forward.l4", "forward.l5", "forward.l6"};
+  static constexpr const char* kBackward[] = {"backward.l1", "backward.l2", "backward.l3",
+                                              "backward.l4", "backward.l5", "backward.l6"};
+
+  void forward_layers(uint64_t step) {
+    order_pass = step;
+    for (int l = 1; l <= K; ++l) {
+      forward(l, step);
+      be.mark(kForward[l - 1]);
+    }
+  }
+
+  void backward_layers(uint64_t step) {
     for (int l = K; l >= 1; --l) {
       backward(l, step);
       be.mark(kBackward[l - 1]);
     }
   }
 
-  void train_step(std::span<const NodeId> s, uint32_t epoch, uint64_t step) {
-    if (s.empty()) return;
-    forward_backward(s, epoch, step);
+  void optimizer_step() {
     ++opt_steps;
     Span<float> w = params.span();
     Span<const float> g{grads.data(), num_params};
@@ -556,6 +587,45 @@ struct SageEngine::Impl {
     be.mark("optimizer");
   }
 
+  // Unsupervised step: the same forward and backward passes; the loss is unsup_loss on the
+  // L2-normalised outputs, its gradient taken back through the normalisation.
+  void train_step_unsupervised(std::span<const NodeId> s, std::span<const int32_t> pu,
+                               std::span<const int32_t> pv, std::span<const int32_t> pn,
+                               uint32_t epoch, uint64_t step) {
+    const int64_t B = static_cast<int64_t>(s.size()), P = static_cast<int64_t>(pu.size()),
+                  Q = static_cast<int64_t>(pn.size());
+    if (pv.size() != pu.size()) throw Error("unsupervised batch: pair_u and pair_v differ in size");
+    if (P > opt.max_pairs || Q > opt.max_negatives)
+      throw Error("unsupervised batch larger than the engine's bound");
+    if (B == 0 || P == 0) return;
+    be.mark("host");
+    // Indices first: build_unsup_refs rejects any outside the batch before the step starts.
+    const int64_t n_pairs = 2 * P + Q;
+    unsup_host.resize(static_cast<size_t>(2 * n_pairs + B + 1));
+    int32_t* h = unsup_host.data();
+    std::copy(pu.begin(), pu.end(), h);
+    std::copy(pv.begin(), pv.end(), h + P);
+    std::copy(pn.begin(), pn.end(), h + 2 * P);
+    ref::build_unsup_refs(B, h, h + P, P, h + 2 * P, Q, h + n_pairs, h + n_pairs + B + 1);
+    unsup_index.upload(h, unsup_host.size());
+    const int32_t* d = unsup_index.data();
+    const UnsupPairsView view{d, d + P, P, d + 2 * P, Q, d + n_pairs, d + n_pairs + B + 1};
+    sample(s, epoch);
+    be.mark("sample");
+    training_pass = true;
+    forward_layers(step);
+    Layer& top = layers[K - 1];
+    MatrixView<float> z = top.act.view(B);
+    be.l2norm_forward(z, out_inv_norm.data());
+    be.unsup_loss(as_const(z), view, 1.0f / static_cast<float>(P), unsup_coef.data(),
+                  unsup_pair_loss.data(), top.g_out.view(B));
+    be.l2norm_backward(top.g_out.view(B), as_const(z), out_inv_norm.data());
+    be.sum_into(Span<const float>{unsup_pair_loss.data(), P}, loss_acc.data());
+    be.mark("loss");
+    backward_layers(step);
+    optimizer_step();
+  }
+
   void download_rows(MatrixView<const float> m, std::vector<float>& out) {
     std::vector<float> tmp(static_cast<size_t>(m.rows * m.stride));
     if (!tmp.empty()) be.download(tmp.data(), m.data, tmp.size() * sizeof(float));
@@ -576,6 +646,7 @@ struct SageEngine::Impl {
     training_pass = false;
     order_pass = 0xFFFFFFFull ^ key;
     for (int l = 1; l <= K; ++l) forward(l, 0);
+    if (arch.unsupervised) be.l2norm_forward(layers[K - 1].act.view(B), out_inv_norm.data());
     if (logits) download_rows(layers[K - 1].act.cview(B), *logits);
     if (hidden)
       download_rows(K >= 2 ? as_const(output(K - 1, B)) : layers[0].act.cview(B), *hidden);
@@ -636,6 +707,18 @@ double SageEngine::compute_gradients(std::span<const NodeId> seeds, uint32_t epo
   for (float v : loss) sum += v;
   return sum / static_cast<double>(seeds.size());
 }
+
+void SageEngine::train_step_unsupervised(std::span<const NodeId> seeds,
+                                         std::span<const int32_t> pair_u,
+                                         std::span<const int32_t> pair_v,
+                                         std::span<const int32_t> negatives, uint32_t epoch,
+                                         uint64_t step) {
+  if (!impl_->opt.training) throw Error("engine built for inference only");
+  if (!impl_->arch.unsupervised) throw Error("train_step_unsupervised on a supervised model");
+  impl_->train_step_unsupervised(seeds, pair_u, pair_v, negatives, epoch, step);
+}
+
+CsrView SageEngine::graph_view() const { return impl_->csr; }
 
 double SageEngine::take_loss_sum() {
   float v = 0.0f;

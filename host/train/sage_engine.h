@@ -26,6 +26,9 @@ struct EngineOptions {
   Placement graph_placement = Placement::kAuto, feature_placement = Placement::kAuto;
   float lr = 0.01f, weight_decay = 0.0f, momentum = 0.0f;
   float clip_grad_norm = 0.0f;  // > 0: clip the gradient to this global L2 norm before each step
+  // Unsupervised training (arch.unsupervised): the most positive pairs and shared negatives per
+  // step; max_batch bounds the distinct seeds they name (at most 2 max_pairs + max_negatives).
+  int64_t max_pairs = 0, max_negatives = 0;
 };
 
 class SageEngine {
@@ -47,9 +50,15 @@ class SageEngine {
   // the engine with dropout 0 so repeated calls with the same keys see the same function.
   double compute_gradients(std::span<const NodeId> seeds, uint32_t epoch, uint64_t step,
                            std::vector<float>& grads);
+  // One optimiser step of the unsupervised loss (arch.unsupervised; kernels/dense.h,
+  // unsup_loss) on the L2-normalised outputs of distinct `seeds`: positive pairs (pair_u[i],
+  // pair_v[i]) and negatives shared by every pair, all given as indices into `seeds`.
+  void train_step_unsupervised(std::span<const NodeId> seeds, std::span<const int32_t> pair_u,
+                               std::span<const int32_t> pair_v, std::span<const int32_t> negatives,
+                               uint32_t epoch, uint64_t step);
   // Forward only (no dropout), neighbourhoods sampled with `epoch_key`. Fills `logits`
-  // (B x num_classes) and, if asked, `hidden` (B x the last hidden width; the logits when the
-  // model has one layer).
+  // (B x num_classes; for an unsupervised model the L2-normalised embeddings) and, if asked,
+  // `hidden` (B x the last hidden width; the logits when the model has one layer).
   void infer(std::span<const NodeId> seeds, uint32_t epoch_key, std::vector<float>* logits,
              std::vector<float>* hidden);
   // Sum of per-seed training losses since the last call (one small download).
@@ -59,6 +68,8 @@ class SageEngine {
   double take_mean_grad_norm();
   int64_t hidden_width() const;
   const SampleLayout& layout() const { return layout_; }
+  // The graph's adjacency in backend memory (random walks on the same backend use it).
+  CsrView graph_view() const;
   // Bytes of backend memory this engine holds (pinned host memory not included).
   size_t memory_bytes() const { return bytes_; }
   // Where the graph and the features were placed, and why (one line).

@@ -119,6 +119,7 @@ void SageModel::save(const std::string& path) const {
   meta["multi_label"] = arch_.multi_label;
   meta["normalize"] = arch_.normalize;
   meta["lstm_hidden"] = arch_.lstm_hidden;
+  meta["unsupervised"] = arch_.unsupervised;
   meta["fanouts"] = arch_.fanouts;
   meta["num_params"] = num_params_;
   meta["class_names"] = class_names;
@@ -148,6 +149,7 @@ SageModel SageModel::load(const std::string& path) {
     a.multi_label = meta.at("multi_label").get<bool>();
     a.normalize = meta.at("normalize").get<bool>();
     a.lstm_hidden = meta.value("lstm_hidden", int64_t{128});
+    a.unsupervised = meta.value("unsupervised", false);  // absent in files before it existed
     a.fanouts = meta.at("fanouts").get<std::vector<int>>();
     SageModel m(a);
     Array<float> p = f.array<float>("params");

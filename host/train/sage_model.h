@@ -29,6 +29,9 @@ struct SageArch {
   bool normalize = false;     // L2-normalise hidden layers
   int64_t lstm_hidden = 128;  // LSTM units (lstm aggregator only)
   std::vector<int> fanouts;   // hop 1 first; one layer per fanout
+  // Trained with the unsupervised loss: the last layer's num_classes outputs are an embedding,
+  // L2-normalised by the engine (training and inference alike); there are no classes.
+  bool unsupervised = false;
   int num_layers() const { return static_cast<int>(fanouts.size()); }
   int64_t layer_in(int l) const { return l == 1 ? in_dim : hidden; }
   int64_t layer_out(int l) const { return l == num_layers() ? num_classes : hidden; }

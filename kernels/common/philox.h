@@ -31,6 +31,7 @@ enum class RandomPurpose : uint32_t {
   kPermutation = 10,
   kSubsample = 11,
   kLstmOrder = 12,
+  kUnsupNegative = 13,  // unsupervised GraphSAGE's per-batch negatives
 };
 
 struct Philox4 {

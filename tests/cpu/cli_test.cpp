@@ -185,6 +185,59 @@ TEST(Cli, SageEmbedPredictRoundTrip) {
   EXPECT_NE(cut.out.find("m.grl"), std::string::npos) << cut.out;
 }
 
+// Unsupervised GraphSAGE end to end: train without labels, embed (the model's L2-normalised
+// output), score the embeddings with grl eval; and the flags that do not fit are usage errors.
+TEST(Cli, SageUnsupervisedThenEmbedThenEval) {
+  auto dir = test::scratch_dir();
+  const std::string model = (dir / "u.grl").string(), emb = (dir / "u.npy").string();
+  Result s = run(std::string("sage --graph ") + kSbm +
+                 " --unsupervised --dim 8 --negatives 5 --walks-per-node 2 --walk-length 4 "
+                 "--device cpu --epochs 3 --hidden 16 --fanouts 5,3 --batch-size 128 --json "
+                 "--quiet --save " +
+                 model);
+  ASSERT_EQ(s.code, 0) << s.out;
+  nlohmann::json j = nlohmann::json::parse(last_line(s.out));
+  for (const char* k : {"unsupervised", "loss", "epochs", "pairs", "train_seconds",
+                        "pairs_per_second", "device", "eval_micro_f1", "eval_macro_f1"})
+    EXPECT_TRUE(j.contains(k)) << k;
+  EXPECT_EQ(j["epochs"], 3);
+  EXPECT_GT(j["pairs"].get<int64_t>(), 800 * 2 * 3);
+  ASSERT_TRUE(std::filesystem::exists(model));
+  Result e = run("embed --model " + model + " --graph " + kSbm + " --device cpu --out " + emb);
+  ASSERT_EQ(e.code, 0) << e.out;
+  std::vector<std::string> ids;
+  std::vector<float> values;
+  int64_t dim = 0;
+  read_embeddings(emb, ids, values, dim);
+  ASSERT_EQ(ids.size(), 800u);
+  ASSERT_EQ(dim, 8);
+  for (size_t i = 0; i < ids.size(); i += 97) {
+    double norm = 0;
+    for (int64_t k = 0; k < dim; ++k) norm += values[i * dim + k] * values[i * dim + k];
+    EXPECT_NEAR(norm, 1.0, 1e-5) << "row " << i;
+  }
+  Result ev = run("eval --embeddings " + emb + " --labels " + kSbm +
+                  " --train-ratio 0.5 --repeats 2 --json");
+  ASSERT_EQ(ev.code, 0) << ev.out;
+  nlohmann::json r = nlohmann::json::parse(last_line(ev.out))["results"][0];
+  EXPECT_GT(r["micro_f1"].get<double>(), 0.5) << "chance is 1/4";
+  EXPECT_EQ(r["train"].get<int>() + r["test"].get<int>(), 800);
+
+  Result pred =
+      run("predict --model " + model + " --graph " + kSbm + " --out " + (dir / "p.tsv").string());
+  EXPECT_EQ(pred.code, 2);
+  EXPECT_NE(pred.out.find("grl embed"), std::string::npos) << pred.out;
+  Result dim_only = run(std::string("sage --graph ") + kSbm + " --dim 8");
+  EXPECT_EQ(dim_only.code, 2);
+  EXPECT_NE(dim_only.out.find("only with --unsupervised"), std::string::npos) << dim_only.out;
+  Result split = run(std::string("sage --graph ") + kSbm + " --unsupervised --split random");
+  EXPECT_EQ(split.code, 2);
+  EXPECT_NE(split.out.find("--split"), std::string::npos) << split.out;
+  Result negs = run(std::string("sage --graph ") + kSbm + " --unsupervised --negatives 0");
+  EXPECT_EQ(negs.code, 2);
+  EXPECT_NE(negs.out.find("--negatives"), std::string::npos) << negs.out;
+}
+
 TEST(Cli, WalkThenEval) {
   auto dir = test::scratch_dir();
   const std::string emb = (dir / "ac.npy").string();
