@@ -170,6 +170,7 @@ int cmd_sage(const SageArgs& a) {
   c.lstm_hidden = a.lstm_hidden;
   c.graph_placement = parse_placement(a.graph_placement, "--graph-placement");
   c.feature_placement = parse_placement(a.feature_placement, "--feature-placement");
+  c.prefetch = a.prefetch;
   c.normalize = a.normalize;
   c.batch_size = a.batch_size;
   c.epochs = a.epochs;
@@ -212,7 +213,8 @@ int cmd_sage(const SageArgs& a) {
                         {"epochs", r.epochs},
                         {"train_seconds", r.train_seconds},
                         {"seeds_per_second", r.seeds_per_second},
-                        {"device", r.device}};
+                        {"device", r.device},
+                        {"stages", r.stages.json()}};
     // The last epoch's mean pre-clip gradient norm (measured only when clipping).
     if (a.clip_grad_norm > 0 && !r.history.empty()) j["grad_norm"] = r.history.back().grad_norm;
     std::cout << j.dump() << std::endl;

@@ -107,6 +107,12 @@ int main(int argc, char** argv) {
                    "auto as above (topology gets the GPU first)")
       ->check(CLI::IsMember({"auto", "gpu", "host"}))
       ->capture_default_str();
+  c_sage
+      ->add_option("--prefetch", sage.prefetch,
+                   "Minibatches sampled ahead of the one being trained (GPU: on their own "
+                   "stream, overlapping compute); 0 = sample each just before its step")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   c_sage->add_flag("--tf32", sage.tf32,
                    "GPU: TF32 tensor-core matrix products (faster, less precise)");
   c_sage->add_option(

@@ -44,7 +44,22 @@ class Backend {
   virtual void copy(void* dst, const void* src, size_t bytes) = 0;  // within backend memory
   // dst rows = src rows (cols of src), between matrices of different strides.
   virtual void copy_rows(MatrixView<const float> src, MatrixView<float> dst) = 0;
-  virtual void synchronize() = 0;
+  virtual void synchronize() = 0;  // waits for every lane
+
+  // ---- lanes and events ----------------------------------------------------------------------
+  // Two in-order queues: kLaneCompute, where everything goes by default, and kLaneSample, where
+  // the engine samples the next minibatches ahead of their compute. On the GPU they are two
+  // streams, ordered only through these events (no host synchronisation); the CPU backend runs
+  // every call at once in program order, so there they cost nothing and order nothing.
+  static constexpr int kLaneCompute = 0, kLaneSample = 1;
+  virtual void set_lane(int lane) = 0;    // the lane the following calls are queued on
+  virtual int new_event() = 0;            // an event owned by the backend, by id
+  virtual void record_event(int id) = 0;  // marks the current lane's position
+  virtual void wait_event(int id) = 0;    // the current lane waits for it (not the host)
+  virtual void host_wait_event(int id) = 0;
+  // Queued on the current lane; `dst` is host-mapped (pinned) memory, valid once an event
+  // recorded after this call has completed.
+  virtual void download_async(void* dst, const void* src, size_t bytes) = 0;
 
   // ---- stage timing (off by default) ---------------------------------------------------------
   // mark(stage) ends `stage` (it began at the previous mark); with profiling on, the backend

@@ -48,7 +48,16 @@ class CpuBackend final : public Backend {
       std::memcpy(dst.row(r), src.row(r), src.cols * sizeof(float));
   }
   void synchronize() override {}
+  void set_lane(int) override {}
+  int new_event() override { return events_++; }
+  void record_event(int) override {}
+  void wait_event(int) override {}
+  void host_wait_event(int) override {}
+  void download_async(void* dst, const void* src, size_t bytes) override {
+    std::memcpy(dst, src, bytes);
+  }
 
+  int events_ = 0;
   void set_profiling(bool on) override {
     profiling_ = on;
     last_ = Clock::now();

@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdint>
 #include <cstdlib>
+#include <deque>
 #include <utility>
 #include <vector>
 
@@ -22,12 +23,14 @@ class CudaBackend final : public Backend {
     use_graphs_ = false;  // synchronising inside a capture is illegal
 #endif
     if (std::getenv("GRL_NO_CUDA_GRAPHS")) use_graphs_ = false;
-    GRL_CUBLAS_CHECK(cublasSetStream(cublas_, stream_));
+    stream_ = compute_.get();
+    GRL_CUBLAS_CHECK(cublasSetStream(cublas_, compute_.get()));
     GRL_CUBLAS_CHECK(
         cublasSetMathMode(cublas_, o.tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
   }
   ~CudaBackend() override {
-    cudaStreamSynchronize(stream_);
+    cudaStreamSynchronize(sample_.get());
+    cudaStreamSynchronize(compute_.get());
     for (auto& entry : sample_graphs_) cudaGraphExecDestroy(entry.second);
   }
 
@@ -36,7 +39,6 @@ class CudaBackend final : public Backend {
     return "cuda (" + cuda_device_info().name + (options_.tf32 ? ", tf32" : "") + ")";
   }
   bool shares_host_memory() const override { return false; }
-  cudaStream_t stream() const { return stream_; }
 
   void* allocate(size_t bytes, const char* what) override {
     void* p = nullptr;
@@ -86,34 +88,69 @@ class CudaBackend final : public Backend {
                                      src.stride * sizeof(float), src.cols * sizeof(float), src.rows,
                                      cudaMemcpyDeviceToDevice, stream_));
   }
-  void synchronize() override { GRL_CUDA_CHECK(cudaStreamSynchronize(stream_)); }
+  void synchronize() override {
+    GRL_CUDA_CHECK(cudaStreamSynchronize(sample_.get()));
+    GRL_CUDA_CHECK(cudaStreamSynchronize(compute_.get()));
+  }
+  void set_lane(int lane) override {
+    if (lane != kLaneCompute && lane != kLaneSample) throw Error("set_lane: no such lane");
+    stream_ = lane == kLaneSample ? sample_.get() : compute_.get();
+  }
+  int new_event() override {
+    lane_events_.emplace_back(false);
+    return static_cast<int>(lane_events_.size()) - 1;
+  }
+  void record_event(int id) override { lane_events_.at(id).record(stream_); }
+  void wait_event(int id) override {
+    GRL_CUDA_CHECK(cudaStreamWaitEvent(stream_, lane_events_.at(id).get(), 0));
+  }
+  void host_wait_event(int id) override { lane_events_.at(id).synchronize(); }
+  void download_async(void* dst, const void* src, size_t bytes) override {
+    GRL_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, stream_));
+  }
 
+  // Each lane has its own timeline of marks: mark(stage) ends `stage` on the current lane (the
+  // interval since that lane's previous mark; a lane's first mark only starts its timeline).
   void set_profiling(bool on) override {
     profiling_ = on;
-    pending_.clear();
+    for (auto& p : pending_) p.clear();
     used_ = 0;
-    if (on) mark("");  // the first stage starts here
+    if (on) mark("");  // the compute lane's first stage starts here
   }
   void mark(const char* stage) override {
     if (!profiling_) return;
     if (used_ == events_.size()) events_.emplace_back(true);
     events_[used_].record(stream_);
-    pending_.emplace_back(stage, used_++);
+    pending_[lane()].emplace_back(stage, used_++);
   }
   std::vector<std::pair<std::string, double>> take_stage_times() override {
     std::vector<std::pair<std::string, double>> out;
-    if (pending_.empty()) return out;
-    events_[pending_.back().second].synchronize();
-    for (size_t i = 1; i < pending_.size(); ++i)
-      add_stage_time(out, pending_[i].first,
-                     events_[pending_[i].second].elapsed_ms_since(events_[pending_[i - 1].second]));
-    // Keep the newest event as the start of the next stage.
-    const size_t last = pending_.back().second;
-    std::swap(events_[0], events_[last]);
-    pending_.assign(1, {std::string(), 0});
-    used_ = 1;
+    size_t keep[2] = {0, 0};
+    bool has[2] = {false, false};
+    for (int l = 0; l < 2; ++l) {
+      auto& p = pending_[l];
+      if (p.empty()) continue;
+      events_[p.back().second].synchronize();
+      for (size_t i = 1; i < p.size(); ++i)
+        add_stage_time(out, p[i].first,
+                       events_[p[i].second].elapsed_ms_since(events_[p[i - 1].second]));
+      keep[l] = p.back().second;
+      has[l] = true;
+    }
+    // Keep each lane's newest event as the start of its next stage, in slots 0 and 1.
+    used_ = 0;
+    for (int l = 0; l < 2; ++l) {
+      pending_[l].clear();
+      if (!has[l]) continue;
+      if (keep[l] != used_) {
+        std::swap(events_[used_], events_[keep[l]]);
+        if (l == 0 && has[1] && keep[1] == used_) keep[1] = keep[0];
+      }
+      pending_[l].emplace_back(std::string(), used_++);
+    }
     return out;
   }
+  int lane() const { return stream_ == sample_.get() ? kLaneSample : kLaneCompute; }
 
   size_t sample_scratch_bytes(const SampleLayout& L) override {
     return grl::sample_scratch_bytes(L);
@@ -224,6 +261,7 @@ class CudaBackend final : public Backend {
   void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
             int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) override {
     if (m == 0 || n == 0) return;
+    if (stream_ != compute_.get()) throw Error("gemm: matrix products run on the compute lane");
     if (k == 0) {
       if (beta == 0.0f)
         GRL_CUDA_CHECK(cudaMemset2DAsync(c, ldc * sizeof(float), 0, n * sizeof(float), m, stream_));
@@ -288,16 +326,19 @@ class CudaBackend final : public Backend {
 
  private:
   using SampleKey = std::array<uint64_t, 20 + 2 * kMaxHops>;
-  static constexpr size_t kMaxSampleGraphs = 4;
+  // Slots of the engine's prefetch ring (each its own buffers) x full and last batch sizes.
+  static constexpr size_t kMaxSampleGraphs = 12;
   static constexpr int kMaxSampleGraphMisses = 2 * kMaxSampleGraphs;
 
   BackendOptions options_;
-  Stream stream_;
+  Stream compute_, sample_;
+  cudaStream_t stream_ = nullptr;  // the current lane's stream
+  std::deque<Event> lane_events_;  // deque: ids stay valid as it grows
   CublasHandle cublas_;
   bool use_graphs_ = true;
   bool profiling_ = false;
   std::vector<Event> events_;
-  std::vector<std::pair<std::string, size_t>> pending_;
+  std::array<std::vector<std::pair<std::string, size_t>>, 2> pending_;  // per lane
   size_t used_ = 0;
   std::vector<std::pair<SampleKey, cudaGraphExec_t>> sample_graphs_;
   int sample_graph_misses_ = 0;  // consecutive cache misses

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <deque>
 #include <utility>
 
 #include "host/core/error.h"
@@ -52,10 +53,24 @@ struct SageEngine::Impl {
   CsrView csr;
   MatrixView<const float> features;
 
-  // Sampling.
-  Buffer<NodeId> seeds, nodes;
-  Buffer<int32_t> hop_end, seed_local, cnt, nbr;
-  Buffer<char> sample_scratch;
+  // The prefetch ring: each slot holds one minibatch's sample and labels, written on the
+  // sample lane ahead of the compute that reads them (Backend lanes). `sampled` orders the
+  // compute after the sample; `consumed` orders the slot's next sample after that compute.
+  // Hop counts come back through pinned memory, so the host never waits on the compute lane.
+  struct Slot {
+    Buffer<NodeId> seeds, nodes, seeds_staging;
+    Buffer<int32_t> hop_end, seed_local, cnt, nbr, labels, hop_staging, labels_staging;
+    Mat targets;
+    Buffer<float> targets_staging;
+    Buffer<char> scratch;
+    int sampled = -1, consumed = -1;
+    bool consumed_recorded = false;
+    int64_t batch = 0;
+  };
+  std::vector<Slot> slots;
+  std::deque<int> queue;  // enqueued and not yet trained, oldest first
+  int next_slot = 0;
+  Slot* cur = nullptr;  // the batch being computed
   std::vector<int32_t> hop_end_host;
 
   // Layer l's input is one matrix [self | aggregate] (d_in + d_agg columns), so the layer is one
@@ -93,13 +108,10 @@ struct SageEngine::Impl {
   std::vector<LayerParams> lp;
 
   // Loss.
-  Buffer<int32_t> labels, pred;
-  Mat targets;
+  Buffer<int32_t> pred;
   Buffer<float> row_loss, loss_acc, partials;
   Buffer<char> agg_scratch;
   size_t agg_scratch_bytes = 0;
-  std::vector<int32_t> batch_labels;
-  std::vector<float> batch_targets;
 
   // Unsupervised loss (arch.unsupervised): the batch's indices u | v | neg | ref_offsets | refs
   // in one upload, the loss's per-pair outputs, the output rows' inverse norms.
@@ -122,15 +134,35 @@ struct SageEngine::Impl {
   void setup() {
     K = arch.num_layers();
     L = make_sample_layout(opt.max_batch, arch.fanouts, graph.num_nodes());
-    // Sampling outputs and scratch.
-    seeds = alloc<NodeId>(L.max_seeds, "batch seeds");
-    nodes = alloc<NodeId>(std::max<int64_t>(L.max_nodes, 1), "sampled nodes");
-    hop_end = alloc<int32_t>(K + 1, "hop counts");
-    seed_local = alloc<int32_t>(L.max_seeds, "seed ids");
-    cnt = alloc<int32_t>(std::max<int64_t>(L.total_rows, 1), "neighbour counts");
-    nbr = alloc<int32_t>(std::max<int64_t>(L.total_slots, 1), "neighbour lists");
-    size_t sb = be.sample_scratch_bytes(L);
-    if (sb) sample_scratch = alloc<char>(sb, "sampling scratch");
+    // The prefetch ring: `prefetch` batches sampled ahead of the one being computed.
+    if (opt.prefetch < 0) throw UsageError("--prefetch must be >= 0");
+    const int nslots = opt.training ? opt.prefetch + 1 : 1;
+    const size_t sb = be.sample_scratch_bytes(L);
+    slots.resize(nslots);
+    for (Slot& S : slots) {
+      S.seeds = alloc<NodeId>(L.max_seeds, "batch seeds");
+      S.nodes = alloc<NodeId>(std::max<int64_t>(L.max_nodes, 1), "sampled nodes");
+      S.hop_end = alloc<int32_t>(K + 1, "hop counts");
+      S.seed_local = alloc<int32_t>(L.max_seeds, "seed ids");
+      S.cnt = alloc<int32_t>(std::max<int64_t>(L.total_rows, 1), "neighbour counts");
+      S.nbr = alloc<int32_t>(std::max<int64_t>(L.total_slots, 1), "neighbour lists");
+      if (sb) S.scratch = alloc<char>(sb, "sampling scratch");
+      S.seeds_staging = Buffer<NodeId>(be, L.max_seeds, "seed staging", Residence::kHostMapped);
+      S.hop_staging = Buffer<int32_t>(be, K + 1, "hop count staging", Residence::kHostMapped);
+      if (opt.training && !arch.unsupervised) {
+        if (arch.multi_label) {
+          S.targets = Mat(be, L.max_seeds, arch.num_classes, "targets", *bytes);
+          S.targets_staging =
+              Buffer<float>(be, S.targets.buf.size(), "target staging", Residence::kHostMapped);
+        } else {
+          S.labels = alloc<int32_t>(L.max_seeds, "labels");
+          S.labels_staging =
+              Buffer<int32_t>(be, L.max_seeds, "label staging", Residence::kHostMapped);
+        }
+      }
+      S.sampled = be.new_event();
+      S.consumed = be.new_event();
+    }
     hop_end_host.assign(K + 1, 0);
 
     // Parameters.
@@ -214,11 +246,7 @@ struct SageEngine::Impl {
 
     partials = alloc<float>(
         ((max_rows + kColumnSumChunk - 1) / kColumnSumChunk) * max_dim + max_dim, "column sums");
-    const int64_t B = L.max_seeds, C = arch.num_classes;
-    if (arch.multi_label)
-      targets = Mat(be, B, C, "targets", *bytes);
-    else
-      labels = alloc<int32_t>(B, "labels");
+    const int64_t B = L.max_seeds;
     pred = alloc<int32_t>(B, "predictions");
     row_loss = alloc<float>(B, "losses");
     loss_acc = alloc<float>(1, "loss total");
@@ -302,42 +330,93 @@ struct SageEngine::Impl {
   // Output of hidden layer l (after dropout, if any): the left half of layer l + 1's input.
   MatrixView<float> output(int l, int64_t rows) const { return layers[l].left(rows); }
 
-  int64_t sample(std::span<const NodeId> s, uint32_t epoch) {
+  // Samples a batch into the next free slot of the ring, on the sample lane; with_labels also
+  // stages its labels (supervised training). Returns at once on the GPU.
+  void enqueue(std::span<const NodeId> s, uint32_t epoch, bool with_labels) {
     if (static_cast<int64_t>(s.size()) > L.max_seeds)
       throw Error("batch larger than the engine's bound");
-    seeds.upload(s.data(), s.size());
+    if (queue.size() >= slots.size())
+      throw Error("prefetch queue full: train an enqueued batch first");
+    const int k = next_slot;
+    next_slot = (next_slot + 1) % static_cast<int>(slots.size());
+    Slot& S = slots[k];
+    S.batch = static_cast<int64_t>(s.size());
+    // Host staging: the slot's previous batch was activated (its `sampled` event waited for by
+    // the host), so the copies out of these buffers are complete.
+    std::copy(s.begin(), s.end(), S.seeds_staging.data());
+    if (with_labels) stage_labels(S, s);
+    be.set_lane(Backend::kLaneSample);
+    struct BackToCompute {
+      Backend& b;
+      ~BackToCompute() { b.set_lane(Backend::kLaneCompute); }
+    } back{be};
+    be.mark("sample-lane idle");
+    if (S.consumed_recorded) be.wait_event(S.consumed);  // its previous batch's compute is done
+    S.seeds.upload(S.seeds_staging.data(), s.size());
+    if (with_labels) {
+      if (arch.multi_label)
+        S.targets.buf.upload(S.targets_staging.data(),
+                             static_cast<size_t>(S.batch) * S.targets.stride);
+      else
+        S.labels.upload(S.labels_staging.data(), s.size());
+    }
     SampleParams p{opt.seed, epoch, opt.replace};
-    SampleOutput out{nodes.data(), hop_end.data(), seed_local.data(), cnt.data(), nbr.data()};
-    be.sample_neighbors(csr, Span<const NodeId>{seeds.data(), static_cast<int64_t>(s.size())}, L, p,
-                        out, sample_scratch.data());
-    hop_end.download(hop_end_host.data(), K + 1);
-    if (hop_end_host[0] != static_cast<int32_t>(s.size()))
-      throw Error("batch seeds must be distinct");
-    return hop_end_host[K];
+    SampleOutput out{S.nodes.data(), S.hop_end.data(), S.seed_local.data(), S.cnt.data(),
+                     S.nbr.data()};
+    be.sample_neighbors(csr, Span<const NodeId>{S.seeds.data(), S.batch}, L, p, out,
+                        S.scratch.data());
+    be.download_async(S.hop_staging.data(), S.hop_end.data(), (K + 1) * sizeof(int32_t));
+    be.record_event(S.sampled);
+    be.mark("sample");
+    queue.push_back(k);
   }
+
+  // Makes the oldest enqueued batch current: the host reads its hop counts (waiting for its
+  // sample only), and the compute lane is ordered after the sample.
+  void activate() {
+    if (queue.empty()) throw Error("no enqueued batch to train");
+    Slot& S = slots[queue.front()];
+    queue.pop_front();
+    be.host_wait_event(S.sampled);
+    std::memcpy(hop_end_host.data(), S.hop_staging.data(), (K + 1) * sizeof(int32_t));
+    cur = &S;
+    if (hop_end_host[0] != static_cast<int32_t>(S.batch)) {
+      release();
+      throw Error("batch seeds must be distinct");
+    }
+    be.wait_event(S.sampled);
+    be.mark("wait");
+  }
+
+  // The current batch's compute is queued: its slot may be sampled into again after it.
+  void release() {
+    be.record_event(cur->consumed);
+    cur->consumed_recorded = true;
+  }
+
+  const NodeId* nodes_p() const { return cur->nodes.data(); }
+  const int32_t* cnt_p() const { return cur->cnt.data(); }
+  const int32_t* nbr_p() const { return cur->nbr.data(); }
 
   void forward(int l, uint64_t step) {
     Layer& y = layers[l - 1];
     const LayerParams& P = lp[l - 1];
     const int64_t n_dst = hop_end_host[K - l], n_src = hop_end_host[K - l + 1];
-    const BlockView block = ref::make_block(L, hop_end_host.data(), cnt.data(), nbr.data(), l, K);
-    const int32_t* row_map = l == 1 ? nodes.data() : nullptr;
-    if (l == 1) be.gather_rows(features, nodes.data(), y.left(n_dst));
+    const BlockView block = ref::make_block(L, hop_end_host.data(), cnt_p(), nbr_p(), l, K);
+    const int32_t* row_map = l == 1 ? nodes_p() : nullptr;
+    const bool gathered = l == 1 && (arch.aggregator == SageAggregator::kLstm ||
+                                     arch.aggregator == SageAggregator::kPool);
+    if (l == 1) {  // the feature rows this batch reads (where topology and features may be remote)
+      be.gather_rows(features, nodes_p(), y.left(n_dst));
+      if (gathered) be.gather_rows(features, nodes_p(), y.pool_in.view(n_src));
+      be.mark("gather");
+    }
     MatrixView<const float> src = l == 1 ? features : as_const(y.left(n_src));
 
     if (arch.aggregator == SageAggregator::kLstm) {
-      MatrixView<const float> x = src;
-      if (l == 1) {
-        be.gather_rows(features, nodes.data(), y.pool_in.view(n_src));
-        x = y.pool_in.cview(n_src);
-      }
-      lstm_forward(y, P, block, x, n_dst, n_src);
+      lstm_forward(y, P, block, gathered ? y.pool_in.cview(n_src) : src, n_dst, n_src);
     } else if (arch.aggregator == SageAggregator::kPool) {
-      MatrixView<const float> pin = src;
-      if (l == 1) {
-        be.gather_rows(features, nodes.data(), y.pool_in.view(n_src));
-        pin = y.pool_in.cview(n_src);
-      }
+      MatrixView<const float> pin = gathered ? y.pool_in.cview(n_src) : src;
       be.gemm(false, false, n_src, y.d_in, y.d_in, 1.0f, pin.data, pin.stride, param(P.w_pool),
               y.d_in, 0.0f, y.pool_out.buf.data(), y.pool_out.stride);
       be.bias_act(y.pool_out.view(n_src), param(P.b_pool), Activation::kRelu);
@@ -441,7 +520,7 @@ struct SageEngine::Impl {
     Layer& y = layers[l - 1];
     const LayerParams& P = lp[l - 1];
     const int64_t n_dst = hop_end_host[K - l], n_src = hop_end_host[K - l + 1];
-    const BlockView block = ref::make_block(L, hop_end_host.data(), cnt.data(), nbr.data(), l, K);
+    const BlockView block = ref::make_block(L, hop_end_host.data(), cnt_p(), nbr_p(), l, K);
     MatrixView<float> dz = y.g_out.view(n_dst);
     if (l < K && !arch.normalize) {
       // The output is > 0 exactly where a unit was active and kept.
@@ -493,50 +572,61 @@ struct SageEngine::Impl {
             1.0f, prev.g_out.buf.data(), prev.g_out.stride);
   }
 
-  void upload_labels(std::span<const NodeId> s) {
+  void stage_labels(Slot& S, std::span<const NodeId> s) {
     const int64_t B = static_cast<int64_t>(s.size());
     const Labels& lab = graph.labels;
     if (!arch.multi_label) {
-      batch_labels.resize(B);
-      for (int64_t i = 0; i < B; ++i) batch_labels[i] = lab.multi_label ? -1 : lab.single[s[i]];
-      labels.upload(batch_labels.data(), B);
+      int32_t* out = S.labels_staging.data();
+      for (int64_t i = 0; i < B; ++i) out[i] = lab.multi_label ? -1 : lab.single[s[i]];
     } else {
-      const int64_t C = arch.num_classes, st = targets.stride;
-      batch_targets.assign(static_cast<size_t>(B * st), 0.0f);
+      const int64_t st = S.targets.stride;
+      float* out = S.targets_staging.data();
+      std::fill(out, out + B * st, 0.0f);
       for (int64_t i = 0; i < B; ++i)
         for (int64_t k = lab.multi_offsets[s[i]]; k < lab.multi_offsets[s[i] + 1]; ++k)
-          batch_targets[i * st + lab.multi_classes[k]] = 1.0f;
-      (void)C;
-      targets.buf.upload(batch_targets.data(), batch_targets.size());
+          out[i * st + lab.multi_classes[k]] = 1.0f;
     }
   }
 
   // Sampling, forward, loss and backward of one batch: the gradients are in `grads`.
-  void forward_backward(std::span<const NodeId> s, uint32_t epoch, uint64_t step) {
-    const int64_t B = static_cast<int64_t>(s.size());
+  // Forward, loss and backward of the oldest enqueued batch (made current): the gradients
+  // are in `grads`.
+  void forward_backward(uint64_t step) {
     be.mark("host");
-    sample(s, epoch);
-    be.mark("sample");
-    upload_labels(s);
+    activate();
+    const int64_t B = cur->batch;
     training_pass = true;
     forward_layers(step);
     Layer& top = layers[K - 1];
     MatrixView<const float> logits = top.act.cview(B);
     if (arch.multi_label)
-      be.sigmoid_bce(logits, targets.cview(B), 1.0f / static_cast<float>(B), top.g_out.view(B),
+      be.sigmoid_bce(logits, cur->targets.cview(B), 1.0f / static_cast<float>(B), top.g_out.view(B),
                      row_loss.data());
     else
-      be.softmax_xent(logits, labels.data(), 1.0f / static_cast<float>(B), top.g_out.view(B),
+      be.softmax_xent(logits, cur->labels.data(), 1.0f / static_cast<float>(B), top.g_out.view(B),
                       row_loss.data(), pred.data());
     be.sum_into(Span<const float>{row_loss.data(), B}, loss_acc.data());
     be.mark("loss");
     backward_layers(step);
+    release();
+  }
+
+  // Trains the oldest enqueued batch.
+  void train_enqueued(uint64_t step) {
+    if (queue.empty()) throw Error("no enqueued batch to train");
+    if (slots[queue.front()].batch == 0) {  // an empty batch: nothing to learn
+      cur = &slots[queue.front()];
+      queue.pop_front();
+      return;
+    }
+    forward_backward(step);
+    optimizer_step();
   }
 
   void train_step(std::span<const NodeId> s, uint32_t epoch, uint64_t step) {
     if (s.empty()) return;
-    forward_backward(s, epoch, step);
-    optimizer_step();
+    enqueue(s, epoch, true);
+    train_enqueued(step);
   }
 
   static constexpr const char* kForward[] = {"forward.l1", "forward.l2", "forward.l3",
@@ -610,8 +700,9 @@ struct SageEngine::Impl {
     unsup_index.upload(h, unsup_host.size());
     const int32_t* d = unsup_index.data();
     const UnsupPairsView view{d, d + P, P, d + 2 * P, Q, d + n_pairs, d + n_pairs + B + 1};
-    sample(s, epoch);
-    be.mark("sample");
+    if (!queue.empty()) throw Error("an unsupervised step while batches are enqueued");
+    enqueue(s, epoch, false);
+    activate();
     training_pass = true;
     forward_layers(step);
     Layer& top = layers[K - 1];
@@ -623,6 +714,7 @@ struct SageEngine::Impl {
     be.sum_into(Span<const float>{unsup_pair_loss.data(), P}, loss_acc.data());
     be.mark("loss");
     backward_layers(step);
+    release();
     optimizer_step();
   }
 
@@ -642,7 +734,9 @@ struct SageEngine::Impl {
       if (hidden) hidden->clear();
       return;
     }
-    sample(s, key);
+    if (!queue.empty()) throw Error("inference while training batches are enqueued");
+    enqueue(s, key, false);
+    activate();
     training_pass = false;
     order_pass = 0xFFFFFFFull ^ key;
     for (int l = 1; l <= K; ++l) forward(l, 0);
@@ -650,6 +744,7 @@ struct SageEngine::Impl {
     if (logits) download_rows(layers[K - 1].act.cview(B), *logits);
     if (hidden)
       download_rows(K >= 2 ? as_const(output(K - 1, B)) : layers[0].act.cview(B), *hidden);
+    release();
   }
 };
 
@@ -688,6 +783,15 @@ void SageEngine::train_step(std::span<const NodeId> seeds, uint32_t epoch, uint6
   impl_->train_step(seeds, epoch, step);
 }
 
+void SageEngine::enqueue_batch(std::span<const NodeId> seeds, uint32_t epoch) {
+  if (!impl_->opt.training) throw Error("engine built for inference only");
+  impl_->enqueue(seeds, epoch, true);
+}
+
+void SageEngine::train_enqueued(uint64_t step) { impl_->train_enqueued(step); }
+
+int SageEngine::prefetch_depth() const { return static_cast<int>(impl_->slots.size()) - 1; }
+
 void SageEngine::infer(std::span<const NodeId> seeds, uint32_t key, std::vector<float>* logits,
                        std::vector<float>* hidden) {
   impl_->infer(seeds, key, logits, hidden);
@@ -698,7 +802,9 @@ double SageEngine::compute_gradients(std::span<const NodeId> seeds, uint32_t epo
   Impl& m = *impl_;
   if (!m.opt.training) throw Error("engine built for inference only");
   if (seeds.empty()) throw Error("compute_gradients needs at least one seed");
-  m.forward_backward(seeds, epoch, step);
+  if (!m.queue.empty()) throw Error("compute_gradients while batches are enqueued");
+  m.enqueue(seeds, epoch, true);
+  m.forward_backward(step);
   std::vector<float> loss(seeds.size());
   m.row_loss.download(loss.data(), loss.size());
   g.resize(static_cast<size_t>(m.num_params));

@@ -24,6 +24,8 @@ struct EngineOptions {
   std::string optimizer = "adam";  // adam | sgd
   // Topology and features: GPU memory or pinned host memory (host/train/placement.h).
   Placement graph_placement = Placement::kAuto, feature_placement = Placement::kAuto;
+  // Minibatches sampled ahead of the one being trained (training engines; 0 = none).
+  int prefetch = 2;
   float lr = 0.01f, weight_decay = 0.0f, momentum = 0.0f;
   float clip_grad_norm = 0.0f;  // > 0: clip the gradient to this global L2 norm before each step
   // Unsupervised training (arch.unsupervised): the most positive pairs and shared negatives per
@@ -45,6 +47,13 @@ class SageEngine {
 
   // One optimiser step on a batch of distinct labelled seeds.
   void train_step(std::span<const NodeId> seeds, uint32_t epoch, uint64_t step);
+  // The same, pipelined: enqueue_batch samples a batch on the sample lane (up to
+  // prefetch_depth() + 1 may be enqueued; `seeds` is copied); train_enqueued trains the oldest
+  // enqueued batch. On the GPU the next batches' sampling overlaps this one's compute, and the
+  // host never waits for the compute lane. train_step = enqueue_batch + train_enqueued.
+  void enqueue_batch(std::span<const NodeId> seeds, uint32_t epoch);
+  void train_enqueued(uint64_t step);
+  int prefetch_depth() const;
   // The gradient of the batch's mean loss with respect to the flat parameter vector (the
   // layout of SageModel), without a step; returns the mean loss. For gradient checks: build
   // the engine with dropout 0 so repeated calls with the same keys see the same function.

@@ -226,6 +226,7 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
   eo.clip_grad_norm = cfg.clip_grad_norm;
   eo.graph_placement = cfg.graph_placement;
   eo.feature_placement = cfg.feature_placement;
+  eo.prefetch = cfg.prefetch;
   SageEngine engine(*be, g, arch, eo);
   engine.load_params(model.params());
   if (cfg.progress)
@@ -235,6 +236,10 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
         std::to_string(valid.size()) + " valid / " + std::to_string(test.size()) + " test nodes, " +
         fmt("%.0f MiB of working memory", engine.memory_bytes() / 1048576.0) + "; " +
         engine.placement());
+
+  // Stage times of every training step (CUDA events on the GPU), reported at the end.
+  res.stages.concurrent = be->is_cuda();
+  be->set_profiling(true);
 
   const bool tty = cfg.progress && ::isatty(fileno(stderr));
   const int64_t batches =
@@ -248,13 +253,21 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
     const auto t0 = Clock::now();
     auto last_report = t0;
     std::vector<NodeId> order = shuffled(train, cfg.seed, static_cast<uint32_t>(epoch));
+    auto batch = [&](int64_t b) {
+      const int64_t lo = b * cfg.batch_size;
+      return std::span<const NodeId>(
+          order.data() + lo,
+          std::min<int64_t>(cfg.batch_size, static_cast<int64_t>(order.size()) - lo));
+    };
+    // Up to prefetch_depth batches are sampled ahead of the one being trained.
+    int64_t next = 0;
     for (int64_t b = 0; b < batches; ++b) {
-      const int64_t lo = b * cfg.batch_size,
-                    n = std::min<int64_t>(cfg.batch_size, static_cast<int64_t>(order.size()) - lo);
+      for (; next < batches && next <= b + engine.prefetch_depth(); ++next)
+        engine.enqueue_batch(batch(next), static_cast<uint32_t>(epoch));
+      const int64_t lo = b * cfg.batch_size, n = static_cast<int64_t>(batch(b).size());
       engine.set_learning_rate(static_cast<float>(
           scheduled_lr(cfg.lr_schedule, cfg.lr, epoch, static_cast<int64_t>(step), total_steps)));
-      engine.train_step(std::span<const NodeId>(order.data() + lo, n), static_cast<uint32_t>(epoch),
-                        step++);
+      engine.train_enqueued(step++);
       if (tty) {
         const int width = 30, done = static_cast<int>(width * (b + 1) / batches);
         std::fprintf(stderr, "\repoch %d/%d [%s%s] %lld/%lld batches", epoch, cfg.epochs,
@@ -268,6 +281,7 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
             fmt("%.0f seeds/s", (lo + n) / seconds_since(t0)));
       }
     }
+    res.stages.add(be->take_stage_times(), batches);  // waits for the epoch's last step
     EpochRecord rec;
     rec.epoch = epoch;
     rec.loss = engine.take_loss_sum() / std::max<size_t>(1, train.size());
@@ -297,7 +311,10 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
       }
     }
     res.history.push_back(rec);
+    be->take_stage_times();  // evaluation is not a training stage
   }
+  be->set_profiling(false);
+  if (cfg.progress && res.stages.steps > 0) log(res.stages.line());
   res.epochs = cfg.epochs;
   int64_t seeds_trained = static_cast<int64_t>(train.size()) * cfg.epochs;
   res.seeds_per_second = res.train_seconds > 0 ? seeds_trained / res.train_seconds : 0;

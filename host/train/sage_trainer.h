@@ -13,6 +13,7 @@
 #include "host/train/metrics.h"
 #include "host/train/placement.h"
 #include "host/train/sage_model.h"
+#include "host/train/stage_report.h"
 
 namespace grl {
 
@@ -36,6 +37,7 @@ struct SageTrainConfig {
   std::string device = "auto";
   bool tf32 = false;
   Placement graph_placement = Placement::kAuto, feature_placement = Placement::kAuto;
+  int prefetch = 2;  // minibatches sampled ahead of the one being trained
   uint64_t seed = 0;
   std::string save_path;             // best model, saved atomically whenever validation improves
   bool progress = true;              // progress bar on a terminal, periodic lines otherwise
@@ -63,6 +65,7 @@ struct SageTrainResult {
   std::string device;
   std::vector<EpochRecord> history;
   Split split;
+  StageReport stages;  // per-step stage times of the training steps
 };
 
 // Resolves the split a configuration asks for on a graph.

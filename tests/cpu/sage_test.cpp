@@ -360,8 +360,10 @@ TEST(SageEngineProfile, StagesAreTimedInOrder) {
     names.push_back(name);
     EXPECT_GE(ms, 0.0) << name;
   }
-  const std::vector<std::string> want = {"host", "sample",      "forward.l1",  "forward.l2",
-                                         "loss", "backward.l2", "backward.l1", "optimizer"};
+  // The sample lane's marks first (train_step enqueues, then trains), then the compute lane's.
+  const std::vector<std::string> want = {"sample-lane idle", "sample",      "host",       "wait",
+                                         "gather",           "forward.l1",  "forward.l2", "loss",
+                                         "backward.l2",      "backward.l1", "optimizer"};
   EXPECT_EQ(names, want);
   EXPECT_TRUE(be->take_stage_times().empty());
   be->set_profiling(false);

@@ -160,6 +160,43 @@ TEST(GpuSage, HostPlacementMatchesGpuPlacement) {
   EXPECT_EQ(after[0], after[2]);
 }
 
+// Sampling on its own stream, up to three batches ahead, trains exactly what sampling each
+// batch just before its step trains: a missing event between the streams would let a sample
+// overwrite a slot that a step still reads, and the parameters would differ.
+TEST(GpuSage, PrefetchOnItsOwnStreamChangesNothing) {
+  GRL_REQUIRE_GPU();
+  Graph g = small_sbm();
+  SageArch arch;
+  arch.in_dim = g.features.dim;
+  arch.hidden = 32;
+  arch.num_classes = g.labels.num_classes;
+  arch.fanouts = {10, 5};
+  SageModel m(arch);
+  m.initialize(3);
+  auto gpu = make_cuda_backend();
+  std::vector<NodeId> ids(g.num_nodes());
+  for (NodeId v = 0; v < g.num_nodes(); ++v) ids[v] = (v * 7919) % g.num_nodes();
+  const int batches = 9;
+  std::vector<float> after[2];
+  const int depth[2] = {0, 3};
+  for (int k = 0; k < 2; ++k) {
+    EngineOptions o;
+    o.max_batch = 128;
+    o.dropout = 0.2f;
+    o.prefetch = depth[k];
+    SageEngine e(*gpu, g, arch, o);
+    e.load_params(m.params());
+    int next = 0;
+    for (int b = 0; b < batches; ++b) {
+      for (; next < batches && next <= b + e.prefetch_depth(); ++next)
+        e.enqueue_batch(std::span<const NodeId>(ids.data() + next * 128, 128), 1);
+      e.train_enqueued(static_cast<uint64_t>(b));
+    }
+    e.store_params(after[k]);
+  }
+  EXPECT_EQ(after[0], after[1]);
+}
+
 TEST(GpuSage, TrainingQualityMatchesCpu) {
   GRL_REQUIRE_GPU();
   Graph g = small_sbm();

@@ -1,0 +1,74 @@
+#include "host/train/stage_report.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace grl {
+
+void StageReport::add(const std::vector<std::pair<std::string, double>>& ms, int64_t n) {
+  // Back to totals, add, and divide by the new step count.
+  auto total = [&](double per_step) { return per_step * static_cast<double>(steps); };
+  double sample = total(sample_ms), gather = total(gather_ms), compute = total(compute_ms),
+         host = total(host_ms), wait = total(wait_ms);
+  for (auto& [name, v] : stages) v = total(v);
+  for (const auto& [name, v] : ms) {
+    if (name == "sample")
+      sample += v;
+    else if (name == "gather")
+      gather += v;
+    else if (name == "host")
+      host += v;
+    else if (name == "wait")
+      wait += v;
+    else if (name.rfind("forward", 0) == 0 || name.rfind("backward", 0) == 0 || name == "loss" ||
+             name == "optimizer")
+      compute += v;
+    else
+      continue;  // the sample lane's idle time, and anything unknown
+    auto it = std::find_if(stages.begin(), stages.end(), [&](auto& s) { return s.first == name; });
+    if (it == stages.end())
+      stages.emplace_back(name, v);
+    else
+      it->second += v;
+  }
+  steps += n;
+  const double d = steps > 0 ? static_cast<double>(steps) : 1.0;
+  sample_ms = sample / d;
+  gather_ms = gather / d;
+  compute_ms = compute / d;
+  host_ms = host / d;
+  wait_ms = wait / d;
+  for (auto& [name, v] : stages) v /= d;
+}
+
+double StageReport::overlap() const {
+  if (!concurrent || sample_ms <= 0) return 0.0;
+  return std::clamp(1.0 - wait_ms / sample_ms, 0.0, 1.0);
+}
+
+std::string StageReport::line() const {
+  char buf[400];
+  if (concurrent)
+    std::snprintf(buf, sizeof buf,
+                  "per step: sample %.3f ms (own stream, %.0f%% hidden behind compute), gather "
+                  "%.3f ms, compute %.3f ms, GPU idle %.3f ms (%.3f waiting for the host, %.3f "
+                  "for samples)",
+                  sample_ms, 100.0 * overlap(), gather_ms, compute_ms, idle_ms(), host_ms, wait_ms);
+  else
+    std::snprintf(buf, sizeof buf,
+                  "per step: sample %.3f ms, gather %.3f ms, compute %.3f ms, host %.3f ms (cpu "
+                  "backend: one after another)",
+                  sample_ms, gather_ms, compute_ms, host_ms + wait_ms);
+  return buf;
+}
+
+nlohmann::json StageReport::json() const {
+  nlohmann::json stages_j = nlohmann::json::object();
+  for (const auto& [name, v] : stages) stages_j[name] = v;
+  return {{"steps", steps},           {"sample_ms", sample_ms}, {"gather_ms", gather_ms},
+          {"compute_ms", compute_ms}, {"idle_ms", idle_ms()},   {"idle_host_ms", host_ms},
+          {"idle_wait_ms", wait_ms},  {"overlap", overlap()},   {"concurrent", concurrent},
+          {"stages_ms", stages_j}};
+}
+
+}  // namespace grl
