@@ -324,7 +324,35 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
   MatrixView<float> s0{syn0.data(), n, D, D}, s1{syn1.data(), n, D, D};
   be->synchronize();
 
-  // Pass 2: train, chunk by chunk.
+  // Pass 2: train, chunk by chunk. Walks are double-buffered: chunk j + 1 is generated on the
+  // sample lane (its own CUDA stream) while chunk j trains on the compute lane; events order
+  // each buffer's reuse after the training that reads it.
+  Buffer<int32_t> walks2(*be, static_cast<size_t>(chunk * L), "walks");
+  int32_t* walk_buf[2] = {walks.data(), walks2.data()};
+  const int generated[2] = {be->new_event(), be->new_event()};
+  const int consumed[2] = {be->new_event(), be->new_event()};
+  bool used[2] = {false, false};
+  struct Chunk {
+    size_t plan;
+    uint64_t w0, first_walk;
+    int64_t m;
+  };
+  auto generate = [&](const Chunk& k, int b) {
+    be->set_lane(Backend::kLaneSample);
+    struct BackToCompute {
+      Backend& be;
+      ~BackToCompute() { be.set_lane(Backend::kLaneCompute); }
+    } back{*be};
+    if (used[b]) be->wait_event(consumed[b]);
+    WalkSpec s = plans[k.plan].spec;
+    s.first_walk = k.first_walk;
+    s.start_offset = k.w0;
+    be->random_walks(graph, s,
+                     Span<const NodeId>{start_bufs[k.plan].data(),
+                                        static_cast<int64_t>(plans[k.plan].starts.size())},
+                     k.m, walk_buf[b], nullptr);
+    be->record_event(generated[b]);
+  };
   const bool tty = c.progress && ::isatty(fileno(stderr));
   const auto t0 = Clock::now();
   auto last_report = t0;
@@ -333,37 +361,40 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
     SgnsStats zero_stats;
     stats.upload(&zero_stats, 1);
     base = static_cast<uint64_t>(epoch) * walks_per_epoch;
+    std::vector<Chunk> chunks;
     for (size_t pi = 0; pi < plans.size(); ++pi) {
-      WalkPlan& p = plans[pi];
-      const int64_t S = static_cast<int64_t>(p.starts.size());
-      for (uint64_t w0 = 0; w0 < p.walks; w0 += chunk) {
-        const int64_t m = static_cast<int64_t>(std::min<uint64_t>(chunk, p.walks - w0));
-        WalkSpec s = p.spec;
-        s.first_walk = base + w0;
-        s.start_offset = w0;
-        be->random_walks(graph, s, Span<const NodeId>{start_bufs[pi].data(), S}, m, walks.data(),
-                         nullptr);
-        spec.first_walk = base + w0;
-        be->sgns(Span<const int32_t>{walks.data(), m * L}, m, spec, all, typed, s0, s1,
-                 stats.data());
-        done_walks += static_cast<uint64_t>(m);
-        if (c.progress && (tty || since(last_report) > 10.0)) {
-          SgnsStats st;
-          stats.download(&st, 1);
-          last_report = Clock::now();
-          const double frac = static_cast<double>(done_walks) / (walks_per_epoch * c.epochs);
-          char line[200];
-          std::snprintf(line, sizeof line, "epoch %d/%d  %5.1f%% of walks  loss %.4f  %.3g pairs/s",
-                        epoch + 1, c.epochs, 100 * frac,
-                        st.pairs ? st.loss / (st.pairs * (1.0 + c.negatives)) : 0.0,
-                        (total_pairs + st.pairs) / std::max(since(t0), 1e-9));
-          if (tty)
-            std::fprintf(stderr, "\r%s", line);
-          else
-            log(line);
-        }
+      for (uint64_t w0 = 0; w0 < plans[pi].walks; w0 += chunk)
+        chunks.push_back({pi, w0, base + w0,
+                          static_cast<int64_t>(std::min<uint64_t>(chunk, plans[pi].walks - w0))});
+      base += plans[pi].walks;
+    }
+    if (!chunks.empty()) generate(chunks[0], 0);
+    for (size_t j = 0; j < chunks.size(); ++j) {
+      const int b = static_cast<int>(j % 2);
+      if (j + 1 < chunks.size()) generate(chunks[j + 1], 1 - b);
+      const Chunk& k = chunks[j];
+      be->wait_event(generated[b]);
+      spec.first_walk = k.first_walk;
+      be->sgns(Span<const int32_t>{walk_buf[b], k.m * L}, k.m, spec, all, typed, s0, s1,
+               stats.data());
+      be->record_event(consumed[b]);
+      used[b] = true;
+      done_walks += static_cast<uint64_t>(k.m);
+      if (c.progress && (tty || since(last_report) > 10.0)) {
+        SgnsStats st;
+        stats.download(&st, 1);
+        last_report = Clock::now();
+        const double frac = static_cast<double>(done_walks) / (walks_per_epoch * c.epochs);
+        char line[200];
+        std::snprintf(line, sizeof line, "epoch %d/%d  %5.1f%% of walks  loss %.4f  %.3g pairs/s",
+                      epoch + 1, c.epochs, 100 * frac,
+                      st.pairs ? st.loss / (st.pairs * (1.0 + c.negatives)) : 0.0,
+                      (total_pairs + st.pairs) / std::max(since(t0), 1e-9));
+        if (tty)
+          std::fprintf(stderr, "\r%s", line);
+        else
+          log(line);
       }
-      base += p.walks;
     }
     SgnsStats st;
     stats.download(&st, 1);

@@ -219,6 +219,7 @@ TEST(GpuSgns, ParallelKernelTrainsAsWellAsCpu) {
     c.dim = 64;
     c.device = dev[k];
     c.progress = false;
+    c.chunk_walks = 1000;  // several chunks: the next one is generated while one trains
     SkipgramResult r = train_skipgram(g, c);
     std::vector<float> x;
     std::vector<std::vector<int32_t>> y;
