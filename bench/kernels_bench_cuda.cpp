@@ -7,6 +7,8 @@
 //                          included; rotates over 32 batches of random seeds. V = direct
 //                          launches, or graph = the CUDA backend's captured graph (as trained).
 //   BM_GatherRows/D        bytes = rows * D * 4 read + written + 4 per row index.
+//   BM_GatherRowsHost/D    the same rows read from a pinned host table (zero-copy): bytes =
+//                          rows * D * 4 read over the host link (compare BM_HostToDevicePinned).
 //   BM_Aggregate*/V/D      500,000 destinations x 10 neighbours x D from a 2,000,000-row table:
 //                          bytes = neighbour rows read (dst*10*D*4) + output written (dst*D*4)
 //                          + ids (dst*10*4) [+ arg-max slots dst*D for max]; backward: gradient
@@ -248,6 +250,25 @@ void BM_GatherRows(benchmark::State& state) {
   state.SetItemsProcessed(a.dst * state.iterations());
 }
 BENCHMARK(BM_GatherRows)->Arg(128)->UseManualTime()->Unit(benchmark::kMicrosecond);
+
+// The same gather from a table in pinned, mapped host memory (features placed on the host):
+// useful bytes = rows read over the host link; compare with BM_HostToDevicePinned.
+void BM_GatherRowsHost(benchmark::State& state) {
+  GRL_BENCH_NEED_GPU(state);
+  AggData& a = agg_data(state.range(0));
+  auto be = make_cuda_backend();
+  const int64_t rows = 2000000, dim = a.dim;
+  Buffer<float> table(*be, static_cast<size_t>(rows * dim), "host table", Residence::kHostMapped);
+  for (int64_t i = 0; i < rows * dim; ++i) table.data()[i] = static_cast<float>(i % 1000) * 1e-3f;
+  Stream s;
+  time_with_events(state, s, [&] {
+    launch_gather_rows(MatrixView<const float>{table.data(), rows, dim, dim}, a.rows.data(),
+                       MatrixView<float>{a.out.data(), a.dst, dim, dim}, s);
+  });
+  state.SetBytesProcessed(static_cast<int64_t>(a.dst * dim * 4) * state.iterations());
+  state.SetItemsProcessed(a.dst * state.iterations());
+}
+BENCHMARK(BM_GatherRowsHost)->Arg(128)->UseManualTime()->Unit(benchmark::kMicrosecond);
 
 // ---- dense layer --------------------------------------------------------------------------------
 void BM_DenseLayer(benchmark::State& state, bool tf32) {

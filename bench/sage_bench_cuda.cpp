@@ -16,7 +16,8 @@ namespace grl::bench {
 namespace {
 
 void train_step_bench(benchmark::State& state, bool tf32, SageAggregator aggr, int64_t batch,
-                      std::vector<int> fanouts, int64_t hidden) {
+                      std::vector<int> fanouts, int64_t hidden,
+                      Placement features = Placement::kGpu) {
   if (!cuda_available()) {
     state.SkipWithError("no CUDA device");
     return;
@@ -37,6 +38,7 @@ void train_step_bench(benchmark::State& state, bool tf32, SageAggregator aggr, i
   o.max_batch = batch;
   o.dropout = 0.5f;
   o.seed = 1;
+  o.feature_placement = features;
   SageEngine e(*be, g, arch, o);
   e.load_params(m.params());
   // Distinct seeds per batch: a shuffled node list, cut into batches.
@@ -56,14 +58,21 @@ void train_step_bench(benchmark::State& state, bool tf32, SageAggregator aggr, i
   };
   run();
   be->synchronize();
+  double feature_rows = 0;
   for (auto _ : state) {
     auto t0 = std::chrono::steady_clock::now();
     run();
     be->synchronize();
     state.SetIterationTime(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    feature_rows += static_cast<double>(e.last_batch_nodes());
   }
   state.SetItemsProcessed(o.max_batch * state.iterations());
+  // Feature bytes a step must read (each sampled node's row once): what host-resident features
+  // move over the host link per step.
+  state.counters["feature_bytes_per_step"] =
+      feature_rows / std::max<double>(1.0, static_cast<double>(state.iterations())) *
+      static_cast<double>(g.features.dim) * 4.0;
   state.counters["workspace_MiB"] = e.memory_bytes() / 1048576.0;
   // Where the time goes: 20 more steps with per-stage CUDA events (outside the timed loop).
   be->set_profiling(true);
@@ -88,6 +97,11 @@ BENCHMARK_CAPTURE(BM_SageTrainStep, products_max, false, SageAggregator::kMax)
 BENCHMARK_CAPTURE(BM_SageTrainStep, products_lstm, false, SageAggregator::kLstm)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
+// Features in pinned host memory, read zero-copy (gathered once per sampled node per step).
+void BM_SageTrainStepHostFeatures(benchmark::State& state) {
+  train_step_bench(state, false, SageAggregator::kMean, 1024, {15, 10, 5}, 256, Placement::kHost);
+}
+BENCHMARK(BM_SageTrainStepHostFeatures)->UseManualTime()->Unit(benchmark::kMillisecond);
 
 // Sweeps for the plots in bench/README.md: throughput against batch size, fanouts and hidden
 // width (fp32, mean, the products-sized graph); one axis varies, the others stay at

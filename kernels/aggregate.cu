@@ -291,6 +291,35 @@ __global__ void gather_rows_kernel(MatrixView<const float> table, const int32_t*
   }
 }
 
+// As gather_rows_kernel, each row from the cache when it holds it.
+template <int G>
+__global__ void gather_rows_cached_kernel(MatrixView<const float> table,
+                                          MatrixView<const float> cache, const int32_t* slot_of,
+                                          const int32_t* rows, MatrixView<float> out, bool vec,
+                                          unsigned long long* hits) {
+  __shared__ unsigned int block_hits;
+  if (threadIdx.x == 0) block_hits = 0;
+  __syncthreads();
+  const int lane = threadIdx.x % G;
+  const int64_t group = (blockIdx.x * int64_t{blockDim.x} + threadIdx.x) / G;
+  const int64_t groups = int64_t{gridDim.x} * blockDim.x / G;
+  for (int64_t i = group; i < out.rows; i += groups) {
+    const int32_t v = rows[i];
+    const int32_t s = slot_of[v];
+    if (s >= 0 && lane == 0) atomicAdd(&block_hits, 1u);
+    const float* in = s >= 0 ? cache.row(s) : table.row(v);
+    float* o = out.row(i);
+    if (vec) {
+      for (int64_t c = lane; c < out.cols / 4; c += G)
+        reinterpret_cast<float4*>(o)[c] = *reinterpret_cast<const float4*>(in + 4 * c);
+    } else {
+      for (int64_t f = lane; f < out.cols; f += G) o[f] = in[f];
+    }
+  }
+  __syncthreads();
+  if (threadIdx.x == 0 && block_hits) atomicAdd(hits, static_cast<unsigned long long>(block_hits));
+}
+
 }  // namespace
 
 void launch_aggregate_forward(AggregateKind kind, MatrixView<const float> src,
@@ -446,6 +475,28 @@ void launch_gather_rows(MatrixView<const float> table, const int32_t* rows, Matr
   else
     gather_rows_kernel<32><<<grid, kBlock, 0, stream>>>(table, rows, out, vec);
   GRL_LAUNCH_CHECK("gather_rows_kernel");
+}
+
+void launch_gather_rows_cached(MatrixView<const float> table, MatrixView<const float> cache,
+                               const int32_t* cache_slot, const int32_t* rows,
+                               MatrixView<float> out, unsigned long long* hits,
+                               cudaStream_t stream) {
+  if (out.rows == 0 || out.cols == 0) return;
+  const bool vec = vec4_ok(table.data, table.stride, table.cols) &&
+                   vec4_ok(cache.data, cache.stride, cache.cols) &&
+                   vec4_ok(out.data, out.stride, out.cols);
+  const int lanes = group_lanes(vec ? out.cols / 4 : out.cols);
+  const unsigned grid = grid_for(out.rows, lanes);
+  if (lanes == 8)
+    gather_rows_cached_kernel<8>
+        <<<grid, kBlock, 0, stream>>>(table, cache, cache_slot, rows, out, vec, hits);
+  else if (lanes == 16)
+    gather_rows_cached_kernel<16>
+        <<<grid, kBlock, 0, stream>>>(table, cache, cache_slot, rows, out, vec, hits);
+  else
+    gather_rows_cached_kernel<32>
+        <<<grid, kBlock, 0, stream>>>(table, cache, cache_slot, rows, out, vec, hits);
+  GRL_LAUNCH_CHECK("gather_rows_cached_kernel");
 }
 
 }  // namespace grl

@@ -84,6 +84,15 @@ BlockTranspose launch_block_transpose(const BlockView& block, void* scratch, siz
 // out[i] = table[rows[i]] for i < out.rows (vectorised when widths allow).
 void launch_gather_rows(MatrixView<const float> table, const int32_t* rows, MatrixView<float> out,
                         cudaStream_t stream);
+
+// The gather through a feature cache: out[i] = cache[s] where s = cache_slot[rows[i]] >= 0,
+// else table[rows[i]] (the table may be pinned host memory, read zero-copy; the cache holds
+// the hottest rows in device memory). hits[0] += the rows served from the cache (one shared-
+// memory count per block, one global atomic per block).
+void launch_gather_rows_cached(MatrixView<const float> table, MatrixView<const float> cache,
+                               const int32_t* cache_slot, const int32_t* rows,
+                               MatrixView<float> out, unsigned long long* hits,
+                               cudaStream_t stream);
 #endif
 
 }  // namespace grl

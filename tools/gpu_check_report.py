@@ -26,6 +26,8 @@ METRICS = [
     ("sage_train_seeds_per_s", "BM_SageTrainStep/products_median", "items_per_second", "seeds/s", 1),
     ("sage_train_seeds_per_s_tf32", "BM_SageTrainStep/products_tf32_median", "items_per_second", "seeds/s", 1),
     ("sage_train_seeds_per_s_lstm", "BM_SageTrainStep/products_lstm_median", "items_per_second", "seeds/s", 1),
+    ("sage_train_seeds_per_s_host_features", "BM_SageTrainStepHostFeatures_median", "items_per_second", "seeds/s", 1),
+    ("gather_host_bw", "BM_GatherRowsHost/128_median", "bytes_per_second", "GB/s", 1e-9),
     ("dense_layer_tflops", "BM_DenseLayer/fp32/256_median", "TFLOPs", "TFLOP/s", 1),
     ("dense_layer_tflops_tf32", "BM_DenseLayer/tf32/256_median", "TFLOPs", "TFLOP/s", 1),
     ("lstm_gates_forward_bw_fraction", "BM_LstmGatesForward/128_median", "frac_of_copy", "fraction", 1),
@@ -120,6 +122,23 @@ def main():
         if b and not b.get("error_occurred") and counter in b:
             results.append({"name": name, "value": b[counter] * scale, "unit": unit,
                             "peer": None, "peer_value": None})
+    # Host-resident features (issue 5): the zero-copy gather against a plain pinned copy, and a
+    # GraphSAGE step with features on the host against max(moving its feature bytes at the
+    # pinned copy's bandwidth, the same step with features on the GPU). Lower ratio is better.
+    h2d = by_name.get("BM_HostToDevicePinned/256_median", {}).get("bytes_per_second")
+    gh = by_name.get("BM_GatherRowsHost/128_median", {}).get("bytes_per_second")
+    if h2d and gh:
+        results.append({"name": "h2d_bw_fraction", "value": gh / h2d, "unit": "fraction",
+                        "peer": "plain pinned cudaMemcpy", "peer_value": 1.0})
+    host_step = by_name.get("BM_SageTrainStepHostFeatures_median", {})
+    gpu_step = by_name.get("BM_SageTrainStep/products_median", {})
+    if h2d and host_step.get("real_time") and gpu_step.get("real_time") and "feature_bytes_per_step" in host_step:
+        to_s = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
+        t_host = host_step["real_time"] * to_s[host_step.get("time_unit", "ms")]
+        t_gpu = gpu_step["real_time"] * to_s[gpu_step.get("time_unit", "ms")]
+        t_move = host_step["feature_bytes_per_step"] / h2d
+        results.append({"name": "pipeline_host_features_epoch_ratio", "value": t_host / max(t_move, t_gpu),
+                        "unit": "ratio", "peer": None, "peer_value": None})
     # Sweeps (for bench/plot_results.py): one row per point, the axis values in the name.
     for name, b in by_name.items():
         if b.get("error_occurred"):

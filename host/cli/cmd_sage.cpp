@@ -171,6 +171,7 @@ int cmd_sage(const SageArgs& a) {
   c.graph_placement = parse_placement(a.graph_placement, "--graph-placement");
   c.feature_placement = parse_placement(a.feature_placement, "--feature-placement");
   c.prefetch = a.prefetch;
+  c.feature_cache_gb = a.feature_cache_gb;
   c.normalize = a.normalize;
   c.batch_size = a.batch_size;
   c.epochs = a.epochs;
@@ -214,6 +215,10 @@ int cmd_sage(const SageArgs& a) {
                         {"train_seconds", r.train_seconds},
                         {"seeds_per_second", r.seeds_per_second},
                         {"device", r.device},
+                        {"placement", r.placement},
+                        {"feature_cache_hit_rate", r.feature_cache_hit_rate},
+                        {"engine_bytes", r.engine_bytes},
+                        {"device_memory_used_bytes", r.device_memory_used_bytes},
                         {"stages", r.stages.json()}};
     // The last epoch's mean pre-clip gradient norm (measured only when clipping).
     if (a.clip_grad_norm > 0 && !r.history.empty()) j["grad_norm"] = r.history.back().grad_norm;

@@ -42,6 +42,7 @@ struct SageArgs {
   int64_t lstm_hidden = 128;
   std::string graph_placement = "auto", feature_placement = "auto";
   int prefetch = 2;
+  double feature_cache_gb = 0.0;
   int64_t batch_size = 512;
   int epochs = 30;
   float lr = 0.01f;

@@ -108,6 +108,13 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"auto", "gpu", "host"}))
       ->capture_default_str();
   c_sage
+      ->add_option("--feature-cache-gb", sage.feature_cache_gb,
+                   "With features in host memory: keep the rows of the most-sampled nodes "
+                   "(highest in-degree) in this many GiB of GPU memory; the run reports the hit "
+                   "rate")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  c_sage
       ->add_option("--prefetch", sage.prefetch,
                    "Minibatches sampled ahead of the one being trained (GPU: on their own "
                    "stream, overlapping compute); 0 = sample each just before its step")

@@ -84,6 +84,9 @@ class Backend {
                                   MatrixView<const float> grad_out, const uint8_t* argslot,
                                   MatrixView<float> grad_src, void* scratch,
                                   size_t scratch_bytes) = 0;
+  virtual void gather_rows_cached(MatrixView<const float> table, MatrixView<const float> cache,
+                                  const int32_t* cache_slot, const int32_t* rows,
+                                  MatrixView<float> out, unsigned long long* hits) = 0;
   virtual void gather_rows(MatrixView<const float> table, const int32_t* rows,
                            MatrixView<float> out) = 0;
 

@@ -108,6 +108,11 @@ class CpuBackend final : public Backend {
                     size_t) override {
     ref::lstm_scatter(b, gates_all, slab, tpos, width, grad_proj);
   }
+  void gather_rows_cached(MatrixView<const float> table, MatrixView<const float> cache,
+                          const int32_t* cache_slot, const int32_t* rows, MatrixView<float> out,
+                          unsigned long long* hits) override {
+    ref::gather_rows_cached(table, cache, cache_slot, rows, out, hits);
+  }
   void gather_rows(MatrixView<const float> table, const int32_t* rows,
                    MatrixView<float> out) override {
     ref::gather_rows(table, rows, out);

@@ -242,6 +242,11 @@ class CudaBackend final : public Backend {
     launch_lstm_scatter(b, gates_all, slab, tpos, width, grad_proj, scratch, scratch_bytes,
                         stream_);
   }
+  void gather_rows_cached(MatrixView<const float> table, MatrixView<const float> cache,
+                          const int32_t* cache_slot, const int32_t* rows, MatrixView<float> out,
+                          unsigned long long* hits) override {
+    launch_gather_rows_cached(table, cache, cache_slot, rows, out, hits, stream_);
+  }
   void gather_rows(MatrixView<const float> table, const int32_t* rows,
                    MatrixView<float> out) override {
     launch_gather_rows(table, rows, out, stream_);

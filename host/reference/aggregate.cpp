@@ -112,4 +112,16 @@ void gather_rows(MatrixView<const float> table, const int32_t* rows, MatrixView<
       256);
 }
 
+void gather_rows_cached(MatrixView<const float> table, MatrixView<const float> cache,
+                        const int32_t* cache_slot, const int32_t* rows, MatrixView<float> out,
+                        unsigned long long* hits) {
+  unsigned long long h = 0;
+  for (int64_t i = 0; i < out.rows; ++i) {
+    const int32_t s = cache_slot[rows[i]];
+    h += s >= 0;
+    std::memcpy(out.row(i), s >= 0 ? cache.row(s) : table.row(rows[i]), out.cols * sizeof(float));
+  }
+  *hits += h;
+}
+
 }  // namespace grl::ref

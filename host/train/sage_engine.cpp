@@ -268,6 +268,7 @@ struct SageEngine::Impl {
   // Topology and features in GPU memory or in pinned host memory read through unified
   // addressing (the same kernels either way); the CPU backend uses the host arrays in place.
   std::string placement;
+  bool features_remote = false;  // features in pinned host memory
   void place_graph() {
     const NodeId n = graph.num_nodes();
     const int64_t f = graph.features.dim, stride = pad4(f);
@@ -275,6 +276,15 @@ struct SageEngine::Impl {
       csr = graph.csr.view();
       features = graph.features.view();
       placement = "graph and features in host memory (cpu backend)";
+      // Asked for explicitly, the CPU runs the host-feature path too (gather, cache), so that
+      // path is tested without a GPU; it changes no result.
+      if (opt.feature_placement == Placement::kHost || opt.feature_cache_gb > 0) {
+        features_remote = true;
+        if (layers[0].pool_in.buf.size() == 0)
+          layers[0].pool_in =
+              Mat(be, layers[0].n_src_max, layers[0].d_in, "gathered inputs", *bytes);
+        build_feature_cache();
+      }
       return;
     }
     const int64_t graph_bytes = static_cast<int64_t>(graph.csr.offsets.size() * sizeof(EdgeIndex) +
@@ -282,7 +292,11 @@ struct SageEngine::Impl {
     const int64_t feature_bytes = static_cast<int64_t>(std::max<int64_t>(n, 1) * stride * 4);
     const int64_t free_now = be.free_memory();
     // Headroom for cuBLAS workspaces, CUDA graphs and the allocator: 5%, at least 512 MiB.
-    const int64_t reserve = std::max<int64_t>(int64_t{512} << 20, free_now / 20);
+    // ... plus the first layer's gather buffer, which host-resident features need.
+    Layer& first = layers[0];
+    const bool need_ws = first.pool_in.buf.size() == 0;
+    const int64_t ws = need_ws ? first.n_src_max * pad4(first.d_in) * 4 : 0;
+    const int64_t reserve = std::max<int64_t>(int64_t{512} << 20, free_now / 20) + ws;
     const PlacementChoice pc = choose_placement(opt.graph_placement, opt.feature_placement,
                                                 graph_bytes, feature_bytes, free_now, reserve);
     placement = pc.reason;
@@ -299,6 +313,9 @@ struct SageEngine::Impl {
     features_dev = Buffer<float>(be, static_cast<size_t>(std::max<int64_t>(n, 1) * stride),
                                  "node features", fr);
     if (fr == Residence::kBackend) *bytes += feature_bytes;
+    features_remote = fr == Residence::kHostMapped;
+    if (features_remote && need_ws)
+      first.pool_in = Mat(be, first.n_src_max, first.d_in, "gathered inputs", *bytes);
     if (fr == Residence::kHostMapped) {
       // Straight into the pinned buffer, padded rows.
       float* dst = features_dev.data();
@@ -314,6 +331,47 @@ struct SageEngine::Impl {
       be.synchronize();  // `padded` goes out of scope
     }
     features = MatrixView<const float>{features_dev.data(), n, f, stride};
+    if (features_remote) build_feature_cache();
+  }
+
+  // Feature cache (host-resident features, opt.feature_cache_gb > 0): the rows of the nodes
+  // sampled most often, approximated by in-degree (a node is drawn as often as it is someone's
+  // neighbour), in backend memory, found through a per-node slot map.
+  Buffer<float> cache_rows;
+  Buffer<int32_t> cache_slot;
+  Buffer<unsigned long long> cache_hits;
+  int64_t cache_count = 0, cache_lookups = 0;
+  void build_feature_cache() {
+    if (opt.feature_cache_gb <= 0) return;
+    const NodeId n = graph.num_nodes();
+    const int64_t f = graph.features.dim, stride = pad4(f);
+    const double budget = opt.feature_cache_gb * 1073741824.0 - 4.0 * n;  // minus the slot map
+    cache_count = std::clamp<int64_t>(static_cast<int64_t>(budget / (stride * 4.0)), 0, n);
+    std::vector<int64_t> indeg(n, 0);
+    for (NodeId u : graph.csr.indices) ++indeg[u];
+    std::vector<NodeId> order(n);
+    for (NodeId v = 0; v < n; ++v) order[v] = v;
+    auto hotter = [&](NodeId a, NodeId b) {
+      return indeg[a] != indeg[b] ? indeg[a] > indeg[b] : a < b;
+    };
+    std::partial_sort(order.begin(), order.begin() + cache_count, order.end(), hotter);
+    std::vector<int32_t> slot(n, -1);
+    std::vector<float> rows(static_cast<size_t>(std::max<int64_t>(cache_count, 1) * stride), 0.0f);
+    for (int64_t k = 0; k < cache_count; ++k) {
+      slot[order[k]] = static_cast<int32_t>(k);
+      std::memcpy(rows.data() + k * stride, graph.features.row(order[k]), f * sizeof(float));
+    }
+    cache_rows = alloc<float>(rows.size(), "feature cache");
+    cache_rows.upload(rows.data(), rows.size());
+    cache_slot = alloc<int32_t>(n, "feature cache map");
+    cache_slot.upload(slot.data(), slot.size());
+    cache_hits = alloc<unsigned long long>(1, "feature cache counter");
+    cache_hits.zero();
+    be.synchronize();  // the host vectors go out of scope
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "; feature cache: %lld rows (%.2f GiB, highest in-degree)",
+                  static_cast<long long>(cache_count), cache_count * stride * 4.0 / 1073741824.0);
+    placement += buf;
   }
 
   template <class T>
@@ -403,20 +461,34 @@ struct SageEngine::Impl {
     const LayerParams& P = lp[l - 1];
     const int64_t n_dst = hop_end_host[K - l], n_src = hop_end_host[K - l + 1];
     const BlockView block = ref::make_block(L, hop_end_host.data(), cnt_p(), nbr_p(), l, K);
-    const int32_t* row_map = l == 1 ? nodes_p() : nullptr;
-    const bool gathered = l == 1 && (arch.aggregator == SageAggregator::kLstm ||
+    const int32_t* row_map = l == 1 && !features_remote ? nodes_p() : nullptr;
+    // The first layer's feature rows: gathered once into GPU memory when features live in host
+    // memory (each row crosses the host link once, however many edges read it) or when the
+    // aggregator reads them as a matrix (pool, lstm); else read in place through the row map.
+    const bool gathered = l == 1 && (features_remote || arch.aggregator == SageAggregator::kLstm ||
                                      arch.aggregator == SageAggregator::kPool);
-    if (l == 1) {  // the feature rows this batch reads (where topology and features may be remote)
-      be.gather_rows(features, nodes_p(), y.left(n_dst));
-      if (gathered) be.gather_rows(features, nodes_p(), y.pool_in.view(n_src));
+    if (l == 1) {
+      if (gathered && cache_count > 0) {
+        be.gather_rows_cached(
+            features, {cache_rows.data(), cache_count, features.cols, features.stride},
+            cache_slot.data(), nodes_p(), y.pool_in.view(n_src), cache_hits.data());
+        cache_lookups += n_src;
+        be.copy_rows(y.pool_in.cview(n_dst), y.left(n_dst));
+      } else if (gathered) {
+        be.gather_rows(features, nodes_p(), y.pool_in.view(n_src));
+        be.copy_rows(y.pool_in.cview(n_dst), y.left(n_dst));  // destinations lead the sources
+      } else {
+        be.gather_rows(features, nodes_p(), y.left(n_dst));
+      }
       be.mark("gather");
     }
-    MatrixView<const float> src = l == 1 ? features : as_const(y.left(n_src));
+    MatrixView<const float> src =
+        l == 1 ? (gathered ? y.pool_in.cview(n_src) : features) : as_const(y.left(n_src));
 
     if (arch.aggregator == SageAggregator::kLstm) {
-      lstm_forward(y, P, block, gathered ? y.pool_in.cview(n_src) : src, n_dst, n_src);
+      lstm_forward(y, P, block, src, n_dst, n_src);
     } else if (arch.aggregator == SageAggregator::kPool) {
-      MatrixView<const float> pin = gathered ? y.pool_in.cview(n_src) : src;
+      MatrixView<const float> pin = src;
       be.gemm(false, false, n_src, y.d_in, y.d_in, 1.0f, pin.data, pin.stride, param(P.w_pool),
               y.d_in, 0.0f, y.pool_out.buf.data(), y.pool_out.stride);
       be.bias_act(y.pool_out.view(n_src), param(P.b_pool), Activation::kRelu);
@@ -789,6 +861,17 @@ void SageEngine::enqueue_batch(std::span<const NodeId> seeds, uint32_t epoch) {
 }
 
 void SageEngine::train_enqueued(uint64_t step) { impl_->train_enqueued(step); }
+
+std::pair<int64_t, int64_t> SageEngine::take_feature_cache_stats() {
+  Impl& m = *impl_;
+  if (m.cache_count == 0) return {0, 0};
+  unsigned long long hits = 0;
+  m.cache_hits.download(&hits, 1);
+  m.cache_hits.zero();
+  return {std::exchange(m.cache_lookups, 0), static_cast<int64_t>(hits)};
+}
+
+int64_t SageEngine::last_batch_nodes() const { return impl_->hop_end_host[impl_->K]; }
 
 int SageEngine::prefetch_depth() const { return static_cast<int>(impl_->slots.size()) - 1; }
 

@@ -6,6 +6,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "host/graph/graph.h"
@@ -24,6 +25,8 @@ struct EngineOptions {
   std::string optimizer = "adam";  // adam | sgd
   // Topology and features: GPU memory or pinned host memory (host/train/placement.h).
   Placement graph_placement = Placement::kAuto, feature_placement = Placement::kAuto;
+  // With features in host memory: keep this many GiB of the hottest rows in backend memory.
+  double feature_cache_gb = 0.0;
   // Minibatches sampled ahead of the one being trained (training engines; 0 = none).
   int prefetch = 2;
   float lr = 0.01f, weight_decay = 0.0f, momentum = 0.0f;
@@ -81,6 +84,11 @@ class SageEngine {
   CsrView graph_view() const;
   // Bytes of backend memory this engine holds (pinned host memory not included).
   size_t memory_bytes() const { return bytes_; }
+  // Feature cache: rows looked up and rows served by the cache since the last call (zeros
+  // without a cache; one small download).
+  std::pair<int64_t, int64_t> take_feature_cache_stats();
+  // Nodes (sources of the first layer) of the last batch computed: its feature rows read.
+  int64_t last_batch_nodes() const;
   // Where the graph and the features were placed, and why (one line).
   const std::string& placement() const { return placement_; }
 

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "host/core/error.h"
+#include "host/device/device_info.h"
 #include "host/train/sage_engine.h"
 #include "kernels/common/philox.h"
 
@@ -227,6 +228,7 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
   eo.graph_placement = cfg.graph_placement;
   eo.feature_placement = cfg.feature_placement;
   eo.prefetch = cfg.prefetch;
+  eo.feature_cache_gb = cfg.feature_cache_gb;
   SageEngine engine(*be, g, arch, eo);
   engine.load_params(model.params());
   if (cfg.progress)
@@ -249,6 +251,7 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
   double best_f1 = -1;
   uint64_t step = 0;
   const int64_t total_steps = batches * cfg.epochs;
+  int64_t cache_lookups = 0, cache_hits = 0;
   for (int epoch = 1; epoch <= cfg.epochs; ++epoch) {
     const auto t0 = Clock::now();
     auto last_report = t0;
@@ -282,6 +285,9 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
       }
     }
     res.stages.add(be->take_stage_times(), batches);  // waits for the epoch's last step
+    const auto [lookups, hits] = engine.take_feature_cache_stats();
+    cache_lookups += lookups;
+    cache_hits += hits;
     EpochRecord rec;
     rec.epoch = epoch;
     rec.loss = engine.take_loss_sum() / std::max<size_t>(1, train.size());
@@ -311,10 +317,21 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
       }
     }
     res.history.push_back(rec);
-    be->take_stage_times();  // evaluation is not a training stage
+    be->take_stage_times();             // evaluation is not a training stage
+    engine.take_feature_cache_stats();  // nor are its cache lookups
   }
   be->set_profiling(false);
   if (cfg.progress && res.stages.steps > 0) log(res.stages.line());
+  if (cache_lookups > 0) {
+    res.feature_cache_hit_rate = static_cast<double>(cache_hits) / cache_lookups;
+    if (cfg.progress)
+      log("feature cache: " + fmt("%.1f%%", 100.0 * res.feature_cache_hit_rate) +
+          " of the training steps' feature rows were cache hits");
+  }
+  res.engine_bytes = static_cast<int64_t>(engine.memory_bytes());
+  res.placement = engine.placement();
+  if (be->is_cuda())
+    res.device_memory_used_bytes = cuda_device_info().total_bytes - be->free_memory();
   res.epochs = cfg.epochs;
   int64_t seeds_trained = static_cast<int64_t>(train.size()) * cfg.epochs;
   res.seeds_per_second = res.train_seconds > 0 ? seeds_trained / res.train_seconds : 0;

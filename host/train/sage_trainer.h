@@ -37,7 +37,8 @@ struct SageTrainConfig {
   std::string device = "auto";
   bool tf32 = false;
   Placement graph_placement = Placement::kAuto, feature_placement = Placement::kAuto;
-  int prefetch = 2;  // minibatches sampled ahead of the one being trained
+  int prefetch = 2;               // minibatches sampled ahead of the one being trained
+  double feature_cache_gb = 0.0;  // host-resident features: GiB of hot rows kept on the GPU
   uint64_t seed = 0;
   std::string save_path;             // best model, saved atomically whenever validation improves
   bool progress = true;              // progress bar on a terminal, periodic lines otherwise
@@ -65,7 +66,11 @@ struct SageTrainResult {
   std::string device;
   std::vector<EpochRecord> history;
   Split split;
-  StageReport stages;  // per-step stage times of the training steps
+  StageReport stages;                     // per-step stage times of the training steps
+  int64_t engine_bytes = 0;               // backend memory the engine held
+  int64_t device_memory_used_bytes = -1;  // GPU memory in use at the end of training (-1: cpu)
+  std::string placement;                  // where the graph and features were placed
+  double feature_cache_hit_rate = -1;     // training steps' feature rows served by the cache
 };
 
 // Resolves the split a configuration asks for on a graph.

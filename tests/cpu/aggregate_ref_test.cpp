@@ -440,5 +440,24 @@ TEST(AggregateRef, GatherRowsCopiesRows) {
     }
 }
 
+TEST(GatherRef, CachedRowsComeFromTheCacheAndAreCounted) {
+  // Table rows r hold 10 r + c; cache slots hold -(slot + 1).
+  test::PaddedMatrix table(5, 3, 4), cache(2, 3, 4), out(6, 3, 5);
+  for (int r = 0; r < 5; ++r)
+    for (int c = 0; c < 3; ++c) table.at(r, c) = static_cast<float>(10 * r + c);
+  for (int r = 0; r < 2; ++r)
+    for (int c = 0; c < 3; ++c) cache.at(r, c) = static_cast<float>(-(r + 1));
+  const int32_t slot[5] = {-1, 1, -1, 0, -1};  // nodes 1 and 3 cached
+  const int32_t rows[6] = {0, 1, 3, 4, 1, 2};
+  unsigned long long hits = 5;
+  ref::gather_rows_cached(table.cview(), cache.cview(), slot, rows, out.view(), &hits);
+  EXPECT_EQ(hits, 5u + 3u);
+  const float want0[6] = {0, -2, -1, 40, -2, 20};
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(out.at(i, 0), want0[i]) << i;
+  EXPECT_EQ(out.at(3, 2), 42.0f);
+  EXPECT_TRUE(out.padding_intact());
+}
+
 }  // namespace
+
 }  // namespace grl

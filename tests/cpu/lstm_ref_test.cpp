@@ -70,7 +70,9 @@ TEST(LstmRef, OrdersArePermutationsWithInverseAndDependOnTheKey) {
       }
     }
     EXPECT_EQ(static_cast<int>(seen.size()), k.cnt(d));
-    if (!seen.empty()) EXPECT_EQ(*seen.rbegin(), k.cnt(d) - 1);
+    if (!seen.empty()) {
+      EXPECT_EQ(*seen.rbegin(), k.cnt(d) - 1);
+    }
   }
   // Another key gives another order (for the 5-neighbour row, 1/120 chance of a tie per key).
   int differ = 0;

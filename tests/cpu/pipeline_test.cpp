@@ -152,3 +152,53 @@ TEST(StageReport, GroupsAndAveragesHandMadeStages) {
 
 }  // namespace
 }  // namespace grl
+
+namespace grl {
+namespace {
+
+// The host-feature path (gather once per step, through a cache of the hottest rows) trains
+// exactly what reading features in place trains, and the cache serves at least its share.
+TEST(FeatureCache, SameParametersAndAHitRateAboveTheCachedShare) {
+  Graph g = small_sbm();
+  auto be = make_cpu_backend();
+  for (SageAggregator a : {SageAggregator::kMean, SageAggregator::kPool}) {
+    SageArch arch = arch_for(g, a);
+    SageModel m(arch);
+    m.initialize(5);
+    std::vector<float> after[4];
+    std::pair<int64_t, int64_t> stats[4];
+    // In place; host path without cache; a cache of ~25% of the rows; a cache of every row.
+    const double gb[4] = {0, 0, 200.0 * 12 * 4 / 1073741824.0 + 800.0 * 4 / 1073741824.0, 1.0};
+    for (int k = 0; k < 4; ++k) {
+      EngineOptions o;
+      o.max_batch = 64;
+      o.dropout = 0.0f;
+      o.feature_placement = k == 0 ? Placement::kAuto : Placement::kHost;
+      o.feature_cache_gb = gb[k];
+      SageEngine e(*be, g, arch, o);
+      if (k >= 2) {
+        EXPECT_NE(e.placement().find("feature cache"), std::string::npos) << e.placement();
+      }
+      e.load_params(m.params());
+      std::vector<NodeId> s(64);
+      for (int step = 0; step < 5; ++step) {
+        for (int i = 0; i < 64; ++i) s[i] = (step * 64 + i * 11) % 800;
+        e.train_step(s, 1, static_cast<uint64_t>(step));
+      }
+      e.store_params(after[k]);
+      stats[k] = e.take_feature_cache_stats();
+    }
+    EXPECT_EQ(after[0], after[1]) << aggregator_name(a);
+    EXPECT_EQ(after[0], after[2]) << aggregator_name(a);
+    EXPECT_EQ(after[0], after[3]) << aggregator_name(a);
+    EXPECT_EQ(stats[1].first, 0) << "no cache, no lookups counted";
+    ASSERT_GT(stats[2].first, 0);
+    const double rate = static_cast<double>(stats[2].second) / stats[2].first;
+    EXPECT_GT(rate, 0.25) << "the cached quarter are the most-sampled nodes";
+    EXPECT_LT(rate, 1.0);
+    EXPECT_EQ(stats[3].second, stats[3].first) << "everything cached: every lookup hits";
+  }
+}
+
+}  // namespace
+}  // namespace grl

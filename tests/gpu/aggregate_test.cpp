@@ -178,5 +178,48 @@ TEST(GpuAggregate, GatherRowsEqualsCpu) {
   }
 }
 
+// The cached gather: the table in pinned host memory (read zero-copy), a third of the rows in a
+// device cache; every row must equal the table's, and the hit count the cached lookups.
+TEST(GpuAggregate, CachedGatherFromHostMemoryEqualsCpu) {
+  GRL_REQUIRE_GPU();
+  Stream s;
+  const int64_t rows = 5000;
+  for (int64_t dim : {5, 128}) {
+    const int64_t stride = (dim + 3) / 4 * 4;
+    std::vector<float> table = random_matrix(rows, stride, dim, false);
+    PinnedBuffer<float> host_table(table.size());
+    std::copy(table.begin(), table.end(), host_table.data());
+    std::vector<int32_t> slot(rows, -1);
+    std::vector<float> cache;
+    for (int64_t v = 0; v < rows; v += 3) {
+      slot[v] = static_cast<int32_t>(cache.size() / stride);
+      cache.insert(cache.end(), table.begin() + v * stride, table.begin() + (v + 1) * stride);
+    }
+    const int64_t cached = static_cast<int64_t>(cache.size()) / stride;
+    std::vector<int32_t> idx;
+    for (int i = 0; i < 20000; ++i) idx.push_back((i * 7919) % rows);
+    unsigned long long want_hits = 0;
+    for (int32_t v : idx) want_hits += slot[v] >= 0;
+    auto d_cache = test::to_device(cache);
+    auto d_slot = test::to_device(slot);
+    auto d_idx = test::to_device(idx);
+    const int64_t n = static_cast<int64_t>(idx.size());
+    DeviceBuffer<float> out(n * stride);
+    test::poison(out);
+    DeviceBuffer<unsigned long long> hits(1);
+    GRL_CUDA_CHECK(cudaMemset(hits.data(), 0, sizeof(unsigned long long)));
+    launch_gather_rows_cached(MatrixView<const float>{host_table.data(), rows, dim, stride},
+                              MatrixView<const float>{d_cache.data(), cached, dim, stride},
+                              d_slot.data(), d_idx.data(),
+                              MatrixView<float>{out.data(), n, dim, stride}, hits.data(), s);
+    s.synchronize();
+    auto got = test::to_host(out);
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t c = 0; c < dim; ++c)
+        ASSERT_EQ(got[i * stride + c], table[idx[i] * stride + c]) << "dim " << dim << " row " << i;
+    EXPECT_EQ(test::to_host(hits)[0], want_hits);
+  }
+}
+
 }  // namespace
 }  // namespace grl
