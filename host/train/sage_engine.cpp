@@ -332,6 +332,7 @@ struct SageEngine::Impl {
     }
     features = MatrixView<const float>{features_dev.data(), n, f, stride};
     if (features_remote) build_feature_cache();
+    be.synchronize();  // the uploads above ran on the compute lane; sampling runs on the other
   }
 
   // Feature cache (host-resident features, opt.feature_cache_gb > 0): the rows of the nodes
@@ -395,8 +396,7 @@ struct SageEngine::Impl {
       throw Error("batch larger than the engine's bound");
     if (queue.size() >= slots.size())
       throw Error("prefetch queue full: train an enqueued batch first");
-    const int k = next_slot;
-    next_slot = (next_slot + 1) % static_cast<int>(slots.size());
+    const int k = next_slot;  // advanced only once the batch is queued (below)
     Slot& S = slots[k];
     S.batch = static_cast<int64_t>(s.size());
     // Host staging: the slot's previous batch was activated (its `sampled` event waited for by
@@ -410,6 +410,7 @@ struct SageEngine::Impl {
     } back{be};
     be.mark("sample-lane idle");
     if (S.consumed_recorded) be.wait_event(S.consumed);  // its previous batch's compute is done
+    be.mark("sample-lane waits for compute");
     S.seeds.upload(S.seeds_staging.data(), s.size());
     if (with_labels) {
       if (arch.multi_label)
@@ -427,6 +428,7 @@ struct SageEngine::Impl {
     be.record_event(S.sampled);
     be.mark("sample");
     queue.push_back(k);
+    next_slot = (next_slot + 1) % static_cast<int>(slots.size());
   }
 
   // Makes the oldest enqueued batch current: the host reads its hop counts (waiting for its
@@ -470,7 +472,7 @@ struct SageEngine::Impl {
     if (l == 1) {
       if (gathered && cache_count > 0) {
         be.gather_rows_cached(
-            features, {cache_rows.data(), cache_count, features.cols, features.stride},
+            features, {cache_rows.data(), cache_count, features.cols, pad4(features.cols)},
             cache_slot.data(), nodes_p(), y.pool_in.view(n_src), cache_hits.data());
         cache_lookups += n_src;
         be.copy_rows(y.pool_in.cview(n_dst), y.left(n_dst));

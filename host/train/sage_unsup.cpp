@@ -213,6 +213,7 @@ SageUnsupResult train_sage_unsupervised(const Graph& g, const SageUnsupConfig& c
   eo.lr = t.lr;
   eo.weight_decay = t.weight_decay;
   eo.momentum = t.optimizer == "sgd" ? t.momentum : 0.0f;
+  eo.prefetch = 0;  // each step samples its own pairs' nodes just before it: one slot
   eo.clip_grad_norm = t.clip_grad_norm;
   eo.graph_placement = t.graph_placement;
   eo.feature_placement = t.feature_placement;

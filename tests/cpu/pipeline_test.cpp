@@ -17,7 +17,7 @@ Graph small_sbm() {
   SbmParams p;
   p.nodes = 800;
   p.classes = 4;
-  p.feature_dim = 12;
+  p.feature_dim = 13;  // not a multiple of 4: padded and unpadded strides differ
   p.seed = 4;
   return make_sbm(p);
 }
@@ -168,7 +168,7 @@ TEST(FeatureCache, SameParametersAndAHitRateAboveTheCachedShare) {
     std::vector<float> after[4];
     std::pair<int64_t, int64_t> stats[4];
     // In place; host path without cache; a cache of ~25% of the rows; a cache of every row.
-    const double gb[4] = {0, 0, 200.0 * 12 * 4 / 1073741824.0 + 800.0 * 4 / 1073741824.0, 1.0};
+    const double gb[4] = {0, 0, 200.0 * 16 * 4 / 1073741824.0 + 800.0 * 4 / 1073741824.0, 1.0};
     for (int k = 0; k < 4; ++k) {
       EngineOptions o;
       o.max_batch = 64;
