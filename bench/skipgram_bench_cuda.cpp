@@ -6,6 +6,7 @@
 //                                    an academic graph (500k authors, 1M papers, 5k venues)
 //   BM_Sgns/D                        one chunk of 50k walks (length 40, window 5, 5 negatives)
 //                                    on an R-MAT graph of 1M nodes; items = positive pairs
+//   BM_SgnsAtomic/D                  the same with --atomic-updates
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -119,7 +120,7 @@ BENCHMARK_CAPTURE(BM_RandomWalk, metapath, WalkSpec::kMetapath)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 
-void BM_Sgns(benchmark::State& state) {
+void sgns_bench(benchmark::State& state, bool atomic_updates) {
   if (!cuda_available()) {
     state.SkipWithError("no CUDA device");
     return;
@@ -162,6 +163,7 @@ void BM_Sgns(benchmark::State& state) {
   spec.negatives = 5;
   spec.seed = 4;
   spec.total_walks = walks * 1000;
+  spec.atomic_updates = atomic_updates;
   AliasView all{dp.data(), da.data(), n};
   MatrixView<float> s0{syn0.data(), n, dim, dim}, s1{syn1.data(), n, dim, dim};
   time_with_events(state, s, [&] {
@@ -177,7 +179,11 @@ void BM_Sgns(benchmark::State& state) {
   state.counters["pairs_per_chunk"] = pairs_per_call;
   state.counters["loss_per_target"] = st.loss / (st.pairs * 6.0);
 }
+void BM_Sgns(benchmark::State& state) { sgns_bench(state, false); }
 BENCHMARK(BM_Sgns)->Arg(128)->Arg(64)->UseManualTime()->Unit(benchmark::kMillisecond);
+// grl walk --atomic-updates: the context-table updates as atomic adds (no lost updates).
+void BM_SgnsAtomic(benchmark::State& state) { sgns_bench(state, true); }
+BENCHMARK(BM_SgnsAtomic)->Arg(128)->UseManualTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace grl::bench

@@ -70,7 +70,12 @@ __device__ void train_centre(const int32_t* walk, uint32_t id, int i, const Sgns
       for (int k = 0; k < KPL; ++k) {
         const int64_t d = lane + 32 * k;
         e[k] += g * o[k];
-        if (d < dim) out[d] = o[k] + g * v[k];
+        if (d < dim) {
+          if (s.atomic_updates)
+            atomicAdd(out + d, g * v[k]);
+          else
+            out[d] = o[k] + g * v[k];
+        }
       }
     }
 #pragma unroll

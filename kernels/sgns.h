@@ -21,6 +21,9 @@
 // Variants: simple = one warp visits every centre in order (deterministic; equals the CPU
 // reference up to float rounding: the oracle in tests); tuned = a warp per centre, all centres
 // in parallel, lock-free (Hogwild) updates of the two tables, as word2vec's threads do.
+// atomic_updates: syn1[t] += g v becomes an atomic add of g v instead of a store of the value
+// read plus g v, so warps updating the same (hub) row at once lose no update; same arithmetic,
+// so the simple variant's results are unchanged.
 #pragma once
 #include <cstdint>
 
@@ -55,6 +58,7 @@ struct SgnsSpec {
   uint64_t total_walks = 1;
   bool typed_negatives = false;
   const float* keep = nullptr;  // per-node keep probability (backend memory); null: keep all
+  bool atomic_updates = false;
   int num_types = 0;
   NodeId type_begin[kMaxNodeTypes + 1] = {};
 };

@@ -37,6 +37,7 @@ int cmd_walk(const WalkArgs& a) {
   c.epochs = a.epochs;
   c.lr = a.lr;
   c.sample = a.sample;
+  c.atomic_updates = a.atomic_updates;
   c.device = a.device;
   c.seed = a.seed;
   c.progress = !a.quiet;

@@ -100,6 +100,7 @@ struct WalkArgs {
   int walk_length = 80, walks_per_node = 10, window = 5, negatives = 5, dim = 128, epochs = 1;
   float lr = 0.025f;
   double sample = 1e-3;
+  bool atomic_updates = false;
   std::string device = "auto";
   uint64_t seed = 0;
   std::string out;

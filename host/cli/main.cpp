@@ -242,6 +242,9 @@ int main(int argc, char** argv) {
       ->add_option("--out,-o", walk.out,
                    "FILE.npy (+ FILE.ids.txt) or FILE.txt / FILE.emb (word2vec text)")
       ->required();
+  c_walk->add_flag("--atomic-updates", walk.atomic_updates,
+                   "GPU: update the context table with atomic adds, so concurrent updates of "
+                   "the same (hub) node are not lost (slower; experimental)");
   c_walk->add_flag("--json", walk.json, "End with a one-line JSON summary");
   c_walk->add_flag("--quiet,-q", walk.quiet, "No progress output");
 

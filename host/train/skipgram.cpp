@@ -269,6 +269,7 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
   spec.window = c.window;
   spec.negatives = c.negatives;
   spec.lr0 = c.lr;
+  spec.atomic_updates = c.atomic_updates;
   spec.seed = c.seed;
   spec.total_walks = walks_per_epoch * c.epochs;
   spec.typed_negatives = c.method == WalkMethod::kMetapath2vecPP;

@@ -41,6 +41,7 @@ struct SkipgramConfig {
   double sample = 1e-3;
   std::string device = "auto";
   bool tuned = true;  // CUDA: parallel Hogwild SGNS (false: the serial, deterministic variant)
+  bool atomic_updates = false;  // CUDA tuned SGNS: context-table updates as atomic adds
   uint64_t seed = 0;
   int64_t chunk_walks = 0;  // walks per chunk; 0 = automatic
   bool progress = true;
