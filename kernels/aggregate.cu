@@ -24,12 +24,6 @@ namespace {
 
 constexpr int kBlock = 256;
 
-__device__ __forceinline__ const BlockSegment& segment_of(const BlockView& b, int32_t i) {
-  int s = 0;
-  while (s + 1 < b.num_segments && i >= b.seg[s].row_end) ++s;
-  return b.seg[s];
-}
-
 __device__ __forceinline__ float4 ld4(const float* p) {
   return __ldg(reinterpret_cast<const float4*>(p));
 }
@@ -67,7 +61,7 @@ __global__ void aggregate_simple_kernel(MatrixView<const float> src, const int32
   if (idx >= int64_t{b.num_dst} * dim) return;
   const int32_t i = static_cast<int32_t>(idx / dim);
   const int64_t f = idx - int64_t{i} * dim;
-  const BlockSegment& s = segment_of(b, i);
+  const BlockSegment& s = block_segment_of(b, i);
   const int64_t r = i - s.row_begin;
   const int c = s.cnt[r];
   const int32_t* nb = s.nbr + r * s.fanout;
@@ -102,7 +96,7 @@ __global__ void aggregate_tuned_kernel(MatrixView<const float> src, const int32_
   // Lanes of one group hold the same row; the mask covers the group's lanes of the warp.
   const unsigned mask = G == 32 ? 0xFFFFFFFFu : (((1u << G) - 1u) << ((threadIdx.x % 32) / G * G));
   for (int64_t i = group; i < b.num_dst; i += groups) {
-    const BlockSegment& s = segment_of(b, static_cast<int32_t>(i));
+    const BlockSegment& s = block_segment_of(b, static_cast<int32_t>(i));
     const int64_t r = i - s.row_begin;
     const int c = s.cnt[r];
     const int32_t* nb = s.nbr + r * s.fanout;
@@ -215,7 +209,7 @@ __global__ void aggregate_backward_kernel(BlockView b, MatrixView<const float> g
         const int32_t i = static_cast<int32_t>(code >> 8);
         const uint32_t j = code & 0xFFu;
         if (!kMax) {
-          const BlockSegment& s = segment_of(b, i);
+          const BlockSegment& s = block_segment_of(b, i);
           const float inv = 1.0f / static_cast<float>(s.cnt[i - s.row_begin]);
           if (kVec) {
             float4 x = ld4(g.row(i) + 4 * v);

@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/common/hd.h"
 #include "kernels/common/views.h"
 #include "kernels/sampling.h"
 
@@ -52,6 +53,14 @@ struct BlockView {
     return e;
   }
 };
+
+// The segment holding destination row i (segments are few: a linear scan). Shared by the
+// kernels and the CPU references.
+GRL_HD const BlockSegment& block_segment_of(const BlockView& b, int32_t i) {
+  int s = 0;
+  while (s + 1 < b.num_segments && i >= b.seg[s].row_end) ++s;
+  return b.seg[s];
+}
 
 // Which implementation to launch: the first simple version (one thread per output element)
 // is kept beside the tuned one (a warp per row, 16-byte loads) so every speed-up is measured.

@@ -11,19 +11,13 @@ namespace {
 
 constexpr int kBlock = 256;
 
-__device__ __forceinline__ const BlockSegment& row_segment(const BlockView& b, int32_t i) {
-  int s = 0;
-  while (s + 1 < b.num_segments && i >= b.seg[s].row_end) ++s;
-  return b.seg[s];
-}
-
 __device__ __forceinline__ float sigmoidf(float x) { return 1.0f / (1.0f + expf(-x)); }
 
 __global__ void lstm_orders_kernel(BlockView b, int width, uint64_t seed, uint32_t key,
                                    uint8_t* ord, uint8_t* tpos) {
   const int32_t i = static_cast<int32_t>(blockIdx.x * blockDim.x + threadIdx.x);
   if (i >= b.num_dst) return;
-  const BlockSegment& s = row_segment(b, i);
+  const BlockSegment& s = block_segment_of(b, i);
   lstm_row_order(seed, key, i, s.cnt[i - s.row_begin], width, ord + int64_t{i} * width,
                  tpos + int64_t{i} * width);
 }
@@ -37,7 +31,7 @@ __global__ void lstm_forward_kernel(BlockView b, LstmStep st, MatrixView<const f
   if (e >= int64_t{st.rows} * H) return;
   const int32_t d = static_cast<int32_t>(e / H);
   const int64_t k = e - int64_t{d} * H;
-  const BlockSegment& s = row_segment(b, d);
+  const BlockSegment& s = block_segment_of(b, d);
   const int64_t r = d - s.row_begin;
   const int cnt = s.cnt[r];
   float* a = gates.row(d);
@@ -76,7 +70,7 @@ __global__ void lstm_backward_kernel(BlockView b, LstmStep st, MatrixView<float>
   if (e >= int64_t{st.rows} * H) return;
   const int32_t d = static_cast<int32_t>(e / H);
   const int64_t k = e - int64_t{d} * H;
-  const BlockSegment& s = row_segment(b, d);
+  const BlockSegment& s = block_segment_of(b, d);
   const int cnt = s.cnt[d - s.row_begin];
   float* a = gates.row(d);
   if (st.t >= cnt) {

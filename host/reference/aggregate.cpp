@@ -6,15 +6,6 @@
 
 namespace grl::ref {
 
-namespace {
-// The segment holding destination row i.
-const BlockSegment& segment_of(const BlockView& b, int32_t i) {
-  int s = 0;
-  while (s + 1 < b.num_segments && i >= b.seg[s].row_end) ++s;
-  return b.seg[s];
-}
-}  // namespace
-
 BlockView make_block(const SampleLayout& L, const int32_t* hop_end, const int32_t* cnt,
                      const int32_t* nbr, int layer, int num_layers) {
   BlockView b;
@@ -40,7 +31,7 @@ void aggregate_forward(AggregateKind kind, MatrixView<const float> src, const in
       b.num_dst,
       [&](int64_t lo, int64_t hi, int) {
         for (int64_t i = lo; i < hi; ++i) {
-          const BlockSegment& s = segment_of(b, static_cast<int32_t>(i));
+          const BlockSegment& s = block_segment_of(b, static_cast<int32_t>(i));
           const int64_t r = i - s.row_begin;
           const int c = s.cnt[r];
           const int32_t* nb = s.nbr + r * s.fanout;
@@ -87,7 +78,7 @@ void aggregate_backward(AggregateKind kind, const BlockView& b, MatrixView<const
   for (int64_t u = 0; u < b.num_src; ++u) std::memset(grad_src.row(u), 0, dim * sizeof(float));
   // Sequential in (row, slot) order: the summation order the GPU's sorted transpose uses.
   for (int32_t i = 0; i < b.num_dst; ++i) {
-    const BlockSegment& s = segment_of(b, i);
+    const BlockSegment& s = block_segment_of(b, i);
     const int64_t r = i - s.row_begin;
     const int c = s.cnt[r];
     const float* gi = g.row(i);

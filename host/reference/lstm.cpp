@@ -8,13 +8,8 @@
 namespace grl::ref {
 
 namespace {
-const BlockSegment& segment_of(const BlockView& b, int32_t i) {
-  int s = 0;
-  while (s + 1 < b.num_segments && i >= b.seg[s].row_end) ++s;
-  return b.seg[s];
-}
 int row_count(const BlockView& b, int32_t d) {
-  const BlockSegment& s = segment_of(b, d);
+  const BlockSegment& s = block_segment_of(b, d);
   return s.cnt[d - s.row_begin];
 }
 float sigmoidf(float x) { return 1.0f / (1.0f + std::exp(-x)); }
@@ -37,7 +32,7 @@ void lstm_gates_forward(const BlockView& b, const LstmStep& st, MatrixView<const
       st.rows,
       [&](int64_t lo, int64_t hi, int) {
         for (int64_t d = lo; d < hi; ++d) {
-          const BlockSegment& s = segment_of(b, static_cast<int32_t>(d));
+          const BlockSegment& s = block_segment_of(b, static_cast<int32_t>(d));
           const int64_t r = d - s.row_begin;
           const int cnt = s.cnt[r];
           float* a = gates.row(d);
@@ -110,7 +105,7 @@ void lstm_scatter(const BlockView& b, MatrixView<const float> gates_all, int64_t
   for (int64_t u = 0; u < b.num_src; ++u) std::memset(grad_proj.row(u), 0, C * sizeof(float));
   // Sequential in (row, slot) order: the summation order of the GPU's sorted transpose.
   for (int32_t d = 0; d < b.num_dst; ++d) {
-    const BlockSegment& s = segment_of(b, d);
+    const BlockSegment& s = block_segment_of(b, d);
     const int64_t r = d - s.row_begin;
     for (int j = 0; j < s.cnt[r]; ++j) {
       float* out = grad_proj.row(s.nbr[r * s.fanout + j]);
