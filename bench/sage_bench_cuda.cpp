@@ -17,7 +17,8 @@ namespace {
 
 void train_step_bench(benchmark::State& state, bool tf32, SageAggregator aggr, int64_t batch,
                       std::vector<int> fanouts, int64_t hidden,
-                      Placement features = Placement::kGpu) {
+                      Placement features = Placement::kGpu,
+                      HostGather host_gather = HostGather::kZeroCopy) {
   if (!cuda_available()) {
     state.SkipWithError("no CUDA device");
     return;
@@ -39,6 +40,7 @@ void train_step_bench(benchmark::State& state, bool tf32, SageAggregator aggr, i
   o.dropout = 0.5f;
   o.seed = 1;
   o.feature_placement = features;
+  o.host_gather = host_gather;
   SageEngine e(*be, g, arch, o);
   e.load_params(m.params());
   // Distinct seeds per batch: a shuffled node list, cut into batches.
@@ -80,6 +82,8 @@ void train_step_bench(benchmark::State& state, bool tf32, SageAggregator aggr, i
   for (int i = 0; i < kProfiled; ++i) run();
   for (const auto& [stage, ms] : be->take_stage_times())
     state.counters["ms_" + stage] = ms / kProfiled;
+  for (const auto& [stage, ms] : e.take_host_stage_times())
+    state.counters["ms_" + stage] = ms / kProfiled;
   be->set_profiling(false);
 }
 void BM_SageTrainStep(benchmark::State& state, bool tf32, SageAggregator aggr) {
@@ -97,11 +101,19 @@ BENCHMARK_CAPTURE(BM_SageTrainStep, products_max, false, SageAggregator::kMax)
 BENCHMARK_CAPTURE(BM_SageTrainStep, products_lstm, false, SageAggregator::kLstm)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
-// Features in pinned host memory, read zero-copy (gathered once per sampled node per step).
-void BM_SageTrainStepHostFeatures(benchmark::State& state) {
-  train_step_bench(state, false, SageAggregator::kMean, 1024, {15, 10, 5}, 256, Placement::kHost);
+// Features in pinned host memory, each sampled node's row brought to the GPU once per step on
+// the sampling stream: by the zero-copy gather kernel, or by host threads into pinned staging
+// and one copy (--host-gather). The faster should be the default.
+void BM_SageTrainStepHostFeatures(benchmark::State& state, HostGather how) {
+  train_step_bench(state, false, SageAggregator::kMean, 1024, {15, 10, 5}, 256, Placement::kHost,
+                   how);
 }
-BENCHMARK(BM_SageTrainStepHostFeatures)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_SageTrainStepHostFeatures, zero_copy, HostGather::kZeroCopy)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_SageTrainStepHostFeatures, cpu, HostGather::kCpu)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
 
 // Sweeps for the plots in bench/README.md: throughput against batch size, fanouts and hidden
 // width (fp32, mean, the products-sized graph); one axis varies, the others stay at

@@ -269,11 +269,12 @@ void launch_tuned(MatrixView<const float> src, const int32_t* row_map, const Blo
 
 template <int G>
 __global__ void gather_rows_kernel(MatrixView<const float> table, const int32_t* rows,
-                                   MatrixView<float> out, bool vec) {
+                                   MatrixView<float> out, bool vec, const int32_t* num_rows) {
   const int lane = threadIdx.x % G;
   const int64_t group = (blockIdx.x * int64_t{blockDim.x} + threadIdx.x) / G;
   const int64_t groups = int64_t{gridDim.x} * blockDim.x / G;
-  for (int64_t i = group; i < out.rows; i += groups) {
+  const int64_t n = num_rows ? min(static_cast<int64_t>(*num_rows), out.rows) : out.rows;
+  for (int64_t i = group; i < n; i += groups) {
     const float* in = table.row(rows[i]);
     float* o = out.row(i);
     if (vec) {
@@ -290,14 +291,15 @@ template <int G>
 __global__ void gather_rows_cached_kernel(MatrixView<const float> table,
                                           MatrixView<const float> cache, const int32_t* slot_of,
                                           const int32_t* rows, MatrixView<float> out, bool vec,
-                                          unsigned long long* hits) {
+                                          unsigned long long* hits, const int32_t* num_rows) {
   __shared__ unsigned int block_hits;
   if (threadIdx.x == 0) block_hits = 0;
   __syncthreads();
   const int lane = threadIdx.x % G;
   const int64_t group = (blockIdx.x * int64_t{blockDim.x} + threadIdx.x) / G;
   const int64_t groups = int64_t{gridDim.x} * blockDim.x / G;
-  for (int64_t i = group; i < out.rows; i += groups) {
+  const int64_t n = num_rows ? min(static_cast<int64_t>(*num_rows), out.rows) : out.rows;
+  for (int64_t i = group; i < n; i += groups) {
     const int32_t v = rows[i];
     const int32_t s = slot_of[v];
     if (s >= 0 && lane == 0) atomicAdd(&block_hits, 1u);
@@ -456,25 +458,25 @@ void launch_aggregate_backward(AggregateKind kind, const BlockView& b, MatrixVie
 }
 
 void launch_gather_rows(MatrixView<const float> table, const int32_t* rows, MatrixView<float> out,
-                        cudaStream_t stream) {
+                        cudaStream_t stream, const int32_t* num_rows) {
   if (out.rows == 0 || out.cols == 0) return;
   const bool vec =
       vec4_ok(table.data, table.stride, table.cols) && vec4_ok(out.data, out.stride, out.cols);
   const int lanes = group_lanes(vec ? out.cols / 4 : out.cols);
   const unsigned grid = grid_for(out.rows, lanes);
   if (lanes == 8)
-    gather_rows_kernel<8><<<grid, kBlock, 0, stream>>>(table, rows, out, vec);
+    gather_rows_kernel<8><<<grid, kBlock, 0, stream>>>(table, rows, out, vec, num_rows);
   else if (lanes == 16)
-    gather_rows_kernel<16><<<grid, kBlock, 0, stream>>>(table, rows, out, vec);
+    gather_rows_kernel<16><<<grid, kBlock, 0, stream>>>(table, rows, out, vec, num_rows);
   else
-    gather_rows_kernel<32><<<grid, kBlock, 0, stream>>>(table, rows, out, vec);
+    gather_rows_kernel<32><<<grid, kBlock, 0, stream>>>(table, rows, out, vec, num_rows);
   GRL_LAUNCH_CHECK("gather_rows_kernel");
 }
 
 void launch_gather_rows_cached(MatrixView<const float> table, MatrixView<const float> cache,
                                const int32_t* cache_slot, const int32_t* rows,
-                               MatrixView<float> out, unsigned long long* hits,
-                               cudaStream_t stream) {
+                               MatrixView<float> out, unsigned long long* hits, cudaStream_t stream,
+                               const int32_t* num_rows) {
   if (out.rows == 0 || out.cols == 0) return;
   const bool vec = vec4_ok(table.data, table.stride, table.cols) &&
                    vec4_ok(cache.data, cache.stride, cache.cols) &&
@@ -483,13 +485,13 @@ void launch_gather_rows_cached(MatrixView<const float> table, MatrixView<const f
   const unsigned grid = grid_for(out.rows, lanes);
   if (lanes == 8)
     gather_rows_cached_kernel<8>
-        <<<grid, kBlock, 0, stream>>>(table, cache, cache_slot, rows, out, vec, hits);
+        <<<grid, kBlock, 0, stream>>>(table, cache, cache_slot, rows, out, vec, hits, num_rows);
   else if (lanes == 16)
     gather_rows_cached_kernel<16>
-        <<<grid, kBlock, 0, stream>>>(table, cache, cache_slot, rows, out, vec, hits);
+        <<<grid, kBlock, 0, stream>>>(table, cache, cache_slot, rows, out, vec, hits, num_rows);
   else
     gather_rows_cached_kernel<32>
-        <<<grid, kBlock, 0, stream>>>(table, cache, cache_slot, rows, out, vec, hits);
+        <<<grid, kBlock, 0, stream>>>(table, cache, cache_slot, rows, out, vec, hits, num_rows);
   GRL_LAUNCH_CHECK("gather_rows_cached_kernel");
 }
 

@@ -90,18 +90,21 @@ struct BlockTranspose {
 BlockTranspose launch_block_transpose(const BlockView& block, void* scratch, size_t scratch_bytes,
                                       cudaStream_t stream);
 
-// out[i] = table[rows[i]] for i < out.rows (vectorised when widths allow).
+// out[i] = table[rows[i]] for i < out.rows (vectorised when widths allow). With `num_rows`
+// (device memory, e.g. the sampler's hop counts, written by an earlier kernel of the stream),
+// out.rows is only a bound and the rows gathered are i < min(*num_rows, out.rows): the gather
+// can be queued before the host knows the count.
 void launch_gather_rows(MatrixView<const float> table, const int32_t* rows, MatrixView<float> out,
-                        cudaStream_t stream);
+                        cudaStream_t stream, const int32_t* num_rows = nullptr);
 
 // The gather through a feature cache: out[i] = cache[s] where s = cache_slot[rows[i]] >= 0,
 // else table[rows[i]] (the table may be pinned host memory, read zero-copy; the cache holds
 // the hottest rows in device memory). hits[0] += the rows served from the cache (one shared-
-// memory count per block, one global atomic per block).
+// memory count per block, one global atomic per block). `num_rows` as in launch_gather_rows.
 void launch_gather_rows_cached(MatrixView<const float> table, MatrixView<const float> cache,
                                const int32_t* cache_slot, const int32_t* rows,
-                               MatrixView<float> out, unsigned long long* hits,
-                               cudaStream_t stream);
+                               MatrixView<float> out, unsigned long long* hits, cudaStream_t stream,
+                               const int32_t* num_rows = nullptr);
 #endif
 
 }  // namespace grl

@@ -27,7 +27,8 @@ METRICS = [
     ("sage_train_seeds_per_s", "BM_SageTrainStep/products_median", "items_per_second", "seeds/s", 1),
     ("sage_train_seeds_per_s_tf32", "BM_SageTrainStep/products_tf32_median", "items_per_second", "seeds/s", 1),
     ("sage_train_seeds_per_s_lstm", "BM_SageTrainStep/products_lstm_median", "items_per_second", "seeds/s", 1),
-    ("sage_train_seeds_per_s_host_features", "BM_SageTrainStepHostFeatures_median", "items_per_second", "seeds/s", 1),
+    ("sage_train_seeds_per_s_host_features", "BM_SageTrainStepHostFeatures/zero_copy_median", "items_per_second", "seeds/s", 1),
+    ("sage_train_seeds_per_s_host_features_cpu_gather", "BM_SageTrainStepHostFeatures/cpu_median", "items_per_second", "seeds/s", 1),
     ("gather_host_bw", "BM_GatherRowsHost/128_median", "bytes_per_second", "GB/s", 1e-9),
     ("dense_layer_tflops", "BM_DenseLayer/fp32/256_median", "TFLOPs", "TFLOP/s", 1),
     ("dense_layer_tflops_tf32", "BM_DenseLayer/tf32/256_median", "TFLOPs", "TFLOP/s", 1),
@@ -131,14 +132,24 @@ def main():
     if h2d and gh:
         results.append({"name": "h2d_bw_fraction", "value": gh / h2d, "unit": "fraction",
                         "peer": "plain pinned cudaMemcpy", "peer_value": 1.0})
-    host_step = by_name.get("BM_SageTrainStepHostFeatures_median", {})
+    # Both ways of moving host features (--host-gather zero-copy | cpu): each one's ratio, and
+    # the headline ratio for the default (zero-copy) with the other as its peer.
     gpu_step = by_name.get("BM_SageTrainStep/products_median", {})
-    if h2d and host_step.get("real_time") and gpu_step.get("real_time") and "feature_bytes_per_step" in host_step:
-        to_s = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
-        t_host = host_step["real_time"] * to_s[host_step.get("time_unit", "ms")]
-        t_gpu = gpu_step["real_time"] * to_s[gpu_step.get("time_unit", "ms")]
-        t_move = host_step["feature_bytes_per_step"] / h2d
-        results.append({"name": "pipeline_host_features_epoch_ratio", "value": t_host / max(t_move, t_gpu),
+    to_s = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
+    ratios = {}
+    for how in ("zero_copy", "cpu"):
+        host_step = by_name.get(f"BM_SageTrainStepHostFeatures/{how}_median", {})
+        if h2d and host_step.get("real_time") and gpu_step.get("real_time") and "feature_bytes_per_step" in host_step:
+            t_host = host_step["real_time"] * to_s[host_step.get("time_unit", "ms")]
+            t_gpu = gpu_step["real_time"] * to_s[gpu_step.get("time_unit", "ms")]
+            t_move = host_step["feature_bytes_per_step"] / h2d
+            ratios[how] = t_host / max(t_move, t_gpu)
+    if "zero_copy" in ratios:
+        results.append({"name": "pipeline_host_features_epoch_ratio", "value": ratios["zero_copy"],
+                        "unit": "ratio", "peer": "--host-gather cpu" if "cpu" in ratios else None,
+                        "peer_value": ratios.get("cpu")})
+    if "cpu" in ratios:
+        results.append({"name": "pipeline_host_features_epoch_ratio_cpu_gather", "value": ratios["cpu"],
                         "unit": "ratio", "peer": None, "peer_value": None})
     # Sweeps (for bench/plot_results.py): one row per point, the axis values in the name.
     for name, b in by_name.items():

@@ -172,6 +172,7 @@ int cmd_sage(const SageArgs& a) {
   c.feature_placement = parse_placement(a.feature_placement, "--feature-placement");
   c.prefetch = a.prefetch;
   c.feature_cache_gb = a.feature_cache_gb;
+  c.host_gather = parse_host_gather(a.host_gather);
   c.normalize = a.normalize;
   c.batch_size = a.batch_size;
   c.epochs = a.epochs;
@@ -217,6 +218,7 @@ int cmd_sage(const SageArgs& a) {
                         {"device", r.device},
                         {"placement", r.placement},
                         {"feature_cache_hit_rate", r.feature_cache_hit_rate},
+                        {"host_gather", a.host_gather},
                         {"engine_bytes", r.engine_bytes},
                         {"device_memory_used_bytes", r.device_memory_used_bytes},
                         {"stages", r.stages.json()}};

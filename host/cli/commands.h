@@ -43,6 +43,7 @@ struct SageArgs {
   std::string graph_placement = "auto", feature_placement = "auto";
   int prefetch = 2;
   double feature_cache_gb = 0.0;
+  std::string host_gather = "zero-copy";
   int64_t batch_size = 512;
   int epochs = 30;
   float lr = 0.01f;

@@ -115,6 +115,14 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   c_sage
+      ->add_option("--host-gather", sage.host_gather,
+                   "With features in host memory, how each minibatch's rows reach the GPU (on "
+                   "the sampling stream, ahead of compute): zero-copy = a GPU kernel reads the "
+                   "pinned table directly; cpu = host threads gather into pinned staging, then "
+                   "one copy")
+      ->check(CLI::IsMember({"zero-copy", "cpu"}))
+      ->capture_default_str();
+  c_sage
       ->add_option("--prefetch", sage.prefetch,
                    "Minibatches sampled ahead of the one being trained (GPU: on their own "
                    "stream, overlapping compute); 0 = sample each just before its step")

@@ -21,6 +21,7 @@ enum Stream : uint32_t {
   kRmatEdge = 1,
   kRmatPermutation = 2,
   kRmatFeature = 3,
+  kRmatLabel = 4,
   kSbmClass = 16,
   kSbmCentre = 17,
   kSbmEdge = 18,
@@ -155,7 +156,7 @@ std::string num(double x) {
 }
 std::string num(int64_t x) { return std::to_string(x); }
 
-constexpr const char* kRmatKeys = "scale, edge_factor, a, b, c, directed, dim, seed";
+constexpr const char* kRmatKeys = "scale, edge_factor, a, b, c, directed, dim, classes, seed";
 constexpr const char* kSbmKeys =
     "nodes, classes, dim, degree, homophily, noise, label_noise, separation, seed";
 constexpr const char* kAcademicKeys =
@@ -190,6 +191,8 @@ void validate(const RmatParams& p) {
   if (p.a + p.b + p.c > 1.0 + 1e-12)
     bad_value(k, kRmatKeys, "a+b+c", num(p.a + p.b + p.c), "expected a + b + c <= 1");
   check_features(k, kRmatKeys, int64_t{1} << p.scale, p.feature_dim);
+  if (p.classes < 0 || p.classes > 65536)
+    bad_value(k, kRmatKeys, "classes", num(int64_t{p.classes}), "expected 0..65536");
 }
 
 void validate(const SbmParams& p) {
@@ -399,6 +402,15 @@ Graph make_rmat(const RmatParams& p) {
     std::vector<float> values(static_cast<size_t>(n * p.feature_dim));
     fill_gaussian(values.data(), n, p.feature_dim, 1.0f, p.seed, kRmatFeature);
     g.features.values = Array<float>(std::move(values));
+  }
+  if (p.classes > 0) {
+    g.labels.num_classes = p.classes;
+    g.labels.class_names = numbered_names("c", p.classes);
+    g.labels.single.resize(static_cast<size_t>(n));
+    parallel_for(n, [&](int64_t v) {
+      g.labels.single[v] = static_cast<int32_t>(random_below(
+          draw(p.seed, kRmatLabel, static_cast<uint64_t>(v), 0).v[0], static_cast<uint32_t>(p.classes)));
+    });
   }
   return g;
 }
@@ -611,6 +623,7 @@ Graph make_synthetic(std::string_view spec) {
                   {"c", real_setter(k, kRmatKeys, "c", p.c)},
                   {"directed", bool_setter(k, kRmatKeys, "directed", p.directed)},
                   {"dim", int_setter(k, kRmatKeys, "dim", p.feature_dim)},
+                  {"classes", int_setter(k, kRmatKeys, "classes", p.classes)},
                   {"seed", int_setter(k, kRmatKeys, "seed", p.seed)}});
     return make_rmat(p);
   }

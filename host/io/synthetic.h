@@ -28,6 +28,9 @@ struct RmatParams {
   double a = 0.57, b = 0.19, c = 0.19;  // d = 1 - a - b - c
   bool directed = false;
   int64_t feature_dim = 0;  // optional random N(0, 1) features
+  // Optional uniform random labels in [0, classes): no signal, for timing runs that need
+  // labels (GraphSAGE at scale).
+  int32_t classes = 0;
   uint64_t seed = 1;
 };
 

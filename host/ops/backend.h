@@ -38,7 +38,10 @@ class Backend {
   virtual void deallocate_host_mapped(void* p) noexcept = 0;
   // Backend memory free now, in bytes; -1 when not limited by the backend (the CPU).
   virtual int64_t free_memory() = 0;
-  virtual void upload(void* dst, const void* src, size_t bytes) = 0;    // ordered with compute
+  // Queued on the current lane. From pinned (host-mapped) memory it returns at once: keep the
+  // source unchanged until an event recorded after it has completed. From ordinary memory the
+  // source may be reused when it returns.
+  virtual void upload(void* dst, const void* src, size_t bytes) = 0;
   virtual void download(void* dst, const void* src, size_t bytes) = 0;  // returns when done
   virtual void zero(void* dst, size_t bytes) = 0;
   virtual void copy(void* dst, const void* src, size_t bytes) = 0;  // within backend memory
@@ -84,11 +87,13 @@ class Backend {
                                   MatrixView<const float> grad_out, const uint8_t* argslot,
                                   MatrixView<float> grad_src, void* scratch,
                                   size_t scratch_bytes) = 0;
+  // num_rows (backend memory, optional): out.rows is a bound, the count is read on the device.
   virtual void gather_rows_cached(MatrixView<const float> table, MatrixView<const float> cache,
                                   const int32_t* cache_slot, const int32_t* rows,
-                                  MatrixView<float> out, unsigned long long* hits) = 0;
+                                  MatrixView<float> out, unsigned long long* hits,
+                                  const int32_t* num_rows = nullptr) = 0;
   virtual void gather_rows(MatrixView<const float> table, const int32_t* rows,
-                           MatrixView<float> out) = 0;
+                           MatrixView<float> out, const int32_t* num_rows = nullptr) = 0;
 
   // ---- LSTM aggregator (kernels/lstm.h; scratch as aggregate_backward_scratch_bytes) --------
   virtual void lstm_orders(const BlockView& block, int width, uint64_t seed, uint32_t key,

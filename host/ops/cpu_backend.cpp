@@ -110,12 +110,12 @@ class CpuBackend final : public Backend {
   }
   void gather_rows_cached(MatrixView<const float> table, MatrixView<const float> cache,
                           const int32_t* cache_slot, const int32_t* rows, MatrixView<float> out,
-                          unsigned long long* hits) override {
-    ref::gather_rows_cached(table, cache, cache_slot, rows, out, hits);
+                          unsigned long long* hits, const int32_t* num_rows) override {
+    ref::gather_rows_cached(table, cache, cache_slot, rows, out, hits, num_rows);
   }
-  void gather_rows(MatrixView<const float> table, const int32_t* rows,
-                   MatrixView<float> out) override {
-    ref::gather_rows(table, rows, out);
+  void gather_rows(MatrixView<const float> table, const int32_t* rows, MatrixView<float> out,
+                   const int32_t* num_rows) override {
+    ref::gather_rows(table, rows, out, num_rows);
   }
   void random_walks(CsrView g, const WalkSpec& s, Span<const NodeId> starts, int64_t n,
                     int32_t* walks, unsigned long long* ended) override {

@@ -25,6 +25,14 @@ const char* placement_name(Placement p) {
   return "?";
 }
 
+HostGather parse_host_gather(const std::string& s) {
+  if (s == "zero-copy") return HostGather::kZeroCopy;
+  if (s == "cpu") return HostGather::kCpu;
+  throw UsageError("--host-gather must be zero-copy or cpu (got '" + s + "')");
+}
+
+const char* host_gather_name(HostGather g) { return g == HostGather::kCpu ? "cpu" : "zero-copy"; }
+
 namespace {
 std::string gib(int64_t b) {
   char buf[32];

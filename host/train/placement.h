@@ -14,6 +14,15 @@ enum class Placement : int { kAuto = 0, kGpu = 1, kHost = 2 };
 Placement parse_placement(const std::string& s, const char* flag);  // throws UsageError
 const char* placement_name(Placement p);
 
+// How host-resident features reach the GPU, per minibatch, on the sample lane ahead of its
+// compute: kZeroCopy, a gather kernel reading the pinned table through unified addressing
+// (every row crosses the host link once, in the kernel's own small reads); kCpu, host threads
+// gather the rows into pinned staging and one cudaMemcpyAsync moves them (full-size DMA
+// transfers, at the cost of host memory bandwidth and a wait for the sampled node ids).
+enum class HostGather : int { kZeroCopy = 0, kCpu = 1 };
+HostGather parse_host_gather(const std::string& s);  // throws UsageError
+const char* host_gather_name(HostGather g);
+
 struct PlacementChoice {
   Placement graph = Placement::kGpu, features = Placement::kGpu;
   std::string reason;  // one line for the run's log

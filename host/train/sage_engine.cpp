@@ -1,12 +1,14 @@
 #include "host/train/sage_engine.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <deque>
 #include <utility>
 
 #include "host/core/error.h"
+#include "host/core/parallel.h"
 #include "host/reference/aggregate.h"
 #include "host/reference/dense.h"
 #include "kernels/lstm.h"
@@ -63,6 +65,13 @@ struct SageEngine::Impl {
     Mat targets;
     Buffer<float> targets_staging;
     Buffer<char> scratch;
+    // Host-resident features: the batch's first-layer rows, brought into backend memory on the
+    // sample lane (HostGather). The CPU gather reads the sampled nodes back through pinned
+    // memory and stages the rows in pinned memory; `staged` marks its copy done.
+    Mat feat;
+    Buffer<NodeId> nodes_staging;
+    Buffer<float> feat_staging;
+    int staged = -1;
     int sampled = -1, consumed = -1;
     bool consumed_recorded = false;
     int64_t batch = 0;
@@ -280,10 +289,7 @@ struct SageEngine::Impl {
       // path is tested without a GPU; it changes no result.
       if (opt.feature_placement == Placement::kHost || opt.feature_cache_gb > 0) {
         features_remote = true;
-        if (layers[0].pool_in.buf.size() == 0)
-          layers[0].pool_in =
-              Mat(be, layers[0].n_src_max, layers[0].d_in, "gathered inputs", *bytes);
-        build_feature_cache();
+        setup_host_features();
       }
       return;
     }
@@ -292,10 +298,9 @@ struct SageEngine::Impl {
     const int64_t feature_bytes = static_cast<int64_t>(std::max<int64_t>(n, 1) * stride * 4);
     const int64_t free_now = be.free_memory();
     // Headroom for cuBLAS workspaces, CUDA graphs and the allocator: 5%, at least 512 MiB.
-    // ... plus the first layer's gather buffer, which host-resident features need.
-    Layer& first = layers[0];
-    const bool need_ws = first.pool_in.buf.size() == 0;
-    const int64_t ws = need_ws ? first.n_src_max * pad4(first.d_in) * 4 : 0;
+    // ... plus each ring slot's first-layer rows, which host-resident features need.
+    const Layer& first = layers[0];
+    const int64_t ws = static_cast<int64_t>(slots.size()) * first.n_src_max * pad4(first.d_in) * 4;
     const int64_t reserve = std::max<int64_t>(int64_t{512} << 20, free_now / 20) + ws;
     const PlacementChoice pc = choose_placement(opt.graph_placement, opt.feature_placement,
                                                 graph_bytes, feature_bytes, free_now, reserve);
@@ -314,8 +319,6 @@ struct SageEngine::Impl {
                                  "node features", fr);
     if (fr == Residence::kBackend) *bytes += feature_bytes;
     features_remote = fr == Residence::kHostMapped;
-    if (features_remote && need_ws)
-      first.pool_in = Mat(be, first.n_src_max, first.d_in, "gathered inputs", *bytes);
     if (fr == Residence::kHostMapped) {
       // Straight into the pinned buffer, padded rows.
       float* dst = features_dev.data();
@@ -331,8 +334,37 @@ struct SageEngine::Impl {
       be.synchronize();  // `padded` goes out of scope
     }
     features = MatrixView<const float>{features_dev.data(), n, f, stride};
-    if (features_remote) build_feature_cache();
+    if (features_remote) setup_host_features();
     be.synchronize();  // the uploads above ran on the compute lane; sampling runs on the other
+  }
+
+  // Host-resident features: per ring slot, the first layer's rows in backend memory, and for
+  // the CPU gather the pinned staging it goes through; then the cache, if asked for.
+  void setup_host_features() {
+    const Layer& first = layers[0];
+    if (opt.host_gather == HostGather::kCpu && opt.feature_cache_gb > 0)
+      throw UsageError(
+          "--feature-cache-gb needs --host-gather zero-copy (the GPU gather serves cached rows; "
+          "the cpu gather copies every row from host memory)");
+    if (layers[0].pool_in.buf.size()) {  // pool and lstm read the slot's rows instead
+      *bytes -= layers[0].pool_in.buf.size() * sizeof(float);
+      layers[0].pool_in = Mat();
+    }
+    for (Slot& S : slots) {
+      S.feat = Mat(be, first.n_src_max, first.d_in, "gathered input features", *bytes);
+      if (opt.host_gather != HostGather::kCpu) continue;
+      S.nodes_staging =
+          Buffer<NodeId>(be, first.n_src_max, "sampled node staging", Residence::kHostMapped);
+      S.feat_staging =
+          Buffer<float>(be, S.feat.buf.size(), "feature staging", Residence::kHostMapped);
+      std::memset(S.feat_staging.data(), 0, S.feat.buf.size() * sizeof(float));  // the padding
+      S.staged = be.new_event();
+    }
+    build_feature_cache();
+    placement +=
+        std::string("; host feature rows move by ") +
+        (opt.host_gather == HostGather::kCpu ? "a CPU gather into pinned staging and a copy"
+                                             : "a zero-copy gather kernel");
   }
 
   // Feature cache (host-resident features, opt.feature_cache_gb > 0): the rows of the nodes
@@ -425,8 +457,26 @@ struct SageEngine::Impl {
     be.sample_neighbors(csr, Span<const NodeId>{S.seeds.data(), S.batch}, L, p, out,
                         S.scratch.data());
     be.download_async(S.hop_staging.data(), S.hop_end.data(), (K + 1) * sizeof(int32_t));
-    be.record_event(S.sampled);
     be.mark("sample");
+    if (features_remote) {
+      // The first layer's rows, ahead of the compute: gathered here, sized on the device by the
+      // sample's hop count; or, for the CPU gather, the node ids go back to the host (a bound's
+      // worth: the count is not known yet) and activate() gathers and copies.
+      const int64_t bound = layers[0].n_src_max;
+      const int32_t* count = S.hop_end.data() + K;
+      if (opt.host_gather == HostGather::kCpu) {
+        be.download_async(S.nodes_staging.data(), S.nodes.data(), bound * sizeof(NodeId));
+      } else if (cache_count > 0) {
+        be.gather_rows_cached(
+            features, {cache_rows.data(), cache_count, features.cols, pad4(features.cols)},
+            cache_slot.data(), S.nodes.data(), S.feat.view(bound), cache_hits.data(), count);
+        be.mark("transfer");
+      } else {
+        be.gather_rows(features, S.nodes.data(), S.feat.view(bound), count);
+        be.mark("transfer");
+      }
+    }
+    be.record_event(S.sampled);
     queue.push_back(k);
     next_slot = (next_slot + 1) % static_cast<int>(slots.size());
   }
@@ -444,8 +494,47 @@ struct SageEngine::Impl {
       release();
       throw Error("batch seeds must be distinct");
     }
+    if (features_remote && opt.host_gather == HostGather::kCpu) {
+      stage_features_cpu(S);
+      be.wait_event(S.staged);
+    } else if (cache_count > 0) {
+      cache_lookups += hop_end_host[K];
+    }
     be.wait_event(S.sampled);
     be.mark("wait");
+  }
+
+  // The CPU gather: host threads copy the batch's rows from the graph's feature table into the
+  // slot's pinned staging, and one copy on the sample lane moves them to the slot's rows. The
+  // previous copy out of this staging is complete: it was queued on the sample lane before this
+  // batch's sample, whose event the host has waited for. The copy into `feat` follows the
+  // slot's previous compute on that lane (enqueue waited for `consumed`).
+  double cpu_gather_ms = 0;
+  void stage_features_cpu(Slot& S) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const int64_t n_src = hop_end_host[K], st = S.feat.stride, f = graph.features.dim;
+    const NodeId* nodes = S.nodes_staging.data();
+    float* dst = S.feat_staging.data();
+    parallel_chunks(
+        n_src,
+        [&](int64_t b, int64_t e, int) {
+          for (int64_t i = b; i < e; ++i)
+            std::memcpy(dst + i * st, graph.features.row(nodes[i]), f * sizeof(float));
+        },
+        2048);
+    cpu_gather_ms +=
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    be.set_lane(Backend::kLaneSample);
+    be.mark("sample-lane idle");
+    S.feat.buf.upload(S.feat_staging.data(), static_cast<size_t>(n_src * st));
+    be.mark("transfer");
+    be.record_event(S.staged);
+    be.set_lane(Backend::kLaneCompute);
+  }
+
+  // The first layer's source rows as a matrix, where the aggregators and GEMMs read them.
+  MatrixView<const float> first_rows(int64_t n_src) const {
+    return features_remote ? cur->feat.cview(n_src) : layers[0].pool_in.cview(n_src);
   }
 
   // The current batch's compute is queued: its slot may be sampled into again after it.
@@ -464,28 +553,22 @@ struct SageEngine::Impl {
     const int64_t n_dst = hop_end_host[K - l], n_src = hop_end_host[K - l + 1];
     const BlockView block = ref::make_block(L, hop_end_host.data(), cnt_p(), nbr_p(), l, K);
     const int32_t* row_map = l == 1 && !features_remote ? nodes_p() : nullptr;
-    // The first layer's feature rows: gathered once into GPU memory when features live in host
-    // memory (each row crosses the host link once, however many edges read it) or when the
-    // aggregator reads them as a matrix (pool, lstm); else read in place through the row map.
+    // The first layer's feature rows: with features in host memory they were brought into the
+    // slot's rows on the sample lane (each row crosses the host link once, however many edges
+    // read it); from GPU memory they are gathered once when the aggregator reads them as a
+    // matrix (pool, lstm), else read in place through the row map.
     const bool gathered = l == 1 && (features_remote || arch.aggregator == SageAggregator::kLstm ||
                                      arch.aggregator == SageAggregator::kPool);
     if (l == 1) {
-      if (gathered && cache_count > 0) {
-        be.gather_rows_cached(
-            features, {cache_rows.data(), cache_count, features.cols, pad4(features.cols)},
-            cache_slot.data(), nodes_p(), y.pool_in.view(n_src), cache_hits.data());
-        cache_lookups += n_src;
-        be.copy_rows(y.pool_in.cview(n_dst), y.left(n_dst));
-      } else if (gathered) {
-        be.gather_rows(features, nodes_p(), y.pool_in.view(n_src));
-        be.copy_rows(y.pool_in.cview(n_dst), y.left(n_dst));  // destinations lead the sources
-      } else {
+      if (gathered && !features_remote) be.gather_rows(features, nodes_p(), y.pool_in.view(n_src));
+      if (gathered)
+        be.copy_rows(first_rows(n_dst), y.left(n_dst));  // destinations lead the sources
+      else
         be.gather_rows(features, nodes_p(), y.left(n_dst));
-      }
       be.mark("gather");
     }
     MatrixView<const float> src =
-        l == 1 ? (gathered ? y.pool_in.cview(n_src) : features) : as_const(y.left(n_src));
+        l == 1 ? (gathered ? first_rows(n_src) : features) : as_const(y.left(n_src));
 
     if (arch.aggregator == SageAggregator::kLstm) {
       lstm_forward(y, P, block, src, n_dst, n_src);
@@ -617,7 +700,7 @@ struct SageEngine::Impl {
     be.gemm(false, true, n_dst, y.d_agg, y.d_out, 1.0f, dz.data, dz.stride, param(P.w_neigh),
             y.d_out, 0.0f, y.d_agg_m.buf.data(), y.d_agg_m.stride);
     if (lstm) {
-      MatrixView<const float> x = l == 1 ? y.pool_in.cview(n_src) : as_const(y.left(n_src));
+      MatrixView<const float> x = l == 1 ? first_rows(n_src) : as_const(y.left(n_src));
       float* d_src = l == 1 ? nullptr : layers[l - 2].g_out.buf.data();
       lstm_backward(y, P, block, x, n_src, d_src, l == 1 ? 0 : layers[l - 2].g_out.stride);
       if (l == 1) return;
@@ -626,7 +709,7 @@ struct SageEngine::Impl {
                             y.d_pool.view(n_src), agg_scratch.data(), agg_scratch_bytes);
       be.relu_backward(y.d_pool.view(n_src), y.pool_out.cview(n_src));
       be.column_sums(y.d_pool.cview(n_src), grad(P.b_pool), false, partials.data());
-      MatrixView<const float> pin = l == 1 ? y.pool_in.cview(n_src) : as_const(y.left(n_src));
+      MatrixView<const float> pin = l == 1 ? first_rows(n_src) : as_const(y.left(n_src));
       be.gemm(true, false, y.d_in, y.d_in, n_src, 1.0f, pin.data, pin.stride, y.d_pool.buf.data(),
               y.d_pool.stride, 0.0f, grad(P.w_pool), y.d_in);
       if (l == 1) return;
@@ -863,6 +946,12 @@ void SageEngine::enqueue_batch(std::span<const NodeId> seeds, uint32_t epoch) {
 }
 
 void SageEngine::train_enqueued(uint64_t step) { impl_->train_enqueued(step); }
+
+std::vector<std::pair<std::string, double>> SageEngine::take_host_stage_times() {
+  const double ms = std::exchange(impl_->cpu_gather_ms, 0.0);
+  if (ms == 0 && impl_->opt.host_gather != HostGather::kCpu) return {};
+  return {{"cpu gather", ms}};
+}
 
 std::pair<int64_t, int64_t> SageEngine::take_feature_cache_stats() {
   Impl& m = *impl_;

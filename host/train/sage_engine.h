@@ -25,8 +25,10 @@ struct EngineOptions {
   std::string optimizer = "adam";  // adam | sgd
   // Topology and features: GPU memory or pinned host memory (host/train/placement.h).
   Placement graph_placement = Placement::kAuto, feature_placement = Placement::kAuto;
-  // With features in host memory: keep this many GiB of the hottest rows in backend memory.
+  // With features in host memory: keep this many GiB of the hottest rows in backend memory
+  // (zero-copy gather only), and how each minibatch's rows reach the GPU.
   double feature_cache_gb = 0.0;
+  HostGather host_gather = HostGather::kZeroCopy;
   // Minibatches sampled ahead of the one being trained (training engines; 0 = none).
   int prefetch = 2;
   float lr = 0.01f, weight_decay = 0.0f, momentum = 0.0f;
@@ -87,6 +89,9 @@ class SageEngine {
   // Feature cache: rows looked up and rows served by the cache since the last call (zeros
   // without a cache; one small download).
   std::pair<int64_t, int64_t> take_feature_cache_stats();
+  // Host-clock stage times since the last call, ms in total (the CPU gather of host-resident
+  // features: "cpu gather"); the trainer adds them to the backend's take_stage_times().
+  std::vector<std::pair<std::string, double>> take_host_stage_times();
   // Nodes (sources of the first layer) of the last batch computed: its feature rows read.
   int64_t last_batch_nodes() const;
   // Where the graph and the features were placed, and why (one line).

@@ -229,6 +229,7 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
   eo.feature_placement = cfg.feature_placement;
   eo.prefetch = cfg.prefetch;
   eo.feature_cache_gb = cfg.feature_cache_gb;
+  eo.host_gather = cfg.host_gather;
   SageEngine engine(*be, g, arch, eo);
   engine.load_params(model.params());
   if (cfg.progress)
@@ -284,7 +285,9 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
             fmt("%.0f seeds/s", (lo + n) / seconds_since(t0)));
       }
     }
-    res.stages.add(be->take_stage_times(), batches);  // waits for the epoch's last step
+    std::vector<std::pair<std::string, double>> times = be->take_stage_times();  // waits
+    for (auto& t : engine.take_host_stage_times()) times.push_back(t);
+    res.stages.add(times, batches);
     const auto [lookups, hits] = engine.take_feature_cache_stats();
     cache_lookups += lookups;
     cache_hits += hits;
@@ -317,7 +320,8 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
       }
     }
     res.history.push_back(rec);
-    be->take_stage_times();             // evaluation is not a training stage
+    be->take_stage_times();  // evaluation is not a training stage
+    engine.take_host_stage_times();
     engine.take_feature_cache_stats();  // nor are its cache lookups
   }
   be->set_profiling(false);

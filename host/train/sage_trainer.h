@@ -39,6 +39,7 @@ struct SageTrainConfig {
   Placement graph_placement = Placement::kAuto, feature_placement = Placement::kAuto;
   int prefetch = 2;               // minibatches sampled ahead of the one being trained
   double feature_cache_gb = 0.0;  // host-resident features: GiB of hot rows kept on the GPU
+  HostGather host_gather = HostGather::kZeroCopy;  // host-resident features: how rows move
   uint64_t seed = 0;
   std::string save_path;             // best model, saved atomically whenever validation improves
   bool progress = true;              // progress bar on a terminal, periodic lines otherwise

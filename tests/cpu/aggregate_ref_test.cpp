@@ -456,6 +456,22 @@ TEST(GatherRef, CachedRowsComeFromTheCacheAndAreCounted) {
   for (int i = 0; i < 6; ++i) EXPECT_EQ(out.at(i, 0), want0[i]) << i;
   EXPECT_EQ(out.at(3, 2), 42.0f);
   EXPECT_TRUE(out.padding_intact());
+
+  // A count read at run time (the sampler's hop count on the device) caps the bound out.rows:
+  // rows past it are neither written nor counted.
+  test::PaddedMatrix capped(6, 3, 5);
+  for (int i = 0; i < 6; ++i) capped.at(i, 0) = 99.0f;
+  const int32_t count = 3;
+  hits = 0;
+  ref::gather_rows_cached(table.cview(), cache.cview(), slot, rows, capped.view(), &hits, &count);
+  EXPECT_EQ(hits, 2u);
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(capped.at(i, 0), i < 3 ? want0[i] : 99.0f) << i;
+  for (int i = 0; i < 6; ++i) capped.at(i, 0) = 99.0f;
+  const int32_t large = 100;  // a count above the bound gathers the bound
+  ref::gather_rows(table.cview(), rows, capped.view(), &count);
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(capped.at(i, 0), i < 3 ? 10.0f * rows[i] : 99.0f) << i;
+  ref::gather_rows(table.cview(), rows, capped.view(), &large);
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(capped.at(i, 0), 10.0f * rows[i]) << i;
 }
 
 }  // namespace

@@ -89,6 +89,43 @@ TEST(Prefetch, TrainerResultDoesNotDependOnDepth) {
   EXPECT_GT(b.stages.sample_ms, 0.0);
 }
 
+// Both ways of bringing host-resident features to the compute train the same model through
+// the prefetch ring; the CPU gather reports its host time; it does not combine with a cache.
+TEST(HostGather, CpuAndZeroCopyTrainTheSameThroughTheRing) {
+  Graph g = small_sbm();
+  SageTrainConfig c;
+  c.epochs = 2;
+  c.hidden = 16;
+  c.batch_size = 100;
+  c.device = "cpu";
+  c.progress = false;
+  c.prefetch = 2;
+  c.aggregator = SageAggregator::kLstm;  // reads the first layer's rows as a matrix, backward too
+  c.lstm_hidden = 8;
+  c.fanouts = {5, 3};
+  SageTrainResult in_place = train_sage(g, c);
+  c.feature_placement = Placement::kHost;
+  SageTrainResult zero_copy = train_sage(g, c);
+  c.host_gather = HostGather::kCpu;
+  SageTrainResult cpu = train_sage(g, c);
+  EXPECT_EQ(in_place.model.params(), zero_copy.model.params());
+  EXPECT_EQ(in_place.model.params(), cpu.model.params());
+  EXPECT_GT(zero_copy.stages.transfer_ms, 0.0);
+  EXPECT_EQ(zero_copy.stages.cpu_gather_ms, 0.0);
+  EXPECT_GT(cpu.stages.cpu_gather_ms, 0.0);
+  EXPECT_GT(cpu.stages.transfer_ms, 0.0);
+  EXPECT_NE(cpu.placement.find("CPU gather"), std::string::npos) << cpu.placement;
+  c.feature_cache_gb = 0.01;
+  try {
+    train_sage(g, c);
+    ADD_FAILURE() << "a cache with the cpu gather was accepted";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("--host-gather zero-copy"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(parse_host_gather("cpu"), HostGather::kCpu);
+  EXPECT_THROW(parse_host_gather("dma"), UsageError);
+}
+
 TEST(Prefetch, QueueMisuseIsAClearError) {
   Graph g = small_sbm();
   auto be = make_cpu_backend();
@@ -133,6 +170,8 @@ TEST(StageReport, GroupsAndAveragesHandMadeStages) {
          {"sample", 12.0}},
         2);
   r.add({{"host", 1.0}, {"wait", 1.0}, {"forward.l1", 10.0}, {"sample", 4.0}}, 2);
+  EXPECT_EQ(r.transfer_ms, 0.0);
+  EXPECT_EQ(r.line().find("host features"), std::string::npos) << r.line();
   EXPECT_EQ(r.steps, 4);
   EXPECT_DOUBLE_EQ(r.sample_ms, 16.0 / 4);
   EXPECT_DOUBLE_EQ(r.gather_ms, 2.0 / 4);
@@ -148,6 +187,16 @@ TEST(StageReport, GroupsAndAveragesHandMadeStages) {
   r.concurrent = false;
   EXPECT_EQ(r.overlap(), 0.0);
   EXPECT_NE(r.line().find("one after another"), std::string::npos);
+
+  // Host-resident features: the transfer is sample-lane work too; the CPU gather is shown.
+  r.concurrent = true;
+  r.add({{"transfer", 8.0}, {"cpu gather", 6.0}}, 0);
+  EXPECT_DOUBLE_EQ(r.transfer_ms, 8.0 / 4);
+  EXPECT_DOUBLE_EQ(r.cpu_gather_ms, 6.0 / 4);
+  EXPECT_DOUBLE_EQ(r.overlap(), 1.0 - 1.0 / 6.0);  // 1 - wait / (sample + transfer)
+  EXPECT_NE(r.line().find("transfer 2.000 ms after a cpu gather of 1.500 ms"), std::string::npos)
+      << r.line();
+  EXPECT_DOUBLE_EQ(r.json()["cpu_gather_ms"].get<double>(), 1.5);
 }
 
 }  // namespace
@@ -165,18 +214,20 @@ TEST(FeatureCache, SameParametersAndAHitRateAboveTheCachedShare) {
     SageArch arch = arch_for(g, a);
     SageModel m(arch);
     m.initialize(5);
-    std::vector<float> after[4];
-    std::pair<int64_t, int64_t> stats[4];
-    // In place; host path without cache; a cache of ~25% of the rows; a cache of every row.
-    const double gb[4] = {0, 0, 200.0 * 16 * 4 / 1073741824.0 + 800.0 * 4 / 1073741824.0, 1.0};
-    for (int k = 0; k < 4; ++k) {
+    std::vector<float> after[5];
+    std::pair<int64_t, int64_t> stats[5];
+    // In place; host path without cache; a cache of ~25% of the rows; a cache of every row;
+    // host path through the CPU gather and pinned staging.
+    const double gb[5] = {0, 0, 200.0 * 16 * 4 / 1073741824.0 + 800.0 * 4 / 1073741824.0, 1.0, 0};
+    for (int k = 0; k < 5; ++k) {
       EngineOptions o;
       o.max_batch = 64;
       o.dropout = 0.0f;
       o.feature_placement = k == 0 ? Placement::kAuto : Placement::kHost;
       o.feature_cache_gb = gb[k];
+      o.host_gather = k == 4 ? HostGather::kCpu : HostGather::kZeroCopy;
       SageEngine e(*be, g, arch, o);
-      if (k >= 2) {
+      if (k == 2 || k == 3) {
         EXPECT_NE(e.placement().find("feature cache"), std::string::npos) << e.placement();
       }
       e.load_params(m.params());
@@ -191,6 +242,7 @@ TEST(FeatureCache, SameParametersAndAHitRateAboveTheCachedShare) {
     EXPECT_EQ(after[0], after[1]) << aggregator_name(a);
     EXPECT_EQ(after[0], after[2]) << aggregator_name(a);
     EXPECT_EQ(after[0], after[3]) << aggregator_name(a);
+    EXPECT_EQ(after[0], after[4]) << aggregator_name(a) << ": cpu gather";
     EXPECT_EQ(stats[1].first, 0) << "no cache, no lookups counted";
     ASSERT_GT(stats[2].first, 0);
     const double rate = static_cast<double>(stats[2].second) / stats[2].first;

@@ -162,6 +162,20 @@ TEST(SyntheticTest, ParsesEveryKey) {
   EXPECT_TRUE(gr.directed);
   EXPECT_EQ(gr.num_nodes(), 1024);
   EXPECT_EQ(gr.features.dim, 3);
+  EXPECT_TRUE(gr.labels.empty());
+
+  // Optional random labels (for GraphSAGE timing runs): every class used, roughly uniformly.
+  r.classes = 4;
+  Graph labelled = make_synthetic(
+      "rmat?scale=10&edge_factor=4&a=0.6&b=0.15&c=0.15&directed=true&dim=3&classes=4&seed=9");
+  expect_same_graph(labelled, make_rmat(r));
+  ASSERT_EQ(labelled.labels.num_classes, 4);
+  std::vector<int> per_class(4, 0);
+  for (NodeId v = 0; v < labelled.num_nodes(); ++v) {
+    ASSERT_TRUE(labelled.labels.has_label(v));
+    ++per_class[labelled.labels.single[v]];
+  }
+  for (int c = 0; c < 4; ++c) EXPECT_NEAR(per_class[c], 256, 60) << c;
 
   SbmParams s;
   s.nodes = 3000;
@@ -225,6 +239,7 @@ TEST(SyntheticTest, BadSpecsAreUsageErrors) {
       {"rmat?a=-0.1", {"a=-0.1"}},
       {"rmat?directed=maybe", {"directed=maybe", "true or false"}},
       {"rmat?dim=-1", {"dim=-1"}},
+      {"rmat?classes=-2", {"classes=-2", "0..65536"}},
       {"rmat?scale=10&scale=11", {"'scale' given twice"}},
       {"rmat?seed=-1", {"seed=-1"}},
       {"sbm?nodes=0", {"nodes=0", "valid keys: nodes, classes"}},

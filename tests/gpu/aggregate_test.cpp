@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <random>
 
 #include "host/reference/sampling.h"
@@ -175,6 +176,22 @@ TEST(GpuAggregate, GatherRowsEqualsCpu) {
     for (int64_t i = 0; i < n; ++i)
       for (int64_t c = 0; c < dim; ++c)
         ASSERT_EQ(got[i * stride + c], table[idx[i] * stride + c]) << "dim " << dim << " row " << i;
+
+    // The count read on the device: rows past it stay untouched (poisoned).
+    const std::vector<int32_t> count = {300};
+    auto d_count = test::to_device(count);
+    test::poison(out);
+    const std::vector<float> poisoned = test::to_host(out);
+    launch_gather_rows(MatrixView<const float>{d_table.data(), rows, dim, stride}, d_idx.data(),
+                       MatrixView<float>{out.data(), n, dim, stride}, s, d_count.data());
+    s.synchronize();
+    got = test::to_host(out);
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t c = 0; c < dim; ++c) {
+        const float want = i < 300 ? table[idx[i] * stride + c] : poisoned[i * stride + c];
+        ASSERT_EQ(std::memcmp(&got[i * stride + c], &want, sizeof(float)), 0)
+            << "dim " << dim << " row " << i << " (count 300)";
+      }
   }
 }
 
@@ -218,6 +235,19 @@ TEST(GpuAggregate, CachedGatherFromHostMemoryEqualsCpu) {
       for (int64_t c = 0; c < dim; ++c)
         ASSERT_EQ(got[i * stride + c], table[idx[i] * stride + c]) << "dim " << dim << " row " << i;
     EXPECT_EQ(test::to_host(hits)[0], want_hits);
+
+    // With a device count of 1000: only those rows are gathered and counted.
+    const std::vector<int32_t> count = {1000};
+    auto d_count = test::to_device(count);
+    unsigned long long want_counted = 0;
+    for (int i = 0; i < 1000; ++i) want_counted += slot[idx[i]] >= 0;
+    GRL_CUDA_CHECK(cudaMemset(hits.data(), 0, sizeof(unsigned long long)));
+    launch_gather_rows_cached(
+        MatrixView<const float>{host_table.data(), rows, dim, stride},
+        MatrixView<const float>{d_cache.data(), cached, dim, stride}, d_slot.data(), d_idx.data(),
+        MatrixView<float>{out.data(), n, dim, stride}, hits.data(), s, d_count.data());
+    s.synchronize();
+    EXPECT_EQ(test::to_host(hits)[0], want_counted);
   }
 }
 
