@@ -240,7 +240,7 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
       if (free_b < 0) {
         P = 1;
         why = "the CPU backend trains in host memory";
-      } else if (2 * n * row_bytes + margin <= static_cast<int64_t>(0.6 * free_b)) {
+      } else if (2 * int64_t{n} * row_bytes + margin <= static_cast<int64_t>(0.6 * free_b)) {
         P = 1;
         why = "both tables fit in device memory";
       } else {
@@ -249,8 +249,8 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
         const int64_t max_rows = budget / (3 * row_bytes);
         if (max_rows < 1) throw Error("not enough device memory for even one embedding row");
         P = static_cast<int>(std::min<int64_t>(n, (n + max_rows - 1) / max_rows));
-        while (P < n && 3 * ((n + P - 1) / P) * row_bytes > budget) ++P;
-        why = "the two tables (" + std::to_string((2 * n * row_bytes) >> 20) +
+        while (P < n && 3 * ((int64_t{n} + P - 1) / P) * row_bytes > budget) ++P;
+        why = "the two tables (" + std::to_string((2 * int64_t{n} * row_bytes) >> 20) +
               " MiB) exceed 60% of " + std::to_string(free_b >> 20) + " MiB free device memory";
       }
       if (c.progress) log("partitions: " + std::to_string(P) + " (auto: " + why + ")");
@@ -258,7 +258,7 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
     if (P > 1 && c.chunk_walks <= 0 && free_b > 0) {
       // Every chunk swaps ~2(P + 1) tables' bytes, so take big chunks: the two walk buffers may
       // use a quarter of what is free besides the three table blocks.
-      const int64_t blocks = 3 * ((n + P - 1) / P) * row_bytes;
+      const int64_t blocks = 3 * ((int64_t{n} + P - 1) / P) * row_bytes;
       const int64_t room = (free_b - blocks - int64_t{n} * 32) / 4;
       chunk = std::max(chunk, std::min<int64_t>(static_cast<int64_t>(walks_per_epoch),
                                                 room / (2 * int64_t{L} * 4)));
