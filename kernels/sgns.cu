@@ -36,11 +36,12 @@ __device__ void train_centre(const int32_t* walk, uint32_t id, int i, const Sgns
 #pragma unroll
   for (int k = 0; k < KPL; ++k) {
     const int64_t d = lane + 32 * k;
-    v[k] = v0[k] = d < dim ? syn0.at(c, d) : 0.0f;
+    v[k] = v0[k] = d < dim ? syn0.at(c - s.centre_begin, d) : 0.0f;
   }
   const int b = sgns_detail::window_of(s, id, i);
   sgns_detail::for_each_context(s, walk, id, i, b, [&](int j, int slot) {
     const NodeId u = walk[j];
+    if (!sgns_detail::in_context_range(s, u)) return;
     ++pairs;
 #pragma unroll
     for (int k = 0; k < KPL; ++k) e[k] = 0.0f;
@@ -52,7 +53,7 @@ __device__ void train_centre(const int32_t* walk, uint32_t id, int i, const Sgns
         if (t == u) continue;
         label = 0.0f;
       }
-      float* out = syn1.row(t);
+      float* out = syn1.row(t - s.context_begin);
       float o[KPL];
       float f = 0.0f;
 #pragma unroll
@@ -84,7 +85,7 @@ __device__ void train_centre(const int32_t* walk, uint32_t id, int i, const Sgns
 #pragma unroll
   for (int k = 0; k < KPL; ++k) {
     const int64_t d = lane + 32 * k;
-    if (d < dim) atomicAdd(&syn0.at(c, d), v[k] - v0[k]);
+    if (d < dim) atomicAdd(&syn0.at(c - s.centre_begin, d), v[k] - v0[k]);
   }
 }
 
@@ -104,7 +105,9 @@ __global__ void sgns_tuned_kernel(Span<const int32_t> walks, int64_t num_walks, 
     const int i = static_cast<int>(centre - w * s.length);
     const int32_t* walk = walks.data + w * s.length;
     const uint32_t id = static_cast<uint32_t>(s.first_walk + w);
-    if (walk[i] < 0 || !sgns_detail::kept(s, id, i, walk[i])) continue;
+    if (walk[i] < 0 || !sgns_detail::in_centre_range(s, walk[i]) ||
+        !sgns_detail::kept(s, id, i, walk[i]))
+      continue;
     train_centre<KPL>(walk, id, i, s, all, typed, syn0, syn1, sgns_detail::learning_rate(s, id),
                       pairs, loss);
   }
@@ -125,7 +128,8 @@ __global__ void sgns_simple_kernel(Span<const int32_t> walks, int64_t num_walks,
     const int32_t* walk = walks.data + w * s.length;
     const uint32_t id = static_cast<uint32_t>(s.first_walk + w);
     for (int i = 0; i < s.length && walk[i] >= 0; ++i) {
-      if (!sgns_detail::kept(s, id, i, walk[i])) continue;
+      if (!sgns_detail::in_centre_range(s, walk[i]) || !sgns_detail::kept(s, id, i, walk[i]))
+        continue;
       train_centre<KPL>(walk, id, i, s, all, typed, syn0, syn1, sgns_detail::learning_rate(s, id),
                         pairs, loss);
       __syncwarp();

@@ -18,6 +18,17 @@
 // positions are removed before windows are formed (a centre's b contexts on each side are the b
 // nearest kept positions), and discarded centres train nothing.
 //
+// Row partitions (GraphVite's, for tables larger than device memory): the spec restricts training
+// to centres c in [centre_begin, centre_end) and contexts u in [context_begin, context_end)
+// (an end of -1 means up to the number of nodes: no restriction). A pair (c, u) outside the two
+// ranges is skipped; centres outside the centre range are skipped before any work. syn0 then
+// holds only the centre block's rows (row c - centre_begin) and syn1 only the context block's
+// (row t - context_begin). Negatives for context u are drawn from [context_begin, context_end)
+// intersected with u's type range (typed_negatives) or with [0, n): entries [lo, hi) of the
+// alias table, which the caller builds per such segment. Windows, subsampling and every Philox
+// key are unchanged, so the passes over all (centre block, context block) pairs train exactly the
+// pairs of one unrestricted pass (in another order); stats count only the pairs trained.
+//
 // Variants: simple = one warp visits every centre in order (deterministic; equals the CPU
 // reference up to float rounding: the oracle in tests); tuned = a warp per centre, all centres
 // in parallel, lock-free (Hogwild) updates of the two tables, as word2vec's threads do.
@@ -61,6 +72,9 @@ struct SgnsSpec {
   bool atomic_updates = false;
   int num_types = 0;
   NodeId type_begin[kMaxNodeTypes + 1] = {};
+  // Row partitions (see above): the node ids trained as centres and as contexts; -1 = all.
+  NodeId centre_begin = 0, centre_end = -1;
+  NodeId context_begin = 0, context_end = -1;
 };
 
 // Sums the chunk adds to: positive pairs trained, and the loss over all targets.

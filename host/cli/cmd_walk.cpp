@@ -21,7 +21,21 @@ std::string node_name(const Graph& g, NodeId v) {
   return g.node_types[g.node_type_of(v)].name + ":" + g.ids.name(v);
 }
 
+namespace {
+
+// --partitions: "auto" (0 in SkipgramConfig) or a positive count.
+int parse_partitions(const std::string& s) {
+  if (s == "auto") return 0;
+  int64_t v = 0;
+  if (!try_parse_int(s, v) || v < 1 || v > (int64_t{1} << 30))
+    throw UsageError("--partitions '" + s + "': expected a positive number of partitions or auto");
+  return static_cast<int>(v);
+}
+
+}  // namespace
+
 int cmd_walk(const WalkArgs& a) {
+  const int partitions = parse_partitions(a.partitions);
   GraphArgs ga = a.graph;
   Graph g = load_graph_verbose(ga, a.quiet);
   SkipgramConfig c;
@@ -38,6 +52,7 @@ int cmd_walk(const WalkArgs& a) {
   c.lr = a.lr;
   c.sample = a.sample;
   c.atomic_updates = a.atomic_updates;
+  c.partitions = partitions;
   c.device = a.device;
   c.seed = a.seed;
   c.progress = !a.quiet;
@@ -69,7 +84,9 @@ int cmd_walk(const WalkArgs& a) {
                         {"pairs", r.pairs},
                         {"walks", r.walks},
                         {"walks_ended_early", r.ended_early},
-                        {"loss", r.loss}};
+                        {"loss", r.loss},
+                        {"partitions", r.partitions},
+                        {"swap_bytes", r.swap_bytes}};
     std::cout << j.dump() << std::endl;
   }
   return 0;

@@ -253,6 +253,15 @@ int main(int argc, char** argv) {
   c_walk->add_flag("--atomic-updates", walk.atomic_updates,
                    "GPU: update the context table with atomic adds, so concurrent updates of "
                    "the same (hub) node are not lost (slower; experimental)");
+  c_walk
+      ->add_option(
+          "--partitions", walk.partitions,
+          "N or auto. Cut the node ids into N blocks and train the two embedding tables in "
+          "GraphVite-style row partitions: the tables stay in pinned host memory and blocks are "
+          "swapped in and out of the GPU, so tables larger than GPU memory can be trained "
+          "(negatives then come from the context's partition). auto uses 1 (off) when both "
+          "tables fit in GPU memory, and always on the CPU")
+      ->capture_default_str();
   c_walk->add_flag("--json", walk.json, "End with a one-line JSON summary");
   c_walk->add_flag("--quiet,-q", walk.quiet, "No progress output");
 

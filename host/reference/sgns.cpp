@@ -21,11 +21,13 @@ void sgns(Span<const int32_t> walks, int64_t num_walks, const SgnsSpec& s, Alias
     for (int i = 0; i < s.length; ++i) {
       const NodeId c = walk[i];
       if (c < 0) break;  // the walk ended early
+      if (!sgns_detail::in_centre_range(s, c)) continue;
       if (!sgns_detail::kept(s, id, i, c)) continue;
       const int b = sgns_detail::window_of(s, id, i);
-      for (int64_t k = 0; k < dim; ++k) v0[k] = v[k] = syn0.at(c, k);
+      for (int64_t k = 0; k < dim; ++k) v0[k] = v[k] = syn0.at(c - s.centre_begin, k);
       sgns_detail::for_each_context(s, walk, id, i, b, [&](int j, int slot) {
         const NodeId u = walk[j];
+        if (!sgns_detail::in_context_range(s, u)) return;
         ++pairs;
         for (int64_t k = 0; k < dim; ++k) e[k] = 0.0f;
         for (int n = 0; n <= s.negatives; ++n) {
@@ -36,7 +38,7 @@ void sgns(Span<const int32_t> walks, int64_t num_walks, const SgnsSpec& s, Alias
             if (t == u) continue;
             label = 0.0f;
           }
-          float* out = syn1.row(t);
+          float* out = syn1.row(t - s.context_begin);
           float f = 0.0f;
           for (int64_t k = 0; k < dim; ++k) f += v[k] * out[k];
           const float sig = 1.0f / (1.0f + std::exp(-f));
@@ -50,7 +52,7 @@ void sgns(Span<const int32_t> walks, int64_t num_walks, const SgnsSpec& s, Alias
         }
         for (int64_t k = 0; k < dim; ++k) v[k] += e[k];
       });
-      float* in = syn0.row(c);
+      float* in = syn0.row(c - s.centre_begin);
       for (int64_t k = 0; k < dim; ++k) in[k] += v[k] - v0[k];
     }
   }

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <sstream>
 
 #include "host/core/error.h"
@@ -175,6 +176,10 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
   if (c.method == WalkMethod::kNode2vec && (!(c.p > 0) || !(c.q > 0)))
     throw UsageError("--p and --q must be positive");
   if (g.num_nodes() == 0) throw UsageError("the graph has no nodes");
+  if (c.partitions < 0) throw UsageError("--partitions must be a positive count or auto");
+  if (c.partitions > g.num_nodes())
+    throw UsageError("--partitions " + std::to_string(c.partitions) + " is more than the " +
+                     std::to_string(g.num_nodes()) + " nodes");
   if (g.node_types.size() > static_cast<size_t>(kMaxNodeTypes))
     throw UsageError("at most " + std::to_string(kMaxNodeTypes) + " node types are supported");
 
@@ -189,13 +194,9 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
   const int L = c.walk_length;
   uint64_t walks_per_epoch = 0;
   for (const WalkPlan& p : plans) walks_per_epoch += p.walks;
-  const int64_t chunk =
-      c.chunk_walks > 0
-          ? c.chunk_walks
-          : std::max<int64_t>(
-                1,
-                std::min<int64_t>(static_cast<int64_t>(walks_per_epoch),
-                                  (be->is_cuda() ? (int64_t{16} << 20) : (int64_t{1} << 20)) / L));
+  const int64_t default_chunk = std::max<int64_t>(
+      1, std::min<int64_t>(static_cast<int64_t>(walks_per_epoch),
+                           (be->is_cuda() ? (int64_t{16} << 20) : (int64_t{1} << 20)) / L));
 
   // Graph and relations in backend memory.
   std::vector<Buffer<EdgeIndex>> offs;
@@ -224,6 +225,46 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
     start_bufs.emplace_back(*be, p.starts.size(), "walk starts");
     start_bufs.back().upload(p.starts.data(), p.starts.size());
   }
+
+  // Row partitions: how many, and the walk chunk that goes with them.
+  const int64_t D = c.dim;
+  const int64_t row_bytes = D * static_cast<int64_t>(sizeof(float));
+  int P = c.partitions;
+  int64_t chunk = c.chunk_walks > 0 ? c.chunk_walks : default_chunk;
+  {
+    std::string why;
+    const int64_t free_b = be->is_cuda() ? be->free_memory() : -1;
+    if (P == 0) {
+      // Working memory besides the tables: two walk buffers, counts, negative and keep tables.
+      const int64_t margin = 2 * default_chunk * L * 4 + int64_t{n} * 32 + (int64_t{256} << 20);
+      if (free_b < 0) {
+        P = 1;
+        why = "the CPU backend trains in host memory";
+      } else if (2 * int64_t{n} * row_bytes + margin <= static_cast<int64_t>(0.6 * free_b)) {
+        P = 1;
+        why = "both tables fit in device memory";
+      } else {
+        // The fewest blocks of which three (syn0 block, two syn1 slots) fit in 40% of free memory.
+        const int64_t budget = static_cast<int64_t>(0.4 * free_b);
+        const int64_t max_rows = budget / (3 * row_bytes);
+        if (max_rows < 1) throw Error("not enough device memory for even one embedding row");
+        P = static_cast<int>(std::min<int64_t>(n, (n + max_rows - 1) / max_rows));
+        while (P < n && 3 * ((int64_t{n} + P - 1) / P) * row_bytes > budget) ++P;
+        why = "the two tables (" + std::to_string((2 * int64_t{n} * row_bytes) >> 20) +
+              " MiB) exceed 60% of " + std::to_string(free_b >> 20) + " MiB free device memory";
+      }
+      if (c.progress) log("partitions: " + std::to_string(P) + " (auto: " + why + ")");
+    }
+    if (P > 1 && c.chunk_walks <= 0 && free_b > 0) {
+      // Every chunk swaps ~2(P + 1) tables' bytes, so take big chunks: the two walk buffers may
+      // use a quarter of what is free besides the three table blocks.
+      const int64_t blocks = 3 * ((int64_t{n} + P - 1) / P) * row_bytes;
+      const int64_t room = (free_b - blocks - int64_t{n} * 32) / 4;
+      chunk = std::max(chunk, std::min<int64_t>(static_cast<int64_t>(walks_per_epoch),
+                                                room / (2 * int64_t{L} * 4)));
+    }
+  }
+  res.partitions = P;
   Buffer<int32_t> walks(*be, static_cast<size_t>(chunk * L), "walks");
   Buffer<unsigned long long> ended(*be, 1, "walk counter");
   ended.zero();
@@ -261,9 +302,21 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
   // Negative tables: unigram^0.75 over all nodes, and per node type for metapath2vec++.
   std::vector<double> weight(n);
   for (NodeId v = 0; v < n; ++v) weight[v] = std::pow(static_cast<double>(host_counts[v]), 0.75);
+  // With row partitions, negatives for a context in block b come from block b (intersected with
+  // the context's type): one alias table per such segment (kernels/sgns.h).
+  std::vector<int64_t> block_begin(P + 1);
+  for (int k = 0; k <= P; ++k) block_begin[k] = int64_t{n} * k / P;
+  auto build_segments = [&](std::vector<int64_t> cuts, std::vector<float>& pr,
+                            std::vector<int32_t>& al) {
+    cuts.insert(cuts.end(), block_begin.begin(), block_begin.end());
+    std::sort(cuts.begin(), cuts.end());
+    cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+    for (size_t k = 0; k + 1 < cuts.size(); ++k)
+      build_alias_table(weight, cuts[k], cuts[k + 1], pr, al);
+  };
   std::vector<float> prob(n), typed_prob;
   std::vector<int32_t> alias(n), typed_alias;
-  build_alias_table(weight, 0, n, prob, alias);
+  build_segments({0, n}, prob, alias);
   SgnsSpec spec;
   spec.length = L;
   spec.window = c.window;
@@ -277,12 +330,11 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
     typed_prob.resize(n);
     typed_alias.resize(n);
     spec.num_types = static_cast<int>(g.node_types.size());
-    for (int t = 0; t < spec.num_types; ++t) {
-      spec.type_begin[t] = g.node_types[t].begin;
-      build_alias_table(weight, g.node_types[t].begin,
-                        g.node_types[t].begin + g.node_types[t].count, typed_prob, typed_alias);
-    }
+    for (int t = 0; t < spec.num_types; ++t) spec.type_begin[t] = g.node_types[t].begin;
     spec.type_begin[spec.num_types] = n;
+    // Segments as the kernel draws them: [type_begin[t], type_begin[t + 1]) cut by the blocks.
+    build_segments(std::vector<int64_t>(spec.type_begin, spec.type_begin + spec.num_types + 1),
+                   typed_prob, typed_alias);
   }
   // Subsampling: word2vec's keep probability per node, from the same counts.
   Buffer<float> keep_d;
@@ -309,7 +361,6 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
   AliasView all{prob_d.data(), alias_d.data(), n}, typed{tprob_d.data(), talias_d.data(), n};
 
   // Embedding tables: syn0 uniform in [-0.5/dim, 0.5/dim) (word2vec's), syn1 zero.
-  const int64_t D = c.dim;
   std::vector<float> init(static_cast<size_t>(n) * D);
   for (NodeId v = 0; v < n; ++v)
     for (int64_t k = 0; k < D; ++k)
@@ -318,12 +369,88 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
                                 static_cast<uint32_t>(k / 4), 77)
                              .v[k % 4],
                          -0.5f / D, 0.5f / D);
-  Buffer<float> syn0(*be, init.size(), "embeddings"), syn1(*be, init.size(), "context embeddings");
-  syn0.upload(init.data(), init.size());
-  syn1.zero();
+  // Unpartitioned: both tables in backend memory. Partitioned: both whole in pinned host memory,
+  // plus backend slots for one syn0 block and two syn1 blocks.
+  Buffer<float> syn0, syn1, host0, host1, slot1[2];
+  if (P == 1) {
+    syn0 = Buffer<float>(*be, init.size(), "embeddings");
+    syn1 = Buffer<float>(*be, init.size(), "context embeddings");
+    syn0.upload(init.data(), init.size());
+    syn1.zero();
+  } else {
+    host0 = Buffer<float>(*be, init.size(), "embeddings (host)", Residence::kHostMapped);
+    host1 = Buffer<float>(*be, init.size(), "context embeddings (host)", Residence::kHostMapped);
+    std::memcpy(host0.data(), init.data(), init.size() * sizeof(float));
+    std::memset(host1.data(), 0, init.size() * sizeof(float));
+    int64_t max_rows = 0;
+    for (int k = 0; k < P; ++k) max_rows = std::max(max_rows, block_begin[k + 1] - block_begin[k]);
+    // Separate buffers on the CPU backend too, so that it runs (and tests) the same copies.
+    syn0 = Buffer<float>(*be, static_cast<size_t>(max_rows * D), "embedding block");
+    for (Buffer<float>& b : slot1)
+      b = Buffer<float>(*be, static_cast<size_t>(max_rows * D), "context embedding block");
+  }
   Buffer<SgnsStats> stats(*be, 1, "training counters");
   MatrixView<float> s0{syn0.data(), n, D, D}, s1{syn1.data(), n, D, D};
   be->synchronize();
+
+  // One chunk of walks, partitioned: passes (a, b) for every centre block a and context block b.
+  // syn0 block a is uploaded, trained against every b and written back, all on the compute lane
+  // (one block up and down per a; not overlapped). syn1 blocks rotate through two slots: while
+  // block b trains in one, the next block is uploaded into the other on the sample lane, after
+  // that slot's last training and write-back (its `written` event) and after the write-back of
+  // the block's own newest rows. The b order snakes (reversed on every other centre block, also
+  // across chunks), so the block a row ends on stays resident for the next row.
+  std::vector<int> written(P > 1 ? P : 0);
+  for (int& e : written) e = be->new_event();
+  std::vector<bool> ever_written(written.size(), false);
+  const int ready[2] = {be->new_event(), be->new_event()};
+  int slot_block[2] = {-1, -1};
+  uint64_t rows_done = 0;  // centre-block rows trained so far: the snake's parity
+  auto rows_of = [&](int k) { return block_begin[k + 1] - block_begin[k]; };
+  auto fetch = [&](int blk, int slot) {
+    be->set_lane(Backend::kLaneSample);
+    if (slot_block[slot] >= 0) be->wait_event(written[slot_block[slot]]);
+    if (ever_written[blk]) be->wait_event(written[blk]);
+    const size_t bytes = static_cast<size_t>(rows_of(blk) * row_bytes);
+    be->upload(slot1[slot].data(), host1.data() + block_begin[blk] * D, bytes);
+    be->record_event(ready[slot]);
+    be->set_lane(Backend::kLaneCompute);
+    slot_block[slot] = blk;
+    res.swap_bytes += bytes;
+  };
+  auto slot_of = [&](int blk) { return slot_block[0] == blk ? 0 : slot_block[1] == blk ? 1 : -1; };
+  auto train_partitioned = [&](const int32_t* walk_data, int64_t m) {
+    for (int a = 0; a < P; ++a) {
+      const size_t bytes0 = static_cast<size_t>(rows_of(a) * row_bytes);
+      be->upload(syn0.data(), host0.data() + block_begin[a] * D, bytes0);
+      const bool reverse = rows_done++ % 2 == 1;
+      auto block_at = [&](int i) { return reverse ? P - 1 - i : i; };
+      int last_slot = 1;
+      for (int i = 0; i < P; ++i) {
+        const int blk = block_at(i);
+        int slot = slot_of(blk);
+        if (slot < 0) fetch(blk, slot = 1 - last_slot);
+        if (i + 1 < P && slot_of(block_at(i + 1)) < 0) fetch(block_at(i + 1), 1 - slot);
+        be->wait_event(ready[slot]);
+        SgnsSpec ps = spec;
+        ps.centre_begin = static_cast<NodeId>(block_begin[a]);
+        ps.centre_end = static_cast<NodeId>(block_begin[a + 1]);
+        ps.context_begin = static_cast<NodeId>(block_begin[blk]);
+        ps.context_end = static_cast<NodeId>(block_begin[blk + 1]);
+        be->sgns(Span<const int32_t>{walk_data, m * L}, m, ps, all, typed,
+                 MatrixView<float>{syn0.data(), rows_of(a), D, D},
+                 MatrixView<float>{slot1[slot].data(), rows_of(blk), D, D}, stats.data());
+        const size_t bytes1 = static_cast<size_t>(rows_of(blk) * row_bytes);
+        be->download_async(host1.data() + block_begin[blk] * D, slot1[slot].data(), bytes1);
+        be->record_event(written[blk]);
+        ever_written[blk] = true;
+        res.swap_bytes += bytes1;
+        last_slot = slot;
+      }
+      be->download_async(host0.data() + block_begin[a] * D, syn0.data(), bytes0);
+      res.swap_bytes += 2 * bytes0;
+    }
+  };
 
   // Pass 2: train, chunk by chunk. Walks are double-buffered: chunk j + 1 is generated on the
   // sample lane (its own CUDA stream) while chunk j trains on the compute lane; events order
@@ -376,8 +503,11 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
       const Chunk& k = chunks[j];
       be->wait_event(generated[b]);
       spec.first_walk = k.first_walk;
-      be->sgns(Span<const int32_t>{walk_buf[b], k.m * L}, k.m, spec, all, typed, s0, s1,
-               stats.data());
+      if (P == 1)
+        be->sgns(Span<const int32_t>{walk_buf[b], k.m * L}, k.m, spec, all, typed, s0, s1,
+                 stats.data());
+      else
+        train_partitioned(walk_buf[b], k.m);
       be->record_event(consumed[b]);
       used[b] = true;
       done_walks += static_cast<uint64_t>(k.m);
@@ -408,7 +538,10 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
   res.pairs = total_pairs;
   res.pairs_per_second = res.train_seconds > 0 ? total_pairs / res.train_seconds : 0;
   res.embeddings.resize(init.size());
-  syn0.download(res.embeddings.data(), res.embeddings.size());
+  if (P == 1)
+    syn0.download(res.embeddings.data(), res.embeddings.size());
+  else
+    std::memcpy(res.embeddings.data(), host0.data(), res.embeddings.size() * sizeof(float));
   if (c.progress) {
     char line[240];
     std::snprintf(line, sizeof line,

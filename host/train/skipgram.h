@@ -5,6 +5,16 @@
 // Walks are generated in chunks on the backend and trained as they come, so the corpus is
 // never held whole. A first pass counts node occurrences in the walks for the unigram^0.75
 // negative-sampling table (an alias table, built on the host in double precision).
+//
+// Tables larger than device memory are trained in row partitions, as GraphVite does: node ids
+// are cut into P contiguous blocks of near-equal size; syn0 and syn1 live whole in pinned host
+// memory and each walk chunk is trained in P x P passes, pass (a, b) training the pairs whose
+// centre is in block a and whose context is in block b (negatives then come from block b), with
+// only syn0 block a and syn1 block b on the device (kernels/sgns.h, row partitions). Blocks are
+// swapped between host and device around the passes: each chunk moves about 2 (P + 1) times the
+// bytes of one table (syn0 up and back once, syn1 up and back once per centre block), and every
+// pass re-reads the chunk's walks, so partition mode uses much larger walk chunks to amortise the
+// swaps.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -44,6 +54,9 @@ struct SkipgramConfig {
   bool atomic_updates = false;  // CUDA tuned SGNS: context-table updates as atomic adds
   uint64_t seed = 0;
   int64_t chunk_walks = 0;  // walks per chunk; 0 = automatic
+  // Row partitions of the embedding tables (see above): 0 = automatic (1 on the CPU and when both
+  // tables fit in device memory, else the fewest whose three resident blocks fit), 1 = off.
+  int partitions = 0;
   bool progress = true;
   std::function<void(const std::string&)> log;  // default: stderr
 };
@@ -55,6 +68,8 @@ struct SkipgramResult {
   double loss = 0;  // mean per target over the last epoch
   double train_seconds = 0, walk_seconds = 0;
   double pairs_per_second = 0, walk_steps_per_second = 0;
+  int partitions = 1;       // row partitions the tables were trained in
+  uint64_t swap_bytes = 0;  // table bytes copied between host and backend memory while training
   std::string device;
 };
 

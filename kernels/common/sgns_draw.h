@@ -17,23 +17,35 @@ GRL_HD int type_of(const SgnsSpec& s, NodeId v) {
   return t;
 }
 
-// Negative k of context slot `slot` of centre i (two draws per Philox call).
+// Whether node v is in the spec's centre (context) range.
+GRL_HD bool in_centre_range(const SgnsSpec& s, NodeId v) {
+  return v >= s.centre_begin && (s.centre_end < 0 || v < s.centre_end);
+}
+GRL_HD bool in_context_range(const SgnsSpec& s, NodeId v) {
+  return v >= s.context_begin && (s.context_end < 0 || v < s.context_end);
+}
+
+// Negative k of context slot `slot` of centre i (two draws per Philox call), from the alias
+// table's segment [lo, hi): u's type range (or all nodes) intersected with the context range.
 GRL_HD NodeId negative(const SgnsSpec& s, const AliasView& all, const AliasView& typed,
                        uint32_t walk, int i, int slot, int k, NodeId context) {
   const Philox4 r = philox(s.seed, RandomPurpose::kNegative, walk,
                            static_cast<uint32_t>(i) * 64u + static_cast<uint32_t>(slot),
                            static_cast<uint32_t>(k / 2));
   const uint32_t pick = r.v[2 * (k % 2)], coin = r.v[2 * (k % 2) + 1];
-  NodeId lo = 0, n = all.n;
+  NodeId lo = 0, hi = all.n;
   const float* prob = all.prob;
   const int32_t* alias = all.alias;
   if (s.typed_negatives) {
     const int t = type_of(s, context);
     lo = s.type_begin[t];
-    n = s.type_begin[t + 1] - lo;
+    hi = s.type_begin[t + 1];
     prob = typed.prob;
     alias = typed.alias;
   }
+  if (s.context_begin > lo) lo = s.context_begin;
+  if (s.context_end >= 0 && s.context_end < hi) hi = s.context_end;
+  const NodeId n = hi - lo;
   const NodeId idx = lo + static_cast<NodeId>(random_below(pick, static_cast<uint32_t>(n)));
   return random_unit(coin) < prob[idx] ? idx : alias[idx];
 }

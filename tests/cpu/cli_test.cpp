@@ -281,6 +281,25 @@ TEST(Cli, WalkThenEval) {
       2);
 }
 
+TEST(Cli, WalkPartitions) {
+  auto dir = test::scratch_dir();
+  const std::string out = " --out " + (dir / "p.npy").string();
+  const std::string base = std::string("walk --graph ") + kSbm +
+                           " --device cpu --walks-per-node 2 --walk-length 10 --dim 8 --quiet";
+  for (const char* bad : {"0", "x", "-2", "2.5"}) {
+    Result r = run(base + " --partitions " + bad + out);
+    EXPECT_EQ(r.code, 2) << bad << ": " << r.out;
+    EXPECT_NE(r.out.find("--partitions"), std::string::npos) << r.out;
+  }
+  Result ok = run(base + " --partitions 2 --json" + out);
+  ASSERT_EQ(ok.code, 0) << ok.out;
+  nlohmann::json j = nlohmann::json::parse(last_line(ok.out));
+  EXPECT_EQ(j["partitions"].get<int>(), 2);
+  EXPECT_GT(j["swap_bytes"].get<uint64_t>(), 0u);
+  Result help = run("walk --help");
+  EXPECT_NE(help.out.find("--partitions"), std::string::npos);
+}
+
 // An edge list plus an attribute table and a label file is enough to train GraphSAGE; embed
 // encodes new nodes' attributes with the trained encoder.
 TEST(Cli, SageWithAttributeTableAndLabelFile) {

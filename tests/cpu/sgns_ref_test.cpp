@@ -6,6 +6,7 @@
 
 #include "host/reference/sgns.h"
 #include "host/train/skipgram.h"
+#include "kernels/common/philox.h"
 #include "kernels/common/sgns_draw.h"
 
 namespace grl {
@@ -133,6 +134,175 @@ TEST(SgnsRef, SubsamplingRemovesPositionsBeforeWindowing) {
     EXPECT_EQ(c0[5 * dim + k], init0[5 * dim + k]) << "node 5 trained as a centre";
     EXPECT_EQ(c1[5 * dim + k], 0.0f) << "node 5 used as a context";
   }
+}
+
+// Row partitions: a fixed small corpus over n nodes, trained whole or in (centre, context) blocks.
+struct PartitionCase {
+  static constexpr NodeId n = 40;
+  static constexpr int64_t dim = 5, walks = 30;
+  SgnsSpec s;
+  std::vector<int32_t> w;
+  std::vector<double> weight;
+  std::vector<float> init0, init1;
+  PartitionCase() {
+    s.length = 12;
+    s.window = 3;
+    s.negatives = 3;
+    s.lr0 = 0.05f;
+    s.seed = 9;
+    s.total_walks = walks;
+    w.resize(walks * s.length);
+    for (size_t i = 0; i < w.size(); ++i) {
+      const uint32_t r = philox(4, RandomPurpose::kTest, static_cast<uint32_t>(i), 0, 0).v[0];
+      w[i] = static_cast<int32_t>(r % n);
+    }
+    w[3 * s.length + 7] = -1;  // one walk ends early
+    for (int j = 8; j < s.length; ++j) w[3 * s.length + j] = -1;
+    for (NodeId v = 0; v < n; ++v) weight.push_back(1.0 + v % 7);
+    init0.resize(n * dim);
+    init1.resize(n * dim);
+    for (size_t i = 0; i < init0.size(); ++i) {
+      init0[i] = random_uniform(
+          philox(5, RandomPurpose::kTest, static_cast<uint32_t>(i), 0, 0).v[0], -0.2f, 0.2f);
+      init1[i] = random_uniform(
+          philox(6, RandomPurpose::kTest, static_cast<uint32_t>(i), 0, 0).v[0], -0.2f, 0.2f);
+    }
+  }
+  // Alias tables with one segment per block [cuts[k], cuts[k + 1]).
+  void tables(const std::vector<int64_t>& cuts, std::vector<float>& prob,
+              std::vector<int32_t>& alias) const {
+    prob.assign(n, 0.0f);
+    alias.assign(n, 0);
+    for (size_t k = 0; k + 1 < cuts.size(); ++k)
+      build_alias_table(weight, cuts[k], cuts[k + 1], prob, alias);
+  }
+  SgnsStats train(const SgnsSpec& t, const AliasView& all, float* syn0, NodeId rows0, float* syn1,
+                  NodeId rows1) const {
+    SgnsStats st;
+    ref::sgns(Span<const int32_t>{w.data(), static_cast<int64_t>(w.size())}, walks, t, all, all,
+              MatrixView<float>{syn0, rows0, dim, dim}, MatrixView<float>{syn1, rows1, dim, dim},
+              &st);
+    return st;
+  }
+};
+
+TEST(SgnsRef, RangesCoveringEverythingChangeNothing) {
+  PartitionCase pc;
+  std::vector<float> prob, a0 = pc.init0, a1 = pc.init1, b0 = pc.init0, b1 = pc.init1;
+  std::vector<int32_t> alias;
+  pc.tables({0, pc.n}, prob, alias);
+  AliasView all{prob.data(), alias.data(), pc.n};
+  const SgnsStats sa = pc.train(pc.s, all, a0.data(), pc.n, a1.data(), pc.n);
+  SgnsSpec t = pc.s;
+  t.centre_begin = t.context_begin = 0;
+  t.centre_end = t.context_end = pc.n;
+  const SgnsStats sb = pc.train(t, all, b0.data(), pc.n, b1.data(), pc.n);
+  EXPECT_GT(sa.pairs, 0u);
+  EXPECT_EQ(sa.pairs, sb.pairs);
+  EXPECT_EQ(sa.loss, sb.loss);
+  EXPECT_EQ(a0, b0);
+  EXPECT_EQ(a1, b1);
+}
+
+// All P x P (centre block, context block) passes, each on copies of its two blocks (as the
+// trainer does), train exactly the pairs of one unrestricted pass.
+TEST(SgnsRef, BlockPassesTrainEveryPairOnce) {
+  PartitionCase pc;
+  std::vector<float> prob, a0 = pc.init0, a1 = pc.init1;
+  std::vector<int32_t> alias;
+  pc.tables({0, pc.n}, prob, alias);
+  const SgnsStats whole =
+      pc.train(pc.s, AliasView{prob.data(), alias.data(), pc.n}, a0.data(), pc.n, a1.data(), pc.n);
+  for (int P : {2, 3, 7}) {
+    std::vector<int64_t> cuts(P + 1);
+    for (int k = 0; k <= P; ++k) cuts[k] = int64_t{pc.n} * k / P;
+    pc.tables(cuts, prob, alias);
+    AliasView all{prob.data(), alias.data(), pc.n};
+    std::vector<float> s0 = pc.init0, s1 = pc.init1;
+    unsigned long long pairs = 0;
+    for (int a = 0; a < P; ++a)
+      for (int b = 0; b < P; ++b) {
+        const int64_t d = PartitionCase::dim;
+        std::vector<float> blk0(s0.begin() + cuts[a] * d, s0.begin() + cuts[a + 1] * d);
+        std::vector<float> blk1(s1.begin() + cuts[b] * d, s1.begin() + cuts[b + 1] * d);
+        SgnsSpec t = pc.s;
+        t.centre_begin = static_cast<NodeId>(cuts[a]);
+        t.centre_end = static_cast<NodeId>(cuts[a + 1]);
+        t.context_begin = static_cast<NodeId>(cuts[b]);
+        t.context_end = static_cast<NodeId>(cuts[b + 1]);
+        pairs += pc.train(t, all, blk0.data(), static_cast<NodeId>(cuts[a + 1] - cuts[a]),
+                          blk1.data(), static_cast<NodeId>(cuts[b + 1] - cuts[b]))
+                     .pairs;
+        std::copy(blk0.begin(), blk0.end(), s0.begin() + cuts[a] * d);
+        std::copy(blk1.begin(), blk1.end(), s1.begin() + cuts[b] * d);
+      }
+    EXPECT_EQ(pairs, whole.pairs) << P << " partitions";
+    EXPECT_NE(s0, pc.init0);
+  }
+}
+
+// A restricted pass touches only its blocks: syn0 rows outside the centre range and syn1 rows
+// outside the context range stay as they were (the views point into the whole tables, so a
+// wrong row or a negative drawn outside the context block would show), and every negative drawn
+// lies in the context range intersected with the context's type.
+TEST(SgnsRef, RestrictedPassStaysInsideItsBlocks) {
+  PartitionCase pc;
+  const NodeId c0 = 10, c1 = 23, u0 = 17, u1 = 33;
+  std::vector<float> prob;
+  std::vector<int32_t> alias;
+  pc.tables({0, u0, u1, pc.n}, prob, alias);
+  AliasView all{prob.data(), alias.data(), pc.n};
+  SgnsSpec t = pc.s;
+  t.centre_begin = c0;
+  t.centre_end = c1;
+  t.context_begin = u0;
+  t.context_end = u1;
+  std::vector<float> s0 = pc.init0, s1 = pc.init1;
+  const int64_t d = PartitionCase::dim;
+  const SgnsStats st = pc.train(t, all, s0.data() + c0 * d, c1 - c0, s1.data() + u0 * d, u1 - u0);
+  EXPECT_GT(st.pairs, 0u);
+  bool inside0 = false, inside1 = false;
+  for (NodeId v = 0; v < pc.n; ++v)
+    for (int64_t k = 0; k < d; ++k) {
+      const size_t i = static_cast<size_t>(v * d + k);
+      if (v < c0 || v >= c1)
+        ASSERT_EQ(s0[i], pc.init0[i]) << "syn0 row " << v << " outside the centre range";
+      else
+        inside0 |= s0[i] != pc.init0[i];
+      if (v < u0 || v >= u1)
+        ASSERT_EQ(s1[i], pc.init1[i]) << "syn1 row " << v << " outside the context range";
+      else
+        inside1 |= s1[i] != pc.init1[i];
+    }
+  EXPECT_TRUE(inside0);
+  EXPECT_TRUE(inside1);
+  // Negatives directly, typed too: types [0, 20) and [20, 40), so a context of type 0 draws
+  // from [17, 20) and one of type 1 from [20, 33).
+  SgnsSpec ty = t;
+  ty.typed_negatives = true;
+  ty.num_types = 2;
+  ty.type_begin[0] = 0;
+  ty.type_begin[1] = 20;
+  ty.type_begin[2] = pc.n;
+  std::vector<float> tprob;
+  std::vector<int32_t> talias;
+  pc.tables({0, u0, 20, u1, pc.n}, tprob, talias);
+  AliasView typed{tprob.data(), talias.data(), pc.n};
+  std::vector<int> seen(pc.n, 0);
+  for (uint32_t walk = 0; walk < 3000; ++walk)
+    for (int k = 0; k < 4; ++k) {
+      const NodeId a = sgns_detail::negative(t, all, all, walk, 2, 1, k, u0 + 1);
+      ASSERT_GE(a, u0);
+      ASSERT_LT(a, u1);
+      const NodeId b = sgns_detail::negative(ty, all, typed, walk, 2, 1, k, 18);
+      ASSERT_GE(b, u0);
+      ASSERT_LT(b, 20);
+      const NodeId c = sgns_detail::negative(ty, all, typed, walk, 2, 1, k, 25);
+      ASSERT_GE(c, 20);
+      ASSERT_LT(c, u1);
+      ++seen[a];
+    }
+  for (NodeId v = u0; v < u1; ++v) EXPECT_GT(seen[v], 0) << v;
 }
 
 TEST(SgnsRef, WindowsShrinkWithinBounds) {

@@ -143,6 +143,61 @@ TEST(Skipgram, DeterministicAndClearErrors) {
   EXPECT_THROW(train_skipgram(homo, w), UsageError);
 }
 
+// Row partitions on the CPU backend run the real swapping path (blocks copied into separate
+// slot buffers and back): the embeddings are as good as unpartitioned ones, and reproducible.
+TEST(SkipgramPartitions, QualityMatchesUnpartitioned) {
+  SbmParams p;
+  p.nodes = 2000;
+  p.classes = 5;
+  p.degree = 8;
+  p.homophily = 0.8;
+  Graph g = make_sbm(p);
+  double f1[2];
+  SkipgramResult r[2];
+  for (int k = 0; k < 2; ++k) {
+    SkipgramConfig c = quiet(WalkMethod::kDeepWalk);
+    c.walk_length = 40;
+    c.dim = 32;
+    c.partitions = k ? 3 : 1;
+    c.chunk_walks = 7000;  // several chunks: the snake order continues across them
+    r[k] = train_skipgram(g, c);
+    f1[k] = score(g, r[k], 0, g.num_nodes()).micro_mean;
+  }
+  std::printf("sbm micro-F1: 1 partition %.4f, 3 partitions %.4f (%llu swapped bytes)\n", f1[0],
+              f1[1], static_cast<unsigned long long>(r[1].swap_bytes));
+  EXPECT_EQ(r[0].partitions, 1);
+  EXPECT_EQ(r[0].swap_bytes, 0u);
+  EXPECT_EQ(r[1].partitions, 3);
+  EXPECT_GT(r[1].swap_bytes, 0u);
+  EXPECT_EQ(r[1].pairs, r[0].pairs) << "the passes train the same pairs";
+  EXPECT_GT(f1[0], 0.6);
+  EXPECT_NEAR(f1[1], f1[0], 0.03);
+}
+
+TEST(SkipgramPartitions, DeterministicTypedAndClearErrors) {
+  Graph g = make_academic(AcademicParams{});
+  SkipgramConfig c = quiet(WalkMethod::kMetapath2vecPP);  // negatives per type and block
+  c.metapaths = {"author-paper-venue-paper-author"};
+  c.walks_per_node = 2;
+  c.walk_length = 20;
+  c.dim = 8;
+  c.chunk_walks = 1500;
+  c.partitions = 4;
+  SkipgramResult a = train_skipgram(g, c), b = train_skipgram(g, c);
+  EXPECT_EQ(a.embeddings, b.embeddings);
+  EXPECT_EQ(a.partitions, 4);
+  c.partitions = 1;
+  SkipgramResult one = train_skipgram(g, c);
+  EXPECT_EQ(one.pairs, a.pairs);
+  EXPECT_NE(one.embeddings, a.embeddings);
+  c.partitions = 0;  // auto: off on the CPU
+  EXPECT_EQ(train_skipgram(g, c).partitions, 1);
+  c.partitions = -1;
+  EXPECT_THROW(train_skipgram(g, c), UsageError);
+  c.partitions = g.num_nodes() + 1;
+  EXPECT_THROW(train_skipgram(g, c), UsageError);
+}
+
 TEST(EmbeddingEval, LogisticRegressionSeparatesAndEvaluationScoresKnownCases) {
   // Two well-separated blobs: the classifier gets them all.
   std::mt19937 rng(1);

@@ -1,6 +1,6 @@
 // Walks on the GPU == the CPU reference exactly (uniform, node2vec, meta-path; counts and
 // early ends too); the serial SGNS kernel == the CPU reference up to float rounding; the
-// parallel (Hogwild) kernel trains embeddings as good as the CPU's.
+// parallel (Hogwild) kernel trains embeddings as good as the CPU's; so do row partitions.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -205,6 +205,117 @@ TEST(GpuSgns, SerialKernelEqualsCpuReference) {
       }
     }
   }
+}
+
+// Row partitions: with a centre and a context range, the serial kernel still equals the
+// reference, rows outside the ranges included (the views point into the whole tables).
+TEST(GpuSgns, SerialKernelWithRangesEqualsCpuReference) {
+  GRL_REQUIRE_GPU();
+  Graph g = make_academic(AcademicParams{});
+  const NodeId n = g.num_nodes();
+  WalkSpec ws;
+  ws.length = 12;
+  ws.seed = 3;
+  std::vector<NodeId> starts(n);
+  for (NodeId v = 0; v < n; ++v) starts[v] = v;
+  const int64_t walks = test::small_sizes() ? 200 : 1000;
+  std::vector<int32_t> w(walks * ws.length);
+  ref::random_walks(g.csr.view(), ws, Span<const NodeId>{starts.data(), n}, walks, w.data(),
+                    nullptr);
+  const NodeId c0 = n / 4, c1 = n / 2, u0 = n / 3, u1 = 3 * (n / 4);
+  std::vector<double> weight(n);
+  for (NodeId v = 0; v < n; ++v) weight[v] = 1.0 + v % 5;
+  std::vector<float> prob(n);
+  std::vector<int32_t> alias(n);
+  for (auto [b, e] : {std::pair<NodeId, NodeId>{0, u0}, {u0, u1}, {u1, n}})
+    build_alias_table(weight, b, e, prob, alias);
+  const int64_t dim = 48;
+  SgnsSpec s;
+  s.length = ws.length;
+  s.window = 4;
+  s.negatives = 5;
+  s.lr0 = 0.05f;
+  s.seed = 11;
+  s.total_walks = walks;
+  s.centre_begin = c0;
+  s.centre_end = c1;
+  s.context_begin = u0;
+  s.context_end = u1;
+  std::vector<float> syn0(n * dim), syn1(n * dim);
+  for (size_t i = 0; i < syn0.size(); ++i) {
+    syn0[i] = random_uniform(philox(1, RandomPurpose::kTest, static_cast<uint32_t>(i), 0, 0).v[0],
+                             -0.1f, 0.1f);
+    syn1[i] = random_uniform(philox(2, RandomPurpose::kTest, static_cast<uint32_t>(i), 0, 0).v[0],
+                             -0.1f, 0.1f);
+  }
+  auto d0 = test::to_device(syn0), d1 = test::to_device(syn1);
+  auto dw = test::to_device(w);
+  auto dp = test::to_device(prob);
+  auto da = test::to_device(alias);
+  DeviceBuffer<SgnsStats> dstats(1);
+  GRL_CUDA_CHECK(cudaMemset(dstats.data(), 0, sizeof(SgnsStats)));
+  AliasView h_all{prob.data(), alias.data(), n}, d_all{dp.data(), da.data(), n};
+  SgnsStats want;
+  ref::sgns(Span<const int32_t>{w.data(), static_cast<int64_t>(w.size())}, walks, s, h_all, h_all,
+            MatrixView<float>{syn0.data() + c0 * dim, c1 - c0, dim, dim},
+            MatrixView<float>{syn1.data() + u0 * dim, u1 - u0, dim, dim}, &want);
+  Stream st;
+  launch_sgns(Span<const int32_t>{dw.data(), static_cast<int64_t>(w.size())}, walks, s, d_all,
+              d_all, MatrixView<float>{d0.data() + c0 * dim, c1 - c0, dim, dim},
+              MatrixView<float>{d1.data() + u0 * dim, u1 - u0, dim, dim}, dstats.data(),
+              KernelVariant::kSimple, st);
+  st.synchronize();
+  auto got0 = test::to_host(d0), got1 = test::to_host(d1);
+  SgnsStats got = test::to_host(dstats)[0];
+  EXPECT_GT(want.pairs, 0u);
+  EXPECT_EQ(got.pairs, want.pairs);
+  EXPECT_NEAR(got.loss, want.loss, 1e-4 * want.loss);
+  for (size_t i = 0; i < syn0.size(); ++i) {
+    ASSERT_NEAR(got0[i], syn0[i], 1e-4 + 1e-3 * std::fabs(syn0[i])) << "syn0 " << i;
+    ASSERT_NEAR(got1[i], syn1[i], 1e-4 + 1e-3 * std::fabs(syn1[i])) << "syn1 " << i;
+  }
+}
+
+// Partitioned training on the GPU (blocks swapped through pinned host memory) trains as well
+// as unpartitioned.
+TEST(GpuSgns, PartitionedTrainingMatchesUnpartitioned) {
+  GRL_REQUIRE_GPU();
+  Graph g = make_academic(AcademicParams{});
+  const NodeType& au = g.node_types[g.find_node_type("author")];
+  double macro[2];
+  for (int k = 0; k < 2; ++k) {
+    SkipgramConfig c;
+    c.method = WalkMethod::kMetapath2vec;
+    c.metapaths = {"author-paper-venue-paper-author"};
+    c.walk_length = 40;
+    c.dim = 64;
+    c.device = "cuda";
+    c.progress = false;
+    c.partitions = k ? 2 : 1;
+    c.chunk_walks = 4000;  // several chunks
+    SkipgramResult r = train_skipgram(g, c);
+    EXPECT_EQ(r.partitions, c.partitions);
+    std::vector<float> x;
+    std::vector<std::vector<int32_t>> y;
+    for (NodeId v = au.begin; v < au.begin + au.count; ++v) {
+      if (!g.labels.has_label(v)) continue;
+      x.insert(x.end(), r.embeddings.begin() + int64_t{v} * 64,
+               r.embeddings.begin() + int64_t{v + 1} * 64);
+      y.push_back({g.labels.single[v]});
+    }
+    EvalConfig cfg;
+    cfg.train_ratios = {0.5};
+    cfg.repeats = 3;
+    macro[k] = evaluate_embeddings(x, static_cast<int64_t>(y.size()), 64, y, g.labels.num_classes,
+                                   false, cfg)[0]
+                   .macro_mean;
+    std::printf(
+        "metapath2vec on cuda, %d partition(s): macro-F1 %.4f, %.3g pairs/s, %llu bytes "
+        "swapped\n",
+        c.partitions, macro[k], r.pairs_per_second, static_cast<unsigned long long>(r.swap_bytes));
+  }
+  EXPECT_GE(macro[1], 0.90);
+  EXPECT_NEAR(macro[1], macro[0], 0.03);
 }
 
 // The parallel kernel races by design (Hogwild); it must train as well as the serial CPU.
