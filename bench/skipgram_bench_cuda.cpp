@@ -7,6 +7,7 @@
 //   BM_Sgns/D                        one chunk of 50k walks (length 40, window 5, 5 negatives)
 //                                    on an R-MAT graph of 1M nodes; items = positive pairs
 //   BM_SgnsAtomic/D                  the same with --atomic-updates
+//   BM_SgnsShared/D                  the same with --share-negatives
 //   BM_SgnsPartitioned/P             one chunk of 400k walks, dim 128, on the same graph with the
 //                                    tables in P row partitions in pinned host memory (P = 1:
 //                                    both tables on the device, no swaps), including every block
@@ -124,7 +125,7 @@ BENCHMARK_CAPTURE(BM_RandomWalk, metapath, WalkSpec::kMetapath)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 
-void sgns_bench(benchmark::State& state, bool atomic_updates) {
+void sgns_bench(benchmark::State& state, bool atomic_updates, bool share_negatives = false) {
   if (!cuda_available()) {
     state.SkipWithError("no CUDA device");
     return;
@@ -168,6 +169,7 @@ void sgns_bench(benchmark::State& state, bool atomic_updates) {
   spec.seed = 4;
   spec.total_walks = walks * 1000;
   spec.atomic_updates = atomic_updates;
+  spec.share_negatives = share_negatives;
   AliasView all{dp.data(), da.data(), n};
   MatrixView<float> s0{syn0.data(), n, dim, dim}, s1{syn1.data(), n, dim, dim};
   time_with_events(state, s, [&] {
@@ -188,6 +190,10 @@ BENCHMARK(BM_Sgns)->Arg(128)->Arg(64)->UseManualTime()->Unit(benchmark::kMillise
 // grl walk --atomic-updates: the context-table updates as atomic adds (no lost updates).
 void BM_SgnsAtomic(benchmark::State& state) { sgns_bench(state, true); }
 BENCHMARK(BM_SgnsAtomic)->Arg(128)->UseManualTime()->Unit(benchmark::kMillisecond);
+// grl walk --share-negatives: negatives drawn once per centre, held in registers across its
+// window and added back once (fewer rows per pair; quality effect measured in the README).
+void BM_SgnsShared(benchmark::State& state) { sgns_bench(state, false, true); }
+BENCHMARK(BM_SgnsShared)->Arg(128)->UseManualTime()->Unit(benchmark::kMillisecond);
 
 // Row partitions (grl walk --partitions): all P x P (centre block, context block) passes over
 // one chunk, with syn0 block a uploaded before and written back after its row, and syn1 blocks

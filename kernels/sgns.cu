@@ -89,6 +89,116 @@ __device__ void train_centre(const int32_t* walk, uint32_t id, int i, const Sgns
   }
 }
 
+// train_centre with shared negatives (sgns.h): the K negative rows are read once into
+// registers, serve every context of the window, and go back as one atomic delta each. Per pair
+// this moves the positive row and a 1/2b share of the negatives' and the centre's rows.
+template <int KPL>
+__device__ void train_centre_shared(const int32_t* walk, uint32_t id, int i, const SgnsSpec& s,
+                                    const AliasView& all, MatrixView<float> syn0,
+                                    MatrixView<float> syn1, float lr, unsigned long long& pairs,
+                                    double& loss) {
+  const int lane = threadIdx.x % 32;
+  const NodeId c = walk[i];
+  const int64_t dim = syn0.cols;
+  const int K = s.negatives;
+  float v[KPL], v0[KPL], e[KPL];
+  float neg[kMaxSharedNegatives][KPL], neg0[kMaxSharedNegatives][KPL];
+  NodeId shared[kMaxSharedNegatives];
+#pragma unroll
+  for (int k = 0; k < KPL; ++k) {
+    const int64_t d = lane + 32 * k;
+    v[k] = v0[k] = d < dim ? syn0.at(c - s.centre_begin, d) : 0.0f;
+  }
+#pragma unroll
+  for (int q = 0; q < kMaxSharedNegatives; ++q) {
+    if (q >= K) break;
+    shared[q] = sgns_detail::shared_negative(s, all, id, i, q);
+    const float* row = syn1.row(shared[q] - s.context_begin);
+#pragma unroll
+    for (int k = 0; k < KPL; ++k) {
+      const int64_t d = lane + 32 * k;
+      neg[q][k] = neg0[q][k] = d < dim ? row[d] : 0.0f;
+    }
+  }
+  const int b = sgns_detail::window_of(s, id, i);
+  sgns_detail::for_each_context(s, walk, id, i, b, [&](int j, int) {
+    const NodeId u = walk[j];
+    if (!sgns_detail::in_context_range(s, u)) return;
+    ++pairs;
+    // The positive target, updated in place in syn1.
+    float* out = syn1.row(u - s.context_begin);
+    float o[KPL];
+    float f = 0.0f;
+#pragma unroll
+    for (int k = 0; k < KPL; ++k) {
+      const int64_t d = lane + 32 * k;
+      o[k] = d < dim ? out[d] : 0.0f;
+      f += v[k] * o[k];
+    }
+    f = warp_sum(f);
+    float sig = 1.0f / (1.0f + expf(-f));
+    if (lane == 0) loss += -logf(fmaxf(sig, 1e-30f));
+    float g = lr * (1.0f - sig);
+#pragma unroll
+    for (int k = 0; k < KPL; ++k) {
+      const int64_t d = lane + 32 * k;
+      e[k] = g * o[k];
+      if (d < dim) {
+        if (s.atomic_updates)
+          atomicAdd(out + d, g * v[k]);
+        else
+          out[d] = o[k] + g * v[k];
+      }
+    }
+    // The shared negatives, in their private rows.
+#pragma unroll
+    for (int q = 0; q < kMaxSharedNegatives; ++q) {
+      if (q >= K) break;
+      if (shared[q] == u) continue;
+      f = 0.0f;
+#pragma unroll
+      for (int k = 0; k < KPL; ++k) f += v[k] * neg[q][k];
+      f = warp_sum(f);
+      sig = 1.0f / (1.0f + expf(-f));
+      if (lane == 0) loss += -logf(fmaxf(1.0f - sig, 1e-30f));
+      g = lr * (0.0f - sig);
+#pragma unroll
+      for (int k = 0; k < KPL; ++k) {
+        e[k] += g * neg[q][k];
+        neg[q][k] += g * v[k];
+      }
+    }
+#pragma unroll
+    for (int k = 0; k < KPL; ++k) v[k] += e[k];
+  });
+#pragma unroll
+  for (int q = 0; q < kMaxSharedNegatives; ++q) {
+    if (q >= K) break;
+    float* row = syn1.row(shared[q] - s.context_begin);
+#pragma unroll
+    for (int k = 0; k < KPL; ++k) {
+      const int64_t d = lane + 32 * k;
+      if (d < dim) atomicAdd(row + d, neg[q][k] - neg0[q][k]);
+    }
+  }
+#pragma unroll
+  for (int k = 0; k < KPL; ++k) {
+    const int64_t d = lane + 32 * k;
+    if (d < dim) atomicAdd(&syn0.at(c - s.centre_begin, d), v[k] - v0[k]);
+  }
+}
+
+template <int KPL>
+__device__ void train_any(const int32_t* walk, uint32_t id, int i, const SgnsSpec& s,
+                          const AliasView& all, const AliasView& typed, MatrixView<float> syn0,
+                          MatrixView<float> syn1, float lr, unsigned long long& pairs,
+                          double& loss) {
+  if (s.share_negatives && s.negatives > 0)
+    train_centre_shared<KPL>(walk, id, i, s, all, syn0, syn1, lr, pairs, loss);
+  else
+    train_centre<KPL>(walk, id, i, s, all, typed, syn0, syn1, lr, pairs, loss);
+}
+
 template <int KPL>
 __global__ void sgns_tuned_kernel(Span<const int32_t> walks, int64_t num_walks, SgnsSpec s,
                                   AliasView all, AliasView typed, MatrixView<float> syn0,
@@ -108,8 +218,8 @@ __global__ void sgns_tuned_kernel(Span<const int32_t> walks, int64_t num_walks, 
     if (walk[i] < 0 || !sgns_detail::in_centre_range(s, walk[i]) ||
         !sgns_detail::kept(s, id, i, walk[i]))
       continue;
-    train_centre<KPL>(walk, id, i, s, all, typed, syn0, syn1, sgns_detail::learning_rate(s, id),
-                      pairs, loss);
+    train_any<KPL>(walk, id, i, s, all, typed, syn0, syn1, sgns_detail::learning_rate(s, id), pairs,
+                   loss);
   }
   if (threadIdx.x % 32 == 0 && stats) {
     if (pairs) atomicAdd(&stats->pairs, pairs);
@@ -130,8 +240,8 @@ __global__ void sgns_simple_kernel(Span<const int32_t> walks, int64_t num_walks,
     for (int i = 0; i < s.length && walk[i] >= 0; ++i) {
       if (!sgns_detail::in_centre_range(s, walk[i]) || !sgns_detail::kept(s, id, i, walk[i]))
         continue;
-      train_centre<KPL>(walk, id, i, s, all, typed, syn0, syn1, sgns_detail::learning_rate(s, id),
-                        pairs, loss);
+      train_any<KPL>(walk, id, i, s, all, typed, syn0, syn1, sgns_detail::learning_rate(s, id),
+                     pairs, loss);
       __syncwarp();
     }
   }

@@ -29,6 +29,16 @@
 // key are unchanged, so the passes over all (centre block, context block) pairs train exactly the
 // pairs of one unrestricted pass (in another order); stats count only the pairs trained.
 //
+// Shared negatives (share_negatives; untyped only, negatives <= kMaxSharedNegatives): the K
+// negatives are drawn once per centre, n_k from philox(seed, kNegative, walk, i * 64 + 63,
+// k / 2) (slot 63: no context slot reaches it), from the context range's table, and serve every
+// context of the window. Their rows are read into private copies when the centre starts; the
+// window's updates to a negative go to its copy (each draw its own, even when two draws name
+// one node), and each copy's change is added to syn1 once when the centre ends. A negative equal
+// to the context is skipped for that pair. Bytes per pair fall from (K + 1) rows to about
+// 1 + K / 2b rows (the FULL-W2V / BlazingText idea); the quality effect is measured in
+// tests/cpu/skipgram_test.cpp and the README.
+//
 // Variants: simple = one warp visits every centre in order (deterministic; equals the CPU
 // reference up to float rounding: the oracle in tests); tuned = a warp per centre, all centres
 // in parallel, lock-free (Hogwild) updates of the two tables, as word2vec's threads do.
@@ -50,6 +60,7 @@ namespace grl {
 constexpr int kMaxSgnsDim = 512;
 constexpr int kMaxSgnsWindow = 31;
 constexpr int kMaxNodeTypes = 16;
+constexpr int kMaxSharedNegatives = 8;
 
 // Walker's alias table over node ids [0, n): draw i uniformly, keep it with probability
 // prob[i], else take alias[i].
@@ -70,6 +81,7 @@ struct SgnsSpec {
   bool typed_negatives = false;
   const float* keep = nullptr;  // per-node keep probability (backend memory); null: keep all
   bool atomic_updates = false;
+  bool share_negatives = false;  // one set of negatives per centre (above)
   int num_types = 0;
   NodeId type_begin[kMaxNodeTypes + 1] = {};
   // Row partitions (see above): the node ids trained as centres and as contexts; -1 = all.

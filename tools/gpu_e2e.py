@@ -48,19 +48,23 @@ def skipgram_checks(grl, out, check, results):
                             "peer": "DeepWalk paper (Perozzi et al. 2014)", "peer_value": 0.277})
             results.append({"name": "blogcatalog_deepwalk_pairs_per_s", "value": w["pairs_per_second"],
                             "unit": "pairs/s", "peer": None, "peer_value": None})
-            # The same with the context-table updates as atomic adds (grl walk --atomic-updates),
-            # measured beside the default so the default can follow the numbers.
-            w = run_json([grl, "walk", "--graph", "blogcatalog:" + bc, "--device", "cuda", "--walks-per-node", "80",
-                          "--walk-length", "40", "--window", "10", "--dim", "128", "--atomic-updates", "--out", emb,
-                          "--json", "--quiet"])
-            e = run_json([grl, "eval", "--embeddings", emb, "--labels", "blogcatalog:" + bc, "--train-ratio", "0.5",
-                          "--repeats", "3", "--json"])["results"][0]
-            print(f"BlogCatalog DeepWalk with --atomic-updates: micro-F1 {e['micro_f1']:.4f}, macro-F1 "
-                  f"{e['macro_f1']:.4f}, {w['pairs_per_second']:.3g} pairs/s", flush=True)
-            results.append({"name": "blogcatalog_deepwalk_micro_f1_atomic", "value": e["micro_f1"],
-                            "unit": "fraction", "peer": "DeepWalk paper (Perozzi et al. 2014)", "peer_value": 0.415})
-            results.append({"name": "blogcatalog_deepwalk_macro_f1_atomic", "value": e["macro_f1"],
-                            "unit": "fraction", "peer": "DeepWalk paper (Perozzi et al. 2014)", "peer_value": 0.277})
+            # The same with the context-table updates as atomic adds (grl walk --atomic-updates)
+            # and with negatives shared across each window (--share-negatives), measured beside
+            # the default so the defaults can follow the numbers.
+            for flag, suffix in (("--atomic-updates", "atomic"), ("--share-negatives", "shared_negatives")):
+                w = run_json([grl, "walk", "--graph", "blogcatalog:" + bc, "--device", "cuda", "--walks-per-node",
+                              "80", "--walk-length", "40", "--window", "10", "--dim", "128", flag, "--out", emb,
+                              "--json", "--quiet"])
+                e = run_json([grl, "eval", "--embeddings", emb, "--labels", "blogcatalog:" + bc, "--train-ratio",
+                              "0.5", "--repeats", "3", "--json"])["results"][0]
+                print(f"BlogCatalog DeepWalk with {flag}: micro-F1 {e['micro_f1']:.4f}, macro-F1 "
+                      f"{e['macro_f1']:.4f}, {w['pairs_per_second']:.3g} pairs/s", flush=True)
+                results.append({"name": "blogcatalog_deepwalk_micro_f1_" + suffix, "value": e["micro_f1"],
+                                "unit": "fraction", "peer": "DeepWalk paper (Perozzi et al. 2014)", "peer_value": 0.415})
+                results.append({"name": "blogcatalog_deepwalk_macro_f1_" + suffix, "value": e["macro_f1"],
+                                "unit": "fraction", "peer": "DeepWalk paper (Perozzi et al. 2014)", "peer_value": 0.277})
+                results.append({"name": "blogcatalog_deepwalk_pairs_per_s_" + suffix, "value": w["pairs_per_second"],
+                                "unit": "pairs/s", "peer": None, "peer_value": None})
         except Exception as ex:  # noqa: BLE001
             check("BlogCatalog DeepWalk on cuda", False, str(ex))
     else:

@@ -52,6 +52,7 @@ int cmd_walk(const WalkArgs& a) {
   c.lr = a.lr;
   c.sample = a.sample;
   c.atomic_updates = a.atomic_updates;
+  c.share_negatives = a.share_negatives;
   c.partitions = partitions;
   c.device = a.device;
   c.seed = a.seed;
@@ -86,6 +87,7 @@ int cmd_walk(const WalkArgs& a) {
                         {"walks_ended_early", r.ended_early},
                         {"loss", r.loss},
                         {"partitions", r.partitions},
+                        {"share_negatives", a.share_negatives},
                         {"swap_bytes", r.swap_bytes}};
     std::cout << j.dump() << std::endl;
   }

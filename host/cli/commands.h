@@ -102,6 +102,7 @@ struct WalkArgs {
   float lr = 0.025f;
   double sample = 1e-3;
   bool atomic_updates = false;
+  bool share_negatives = false;
   std::string partitions = "auto";  // a positive count or "auto"
   std::string device = "auto";
   uint64_t seed = 0;

@@ -176,6 +176,14 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
   if (c.method == WalkMethod::kNode2vec && (!(c.p > 0) || !(c.q > 0)))
     throw UsageError("--p and --q must be positive");
   if (g.num_nodes() == 0) throw UsageError("the graph has no nodes");
+  if (c.share_negatives && c.method == WalkMethod::kMetapath2vecPP)
+    throw UsageError(
+        "--share-negatives draws one set of negatives per centre; metapath2vec++ draws them per "
+        "context type, so the two do not combine");
+  if (c.share_negatives && c.negatives > kMaxSharedNegatives)
+    throw UsageError("--share-negatives supports at most " + std::to_string(kMaxSharedNegatives) +
+                     " negatives (they are held in registers); got --negatives " +
+                     std::to_string(c.negatives));
   if (c.partitions < 0) throw UsageError("--partitions must be a positive count or auto");
   if (c.partitions > g.num_nodes())
     throw UsageError("--partitions " + std::to_string(c.partitions) + " is more than the " +
@@ -323,6 +331,7 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
   spec.negatives = c.negatives;
   spec.lr0 = c.lr;
   spec.atomic_updates = c.atomic_updates;
+  spec.share_negatives = c.share_negatives;
   spec.seed = c.seed;
   spec.total_walks = walks_per_epoch * c.epochs;
   spec.typed_negatives = c.method == WalkMethod::kMetapath2vecPP;

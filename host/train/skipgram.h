@@ -52,6 +52,9 @@ struct SkipgramConfig {
   std::string device = "auto";
   bool tuned = true;  // CUDA: parallel Hogwild SGNS (false: the serial, deterministic variant)
   bool atomic_updates = false;  // CUDA tuned SGNS: context-table updates as atomic adds
+  // One set of negatives per centre, shared by its window (kernels/sgns.h; not metapath2vec++,
+  // at most kMaxSharedNegatives).
+  bool share_negatives = false;
   uint64_t seed = 0;
   int64_t chunk_walks = 0;  // walks per chunk; 0 = automatic
   // Row partitions of the embedding tables (see above): 0 = automatic (1 on the CPU and when both

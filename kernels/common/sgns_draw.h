@@ -50,6 +50,17 @@ GRL_HD NodeId negative(const SgnsSpec& s, const AliasView& all, const AliasView&
   return random_unit(coin) < prob[idx] ? idx : alias[idx];
 }
 
+// Shared negative k of centre i (share_negatives): one draw per centre, from the context range.
+GRL_HD NodeId shared_negative(const SgnsSpec& s, const AliasView& all, uint32_t walk, int i,
+                              int k) {
+  const Philox4 r = philox(s.seed, RandomPurpose::kNegative, walk,
+                           static_cast<uint32_t>(i) * 64u + 63u, static_cast<uint32_t>(k / 2));
+  const uint32_t pick = r.v[2 * (k % 2)], coin = r.v[2 * (k % 2) + 1];
+  const NodeId lo = s.context_begin, hi = s.context_end >= 0 ? s.context_end : all.n;
+  const NodeId idx = lo + static_cast<NodeId>(random_below(pick, static_cast<uint32_t>(hi - lo)));
+  return random_unit(coin) < all.prob[idx] ? idx : all.alias[idx];
+}
+
 // Whether position j of walk `walk` (node v >= 0) survives subsampling.
 GRL_HD bool kept(const SgnsSpec& s, uint32_t walk, int j, NodeId v) {
   if (s.keep == nullptr) return true;

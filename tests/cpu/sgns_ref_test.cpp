@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
 
 #include "host/reference/sgns.h"
 #include "host/train/skipgram.h"
@@ -86,6 +87,90 @@ TEST(SgnsRef, OnePairFollowsTheGradient) {
     EXPECT_NEAR(syn1[k], s1[k] + g2 * s0[3 + k], 1e-6);
   }
   EXPECT_NEAR(st.loss, -std::log(sig(f)) - std::log(sig(f2)), 1e-5);
+}
+
+// Shared negatives: one centre (node 1 of walk [0, 1, 2], the only node in the centre range)
+// with contexts 0 and 2 and two negatives drawn once for both, held in private copies whose
+// change lands in syn1 at the end; computed here by hand in double precision.
+TEST(SgnsRef, SharedNegativesServeTheWholeWindow) {
+  const int64_t dim = 4, n = 6;
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> u(-0.5f, 0.5f);
+  std::vector<float> syn0(n * dim), syn1(n * dim);
+  for (float& x : syn0) x = u(rng);
+  for (float& x : syn1) x = u(rng);
+  const std::vector<float> s0 = syn0, s1 = syn1;
+  std::vector<int32_t> walk = {0, 1, 2};
+  SgnsSpec s;
+  s.length = 3;
+  s.window = 1;
+  s.negatives = 3;
+  s.lr0 = 0.3f;
+  s.total_walks = 1;
+  s.seed = 11;
+  s.share_negatives = true;
+  s.centre_begin = 1;
+  s.centre_end = 2;
+  std::vector<float> prob(n, 1.0f);
+  std::vector<int32_t> alias = {0, 1, 2, 3, 4, 5};
+  AliasView all{prob.data(), alias.data(), static_cast<NodeId>(n)};
+  SgnsStats st;
+  ref::sgns(Span<const int32_t>{walk.data(), 3}, 1, s, all, all,
+            MatrixView<float>{syn0.data() + dim, 1, dim, dim},  // centre rows only
+            MatrixView<float>{syn1.data(), n, dim, dim}, &st);
+  EXPECT_EQ(st.pairs, 2u);
+
+  auto sig = [](double x) { return 1.0 / (1.0 + std::exp(-x)); };
+  std::vector<double> v(s0.begin() + dim, s0.begin() + 2 * dim), out(s1.begin(), s1.end());
+  std::vector<NodeId> neg_id(3);
+  std::vector<std::vector<double>> neg(3), neg0(3);
+  for (int q = 0; q < 3; ++q) {
+    neg_id[q] = sgns_detail::shared_negative(s, all, 0, 1, q);
+    neg[q] = neg0[q] =
+        std::vector<double>(out.begin() + neg_id[q] * dim, out.begin() + (neg_id[q] + 1) * dim);
+  }
+  double loss = 0;
+  for (NodeId ctx : {0, 2}) {
+    std::vector<double> e(dim, 0.0);
+    double f = 0;
+    for (int k = 0; k < dim; ++k) f += v[k] * out[ctx * dim + k];
+    double g = 0.3 * (1 - sig(f));
+    loss -= std::log(sig(f));
+    for (int k = 0; k < dim; ++k) {
+      e[k] += g * out[ctx * dim + k];
+      out[ctx * dim + k] += g * v[k];
+    }
+    for (int q = 0; q < 3; ++q) {
+      if (neg_id[q] == ctx) continue;
+      f = 0;
+      for (int k = 0; k < dim; ++k) f += v[k] * neg[q][k];
+      g = 0.3 * (0 - sig(f));
+      loss -= std::log(1 - sig(f));
+      for (int k = 0; k < dim; ++k) {
+        e[k] += g * neg[q][k];
+        neg[q][k] += g * v[k];
+      }
+    }
+    for (int k = 0; k < dim; ++k) v[k] += e[k];
+  }
+  for (int q = 0; q < 3; ++q)
+    for (int k = 0; k < dim; ++k) out[neg_id[q] * dim + k] += neg[q][k] - neg0[q][k];
+  for (int64_t i = 0; i < n * dim; ++i) {
+    EXPECT_NEAR(syn1[i], out[i], 1e-6) << "syn1 entry " << i;
+    const double want0 = i >= dim && i < 2 * dim ? v[i - dim] : s0[i];
+    EXPECT_NEAR(syn0[i], want0, 1e-6) << "syn0 entry " << i;
+  }
+  EXPECT_NEAR(st.loss, loss, 1e-5);
+
+  // Unshared, the same window trains the same pairs with other negatives.
+  s.share_negatives = false;
+  std::vector<float> p0 = s0, p1 = s1;
+  SgnsStats plain;
+  ref::sgns(Span<const int32_t>{walk.data(), 3}, 1, s, all, all,
+            MatrixView<float>{p0.data() + dim, 1, dim, dim},
+            MatrixView<float>{p1.data(), n, dim, dim}, &plain);
+  EXPECT_EQ(plain.pairs, st.pairs);
+  EXPECT_NE(p1, syn1);
 }
 
 // Subsampling: keep = 1 everywhere changes nothing; a node with keep = 0 vanishes from the
