@@ -188,18 +188,19 @@ __device__ void train_centre_shared(const int32_t* walk, uint32_t id, int i, con
   }
 }
 
-template <int KPL>
+// SHARED is a template parameter so that the per-context path keeps its own register budget.
+template <int KPL, bool SHARED>
 __device__ void train_any(const int32_t* walk, uint32_t id, int i, const SgnsSpec& s,
                           const AliasView& all, const AliasView& typed, MatrixView<float> syn0,
                           MatrixView<float> syn1, float lr, unsigned long long& pairs,
                           double& loss) {
-  if (s.share_negatives && s.negatives > 0)
+  if constexpr (SHARED)
     train_centre_shared<KPL>(walk, id, i, s, all, syn0, syn1, lr, pairs, loss);
   else
     train_centre<KPL>(walk, id, i, s, all, typed, syn0, syn1, lr, pairs, loss);
 }
 
-template <int KPL>
+template <int KPL, bool SHARED>
 __global__ void sgns_tuned_kernel(Span<const int32_t> walks, int64_t num_walks, SgnsSpec s,
                                   AliasView all, AliasView typed, MatrixView<float> syn0,
                                   MatrixView<float> syn1, SgnsStats* stats) {
@@ -218,8 +219,8 @@ __global__ void sgns_tuned_kernel(Span<const int32_t> walks, int64_t num_walks, 
     if (walk[i] < 0 || !sgns_detail::in_centre_range(s, walk[i]) ||
         !sgns_detail::kept(s, id, i, walk[i]))
       continue;
-    train_any<KPL>(walk, id, i, s, all, typed, syn0, syn1, sgns_detail::learning_rate(s, id), pairs,
-                   loss);
+    train_any<KPL, SHARED>(walk, id, i, s, all, typed, syn0, syn1,
+                           sgns_detail::learning_rate(s, id), pairs, loss);
   }
   if (threadIdx.x % 32 == 0 && stats) {
     if (pairs) atomicAdd(&stats->pairs, pairs);
@@ -228,7 +229,7 @@ __global__ void sgns_tuned_kernel(Span<const int32_t> walks, int64_t num_walks, 
 }
 
 // One warp, every centre in order: the deterministic oracle.
-template <int KPL>
+template <int KPL, bool SHARED>
 __global__ void sgns_simple_kernel(Span<const int32_t> walks, int64_t num_walks, SgnsSpec s,
                                    AliasView all, AliasView typed, MatrixView<float> syn0,
                                    MatrixView<float> syn1, SgnsStats* stats) {
@@ -240,8 +241,8 @@ __global__ void sgns_simple_kernel(Span<const int32_t> walks, int64_t num_walks,
     for (int i = 0; i < s.length && walk[i] >= 0; ++i) {
       if (!sgns_detail::in_centre_range(s, walk[i]) || !sgns_detail::kept(s, id, i, walk[i]))
         continue;
-      train_any<KPL>(walk, id, i, s, all, typed, syn0, syn1, sgns_detail::learning_rate(s, id),
-                     pairs, loss);
+      train_any<KPL, SHARED>(walk, id, i, s, all, typed, syn0, syn1,
+                             sgns_detail::learning_rate(s, id), pairs, loss);
       __syncwarp();
     }
   }
@@ -255,15 +256,25 @@ template <int KPL>
 void launch(Span<const int32_t> walks, int64_t num_walks, const SgnsSpec& s, AliasView all,
             AliasView typed, MatrixView<float> syn0, MatrixView<float> syn1, SgnsStats* stats,
             KernelVariant v, cudaStream_t stream) {
+  const bool shared = s.share_negatives && s.negatives > 0;
   if (v == KernelVariant::kSimple) {
-    sgns_simple_kernel<KPL>
-        <<<1, 32, 0, stream>>>(walks, num_walks, s, all, typed, syn0, syn1, stats);
+    if (shared)
+      sgns_simple_kernel<KPL, true>
+          <<<1, 32, 0, stream>>>(walks, num_walks, s, all, typed, syn0, syn1, stats);
+    else
+      sgns_simple_kernel<KPL, false>
+          <<<1, 32, 0, stream>>>(walks, num_walks, s, all, typed, syn0, syn1, stats);
   } else {
     const int64_t centres = num_walks * s.length;
     int64_t blocks = (centres + kWarpsPerBlock - 1) / kWarpsPerBlock;
     if (blocks > (1 << 20)) blocks = 1 << 20;
-    sgns_tuned_kernel<KPL><<<static_cast<unsigned>(blocks), 32 * kWarpsPerBlock, 0, stream>>>(
-        walks, num_walks, s, all, typed, syn0, syn1, stats);
+    const unsigned grid = static_cast<unsigned>(blocks);
+    if (shared)
+      sgns_tuned_kernel<KPL, true><<<grid, 32 * kWarpsPerBlock, 0, stream>>>(
+          walks, num_walks, s, all, typed, syn0, syn1, stats);
+    else
+      sgns_tuned_kernel<KPL, false><<<grid, 32 * kWarpsPerBlock, 0, stream>>>(
+          walks, num_walks, s, all, typed, syn0, syn1, stats);
   }
   GRL_LAUNCH_CHECK("sgns_kernel");
 }
@@ -274,6 +285,8 @@ void launch_sgns(Span<const int32_t> walks, int64_t num_walks, const SgnsSpec& s
                  AliasView typed, MatrixView<float> syn0, MatrixView<float> syn1, SgnsStats* stats,
                  KernelVariant v, cudaStream_t stream) {
   if (num_walks == 0 || syn0.cols == 0) return;
+  if (s.share_negatives && s.negatives > kMaxSharedNegatives)
+    throw CudaError("launch_sgns: shared negatives above kMaxSharedNegatives", 0);
   const int64_t kpl = (syn0.cols + 31) / 32;
   if (kpl <= 1)
     launch<1>(walks, num_walks, s, all, typed, syn0, syn1, stats, v, stream);

@@ -72,6 +72,7 @@ struct SageEngine::Impl {
     Buffer<NodeId> nodes_staging;
     Buffer<float> feat_staging;
     int staged = -1;
+    bool host_staged = false;  // the CPU gather of this slot's batch is done and its copy queued
     int sampled = -1, consumed = -1;
     bool consumed_recorded = false;
     int64_t batch = 0;
@@ -315,10 +316,17 @@ struct SageEngine::Impl {
     fill(offsets_dev, graph.csr.offsets.data(), graph.csr.offsets.size());
     fill(indices_dev, graph.csr.indices.data(), graph.csr.indices.size());
     csr = CsrView{offsets_dev.data(), indices_dev.data(), nullptr, n, graph.csr.num_edges()};
+    features_remote = fr == Residence::kHostMapped;
+    if (features_remote && opt.host_gather == HostGather::kCpu) {
+      // The CPU gather reads the graph's own table: no pinned copy (and no kernel reads it).
+      features = graph.features.view();
+      setup_host_features();
+      be.synchronize();
+      return;
+    }
     features_dev = Buffer<float>(be, static_cast<size_t>(std::max<int64_t>(n, 1) * stride),
                                  "node features", fr);
     if (fr == Residence::kBackend) *bytes += feature_bytes;
-    features_remote = fr == Residence::kHostMapped;
     if (fr == Residence::kHostMapped) {
       // Straight into the pinned buffer, padded rows.
       float* dst = features_dev.data();
@@ -428,8 +436,14 @@ struct SageEngine::Impl {
       throw Error("batch larger than the engine's bound");
     if (queue.size() >= slots.size())
       throw Error("prefetch queue full: train an enqueued batch first");
+    // The CPU gather of the next batch to train goes first, so that its copy is queued on the
+    // sample lane ahead of this new sample (which waits for an older batch's compute).
+    if (features_remote && opt.host_gather == HostGather::kCpu && !queue.empty() &&
+        !slots[queue.front()].host_staged)
+      stage_features_cpu(slots[queue.front()]);
     const int k = next_slot;  // advanced only once the batch is queued (below)
     Slot& S = slots[k];
+    S.host_staged = false;
     S.batch = static_cast<int64_t>(s.size());
     // Host staging: the slot's previous batch was activated (its `sampled` event waited for by
     // the host), so the copies out of these buffers are complete.
@@ -495,7 +509,7 @@ struct SageEngine::Impl {
       throw Error("batch seeds must be distinct");
     }
     if (features_remote && opt.host_gather == HostGather::kCpu) {
-      stage_features_cpu(S);
+      if (!S.host_staged) stage_features_cpu(S);
       be.wait_event(S.staged);
     } else if (cache_count > 0) {
       cache_lookups += hop_end_host[K];
@@ -504,15 +518,17 @@ struct SageEngine::Impl {
     be.mark("wait");
   }
 
-  // The CPU gather: host threads copy the batch's rows from the graph's feature table into the
-  // slot's pinned staging, and one copy on the sample lane moves them to the slot's rows. The
-  // previous copy out of this staging is complete: it was queued on the sample lane before this
-  // batch's sample, whose event the host has waited for. The copy into `feat` follows the
+  // The CPU gather of a queued batch (the next to train: from enqueue, else from activate):
+  // once its sample is done, host threads copy its rows from the graph's feature table into
+  // the slot's pinned staging, and one copy on the sample lane moves them to the slot's rows.
+  // The previous copy out of this staging is complete: it was queued on the sample lane before
+  // this batch's sample, whose event the host has waited for. The copy into `feat` follows the
   // slot's previous compute on that lane (enqueue waited for `consumed`).
   double cpu_gather_ms = 0;
   void stage_features_cpu(Slot& S) {
+    be.host_wait_event(S.sampled);
     const auto t0 = std::chrono::steady_clock::now();
-    const int64_t n_src = hop_end_host[K], st = S.feat.stride, f = graph.features.dim;
+    const int64_t n_src = S.hop_staging.data()[K], st = S.feat.stride, f = graph.features.dim;
     const NodeId* nodes = S.nodes_staging.data();
     float* dst = S.feat_staging.data();
     parallel_chunks(
@@ -525,11 +541,15 @@ struct SageEngine::Impl {
     cpu_gather_ms +=
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     be.set_lane(Backend::kLaneSample);
+    struct BackToCompute {
+      Backend& b;
+      ~BackToCompute() { b.set_lane(Backend::kLaneCompute); }
+    } back{be};
     be.mark("sample-lane idle");
     S.feat.buf.upload(S.feat_staging.data(), static_cast<size_t>(n_src * st));
     be.mark("transfer");
     be.record_event(S.staged);
-    be.set_lane(Backend::kLaneCompute);
+    S.host_staged = true;
   }
 
   // The first layer's source rows as a matrix, where the aggregators and GEMMs read them.
@@ -956,9 +976,11 @@ std::vector<std::pair<std::string, double>> SageEngine::take_host_stage_times() 
 std::pair<int64_t, int64_t> SageEngine::take_feature_cache_stats() {
   Impl& m = *impl_;
   if (m.cache_count == 0) return {0, 0};
+  m.be.synchronize();  // the sample lane's gathers count the hits
   unsigned long long hits = 0;
   m.cache_hits.download(&hits, 1);
   m.cache_hits.zero();
+  m.be.synchronize();  // before any later gather adds to it
   return {std::exchange(m.cache_lookups, 0), static_cast<int64_t>(hits)};
 }
 
