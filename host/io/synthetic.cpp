@@ -408,8 +408,9 @@ Graph make_rmat(const RmatParams& p) {
     g.labels.class_names = numbered_names("c", p.classes);
     g.labels.single.resize(static_cast<size_t>(n));
     parallel_for(n, [&](int64_t v) {
-      g.labels.single[v] = static_cast<int32_t>(random_below(
-          draw(p.seed, kRmatLabel, static_cast<uint64_t>(v), 0).v[0], static_cast<uint32_t>(p.classes)));
+      g.labels.single[v] = static_cast<int32_t>(
+          random_below(draw(p.seed, kRmatLabel, static_cast<uint64_t>(v), 0).v[0],
+                       static_cast<uint32_t>(p.classes)));
     });
   }
   return g;
