@@ -125,6 +125,47 @@ BENCHMARK_CAPTURE(BM_RandomWalk, metapath, WalkSpec::kMetapath)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 
+// The SGNS benchmarks' inputs on the device: `walks` uniform walks of length L (seed 2) from
+// the first `max_starts` nodes with neighbours, and degree^0.75 negative tables (the
+// walk-occurrence table the trainer builds is close to it) built per segment [cut[k], cut[k+1]).
+struct SgnsInputs {
+  DeviceBuffer<int32_t> walks;
+  DeviceBuffer<float> prob;
+  DeviceBuffer<int32_t> alias;
+  AliasView all;
+};
+SgnsInputs sgns_inputs(const Graph& g, int64_t walks, int64_t L, int64_t max_starts,
+                       const std::vector<int64_t>& cut, Stream& s) {
+  DeviceCsr csr(g.csr, s);
+  std::vector<NodeId> starts;
+  for (NodeId v = 0; v < g.num_nodes() && static_cast<int64_t>(starts.size()) < max_starts; ++v)
+    if (g.csr.degree(v) > 0) starts.push_back(v);
+  DeviceBuffer<NodeId> d_starts(starts.size(), "starts");
+  d_starts.copy_from_host(starts.data(), starts.size(), s);
+  WalkSpec ws;
+  ws.length = static_cast<int>(L);
+  ws.seed = 2;
+  SgnsInputs in;
+  in.walks = DeviceBuffer<int32_t>(walks * L, "walks");
+  launch_random_walks(csr.view, ws,
+                      Span<const NodeId>{d_starts.data(), static_cast<int64_t>(starts.size())},
+                      walks, in.walks.data(), nullptr, s);
+  const NodeId n = g.num_nodes();
+  std::vector<double> weight(n);
+  for (NodeId v = 0; v < n; ++v) weight[v] = std::pow(static_cast<double>(g.csr.degree(v)), 0.75);
+  std::vector<float> prob(n);
+  std::vector<int32_t> alias(n);
+  for (size_t k = 0; k + 1 < cut.size(); ++k)
+    build_alias_table(weight, cut[k], cut[k + 1], prob, alias);
+  in.prob = DeviceBuffer<float>(n);
+  in.alias = DeviceBuffer<int32_t>(n);
+  in.prob.copy_from_host(prob.data(), n, s);
+  in.alias.copy_from_host(alias.data(), n, s);
+  s.synchronize();  // the host tables and the graph copy go out of scope
+  in.all = AliasView{in.prob.data(), in.alias.data(), n};
+  return in;
+}
+
 void sgns_bench(benchmark::State& state, bool atomic_updates, bool share_negatives = false) {
   if (!cuda_available()) {
     state.SkipWithError("no CUDA device");
@@ -133,31 +174,11 @@ void sgns_bench(benchmark::State& state, bool atomic_updates, bool share_negativ
   static const Graph g = load_graph("synthetic:rmat?scale=20&edge_factor=8&seed=5");
   const int64_t dim = state.range(0), walks = 50000, L = 40;
   Stream s;
-  DeviceCsr csr(g.csr, s);
-  std::vector<NodeId> starts;
-  for (NodeId v = 0; v < g.num_nodes() && static_cast<int64_t>(starts.size()) < walks; ++v)
-    if (g.csr.degree(v) > 0) starts.push_back(v);
-  DeviceBuffer<NodeId> d_starts(starts.size(), "starts");
-  d_starts.copy_from_host(starts.data(), starts.size(), s);
-  WalkSpec ws;
-  ws.length = static_cast<int>(L);
-  ws.seed = 2;
-  DeviceBuffer<int32_t> w(walks * L, "walks");
-  launch_random_walks(csr.view, ws,
-                      Span<const NodeId>{d_starts.data(), static_cast<int64_t>(starts.size())},
-                      walks, w.data(), nullptr, s);
-  // Negatives from degree^0.75 (the walk-occurrence table the trainer builds is close to it).
   const NodeId n = g.num_nodes();
-  std::vector<double> weight(n);
-  for (NodeId v = 0; v < n; ++v) weight[v] = std::pow(static_cast<double>(g.csr.degree(v)), 0.75);
-  std::vector<float> prob(n);
-  std::vector<int32_t> alias(n);
-  build_alias_table(weight, 0, n, prob, alias);
-  DeviceBuffer<float> dp(n), syn0(static_cast<size_t>(n) * dim, "embeddings"),
+  SgnsInputs in = sgns_inputs(g, walks, L, walks, {0, n}, s);
+  const DeviceBuffer<int32_t>& w = in.walks;
+  DeviceBuffer<float> syn0(static_cast<size_t>(n) * dim, "embeddings"),
       syn1(static_cast<size_t>(n) * dim, "embeddings");
-  DeviceBuffer<int32_t> da(n);
-  dp.copy_from_host(prob.data(), n, s);
-  da.copy_from_host(alias.data(), n, s);
   launch_uniform_fill(syn0.span(), -0.5f / dim, 0.5f / dim, 3, RandomPurpose::kTest, s);
   GRL_CUDA_CHECK(cudaMemsetAsync(syn1.data(), 0, syn1.bytes(), s));
   DeviceBuffer<SgnsStats> stats(1);
@@ -170,7 +191,7 @@ void sgns_bench(benchmark::State& state, bool atomic_updates, bool share_negativ
   spec.total_walks = walks * 1000;
   spec.atomic_updates = atomic_updates;
   spec.share_negatives = share_negatives;
-  AliasView all{dp.data(), da.data(), n};
+  const AliasView all = in.all;
   MatrixView<float> s0{syn0.data(), n, dim, dim}, s1{syn1.data(), n, dim, dim};
   time_with_events(state, s, [&] {
     launch_sgns(Span<const int32_t>{w.data(), walks * L}, walks, spec, all, all, s0, s1,
@@ -209,32 +230,12 @@ void BM_SgnsPartitioned(benchmark::State& state) {
   const int P = static_cast<int>(state.range(0));
   const int64_t dim = 128, walks = 400000, L = 40;
   Stream s;
-  DeviceCsr csr(g.csr, s);
-  std::vector<NodeId> starts;
-  for (NodeId v = 0; v < g.num_nodes(); ++v)
-    if (g.csr.degree(v) > 0) starts.push_back(v);
-  DeviceBuffer<NodeId> d_starts(starts.size(), "starts");
-  d_starts.copy_from_host(starts.data(), starts.size(), s);
-  WalkSpec ws;
-  ws.length = static_cast<int>(L);
-  ws.seed = 2;
-  DeviceBuffer<int32_t> w(walks * L, "walks");
-  launch_random_walks(csr.view, ws,
-                      Span<const NodeId>{d_starts.data(), static_cast<int64_t>(starts.size())},
-                      walks, w.data(), nullptr, s);
   const NodeId n = g.num_nodes();
   std::vector<int64_t> cut(P + 1);
   for (int k = 0; k <= P; ++k) cut[k] = int64_t{n} * k / P;
-  std::vector<double> weight(n);
-  for (NodeId v = 0; v < n; ++v) weight[v] = std::pow(static_cast<double>(g.csr.degree(v)), 0.75);
-  std::vector<float> prob(n);
-  std::vector<int32_t> alias(n);
-  for (int k = 0; k < P; ++k) build_alias_table(weight, cut[k], cut[k + 1], prob, alias);
-  DeviceBuffer<float> dp(n);
-  DeviceBuffer<int32_t> da(n);
-  dp.copy_from_host(prob.data(), n, s);
-  da.copy_from_host(alias.data(), n, s);
-  AliasView all{dp.data(), da.data(), n};
+  SgnsInputs in = sgns_inputs(g, walks, L, n, cut, s);
+  const DeviceBuffer<int32_t>& w = in.walks;
+  const AliasView all = in.all;
   int64_t max_rows = 0;
   for (int k = 0; k < P; ++k) max_rows = std::max(max_rows, cut[k + 1] - cut[k]);
   const size_t table = static_cast<size_t>(n) * dim;
