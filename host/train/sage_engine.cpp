@@ -969,7 +969,7 @@ void SageEngine::train_enqueued(uint64_t step) { impl_->train_enqueued(step); }
 
 std::vector<std::pair<std::string, double>> SageEngine::take_host_stage_times() {
   const double ms = std::exchange(impl_->cpu_gather_ms, 0.0);
-  if (ms == 0 && impl_->opt.host_gather != HostGather::kCpu) return {};
+  if (!impl_->features_remote || impl_->opt.host_gather != HostGather::kCpu) return {};
   return {{"cpu gather", ms}};
 }
 
