@@ -258,6 +258,12 @@ int main(int argc, char** argv) {
                    "bytes per pair: faster on the GPU; quality effect in the README); not with "
                    "metapath2vec++");
   c_walk
+      ->add_option("--model-warps", walk.model_warps,
+                   "With --device cpu: train with a model of the GPU kernel's lock-free "
+                   "concurrency, N warps in lock-step (a study of its quality cost without a GPU; "
+                   "an H100/H200 runs about 8448); 0 = serial")
+      ->capture_default_str();
+  c_walk
       ->add_option(
           "--partitions", walk.partitions,
           "N or auto. Cut the node ids into N blocks and train the two embedding tables in "

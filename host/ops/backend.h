@@ -157,9 +157,12 @@ void add_stage_time(std::vector<std::pair<std::string, double>>& stages, const s
 struct BackendOptions {
   bool tf32 = false;  // CUDA: TF32 tensor-core GEMMs (faster, ~1e-3 relative error)
   KernelVariant variant = KernelVariant::kTuned;
+  // CPU: train skip-gram with ref::sgns_lockstep, a model of the GPU kernel's lock-free
+  // concurrency with this many warps (0: the serial reference).
+  int sgns_model_warps = 0;
 };
 
-std::unique_ptr<Backend> make_cpu_backend();
+std::unique_ptr<Backend> make_cpu_backend(const BackendOptions& options = {});
 // Throws UsageError when this build has no CUDA or no device is usable.
 std::unique_ptr<Backend> make_cuda_backend(const BackendOptions& options = {});
 // "auto" (the GPU when one is usable, else the CPU), "cpu" or "cuda".

@@ -20,6 +20,7 @@ namespace {
 
 class CpuBackend final : public Backend {
  public:
+  explicit CpuBackend(const BackendOptions& o) : sgns_model_warps_(o.sgns_model_warps) {}
   bool is_cuda() const override { return false; }
   std::string describe() const override {
     return "cpu (" + std::to_string(num_threads()) + " threads)";
@@ -126,7 +127,10 @@ class CpuBackend final : public Backend {
   }
   void sgns(Span<const int32_t> walks, int64_t n, const SgnsSpec& s, AliasView all, AliasView typed,
             MatrixView<float> syn0, MatrixView<float> syn1, SgnsStats* stats) override {
-    ref::sgns(walks, n, s, all, typed, syn0, syn1, stats);
+    if (sgns_model_warps_ > 0)
+      ref::sgns_lockstep(walks, n, s, all, typed, syn0, syn1, stats, sgns_model_warps_);
+    else
+      ref::sgns(walks, n, s, all, typed, syn0, syn1, stats);
   }
   void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
             int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) override {
@@ -181,6 +185,7 @@ class CpuBackend final : public Backend {
 
  private:
   using Clock = std::chrono::steady_clock;
+  int sgns_model_warps_ = 0;
   bool profiling_ = false;
   Clock::time_point last_ = Clock::now();
   std::vector<std::pair<std::string, double>> stages_;
@@ -188,6 +193,8 @@ class CpuBackend final : public Backend {
 
 }  // namespace
 
-std::unique_ptr<Backend> make_cpu_backend() { return std::make_unique<CpuBackend>(); }
+std::unique_ptr<Backend> make_cpu_backend(const BackendOptions& options) {
+  return std::make_unique<CpuBackend>(options);
+}
 
 }  // namespace grl

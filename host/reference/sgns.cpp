@@ -76,4 +76,136 @@ void sgns(Span<const int32_t> walks, int64_t num_walks, const SgnsSpec& s, Alias
   }
 }
 
+namespace {
+
+// One warp of sgns_lockstep: its centre, the contexts it trains and where it is in them.
+struct ModelWarp {
+  bool active = false;
+  const int32_t* walk = nullptr;
+  uint32_t id = 0;
+  int i = 0;
+  float lr = 0;
+  std::vector<std::pair<int, int>> contexts;  // (position, slot), in training order
+  size_t ci = 0;                              // current context
+  int n = 0;                                  // current target: 0 = the context, k = negative k
+  std::vector<float> v, v0, e;
+  float* row = nullptr;  // this step's write: the row and its new value (or delta)
+  std::vector<float> write;
+};
+
+// Moves w to its next target (the current one if valid), passing context ends (v += e).
+// Returns the target and its label, or -1 when the window is done.
+NodeId next_target(const SgnsSpec& s, const AliasView& all, const AliasView& typed, ModelWarp& w,
+                   float& label) {
+  while (w.ci < w.contexts.size()) {
+    const auto [j, slot] = w.contexts[w.ci];
+    const NodeId u = w.walk[j];
+    if (w.n > s.negatives) {
+      for (size_t k = 0; k < w.v.size(); ++k) w.v[k] += w.e[k];
+      std::fill(w.e.begin(), w.e.end(), 0.0f);
+      ++w.ci;
+      w.n = 0;
+      continue;
+    }
+    if (w.n == 0) {
+      label = 1.0f;
+      return u;
+    }
+    const NodeId t = sgns_detail::negative(s, all, typed, w.id, w.i, slot, w.n - 1, u);
+    if (t != u) {
+      label = 0.0f;
+      return t;
+    }
+    ++w.n;
+  }
+  return -1;
+}
+
+}  // namespace
+
+void sgns_lockstep(Span<const int32_t> walks, int64_t num_walks, const SgnsSpec& s, AliasView all,
+                   AliasView typed, MatrixView<float> syn0, MatrixView<float> syn1,
+                   SgnsStats* stats, int warps) {
+  const int64_t dim = syn0.cols;
+  std::vector<ModelWarp> ws(static_cast<size_t>(std::max(warps, 1)));
+  for (ModelWarp& w : ws) {
+    w.v.resize(dim), w.v0.resize(dim), w.e.resize(dim), w.write.resize(dim);
+  }
+  const int64_t centres = num_walks * s.length;
+  int64_t next = 0;  // the next centre in walk-major order
+  unsigned long long pairs = 0;
+  double loss = 0;
+  float label = 0;
+  // Gives warp w the next centre with at least one context to train; false when none is left.
+  auto take_centre = [&](ModelWarp& w) {
+    for (; next < centres; ++next) {
+      const int64_t wk = next / s.length;
+      const int i = static_cast<int>(next - wk * s.length);
+      const int32_t* walk = walks.data + wk * s.length;
+      const uint32_t id = static_cast<uint32_t>(s.first_walk + wk);
+      const NodeId c = walk[i];
+      if (c < 0 || !sgns_detail::in_centre_range(s, c) || !sgns_detail::kept(s, id, i, c)) continue;
+      w.contexts.clear();
+      sgns_detail::for_each_context(s, walk, id, i, sgns_detail::window_of(s, id, i),
+                                    [&](int j, int slot) {
+                                      if (sgns_detail::in_context_range(s, walk[j]))
+                                        w.contexts.emplace_back(j, slot);
+                                    });
+      if (w.contexts.empty()) continue;
+      ++next;
+      pairs += w.contexts.size();
+      w.walk = walk, w.id = id, w.i = i, w.lr = sgns_detail::learning_rate(s, id);
+      w.ci = 0, w.n = 0;
+      const float* in = syn0.row(c - s.centre_begin);
+      std::copy(in, in + dim, w.v.begin());
+      std::copy(in, in + dim, w.v0.begin());
+      std::fill(w.e.begin(), w.e.end(), 0.0f);
+      w.active = true;
+      return true;
+    }
+    return false;
+  };
+  for (ModelWarp& w : ws) take_centre(w);
+  for (;;) {
+    bool any = false;
+    // Every warp reads its target row and computes its update...
+    for (ModelWarp& w : ws) {
+      w.row = nullptr;
+      if (!w.active) continue;
+      any = true;
+      const NodeId t = next_target(s, all, typed, w, label);
+      float* out = syn1.row(t - s.context_begin);
+      float f = 0.0f;
+      for (int64_t k = 0; k < dim; ++k) f += w.v[k] * out[k];
+      const float sig = 1.0f / (1.0f + std::exp(-f));
+      loss +=
+          label > 0 ? -std::log(std::max(sig, 1e-30f)) : -std::log(std::max(1.0f - sig, 1e-30f));
+      const float g = w.lr * (label - sig);
+      for (int64_t k = 0; k < dim; ++k) {
+        w.e[k] += g * out[k];
+        w.write[k] = s.atomic_updates ? g * w.v[k] : out[k] + g * w.v[k];
+      }
+      w.row = out;
+      ++w.n;
+    }
+    if (!any) break;
+    // ...then the writes land, in warp order, and finished windows go to syn0.
+    for (ModelWarp& w : ws) {
+      if (!w.row) continue;
+      for (int64_t k = 0; k < dim; ++k)
+        w.row[k] = s.atomic_updates ? w.row[k] + w.write[k] : w.write[k];
+      if (next_target(s, all, typed, w, label) >= 0) continue;
+      float* in = syn0.row(w.walk[w.i] - s.centre_begin);
+      for (int64_t k = 0; k < dim; ++k) in[k] += w.v[k] - w.v0[k];
+      w.active = false;
+    }
+    for (ModelWarp& w : ws)
+      if (!w.active) take_centre(w);
+  }
+  if (stats) {
+    stats->pairs += pairs;
+    stats->loss += loss;
+  }
+}
+
 }  // namespace grl::ref

@@ -184,6 +184,9 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
     throw UsageError("--share-negatives supports at most " + std::to_string(kMaxSharedNegatives) +
                      " negatives (they are held in registers); got --negatives " +
                      std::to_string(c.negatives));
+  if (c.model_warps < 0) throw UsageError("--model-warps must be >= 0");
+  if (c.model_warps > 0 && c.share_negatives)
+    throw UsageError("--model-warps models the per-context kernel; not with --share-negatives");
   if (c.partitions < 0) throw UsageError("--partitions must be a positive count or auto");
   if (c.partitions > g.num_nodes())
     throw UsageError("--partitions " + std::to_string(c.partitions) + " is more than the " +
@@ -194,7 +197,10 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
   std::vector<WalkPlan> plans = plan_walks(g, c);
   BackendOptions bo;
   bo.variant = c.tuned ? KernelVariant::kTuned : KernelVariant::kSimple;
+  bo.sgns_model_warps = c.model_warps;
   std::unique_ptr<Backend> be = make_backend(c.device, bo);
+  if (c.model_warps > 0 && be->is_cuda())
+    throw UsageError("--model-warps is a CPU model of the GPU kernel; use it with --device cpu");
   SkipgramResult res;
   res.device = be->describe();
   res.dim = c.dim;

@@ -55,6 +55,10 @@ struct SkipgramConfig {
   // One set of negatives per centre, shared by its window (kernels/sgns.h; not metapath2vec++,
   // at most kMaxSharedNegatives).
   bool share_negatives = false;
+  // CPU only, for studying quality without a GPU: train with a model of the tuned GPU kernel's
+  // lock-free concurrency, this many warps in lock-step (ref::sgns_lockstep; with atomic_updates
+  // its writes are adds). 0 = the serial reference.
+  int model_warps = 0;
   uint64_t seed = 0;
   int64_t chunk_walks = 0;  // walks per chunk; 0 = automatic
   // Row partitions of the embedding tables (see above): 0 = automatic (1 on the CPU and when both

@@ -390,6 +390,88 @@ TEST(SgnsRef, RestrictedPassStaysInsideItsBlocks) {
   for (NodeId v = u0; v < u1; ++v) EXPECT_GT(seen[v], 0) << v;
 }
 
+// The lock-step model of the GPU kernel's concurrency (ref::sgns_lockstep): one warp is the
+// serial reference bit for bit, with stores or atomic adds, over whole and restricted ranges and
+// with subsampling; more warps train the same pairs in another order.
+TEST(SgnsRef, LockstepWithOneWarpIsTheSerialReference) {
+  PartitionCase pc;
+  std::vector<float> prob, keep(pc.n);
+  std::vector<int32_t> alias;
+  pc.tables({0, pc.n}, prob, alias);
+  for (NodeId v = 0; v < pc.n; ++v) keep[v] = v % 5 == 0 ? 0.5f : 1.0f;
+  const AliasView all{prob.data(), alias.data(), pc.n};
+  const Span<const int32_t> walks{pc.w.data(), static_cast<int64_t>(pc.w.size())};
+  auto view = [&](std::vector<float>& t) {
+    return MatrixView<float>{t.data(), pc.n, pc.dim, pc.dim};
+  };
+  for (int variant = 0; variant < 3; ++variant) {
+    SCOPED_TRACE(variant);
+    SgnsSpec t = pc.s;
+    t.atomic_updates = variant == 1;
+    if (variant == 2) {
+      t.keep = keep.data();
+      t.context_begin = 10;
+      t.context_end = 30;  // rows outside the range are simply never touched
+    }
+    std::vector<float> a0 = pc.init0, a1 = pc.init1, b0 = pc.init0, b1 = pc.init1;
+    std::vector<float> c0 = pc.init0, c1 = pc.init1;
+    SgnsStats sa, sb, sc;
+    ref::sgns(walks, pc.walks, t, all, all, view(a0), view(a1), &sa);
+    ref::sgns_lockstep(walks, pc.walks, t, all, all, view(b0), view(b1), &sb, 1);
+    ref::sgns_lockstep(walks, pc.walks, t, all, all, view(c0), view(c1), &sc, 7);
+    EXPECT_GT(sa.pairs, 0u);
+    EXPECT_EQ(sa.pairs, sb.pairs);
+    EXPECT_EQ(sa.loss, sb.loss);
+    EXPECT_EQ(a0, b0);
+    EXPECT_EQ(a1, b1);
+    EXPECT_EQ(sa.pairs, sc.pairs);
+    EXPECT_NE(a1, c1);
+  }
+}
+
+// Two warps update one output row in the same step: a store keeps the last warp's update only,
+// an atomic add keeps both. The centre rows get both deltas either way.
+TEST(SgnsRef, LockstepStoresLoseConcurrentUpdatesAtomicsKeepThem) {
+  // Two copies of walk [0, 1], window 1, no negatives: four centres, all in the first step.
+  const int64_t dim = 3;
+  const std::vector<float> s0 = {0.1f, -0.2f, 0.3f, 0.05f, 0.4f, -0.1f};
+  const std::vector<float> s1 = {0.2f, 0.1f, -0.3f, -0.4f, 0.2f, 0.5f};
+  std::vector<int32_t> walks = {0, 1, 0, 1};
+  SgnsSpec s;
+  s.length = 2;
+  s.window = 1;
+  s.negatives = 0;
+  s.lr0 = 0.5f;
+  s.total_walks = 2;  // walk 0 trains at lr 0.5, walk 1 at 0.25
+  std::vector<float> prob = {1, 1};
+  std::vector<int32_t> alias = {0, 1};
+  AliasView all{prob.data(), alias.data(), 2};
+  auto sig = [](double x) { return 1.0 / (1.0 + std::exp(-x)); };
+  for (bool atomic : {false, true}) {
+    SCOPED_TRACE(atomic);
+    s.atomic_updates = atomic;
+    std::vector<float> syn0 = s0, syn1 = s1;
+    SgnsStats st;
+    ref::sgns_lockstep(Span<const int32_t>{walks.data(), 4}, 2, s, all, all,
+                       MatrixView<float>{syn0.data(), 2, dim, dim},
+                       MatrixView<float>{syn1.data(), 2, dim, dim}, &st, 4);
+    EXPECT_EQ(st.pairs, 4u);
+    // Centre a against context b (both read before any write), at the two walks' rates.
+    for (int a = 0; a < 2; ++a) {
+      const int b = 1 - a;
+      double f = 0;
+      for (int k = 0; k < dim; ++k) f += s0[a * dim + k] * s1[b * dim + k];
+      const double g0 = 0.5 * (1 - sig(f)), g1 = 0.25 * (1 - sig(f));
+      for (int k = 0; k < dim; ++k) {
+        const double out = s1[b * dim + k] + (atomic ? g0 + g1 : g1) * s0[a * dim + k];
+        EXPECT_NEAR(syn1[b * dim + k], out, 1e-6) << "syn1 row " << b << " dim " << k;
+        const double in = s0[a * dim + k] + (g0 + g1) * s1[b * dim + k];
+        EXPECT_NEAR(syn0[a * dim + k], in, 1e-6) << "syn0 row " << a << " dim " << k;
+      }
+    }
+  }
+}
+
 TEST(SgnsRef, WindowsShrinkWithinBounds) {
   SgnsSpec s;
   s.window = 5;
