@@ -109,22 +109,41 @@ __device__ void train_centre_shared(const int32_t* walk, uint32_t id, int i, con
     const int64_t d = lane + 32 * k;
     v[k] = v0[k] = d < dim ? syn0.at(c - s.centre_begin, d) : 0.0f;
   }
+  // Each draw group's rows are read when its first context trains; their change goes back as
+  // one atomic delta each when the group (or the window) ends.
+  int group = -1;
+  auto flush = [&] {
 #pragma unroll
-  for (int q = 0; q < kMaxSharedNegatives; ++q) {
-    if (q >= K) break;
-    shared[q] = sgns_detail::shared_negative(s, all, id, i, q);
-    const float* row = syn1.row(shared[q] - s.context_begin);
+    for (int q = 0; q < kMaxSharedNegatives; ++q) {
+      if (q >= K || group < 0) break;
+      float* row = syn1.row(shared[q] - s.context_begin);
 #pragma unroll
-    for (int k = 0; k < KPL; ++k) {
-      const int64_t d = lane + 32 * k;
-      neg[q][k] = neg0[q][k] = d < dim ? row[d] : 0.0f;
+      for (int k = 0; k < KPL; ++k) {
+        const int64_t d = lane + 32 * k;
+        if (d < dim) atomicAdd(row + d, neg[q][k] - neg0[q][k]);
+      }
     }
-  }
+  };
   const int b = sgns_detail::window_of(s, id, i);
-  sgns_detail::for_each_context(s, walk, id, i, b, [&](int j, int) {
+  sgns_detail::for_each_context(s, walk, id, i, b, [&](int j, int slot) {
     const NodeId u = walk[j];
     if (!sgns_detail::in_context_range(s, u)) return;
     ++pairs;
+    if (sgns_detail::shared_group(s, slot) != group) {
+      flush();
+      group = sgns_detail::shared_group(s, slot);
+#pragma unroll
+      for (int q = 0; q < kMaxSharedNegatives; ++q) {
+        if (q >= K) break;
+        shared[q] = sgns_detail::shared_negative(s, all, id, i, group, q);
+        const float* row = syn1.row(shared[q] - s.context_begin);
+#pragma unroll
+        for (int k = 0; k < KPL; ++k) {
+          const int64_t d = lane + 32 * k;
+          neg[q][k] = neg0[q][k] = d < dim ? row[d] : 0.0f;
+        }
+      }
+    }
     // The positive target, updated in place in syn1.
     float* out = syn1.row(u - s.context_begin);
     float o[KPL];
@@ -171,16 +190,7 @@ __device__ void train_centre_shared(const int32_t* walk, uint32_t id, int i, con
 #pragma unroll
     for (int k = 0; k < KPL; ++k) v[k] += e[k];
   });
-#pragma unroll
-  for (int q = 0; q < kMaxSharedNegatives; ++q) {
-    if (q >= K) break;
-    float* row = syn1.row(shared[q] - s.context_begin);
-#pragma unroll
-    for (int k = 0; k < KPL; ++k) {
-      const int64_t d = lane + 32 * k;
-      if (d < dim) atomicAdd(row + d, neg[q][k] - neg0[q][k]);
-    }
-  }
+  flush();
 #pragma unroll
   for (int k = 0; k < KPL; ++k) {
     const int64_t d = lane + 32 * k;

@@ -82,6 +82,7 @@ struct SgnsSpec {
   const float* keep = nullptr;  // per-node keep probability (backend memory); null: keep all
   bool atomic_updates = false;
   bool share_negatives = false;  // one set of negatives per centre (above)
+  int shared_span = 0;  // shared negatives: context slots per draw (0 = the whole window)
   int num_types = 0;
   NodeId type_begin[kMaxNodeTypes + 1] = {};
   // Row partitions (see above): the node ids trained as centres and as contexts; -1 = all.

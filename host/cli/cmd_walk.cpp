@@ -53,6 +53,7 @@ int cmd_walk(const WalkArgs& a) {
   c.sample = a.sample;
   c.atomic_updates = a.atomic_updates;
   c.share_negatives = a.share_negatives;
+  c.shared_span = a.shared_span;
   c.model_warps = a.model_warps;
   c.partitions = partitions;
   c.device = a.device;

@@ -103,6 +103,7 @@ struct WalkArgs {
   double sample = 1e-3;
   bool atomic_updates = false;
   bool share_negatives = false;
+  int shared_span = 0;
   int model_warps = 0;
   std::string partitions = "auto";  // a positive count or "auto"
   std::string device = "auto";

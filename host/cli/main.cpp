@@ -258,6 +258,12 @@ int main(int argc, char** argv) {
                    "bytes per pair: faster on the GPU; quality effect in the README); not with "
                    "metapath2vec++");
   c_walk
+      ->add_option("--shared-span", walk.shared_span,
+                   "With --share-negatives: draw fresh shared negatives every N context slots of "
+                   "the window (smaller: closer to per-context quality, more bytes per pair); 0 = "
+                   "one draw per window")
+      ->capture_default_str();
+  c_walk
       ->add_option("--model-warps", walk.model_warps,
                    "With --device cpu: train with a model of the GPU kernel's lock-free "
                    "concurrency, N warps in lock-step (a study of its quality cost without a GPU; "

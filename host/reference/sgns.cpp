@@ -29,16 +29,29 @@ void sgns(Span<const int32_t> walks, int64_t num_walks, const SgnsSpec& s, Alias
       if (!sgns_detail::kept(s, id, i, c)) continue;
       const int b = sgns_detail::window_of(s, id, i);
       for (int64_t k = 0; k < dim; ++k) v0[k] = v[k] = syn0.at(c - s.centre_begin, k);
-      for (int q = 0; q < K; ++q) {
-        shared[q] = sgns_detail::shared_negative(s, all, id, i, q);
-        const float* row = syn1.row(shared[q] - s.context_begin);
-        std::copy(row, row + dim, neg.begin() + q * dim);
-        std::copy(row, row + dim, neg0.begin() + q * dim);
-      }
+      // Shared negatives: each draw group's rows are read when its first context trains and
+      // their change goes back when the group (or the window) ends.
+      int group = -1;
+      auto flush_shared = [&] {
+        for (int q = 0; q < K && group >= 0; ++q) {
+          float* row = syn1.row(shared[q] - s.context_begin);
+          for (int64_t k = 0; k < dim; ++k) row[k] += neg[q * dim + k] - neg0[q * dim + k];
+        }
+      };
       sgns_detail::for_each_context(s, walk, id, i, b, [&](int j, int slot) {
         const NodeId u = walk[j];
         if (!sgns_detail::in_context_range(s, u)) return;
         ++pairs;
+        if (K && sgns_detail::shared_group(s, slot) != group) {
+          flush_shared();
+          group = sgns_detail::shared_group(s, slot);
+          for (int q = 0; q < K; ++q) {
+            shared[q] = sgns_detail::shared_negative(s, all, id, i, group, q);
+            const float* row = syn1.row(shared[q] - s.context_begin);
+            std::copy(row, row + dim, neg.begin() + q * dim);
+            std::copy(row, row + dim, neg0.begin() + q * dim);
+          }
+        }
         for (int64_t k = 0; k < dim; ++k) e[k] = 0.0f;
         for (int n = 0; n <= s.negatives; ++n) {
           NodeId t = u;
@@ -62,10 +75,7 @@ void sgns(Span<const int32_t> walks, int64_t num_walks, const SgnsSpec& s, Alias
         }
         for (int64_t k = 0; k < dim; ++k) v[k] += e[k];
       });
-      for (int q = 0; q < K; ++q) {
-        float* row = syn1.row(shared[q] - s.context_begin);
-        for (int64_t k = 0; k < dim; ++k) row[k] += neg[q * dim + k] - neg0[q * dim + k];
-      }
+      flush_shared();
       float* in = syn0.row(c - s.centre_begin);
       for (int64_t k = 0; k < dim; ++k) in[k] += v[k] - v0[k];
     }

@@ -184,6 +184,10 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
     throw UsageError("--share-negatives supports at most " + std::to_string(kMaxSharedNegatives) +
                      " negatives (they are held in registers); got --negatives " +
                      std::to_string(c.negatives));
+  if (c.shared_span < 0 || c.shared_span > 2 * kMaxSgnsWindow)
+    throw UsageError("--shared-span must be in [0, " + std::to_string(2 * kMaxSgnsWindow) + "]");
+  if (c.shared_span > 0 && !c.share_negatives)
+    throw UsageError("--shared-span sets how often --share-negatives draws; add --share-negatives");
   if (c.model_warps < 0) throw UsageError("--model-warps must be >= 0");
   if (c.model_warps > 0 && c.share_negatives)
     throw UsageError("--model-warps models the per-context kernel; not with --share-negatives");
@@ -338,6 +342,7 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
   spec.lr0 = c.lr;
   spec.atomic_updates = c.atomic_updates;
   spec.share_negatives = c.share_negatives;
+  spec.shared_span = c.shared_span;
   spec.seed = c.seed;
   spec.total_walks = walks_per_epoch * c.epochs;
   spec.typed_negatives = c.method == WalkMethod::kMetapath2vecPP;

@@ -50,11 +50,18 @@ GRL_HD NodeId negative(const SgnsSpec& s, const AliasView& all, const AliasView&
   return random_unit(coin) < prob[idx] ? idx : alias[idx];
 }
 
-// Shared negative k of centre i (share_negatives): one draw per centre, from the context range.
-GRL_HD NodeId shared_negative(const SgnsSpec& s, const AliasView& all, uint32_t walk, int i,
+// The draw group of context slot `slot` under shared negatives: slots [g * span, (g + 1) * span)
+// share draw g (span 0: one draw for the whole window).
+GRL_HD int shared_group(const SgnsSpec& s, int slot) {
+  return s.shared_span > 0 ? slot / s.shared_span : 0;
+}
+
+// Shared negative k of draw group g of centre i (share_negatives), from the context range.
+GRL_HD NodeId shared_negative(const SgnsSpec& s, const AliasView& all, uint32_t walk, int i, int g,
                               int k) {
-  const Philox4 r = philox(s.seed, RandomPurpose::kNegative, walk,
-                           static_cast<uint32_t>(i) * 64u + 63u, static_cast<uint32_t>(k / 2));
+  const Philox4 r =
+      philox(s.seed, RandomPurpose::kNegative, walk, static_cast<uint32_t>(i) * 64u + 63u,
+             (static_cast<uint32_t>(g) << 8) | static_cast<uint32_t>(k / 2));
   const uint32_t pick = r.v[2 * (k % 2)], coin = r.v[2 * (k % 2) + 1];
   const NodeId lo = s.context_begin, hi = s.context_end >= 0 ? s.context_end : all.n;
   const NodeId idx = lo + static_cast<NodeId>(random_below(pick, static_cast<uint32_t>(hi - lo)));

@@ -90,9 +90,14 @@ TEST(SgnsRef, OnePairFollowsTheGradient) {
 }
 
 // Shared negatives: one centre (node 1 of walk [0, 1, 2], the only node in the centre range)
-// with contexts 0 and 2 and two negatives drawn once for both, held in private copies whose
-// change lands in syn1 at the end; computed here by hand in double precision.
-TEST(SgnsRef, SharedNegativesServeTheWholeWindow) {
+// with contexts 0 and 2 (slots 0 and 1) and three negatives, held in private copies whose change
+// lands in syn1 when their draw group ends; computed here by hand in double precision. Span 0
+// draws once for both contexts; span 1 draws afresh for the second, after the first draw's
+// change has landed.
+class SharedNegativesBySpan : public ::testing::TestWithParam<int> {};
+
+TEST_P(SharedNegativesBySpan, MatchTheHandComputation) {
+  const int span = GetParam();
   const int64_t dim = 4, n = 6;
   std::mt19937 rng(5);
   std::uniform_real_distribution<float> u(-0.5f, 0.5f);
@@ -109,6 +114,7 @@ TEST(SgnsRef, SharedNegativesServeTheWholeWindow) {
   s.total_walks = 1;
   s.seed = 11;
   s.share_negatives = true;
+  s.shared_span = span;
   s.centre_begin = 1;
   s.centre_end = 2;
   std::vector<float> prob(n, 1.0f);
@@ -124,13 +130,25 @@ TEST(SgnsRef, SharedNegativesServeTheWholeWindow) {
   std::vector<double> v(s0.begin() + dim, s0.begin() + 2 * dim), out(s1.begin(), s1.end());
   std::vector<NodeId> neg_id(3);
   std::vector<std::vector<double>> neg(3), neg0(3);
-  for (int q = 0; q < 3; ++q) {
-    neg_id[q] = sgns_detail::shared_negative(s, all, 0, 1, q);
-    neg[q] = neg0[q] =
-        std::vector<double>(out.begin() + neg_id[q] * dim, out.begin() + (neg_id[q] + 1) * dim);
-  }
+  int group = -1;
+  auto flush = [&] {
+    for (int q = 0; q < 3 && group >= 0; ++q)
+      for (int k = 0; k < dim; ++k) out[neg_id[q] * dim + k] += neg[q][k] - neg0[q][k];
+  };
+  std::vector<NodeId> drawn;
   double loss = 0;
-  for (NodeId ctx : {0, 2}) {
+  for (int slot = 0; slot < 2; ++slot) {
+    const NodeId ctx = slot == 0 ? 0 : 2;
+    if ((span ? slot / span : 0) != group) {
+      flush();
+      group = span ? slot / span : 0;
+      for (int q = 0; q < 3; ++q) {
+        neg_id[q] = sgns_detail::shared_negative(s, all, 0, 1, group, q);
+        neg[q] = neg0[q] =
+            std::vector<double>(out.begin() + neg_id[q] * dim, out.begin() + (neg_id[q] + 1) * dim);
+        drawn.push_back(neg_id[q]);
+      }
+    }
     std::vector<double> e(dim, 0.0);
     double f = 0;
     for (int k = 0; k < dim; ++k) f += v[k] * out[ctx * dim + k];
@@ -153,8 +171,11 @@ TEST(SgnsRef, SharedNegativesServeTheWholeWindow) {
     }
     for (int k = 0; k < dim; ++k) v[k] += e[k];
   }
-  for (int q = 0; q < 3; ++q)
-    for (int k = 0; k < dim; ++k) out[neg_id[q] * dim + k] += neg[q][k] - neg0[q][k];
+  flush();
+  if (span == 1) {  // the second draw names other nodes, so the case tells the spans apart
+    EXPECT_NE(std::vector<NodeId>(drawn.begin(), drawn.begin() + 3),
+              std::vector<NodeId>(drawn.begin() + 3, drawn.end()));
+  }
   for (int64_t i = 0; i < n * dim; ++i) {
     EXPECT_NEAR(syn1[i], out[i], 1e-6) << "syn1 entry " << i;
     const double want0 = i >= dim && i < 2 * dim ? v[i - dim] : s0[i];
@@ -172,6 +193,8 @@ TEST(SgnsRef, SharedNegativesServeTheWholeWindow) {
   EXPECT_EQ(plain.pairs, st.pairs);
   EXPECT_NE(p1, syn1);
 }
+
+INSTANTIATE_TEST_SUITE_P(SgnsRef, SharedNegativesBySpan, ::testing::Values(0, 1));
 
 // Subsampling: keep = 1 everywhere changes nothing; a node with keep = 0 vanishes from the
 // walks (never a centre, never a context: only negatives can touch its output vector).
@@ -390,6 +413,29 @@ TEST(SgnsRef, RestrictedPassStaysInsideItsBlocks) {
   for (NodeId v = u0; v < u1; ++v) EXPECT_GT(seen[v], 0) << v;
 }
 
+// A span covering every slot of the widest window is one draw per window: span 0 exactly.
+TEST(SgnsRef, SharedSpanCoveringTheWindowIsOneDraw) {
+  PartitionCase pc;
+  std::vector<float> prob;
+  std::vector<int32_t> alias;
+  pc.tables({0, pc.n}, prob, alias);
+  const AliasView all{prob.data(), alias.data(), pc.n};
+  SgnsSpec t = pc.s;
+  t.share_negatives = true;
+  std::vector<float> a0 = pc.init0, a1 = pc.init1, b0 = pc.init0, b1 = pc.init1;
+  std::vector<float> c0 = pc.init0, c1 = pc.init1;
+  const SgnsStats sa = pc.train(t, all, a0.data(), pc.n, a1.data(), pc.n);
+  t.shared_span = 2 * t.window;
+  const SgnsStats sb = pc.train(t, all, b0.data(), pc.n, b1.data(), pc.n);
+  t.shared_span = 2;
+  const SgnsStats sc = pc.train(t, all, c0.data(), pc.n, c1.data(), pc.n);
+  EXPECT_EQ(sa.loss, sb.loss);
+  EXPECT_EQ(a0, b0);
+  EXPECT_EQ(a1, b1);
+  EXPECT_EQ(sa.pairs, sc.pairs);
+  EXPECT_NE(a1, c1);
+}
+
 // The lock-step model of the GPU kernel's concurrency (ref::sgns_lockstep): one warp is the
 // serial reference bit for bit, with stores or atomic adds, over whole and restricted ranges and
 // with subsampling; more warps train the same pairs in another order.
@@ -397,22 +443,24 @@ TEST(SgnsRef, LockstepWithOneWarpIsTheSerialReference) {
   PartitionCase pc;
   std::vector<float> prob, keep(pc.n);
   std::vector<int32_t> alias;
-  pc.tables({0, pc.n}, prob, alias);
+  pc.tables({0, 10, 30, pc.n}, prob, alias);  // negatives drawn inside the block [10, 30)
   for (NodeId v = 0; v < pc.n; ++v) keep[v] = v % 5 == 0 ? 0.5f : 1.0f;
   const AliasView all{prob.data(), alias.data(), pc.n};
   const Span<const int32_t> walks{pc.w.data(), static_cast<int64_t>(pc.w.size())};
-  auto view = [&](std::vector<float>& t) {
-    return MatrixView<float>{t.data(), pc.n, pc.dim, pc.dim};
-  };
   for (int variant = 0; variant < 3; ++variant) {
     SCOPED_TRACE(variant);
     SgnsSpec t = pc.s;
     t.atomic_updates = variant == 1;
-    if (variant == 2) {
+    NodeId first = 0, rows = pc.n;
+    if (variant == 2) {  // one (centre block, context block) pass, with subsampling
       t.keep = keep.data();
-      t.context_begin = 10;
-      t.context_end = 30;  // rows outside the range are simply never touched
+      t.centre_begin = t.context_begin = first = 10;
+      t.centre_end = t.context_end = 30;
+      rows = 20;
     }
+    auto view = [&](std::vector<float>& m) {
+      return MatrixView<float>{m.data() + first * pc.dim, rows, pc.dim, pc.dim};
+    };
     std::vector<float> a0 = pc.init0, a1 = pc.init1, b0 = pc.init0, b1 = pc.init1;
     std::vector<float> c0 = pc.init0, c1 = pc.init1;
     SgnsStats sa, sb, sc;

@@ -161,8 +161,10 @@ TEST(GpuSgns, SerialKernelEqualsCpuReference) {
       s.lr0 = 0.05f;
       s.seed = 6;
       s.total_walks = walks;
-      // The second pass also shares negatives across each window (--share-negatives).
+      // The second pass also shares negatives across each window (--share-negatives), drawn
+      // afresh every 2 context slots at dim 100 (--shared-span 2).
       s.share_negatives = subsample;
+      s.shared_span = subsample && dim == 100 ? 2 : 0;
       SgnsSpec ds = s;
       // The second pass also updates the context table by atomic adds (--atomic-updates): the
       // same arithmetic, so the serial kernel must still equal the reference.
