@@ -217,6 +217,8 @@ SageUnsupResult train_sage_unsupervised(const Graph& g, const SageUnsupConfig& c
   eo.clip_grad_norm = t.clip_grad_norm;
   eo.graph_placement = t.graph_placement;
   eo.feature_placement = t.feature_placement;
+  eo.feature_cache_gb = t.feature_cache_gb;
+  eo.host_gather = t.host_gather;
   SageEngine engine(*be, g, arch, eo);
   engine.load_params(model.params());
 

@@ -380,6 +380,29 @@ TEST(UnsupTrainer, SameSeedSameModelAnyThreadCount) {
   EXPECT_NE(a.model.params(), d.model.params());
 }
 
+// Host-resident features, read zero-copy, through a cache or gathered by the CPU, train the
+// model that in-place features do (the placement flags reach the unsupervised trainer).
+TEST(UnsupTrainer, HostFeaturesTrainTheSameModel) {
+  Graph g = sbm(400, 1.0);
+  SageUnsupConfig c = quick_config(5);
+  c.train.epochs = 1;
+  c.train.hidden = 16;
+  c.dim = 8;
+  const SageUnsupResult in_place = train_sage_unsupervised(g, c);
+  c.train.feature_placement = Placement::kHost;
+  const SageUnsupResult zero_copy = train_sage_unsupervised(g, c);
+  c.train.feature_cache_gb = 1e-4;
+  const SageUnsupResult cached = train_sage_unsupervised(g, c);
+  c.train.feature_cache_gb = 0;
+  c.train.host_gather = HostGather::kCpu;
+  const SageUnsupResult cpu = train_sage_unsupervised(g, c);
+  EXPECT_EQ(in_place.model.params(), zero_copy.model.params());
+  EXPECT_EQ(in_place.model.params(), cached.model.params());
+  EXPECT_EQ(in_place.model.params(), cpu.model.params());
+  c.train.feature_cache_gb = 1e-4;  // a cache needs the zero-copy reads
+  EXPECT_THROW(train_sage_unsupervised(g, c), UsageError);
+}
+
 TEST(UnsupTrainer, ClearErrors) {
   Graph g = sbm(300, 1.0);
   SageUnsupConfig c = quick_config(0);
