@@ -42,7 +42,8 @@ std::string gib(int64_t b) {
 }  // namespace
 
 PlacementChoice choose_placement(Placement graph, Placement features, int64_t graph_bytes,
-                                 int64_t feature_bytes, int64_t free_bytes, int64_t reserve_bytes) {
+                                 int64_t feature_bytes, int64_t free_bytes, int64_t reserve_bytes,
+                                 int64_t host_feature_bytes) {
   PlacementChoice c;
   if (free_bytes < 0) {
     c.graph = c.features = Placement::kHost;
@@ -53,14 +54,24 @@ PlacementChoice choose_placement(Placement graph, Placement features, int64_t gr
   // Explicit requests first; they take their share of the budget.
   if (graph == Placement::kGpu) budget -= graph_bytes;
   if (features == Placement::kGpu) budget -= feature_bytes;
+  if (features == Placement::kHost) budget -= host_feature_bytes;
   c.graph = graph;
   c.features = features;
   if (c.graph == Placement::kAuto) {
     c.graph = graph_bytes <= budget ? Placement::kGpu : Placement::kHost;
     if (c.graph == Placement::kGpu) budget -= graph_bytes;
   }
-  if (c.features == Placement::kAuto)
+  if (c.features == Placement::kAuto) {
     c.features = feature_bytes <= budget ? Placement::kGpu : Placement::kHost;
+    // Host features need their per-slot rows on the GPU. If the graph took that room, it moves
+    // to the host, and the features may then fit on the GPU after all.
+    if (c.features == Placement::kHost && host_feature_bytes > budget &&
+        graph == Placement::kAuto && c.graph == Placement::kGpu) {
+      c.graph = Placement::kHost;
+      budget += graph_bytes;
+      if (feature_bytes <= budget) c.features = Placement::kGpu;
+    }
+  }
   c.reason = std::string("graph (") + gib(graph_bytes) + ") in " +
              (c.graph == Placement::kGpu ? "GPU" : "pinned host") + " memory" +
              (graph == Placement::kAuto ? "" : " (as asked)") + ", features (" +

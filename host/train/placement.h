@@ -31,7 +31,10 @@ struct PlacementChoice {
 // Resolves `auto` requests; explicit requests are kept (an explicit gpu that does not fit then
 // fails at allocation with the out-of-memory message). `free_bytes` < 0: not limited (the CPU
 // backend). `reserve_bytes` stays free for the libraries (cuBLAS workspaces, CUDA graphs).
+// `host_feature_bytes` is GPU memory that host-resident features need (each ring slot's
+// first-layer rows): taken from the budget only when the features end up in host memory.
 PlacementChoice choose_placement(Placement graph, Placement features, int64_t graph_bytes,
-                                 int64_t feature_bytes, int64_t free_bytes, int64_t reserve_bytes);
+                                 int64_t feature_bytes, int64_t free_bytes, int64_t reserve_bytes,
+                                 int64_t host_feature_bytes = 0);
 
 }  // namespace grl

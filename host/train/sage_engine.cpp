@@ -298,13 +298,13 @@ struct SageEngine::Impl {
                                                      graph.csr.indices.size() * sizeof(NodeId));
     const int64_t feature_bytes = static_cast<int64_t>(std::max<int64_t>(n, 1) * stride * 4);
     const int64_t free_now = be.free_memory();
-    // Headroom for cuBLAS workspaces, CUDA graphs and the allocator: 5%, at least 512 MiB.
-    // ... plus each ring slot's first-layer rows, which host-resident features need.
+    // Headroom for cuBLAS workspaces, CUDA graphs and the allocator: 5%, at least 512 MiB; and
+    // host-resident features need each ring slot's first-layer rows on the GPU.
     const Layer& first = layers[0];
     const int64_t ws = static_cast<int64_t>(slots.size()) * first.n_src_max * pad4(first.d_in) * 4;
-    const int64_t reserve = std::max<int64_t>(int64_t{512} << 20, free_now / 20) + ws;
+    const int64_t reserve = std::max<int64_t>(int64_t{512} << 20, free_now / 20);
     const PlacementChoice pc = choose_placement(opt.graph_placement, opt.feature_placement,
-                                                graph_bytes, feature_bytes, free_now, reserve);
+                                                graph_bytes, feature_bytes, free_now, reserve, ws);
     placement = pc.reason;
     const Residence gr =
                         pc.graph == Placement::kHost ? Residence::kHostMapped : Residence::kBackend,

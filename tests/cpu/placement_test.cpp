@@ -47,6 +47,35 @@ TEST(Placement, ExplicitRequestsAreKeptAndTakeTheirShare) {
   EXPECT_EQ(c.features, Placement::kHost);
 }
 
+// Host-resident features need per-slot rows on the GPU (host_feature_bytes): charged only when
+// the features do go to the host, and the graph gives way when both would not fit.
+TEST(Placement, HostFeatureRowsAreChargedOnlyWhenFeaturesGoToTheHost) {
+  // 9 GiB of budget: 2 + 7 fit, so the 3 GiB of host-feature rows are not needed.
+  auto c = choose_placement(Placement::kAuto, Placement::kAuto, 2 * GiB, 7 * GiB, 10 * GiB, GiB,
+                            3 * GiB);
+  EXPECT_EQ(c.graph, Placement::kGpu);
+  EXPECT_EQ(c.features, Placement::kGpu);
+  // 2 + 8 do not fit; the features go to the host and their 3 GiB fit beside the graph.
+  c = choose_placement(Placement::kAuto, Placement::kAuto, 2 * GiB, 8 * GiB, 10 * GiB, GiB,
+                       3 * GiB);
+  EXPECT_EQ(c.graph, Placement::kGpu);
+  EXPECT_EQ(c.features, Placement::kHost);
+  // With 8 GiB of rows they do not: the graph moves to the host, and then the features fit.
+  c = choose_placement(Placement::kAuto, Placement::kAuto, 2 * GiB, 8 * GiB, 10 * GiB, GiB,
+                       8 * GiB);
+  EXPECT_EQ(c.graph, Placement::kHost);
+  EXPECT_EQ(c.features, Placement::kGpu);
+  c = choose_placement(Placement::kAuto, Placement::kAuto, 2 * GiB, 12 * GiB, 10 * GiB, GiB,
+                       8 * GiB);
+  EXPECT_EQ(c.graph, Placement::kHost);
+  EXPECT_EQ(c.features, Placement::kHost);
+  // Features asked for on the host: their rows come first, and the 7 GiB graph no longer fits.
+  c = choose_placement(Placement::kAuto, Placement::kHost, 7 * GiB, GiB, 10 * GiB, GiB, 3 * GiB);
+  EXPECT_EQ(c.graph, Placement::kHost);
+  c = choose_placement(Placement::kAuto, Placement::kHost, 6 * GiB, GiB, 10 * GiB, GiB, 3 * GiB);
+  EXPECT_EQ(c.graph, Placement::kGpu);
+}
+
 TEST(Placement, CpuBackendKeepsEverythingInHostMemory) {
   auto c = choose_placement(Placement::kGpu, Placement::kAuto, GiB, GiB, -1, GiB);
   EXPECT_EQ(c.graph, Placement::kHost);
