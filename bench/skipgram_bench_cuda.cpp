@@ -8,6 +8,7 @@
 //                                    on an R-MAT graph of 1M nodes; items = positive pairs
 //   BM_SgnsAtomic/D                  the same with --atomic-updates
 //   BM_SgnsShared/D                  the same with --share-negatives
+//   BM_SgnsSharedSpan/D/S            the same with --share-negatives --shared-span S
 //   BM_SgnsPartitioned/P             one chunk of 400k walks, dim 128, on the same graph with the
 //                                    tables in P row partitions in pinned host memory (P = 1:
 //                                    both tables on the device, no swaps), including every block
@@ -166,7 +167,8 @@ SgnsInputs sgns_inputs(const Graph& g, int64_t walks, int64_t L, int64_t max_sta
   return in;
 }
 
-void sgns_bench(benchmark::State& state, bool atomic_updates, bool share_negatives = false) {
+void sgns_bench(benchmark::State& state, bool atomic_updates, bool share_negatives = false,
+                int shared_span = 0) {
   if (!cuda_available()) {
     state.SkipWithError("no CUDA device");
     return;
@@ -191,6 +193,7 @@ void sgns_bench(benchmark::State& state, bool atomic_updates, bool share_negativ
   spec.total_walks = walks * 1000;
   spec.atomic_updates = atomic_updates;
   spec.share_negatives = share_negatives;
+  spec.shared_span = shared_span;
   const AliasView all = in.all;
   MatrixView<float> s0{syn0.data(), n, dim, dim}, s1{syn1.data(), n, dim, dim};
   time_with_events(state, s, [&] {
@@ -215,6 +218,16 @@ BENCHMARK(BM_SgnsAtomic)->Arg(128)->UseManualTime()->Unit(benchmark::kMillisecon
 // window and added back once (fewer rows per pair; quality effect measured in the README).
 void BM_SgnsShared(benchmark::State& state) { sgns_bench(state, false, true); }
 BENCHMARK(BM_SgnsShared)->Arg(128)->UseManualTime()->Unit(benchmark::kMillisecond);
+// grl walk --share-negatives --shared-span S: a fresh draw every S context slots (about
+// 1 + K / S rows per pair; on BlogCatalog's CPU runs S = 2 kept per-context quality).
+void BM_SgnsSharedSpan(benchmark::State& state) {
+  sgns_bench(state, false, true, static_cast<int>(state.range(1)));
+}
+BENCHMARK(BM_SgnsSharedSpan)
+    ->Args({128, 2})
+    ->Args({128, 4})
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
 
 // Row partitions (grl walk --partitions): all P x P (centre block, context block) passes over
 // one chunk, with syn0 block a uploaded before and written back after its row, and syn1 blocks

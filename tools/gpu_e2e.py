@@ -49,11 +49,15 @@ def skipgram_checks(grl, out, check, results):
             results.append({"name": "blogcatalog_deepwalk_pairs_per_s", "value": w["pairs_per_second"],
                             "unit": "pairs/s", "peer": None, "peer_value": None})
             # The same with the context-table updates as atomic adds (grl walk --atomic-updates)
-            # and with negatives shared across each window (--share-negatives), measured beside
-            # the default so the defaults can follow the numbers.
-            for flag, suffix in (("--atomic-updates", "atomic"), ("--share-negatives", "shared_negatives")):
+            # and with negatives shared across each window (--share-negatives) or every 2 context
+            # slots (--shared-span 2), measured beside the default so the defaults can follow the
+            # numbers.
+            for flags, suffix in ((["--atomic-updates"], "atomic"),
+                                  (["--share-negatives"], "shared_negatives"),
+                                  (["--share-negatives", "--shared-span", "2"], "shared_span2")):
+                flag = " ".join(flags)
                 w = run_json([grl, "walk", "--graph", "blogcatalog:" + bc, "--device", "cuda", "--walks-per-node",
-                              "80", "--walk-length", "40", "--window", "10", "--dim", "128", flag, "--out", emb,
+                              "80", "--walk-length", "40", "--window", "10", "--dim", "128", *flags, "--out", emb,
                               "--json", "--quiet"])
                 e = run_json([grl, "eval", "--embeddings", emb, "--labels", "blogcatalog:" + bc, "--train-ratio",
                               "0.5", "--repeats", "3", "--json"])["results"][0]
