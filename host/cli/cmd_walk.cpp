@@ -55,6 +55,7 @@ int cmd_walk(const WalkArgs& a) {
   c.share_negatives = a.share_negatives;
   c.shared_span = a.shared_span;
   c.model_warps = a.model_warps;
+  c.model_l1_rows = a.model_l1_rows;
   c.partitions = partitions;
   c.device = a.device;
   c.seed = a.seed;

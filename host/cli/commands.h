@@ -105,6 +105,7 @@ struct WalkArgs {
   bool share_negatives = false;
   int shared_span = 0;
   int model_warps = 0;
+  int model_l1_rows = 0;
   std::string partitions = "auto";  // a positive count or "auto"
   std::string device = "auto";
   uint64_t seed = 0;

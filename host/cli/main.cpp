@@ -270,6 +270,12 @@ int main(int argc, char** argv) {
                    "an H100/H200 runs about 8448); 0 = serial")
       ->capture_default_str();
   c_walk
+      ->add_option("--model-l1-rows", walk.model_l1_rows,
+                   "With --model-warps: also model each SM's L1 cache (64 warps per SM), holding "
+                   "this many embedding rows, not coherent across SMs (stale reads, as plain "
+                   "loads allow); 0 = reads always see the latest value")
+      ->capture_default_str();
+  c_walk
       ->add_option(
           "--partitions", walk.partitions,
           "N or auto. Cut the node ids into N blocks and train the two embedding tables in "

@@ -24,7 +24,8 @@ std::unique_ptr<Backend> make_cuda_backend(const BackendOptions&) {
 std::unique_ptr<Backend> make_backend(const std::string& device, const BackendOptions& options) {
   if (device == "cpu") return make_cpu_backend(options);
   if (device == "cuda") return make_cuda_backend(options);
-  if (device == "auto") return cuda_available() ? make_cuda_backend(options) : make_cpu_backend(options);
+  if (device == "auto")
+    return cuda_available() ? make_cuda_backend(options) : make_cpu_backend(options);
   throw UsageError("unknown device '" + device + "' (expected auto, cpu or cuda)");
 }
 

@@ -160,6 +160,7 @@ struct BackendOptions {
   // CPU: train skip-gram with ref::sgns_lockstep, a model of the GPU kernel's lock-free
   // concurrency with this many warps (0: the serial reference).
   int sgns_model_warps = 0;
+  int sgns_model_l1_rows = 0;  // ... and its SMs' incoherent L1 caches, rows each (0: none)
 };
 
 std::unique_ptr<Backend> make_cpu_backend(const BackendOptions& options = {});

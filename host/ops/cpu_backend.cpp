@@ -20,7 +20,8 @@ namespace {
 
 class CpuBackend final : public Backend {
  public:
-  explicit CpuBackend(const BackendOptions& o) : sgns_model_warps_(o.sgns_model_warps) {}
+  explicit CpuBackend(const BackendOptions& o)
+      : sgns_model_warps_(o.sgns_model_warps), sgns_model_l1_rows_(o.sgns_model_l1_rows) {}
   bool is_cuda() const override { return false; }
   std::string describe() const override {
     return "cpu (" + std::to_string(num_threads()) + " threads)";
@@ -128,7 +129,8 @@ class CpuBackend final : public Backend {
   void sgns(Span<const int32_t> walks, int64_t n, const SgnsSpec& s, AliasView all, AliasView typed,
             MatrixView<float> syn0, MatrixView<float> syn1, SgnsStats* stats) override {
     if (sgns_model_warps_ > 0)
-      ref::sgns_lockstep(walks, n, s, all, typed, syn0, syn1, stats, sgns_model_warps_);
+      ref::sgns_lockstep(walks, n, s, all, typed, syn0, syn1, stats, sgns_model_warps_,
+                         sgns_model_l1_rows_);
     else
       ref::sgns(walks, n, s, all, typed, syn0, syn1, stats);
   }
@@ -185,7 +187,7 @@ class CpuBackend final : public Backend {
 
  private:
   using Clock = std::chrono::steady_clock;
-  int sgns_model_warps_ = 0;
+  int sgns_model_warps_ = 0, sgns_model_l1_rows_ = 0;
   bool profiling_ = false;
   Clock::time_point last_ = Clock::now();
   std::vector<std::pair<std::string, double>> stages_;

@@ -100,6 +100,7 @@ struct ModelWarp {
   int n = 0;                                  // current target: 0 = the context, k = negative k
   std::vector<float> v, v0, e;
   float* row = nullptr;  // this step's write: the row and its new value (or delta)
+  NodeId target = -1;    // ... and its node
   std::vector<float> write;
 };
 
@@ -131,13 +132,95 @@ NodeId next_target(const SgnsSpec& s, const AliasView& all, const AliasView& typ
   return -1;
 }
 
+// One SM's L1 in sgns_lockstep: the last `capacity` rows read, least recently used evicted.
+// Keys: row * 2 + table (0 = syn0, 1 = syn1), below num_keys. Slots form an intrusive LRU list.
+class ModelL1 {
+ public:
+  ModelL1(int capacity, int64_t dim, int64_t num_keys)
+      : dim_(dim),
+        data_(static_cast<size_t>(capacity) * dim),
+        key_(capacity, -1),
+        prev_(capacity),
+        next_(capacity),
+        index_(num_keys, -1) {
+    for (int i = 0; i < capacity; ++i) prev_[i] = i - 1, next_[i] = i + 1 < capacity ? i + 1 : -1;
+    head_ = 0, tail_ = capacity - 1;
+  }
+  // The row as this SM sees it: its cached copy, or (on a miss) the table's, now cached.
+  const float* read(int64_t key, const float* row) {
+    int slot = index_[key];
+    if (slot < 0) {
+      slot = tail_;  // the least recently used slot (or a free one: key -1)
+      if (key_[slot] >= 0) index_[key_[slot]] = -1;
+      key_[slot] = key;
+      index_[key] = slot;
+      std::copy(row, row + dim_, data_.begin() + slot * dim_);
+    }
+    to_front(slot);
+    return data_.data() + slot * dim_;
+  }
+  void drop(int64_t key) {
+    const int slot = index_[key];
+    if (slot < 0) return;
+    index_[key] = -1;
+    key_[slot] = -1;
+    unlink(slot);  // a free slot goes to the back, to be used first
+    prev_[slot] = tail_, next_[slot] = -1;
+    if (tail_ >= 0) next_[tail_] = slot;
+    tail_ = slot;
+    if (head_ < 0) head_ = slot;
+  }
+
+ private:
+  void unlink(int slot) {
+    if (prev_[slot] >= 0)
+      next_[prev_[slot]] = next_[slot];
+    else
+      head_ = next_[slot];
+    if (next_[slot] >= 0)
+      prev_[next_[slot]] = prev_[slot];
+    else
+      tail_ = prev_[slot];
+  }
+  void to_front(int slot) {
+    if (head_ == slot) return;
+    unlink(slot);
+    prev_[slot] = -1, next_[slot] = head_;
+    if (head_ >= 0) prev_[head_] = slot;
+    head_ = slot;
+    if (tail_ < 0) tail_ = slot;
+  }
+  int64_t dim_;
+  std::vector<float> data_;
+  std::vector<int64_t> key_;
+  std::vector<int> prev_, next_;
+  int head_ = -1, tail_ = -1;
+  std::vector<int> index_;  // slot of each key, -1 when not cached
+};
+
+constexpr int kModelWarpsPerSm = 64;  // an H100 / H200 SM at full occupancy
+
 }  // namespace
 
 void sgns_lockstep(Span<const int32_t> walks, int64_t num_walks, const SgnsSpec& s, AliasView all,
                    AliasView typed, MatrixView<float> syn0, MatrixView<float> syn1,
-                   SgnsStats* stats, int warps) {
+                   SgnsStats* stats, int warps, int l1_rows) {
   const int64_t dim = syn0.cols;
   std::vector<ModelWarp> ws(static_cast<size_t>(std::max(warps, 1)));
+  std::vector<ModelL1> l1;
+  if (l1_rows > 0)
+    l1.assign(
+        (ws.size() + kModelWarpsPerSm - 1) / kModelWarpsPerSm,
+        ModelL1(l1_rows, dim,
+                2 * std::max<int64_t>(s.centre_begin + syn0.rows, s.context_begin + syn1.rows)));
+  auto sm_of = [&](const ModelWarp& w) { return (&w - ws.data()) / kModelWarpsPerSm; };
+  // A row as warp w reads it (through its SM's L1 when modelled), and a write's L1 effect.
+  auto read = [&](const ModelWarp& w, int table, NodeId row, const float* p) {
+    return l1.empty() ? p : l1[sm_of(w)].read(int64_t{row} * 2 + table, p);
+  };
+  auto wrote = [&](const ModelWarp& w, int table, NodeId row) {
+    if (!l1.empty()) l1[sm_of(w)].drop(int64_t{row} * 2 + table);
+  };
   for (ModelWarp& w : ws) {
     w.v.resize(dim), w.v0.resize(dim), w.e.resize(dim), w.write.resize(dim);
   }
@@ -166,7 +249,7 @@ void sgns_lockstep(Span<const int32_t> walks, int64_t num_walks, const SgnsSpec&
       pairs += w.contexts.size();
       w.walk = walk, w.id = id, w.i = i, w.lr = sgns_detail::learning_rate(s, id);
       w.ci = 0, w.n = 0;
-      const float* in = syn0.row(c - s.centre_begin);
+      const float* in = read(w, 0, c, syn0.row(c - s.centre_begin));
       std::copy(in, in + dim, w.v.begin());
       std::copy(in, in + dim, w.v0.begin());
       std::fill(w.e.begin(), w.e.end(), 0.0f);
@@ -184,7 +267,8 @@ void sgns_lockstep(Span<const int32_t> walks, int64_t num_walks, const SgnsSpec&
       if (!w.active) continue;
       any = true;
       const NodeId t = next_target(s, all, typed, w, label);
-      float* out = syn1.row(t - s.context_begin);
+      w.target = t;
+      const float* out = read(w, 1, t, syn1.row(t - s.context_begin));
       float f = 0.0f;
       for (int64_t k = 0; k < dim; ++k) f += w.v[k] * out[k];
       const float sig = 1.0f / (1.0f + std::exp(-f));
@@ -195,7 +279,7 @@ void sgns_lockstep(Span<const int32_t> walks, int64_t num_walks, const SgnsSpec&
         w.e[k] += g * out[k];
         w.write[k] = s.atomic_updates ? g * w.v[k] : out[k] + g * w.v[k];
       }
-      w.row = out;
+      w.row = syn1.row(t - s.context_begin);
       ++w.n;
     }
     if (!any) break;
@@ -204,9 +288,11 @@ void sgns_lockstep(Span<const int32_t> walks, int64_t num_walks, const SgnsSpec&
       if (!w.row) continue;
       for (int64_t k = 0; k < dim; ++k)
         w.row[k] = s.atomic_updates ? w.row[k] + w.write[k] : w.write[k];
+      wrote(w, 1, w.target);
       if (next_target(s, all, typed, w, label) >= 0) continue;
       float* in = syn0.row(w.walk[w.i] - s.centre_begin);
       for (int64_t k = 0; k < dim; ++k) in[k] += w.v[k] - w.v0[k];
+      wrote(w, 0, w.walk[w.i]);
       w.active = false;
     }
     for (ModelWarp& w : ws)

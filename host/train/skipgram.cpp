@@ -189,6 +189,9 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
   if (c.shared_span > 0 && !c.share_negatives)
     throw UsageError("--shared-span sets how often --share-negatives draws; add --share-negatives");
   if (c.model_warps < 0) throw UsageError("--model-warps must be >= 0");
+  if (c.model_l1_rows < 0) throw UsageError("--model-l1-rows must be >= 0");
+  if (c.model_l1_rows > 0 && c.model_warps == 0)
+    throw UsageError("--model-l1-rows models the L1 caches of --model-warps; add --model-warps");
   if (c.model_warps > 0 && c.share_negatives)
     throw UsageError("--model-warps models the per-context kernel; not with --share-negatives");
   if (c.partitions < 0) throw UsageError("--partitions must be a positive count or auto");
@@ -202,6 +205,7 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
   BackendOptions bo;
   bo.variant = c.tuned ? KernelVariant::kTuned : KernelVariant::kSimple;
   bo.sgns_model_warps = c.model_warps;
+  bo.sgns_model_l1_rows = c.model_l1_rows;
   std::unique_ptr<Backend> be = make_backend(c.device, bo);
   if (c.model_warps > 0 && be->is_cuda())
     throw UsageError("--model-warps is a CPU model of the GPU kernel; use it with --device cpu");

@@ -60,6 +60,7 @@ struct SkipgramConfig {
   // lock-free concurrency, this many warps in lock-step (ref::sgns_lockstep; with atomic_updates
   // its writes are adds). 0 = the serial reference.
   int model_warps = 0;
+  int model_l1_rows = 0;  // ... with each SM's L1 holding this many rows, not coherent (0: none)
   uint64_t seed = 0;
   int64_t chunk_walks = 0;  // walks per chunk; 0 = automatic
   // Row partitions of the embedding tables (see above): 0 = automatic (1 on the CPU and when both

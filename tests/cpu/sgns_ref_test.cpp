@@ -477,6 +477,42 @@ TEST(SgnsRef, LockstepWithOneWarpIsTheSerialReference) {
   }
 }
 
+// The L1 model: one SM's cache sees every write to its rows (its own warps make them all), so
+// with up to 64 warps it changes nothing; with several SMs, reads of rows other SMs have
+// written since go stale and the training changes.
+TEST(SgnsRef, LockstepL1IsCoherentWithinAnSmOnly) {
+  PartitionCase pc;
+  std::vector<float> prob;
+  std::vector<int32_t> alias;
+  pc.tables({0, pc.n}, prob, alias);
+  const AliasView all{prob.data(), alias.data(), pc.n};
+  const Span<const int32_t> walks{pc.w.data(), static_cast<int64_t>(pc.w.size())};
+  auto view = [&](std::vector<float>& m) {
+    return MatrixView<float>{m.data(), pc.n, pc.dim, pc.dim};
+  };
+  for (bool atomic : {false, true}) {
+    SCOPED_TRACE(atomic);
+    SgnsSpec t = pc.s;
+    t.atomic_updates = atomic;
+    auto train = [&](int warps, int l1_rows, std::vector<float>& s0, std::vector<float>& s1) {
+      s0 = pc.init0, s1 = pc.init1;
+      SgnsStats st;
+      ref::sgns_lockstep(walks, pc.walks, t, all, all, view(s0), view(s1), &st, warps, l1_rows);
+      return st;
+    };
+    std::vector<float> a0, a1, b0, b1;
+    const SgnsStats sa = train(50, 0, a0, a1);
+    const SgnsStats sb = train(50, 8, b0, b1);  // one SM: 8 rows, evicting all the time
+    EXPECT_EQ(sa.loss, sb.loss);
+    EXPECT_EQ(a0, b0);
+    EXPECT_EQ(a1, b1);
+    const SgnsStats sc = train(200, 0, a0, a1);   // four SMs (the last one partly used)
+    const SgnsStats sd = train(200, 80, b0, b1);  // every row fits: nothing ever refetched
+    EXPECT_EQ(sc.pairs, sd.pairs);
+    EXPECT_NE(a1, b1);
+  }
+}
+
 // Two warps update one output row in the same step: a store keeps the last warp's update only,
 // an atomic add keeps both. The centre rows get both deltas either way.
 TEST(SgnsRef, LockstepStoresLoseConcurrentUpdatesAtomicsKeepThem) {
