@@ -9,6 +9,8 @@
 //   BM_SgnsAtomic/D                  the same with --atomic-updates
 //   BM_SgnsShared/D                  the same with --share-negatives
 //   BM_SgnsSharedSpan/D/S            the same with --share-negatives --shared-span S
+//   BM_SgnsL1Reads/D                 BM_Sgns with the tables read through L1 (--l1-reads: the
+//                                    kernel before ld.cg, stale across SMs), for the difference
 //   BM_SgnsPartitioned/P             one chunk of 400k walks, dim 128, on the same graph with the
 //                                    tables in P row partitions in pinned host memory (P = 1:
 //                                    both tables on the device, no swaps), including every block
@@ -168,7 +170,7 @@ SgnsInputs sgns_inputs(const Graph& g, int64_t walks, int64_t L, int64_t max_sta
 }
 
 void sgns_bench(benchmark::State& state, bool atomic_updates, bool share_negatives = false,
-                int shared_span = 0) {
+                int shared_span = 0, bool l1_reads = false) {
   if (!cuda_available()) {
     state.SkipWithError("no CUDA device");
     return;
@@ -194,6 +196,7 @@ void sgns_bench(benchmark::State& state, bool atomic_updates, bool share_negativ
   spec.atomic_updates = atomic_updates;
   spec.share_negatives = share_negatives;
   spec.shared_span = shared_span;
+  spec.l1_reads = l1_reads;
   const AliasView all = in.all;
   MatrixView<float> s0{syn0.data(), n, dim, dim}, s1{syn1.data(), n, dim, dim};
   time_with_events(state, s, [&] {
@@ -223,6 +226,9 @@ BENCHMARK(BM_SgnsShared)->Arg(128)->UseManualTime()->Unit(benchmark::kMillisecon
 void BM_SgnsSharedSpan(benchmark::State& state) {
   sgns_bench(state, false, true, static_cast<int>(state.range(1)));
 }
+// The tables read through L1 (plain loads): what ld.cg costs or saves.
+void BM_SgnsL1Reads(benchmark::State& state) { sgns_bench(state, false, false, 0, true); }
+BENCHMARK(BM_SgnsL1Reads)->Arg(128)->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_SgnsSharedSpan)
     ->Args({128, 2})
     ->Args({128, 4})

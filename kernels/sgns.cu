@@ -28,8 +28,9 @@ __device__ __forceinline__ float warp_sum(float x) {
 // warps on other SMs have trained it since. Hub rows stay cached, so their reads would be stale
 // without bound, and a store of (stale row + g v) then overwrites the other SMs' updates. The
 // L2 is coherent, so ld.cg bounds the staleness to the updates in flight (a CPU model of both:
-// ref::sgns_lockstep with and without l1_rows; the study is in bench/README.md).
-__device__ __forceinline__ float table_load(const float* p) { return __ldcg(p); }
+// ref::sgns_lockstep with and without l1_rows; the study is in bench/README.md). SgnsSpec::l1_reads
+// restores plain loads, to measure the difference.
+__device__ __forceinline__ float table_load(const float* p, bool l1) { return l1 ? *p : __ldcg(p); }
 
 // Trains centre i of walk w; KPL = dimensions per lane (dim <= 32 * KPL).
 template <int KPL>
@@ -44,7 +45,7 @@ __device__ void train_centre(const int32_t* walk, uint32_t id, int i, const Sgns
 #pragma unroll
   for (int k = 0; k < KPL; ++k) {
     const int64_t d = lane + 32 * k;
-    v[k] = v0[k] = d < dim ? table_load(&syn0.at(c - s.centre_begin, d)) : 0.0f;
+    v[k] = v0[k] = d < dim ? table_load(&syn0.at(c - s.centre_begin, d), s.l1_reads) : 0.0f;
   }
   const int b = sgns_detail::window_of(s, id, i);
   sgns_detail::for_each_context(s, walk, id, i, b, [&](int j, int slot) {
@@ -67,7 +68,7 @@ __device__ void train_centre(const int32_t* walk, uint32_t id, int i, const Sgns
 #pragma unroll
       for (int k = 0; k < KPL; ++k) {
         const int64_t d = lane + 32 * k;
-        o[k] = d < dim ? table_load(out + d) : 0.0f;
+        o[k] = d < dim ? table_load(out + d, s.l1_reads) : 0.0f;
         f += v[k] * o[k];
       }
       f = warp_sum(f);
@@ -115,7 +116,7 @@ __device__ void train_centre_shared(const int32_t* walk, uint32_t id, int i, con
 #pragma unroll
   for (int k = 0; k < KPL; ++k) {
     const int64_t d = lane + 32 * k;
-    v[k] = v0[k] = d < dim ? table_load(&syn0.at(c - s.centre_begin, d)) : 0.0f;
+    v[k] = v0[k] = d < dim ? table_load(&syn0.at(c - s.centre_begin, d), s.l1_reads) : 0.0f;
   }
   // Each draw group's rows are read when its first context trains; their change goes back as
   // one atomic delta each when the group (or the window) ends.
@@ -148,7 +149,7 @@ __device__ void train_centre_shared(const int32_t* walk, uint32_t id, int i, con
 #pragma unroll
         for (int k = 0; k < KPL; ++k) {
           const int64_t d = lane + 32 * k;
-          neg[q][k] = neg0[q][k] = d < dim ? table_load(row + d) : 0.0f;
+          neg[q][k] = neg0[q][k] = d < dim ? table_load(row + d, s.l1_reads) : 0.0f;
         }
       }
     }
@@ -159,7 +160,7 @@ __device__ void train_centre_shared(const int32_t* walk, uint32_t id, int i, con
 #pragma unroll
     for (int k = 0; k < KPL; ++k) {
       const int64_t d = lane + 32 * k;
-      o[k] = d < dim ? table_load(out + d) : 0.0f;
+      o[k] = d < dim ? table_load(out + d, s.l1_reads) : 0.0f;
       f += v[k] * o[k];
     }
     f = warp_sum(f);

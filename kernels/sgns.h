@@ -83,6 +83,9 @@ struct SgnsSpec {
   bool atomic_updates = false;
   bool share_negatives = false;  // one set of negatives per centre (above)
   int shared_span = 0;  // shared negatives: context slots per draw (0 = the whole window)
+  // CUDA: read the tables through L1 (plain loads, stale across SMs: sgns.cu) instead of L2
+  // only; kept to measure the difference, not for use.
+  bool l1_reads = false;
   int num_types = 0;
   NodeId type_begin[kMaxNodeTypes + 1] = {};
   // Row partitions (see above): the node ids trained as centres and as contexts; -1 = all.

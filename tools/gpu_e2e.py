@@ -48,11 +48,13 @@ def skipgram_checks(grl, out, check, results):
                             "peer": "DeepWalk paper (Perozzi et al. 2014)", "peer_value": 0.277})
             results.append({"name": "blogcatalog_deepwalk_pairs_per_s", "value": w["pairs_per_second"],
                             "unit": "pairs/s", "peer": None, "peer_value": None})
-            # The same with the context-table updates as atomic adds (grl walk --atomic-updates)
-            # and with negatives shared across each window (--share-negatives) or every 2 context
-            # slots (--shared-span 2), measured beside the default so the defaults can follow the
-            # numbers.
-            for flags, suffix in ((["--atomic-updates"], "atomic"),
+            # The same with the tables read through L1 as before ld.cg (--l1-reads: stale across
+            # SMs, the suspected cause of the GPU's lower F1), with the context-table updates as
+            # atomic adds (--atomic-updates), and with negatives shared across each window
+            # (--share-negatives) or every 2 context slots (--shared-span 2): measured beside the
+            # default so the defaults can follow the numbers.
+            for flags, suffix in ((["--l1-reads"], "l1_reads"),
+                                  (["--atomic-updates"], "atomic"),
                                   (["--share-negatives"], "shared_negatives"),
                                   (["--share-negatives", "--shared-span", "2"], "shared_span2")):
                 flag = " ".join(flags)

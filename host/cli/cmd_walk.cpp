@@ -54,6 +54,7 @@ int cmd_walk(const WalkArgs& a) {
   c.atomic_updates = a.atomic_updates;
   c.share_negatives = a.share_negatives;
   c.shared_span = a.shared_span;
+  c.l1_reads = a.l1_reads;
   c.model_warps = a.model_warps;
   c.model_l1_rows = a.model_l1_rows;
   c.partitions = partitions;

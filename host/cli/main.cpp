@@ -263,6 +263,9 @@ int main(int argc, char** argv) {
                    "the window (smaller: closer to per-context quality, more bytes per pair); 0 = "
                    "one draw per window")
       ->capture_default_str();
+  c_walk->add_flag("--l1-reads", walk.l1_reads,
+                   "GPU, for measurement only: read the embedding tables through L1 as plain "
+                   "loads do (stale across SMs) instead of from L2");
   c_walk
       ->add_option("--model-warps", walk.model_warps,
                    "With --device cpu: train with a model of the GPU kernel's lock-free "

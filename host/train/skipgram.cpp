@@ -347,6 +347,7 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
   spec.atomic_updates = c.atomic_updates;
   spec.share_negatives = c.share_negatives;
   spec.shared_span = c.shared_span;
+  spec.l1_reads = c.l1_reads;
   spec.seed = c.seed;
   spec.total_walks = walks_per_epoch * c.epochs;
   spec.typed_negatives = c.method == WalkMethod::kMetapath2vecPP;
