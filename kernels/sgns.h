@@ -30,21 +30,24 @@
 // pairs of one unrestricted pass (in another order); stats count only the pairs trained.
 //
 // Shared negatives (share_negatives; untyped only, negatives <= kMaxSharedNegatives): the K
-// negatives are drawn once per centre, n_k from philox(seed, kNegative, walk, i * 64 + 63,
-// k / 2) (slot 63: no context slot reaches it), from the context range's table, and serve every
-// context of the window. Their rows are read into private copies when the centre starts; the
-// window's updates to a negative go to its copy (each draw its own, even when two draws name
-// one node), and each copy's change is added to syn1 once when the centre ends. A negative equal
-// to the context is skipped for that pair. Bytes per pair fall from (K + 1) rows to about
-// 1 + K / 2b rows (the FULL-W2V / BlazingText idea); the quality effect is measured in
-// tests/cpu/skipgram_test.cpp and the README.
+// negatives are drawn once per draw group of the centre's context slots, slot j in group
+// g = j / shared_span (shared_span 0: one group, the whole window), n_k from philox(seed,
+// kNegative, walk, i * 64 + 63, (g << 8) | k / 2) (slot 63: no context slot reaches it), from
+// the context range's table, and serve every context of the group. Their rows are read into
+// private copies when the group's first context trains; the group's updates to a negative go to
+// its copy (each draw its own, even when two draws name one node), and each copy's change is
+// added to syn1 once when the group ends. A negative equal to the context is skipped for that
+// pair. Bytes per pair fall from (K + 1) rows to about 1 + K / min(span, 2b) rows (the
+// FULL-W2V / BlazingText idea); the quality effect is measured in tests/cpu/skipgram_test.cpp
+// and the README.
 //
 // Variants: simple = one warp visits every centre in order (deterministic; equals the CPU
 // reference up to float rounding: the oracle in tests); tuned = a warp per centre, all centres
 // in parallel, lock-free (Hogwild) updates of the two tables, as word2vec's threads do.
 // atomic_updates: syn1[t] += g v becomes an atomic add of g v instead of a store of the value
 // read plus g v, so warps updating the same (hub) row at once lose no update; same arithmetic,
-// so the simple variant's results are unchanged.
+// so the simple variant's results are unchanged. Both variants read the tables through L2 only
+// (ld.cg: L1 is not coherent across SMs, sgns.cu); l1_reads restores plain loads, to measure.
 #pragma once
 #include <cstdint>
 
