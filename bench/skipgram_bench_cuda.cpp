@@ -211,6 +211,8 @@ void sgns_bench(benchmark::State& state, bool atomic_updates, bool share_negativ
   state.SetItemsProcessed(static_cast<int64_t>(pairs_per_call * state.iterations()));
   state.counters["pairs_per_chunk"] = pairs_per_call;
   state.counters["loss_per_target"] = st.loss / (st.pairs * 6.0);
+  // Centres in flight: the warps the CPU concurrency model (grl walk --model-warps) should use.
+  state.counters["resident_warps"] = static_cast<double>(sgns_resident_warps(dim, share_negatives));
 }
 void BM_Sgns(benchmark::State& state) { sgns_bench(state, false); }
 BENCHMARK(BM_Sgns)->Arg(128)->Arg(64)->UseManualTime()->Unit(benchmark::kMillisecond);

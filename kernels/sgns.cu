@@ -298,7 +298,30 @@ void launch(Span<const int32_t> walks, int64_t num_walks, const SgnsSpec& s, Ali
   GRL_LAUNCH_CHECK("sgns_kernel");
 }
 
+template <int KPL>
+int64_t resident_warps(bool shared) {
+  int blocks = 0, device = 0, sms = 0;
+  GRL_CUDA_CHECK(cudaGetDevice(&device));
+  GRL_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
+  if (shared)
+    GRL_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(
+        &blocks, sgns_tuned_kernel<KPL, true>, 32 * kWarpsPerBlock, 0));
+  else
+    GRL_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(
+        &blocks, sgns_tuned_kernel<KPL, false>, 32 * kWarpsPerBlock, 0));
+  return int64_t{blocks} * kWarpsPerBlock * sms;
+}
+
 }  // namespace
+
+int64_t sgns_resident_warps(int64_t dim, bool shared) {
+  const int64_t kpl = (dim + 31) / 32;
+  if (kpl <= 1) return resident_warps<1>(shared);
+  if (kpl <= 2) return resident_warps<2>(shared);
+  if (kpl <= 4) return resident_warps<4>(shared);
+  if (kpl <= 8) return resident_warps<8>(shared);
+  return resident_warps<16>(shared);
+}
 
 void launch_sgns(Span<const int32_t> walks, int64_t num_walks, const SgnsSpec& s, AliasView all,
                  AliasView typed, MatrixView<float> syn0, MatrixView<float> syn1, SgnsStats* stats,

@@ -85,7 +85,7 @@ struct SgnsSpec {
   const float* keep = nullptr;  // per-node keep probability (backend memory); null: keep all
   bool atomic_updates = false;
   bool share_negatives = false;  // one set of negatives per centre (above)
-  int shared_span = 0;  // shared negatives: context slots per draw (0 = the whole window)
+  int shared_span = 0;           // shared negatives: context slots per draw (0 = the whole window)
   // CUDA: read the tables through L1 (plain loads, stale across SMs: sgns.cu) instead of L2
   // only; kept to measure the difference, not for use.
   bool l1_reads = false;
@@ -106,6 +106,9 @@ struct SgnsStats {
 void launch_sgns(Span<const int32_t> walks, int64_t num_walks, const SgnsSpec& spec, AliasView all,
                  AliasView typed, MatrixView<float> syn0, MatrixView<float> syn1, SgnsStats* stats,
                  KernelVariant variant, cudaStream_t stream);
+// Warps of the tuned kernel resident at once on the current device (centres in flight): the
+// concurrency that ref::sgns_lockstep's `warps` models.
+int64_t sgns_resident_warps(int64_t dim, bool share_negatives);
 #endif
 
 }  // namespace grl

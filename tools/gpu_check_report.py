@@ -25,6 +25,7 @@ METRICS = [
     ("sgns_pairs_per_s_dim64", "BM_Sgns/64_median", "items_per_second", "pairs/s", 1),
     ("sgns_pairs_per_s_atomic", "BM_SgnsAtomic/128_median", "items_per_second", "pairs/s", 1),
     ("sgns_pairs_per_s_shared_negatives", "BM_SgnsShared/128_median", "items_per_second", "pairs/s", 1),
+    ("sgns_resident_warps", "BM_Sgns/128_median", "resident_warps", "warps", 1),
     ("sgns_pairs_per_s_l1_reads", "BM_SgnsL1Reads/128_median", "items_per_second", "pairs/s", 1),
     ("sgns_pairs_per_s_shared_span2", "BM_SgnsSharedSpan/128/2_median", "items_per_second", "pairs/s", 1),
     ("sgns_pairs_per_s_shared_span4", "BM_SgnsSharedSpan/128/4_median", "items_per_second", "pairs/s", 1),

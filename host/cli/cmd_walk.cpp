@@ -92,6 +92,10 @@ int cmd_walk(const WalkArgs& a) {
                         {"loss", r.loss},
                         {"partitions", r.partitions},
                         {"share_negatives", a.share_negatives},
+                        {"shared_span", a.shared_span},
+                        {"l1_reads", a.l1_reads},
+                        {"model_warps", a.model_warps},
+                        {"model_l1_rows", a.model_l1_rows},
                         {"swap_bytes", r.swap_bytes}};
     std::cout << j.dump() << std::endl;
   }

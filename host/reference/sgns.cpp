@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_map>
 #include <vector>
 
+#include "host/core/error.h"
 #include "kernels/common/sgns_draw.h"
 
 namespace grl::ref {
@@ -101,6 +103,7 @@ struct ModelWarp {
   std::vector<float> v, v0, e;
   float* row = nullptr;  // this step's write: the row and its new value (or delta)
   NodeId target = -1;    // ... and its node
+  float g = 0;           // (an atomic add writes row + g v, the reference's own expression)
   std::vector<float> write;
 };
 
@@ -133,36 +136,38 @@ NodeId next_target(const SgnsSpec& s, const AliasView& all, const AliasView& typ
 }
 
 // One SM's L1 in sgns_lockstep: the last `capacity` rows read, least recently used evicted.
-// Keys: row * 2 + table (0 = syn0, 1 = syn1), below num_keys. Slots form an intrusive LRU list.
+// Keys: row * 2 + table (0 = syn0, 1 = syn1), below num_keys. Slots form an intrusive LRU list;
+// keys find their slot through a dense array when `dense`, else a hash map (large graphs).
 class ModelL1 {
  public:
-  ModelL1(int capacity, int64_t dim, int64_t num_keys)
+  ModelL1(int capacity, int64_t dim, int64_t num_keys, bool dense)
       : dim_(dim),
         data_(static_cast<size_t>(capacity) * dim),
         key_(capacity, -1),
         prev_(capacity),
         next_(capacity),
-        index_(num_keys, -1) {
+        dense_(dense ? num_keys : 0, -1) {
     for (int i = 0; i < capacity; ++i) prev_[i] = i - 1, next_[i] = i + 1 < capacity ? i + 1 : -1;
     head_ = 0, tail_ = capacity - 1;
+    if (!dense) sparse_.reserve(2 * static_cast<size_t>(capacity));
   }
   // The row as this SM sees it: its cached copy, or (on a miss) the table's, now cached.
   const float* read(int64_t key, const float* row) {
-    int slot = index_[key];
+    int slot = slot_of(key);
     if (slot < 0) {
       slot = tail_;  // the least recently used slot (or a free one: key -1)
-      if (key_[slot] >= 0) index_[key_[slot]] = -1;
+      if (key_[slot] >= 0) set_slot(key_[slot], -1);
       key_[slot] = key;
-      index_[key] = slot;
+      set_slot(key, slot);
       std::copy(row, row + dim_, data_.begin() + slot * dim_);
     }
     to_front(slot);
     return data_.data() + slot * dim_;
   }
   void drop(int64_t key) {
-    const int slot = index_[key];
+    const int slot = slot_of(key);
     if (slot < 0) return;
-    index_[key] = -1;
+    set_slot(key, -1);
     key_[slot] = -1;
     unlink(slot);  // a free slot goes to the back, to be used first
     prev_[slot] = tail_, next_[slot] = -1;
@@ -172,6 +177,19 @@ class ModelL1 {
   }
 
  private:
+  int slot_of(int64_t key) const {
+    if (!dense_.empty()) return dense_[key];
+    auto it = sparse_.find(key);
+    return it == sparse_.end() ? -1 : it->second;
+  }
+  void set_slot(int64_t key, int slot) {
+    if (!dense_.empty())
+      dense_[key] = slot;
+    else if (slot < 0)
+      sparse_.erase(key);
+    else
+      sparse_[key] = slot;
+  }
   void unlink(int slot) {
     if (prev_[slot] >= 0)
       next_[prev_[slot]] = next_[slot];
@@ -195,7 +213,8 @@ class ModelL1 {
   std::vector<int64_t> key_;
   std::vector<int> prev_, next_;
   int head_ = -1, tail_ = -1;
-  std::vector<int> index_;  // slot of each key, -1 when not cached
+  std::vector<int> dense_;  // slot of each key, -1 when not cached
+  std::unordered_map<int64_t, int> sparse_;
 };
 
 constexpr int kModelWarpsPerSm = 64;  // an H100 / H200 SM at full occupancy
@@ -205,14 +224,18 @@ constexpr int kModelWarpsPerSm = 64;  // an H100 / H200 SM at full occupancy
 void sgns_lockstep(Span<const int32_t> walks, int64_t num_walks, const SgnsSpec& s, AliasView all,
                    AliasView typed, MatrixView<float> syn0, MatrixView<float> syn1,
                    SgnsStats* stats, int warps, int l1_rows) {
+  if (s.share_negatives && s.negatives > 0)
+    throw Error("sgns_lockstep models per-context negatives only, not shared ones");
   const int64_t dim = syn0.cols;
   std::vector<ModelWarp> ws(static_cast<size_t>(std::max(warps, 1)));
   std::vector<ModelL1> l1;
-  if (l1_rows > 0)
-    l1.assign(
-        (ws.size() + kModelWarpsPerSm - 1) / kModelWarpsPerSm,
-        ModelL1(l1_rows, dim,
-                2 * std::max<int64_t>(s.centre_begin + syn0.rows, s.context_begin + syn1.rows)));
+  if (l1_rows > 0) {
+    const int64_t sms = (static_cast<int64_t>(ws.size()) + kModelWarpsPerSm - 1) / kModelWarpsPerSm;
+    const int64_t keys =
+        2 * std::max<int64_t>(s.centre_begin + syn0.rows, s.context_begin + syn1.rows);
+    // Dense key arrays up to 256 MiB in all, else hash maps.
+    l1.assign(sms, ModelL1(l1_rows, dim, keys, sms * keys <= (int64_t{64} << 20)));
+  }
   auto sm_of = [&](const ModelWarp& w) { return (&w - ws.data()) / kModelWarpsPerSm; };
   // A row as warp w reads it (through its SM's L1 when modelled), and a write's L1 effect.
   auto read = [&](const ModelWarp& w, int table, NodeId row, const float* p) {
@@ -277,9 +300,10 @@ void sgns_lockstep(Span<const int32_t> walks, int64_t num_walks, const SgnsSpec&
       const float g = w.lr * (label - sig);
       for (int64_t k = 0; k < dim; ++k) {
         w.e[k] += g * out[k];
-        w.write[k] = s.atomic_updates ? g * w.v[k] : out[k] + g * w.v[k];
+        if (!s.atomic_updates) w.write[k] = out[k] + g * w.v[k];
       }
       w.row = syn1.row(t - s.context_begin);
+      w.g = g;
       ++w.n;
     }
     if (!any) break;
@@ -287,7 +311,7 @@ void sgns_lockstep(Span<const int32_t> walks, int64_t num_walks, const SgnsSpec&
     for (ModelWarp& w : ws) {
       if (!w.row) continue;
       for (int64_t k = 0; k < dim; ++k)
-        w.row[k] = s.atomic_updates ? w.row[k] + w.write[k] : w.write[k];
+        w.row[k] = s.atomic_updates ? w.row[k] + w.g * w.v[k] : w.write[k];
       wrote(w, 1, w.target);
       if (next_target(s, all, typed, w, label) >= 0) continue;
       float* in = syn0.row(w.walk[w.i] - s.centre_begin);

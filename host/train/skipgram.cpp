@@ -209,6 +209,10 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
   std::unique_ptr<Backend> be = make_backend(c.device, bo);
   if (c.model_warps > 0 && be->is_cuda())
     throw UsageError("--model-warps is a CPU model of the GPU kernel; use it with --device cpu");
+  if (c.l1_reads && !be->is_cuda())
+    throw UsageError(
+        "--l1-reads changes how the GPU kernel loads the tables; the CPU backend has no L1 to "
+        "choose (its model is --model-warps with --model-l1-rows)");
   SkipgramResult res;
   res.device = be->describe();
   res.dim = c.dim;

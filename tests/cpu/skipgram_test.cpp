@@ -211,6 +211,57 @@ TEST(SkipgramSharedNegatives, QualityMatchesPerContextNegatives) {
   EXPECT_THROW(train_skipgram(academic, pp), UsageError);
 }
 
+// The trainer reaches the concurrency model through the CPU backend: one warp is the serial
+// run, more warps (and their L1s) train the same pairs differently; what the model does not
+// cover, and the shared-negative span without sharing, are refused. A span with partitions
+// trains every pair once.
+TEST(SkipgramModel, ReachesTheLockstepModelAndRefusesWhatItDoesNotModel) {
+  Graph g = walk_sbm();
+  SkipgramConfig c = sbm_walks(WalkMethod::kDeepWalk);
+  c.walks_per_node = 1;
+  c.walk_length = 12;
+  const SkipgramResult serial = train_skipgram(g, c);
+  c.model_warps = 1;
+  const SkipgramResult one = train_skipgram(g, c);
+  c.model_warps = 200;
+  const SkipgramResult many = train_skipgram(g, c);
+  c.model_l1_rows = 16;
+  const SkipgramResult cached = train_skipgram(g, c);
+  EXPECT_EQ(one.embeddings, serial.embeddings);
+  EXPECT_EQ(many.pairs, serial.pairs);
+  EXPECT_NE(many.embeddings, serial.embeddings);
+  EXPECT_NE(cached.embeddings, many.embeddings);
+
+  SkipgramConfig bad = c;
+  bad.share_negatives = true;  // the model has per-context negatives only
+  EXPECT_THROW(train_skipgram(g, bad), UsageError);
+  bad = c;
+  bad.model_warps = 0;  // an L1 without warps
+  EXPECT_THROW(train_skipgram(g, bad), UsageError);
+  bad = c;
+  bad.model_warps = -1;
+  EXPECT_THROW(train_skipgram(g, bad), UsageError);
+  bad = sbm_walks(WalkMethod::kDeepWalk);
+  bad.l1_reads = true;  // a GPU load option
+  EXPECT_THROW(train_skipgram(g, bad), UsageError);
+  bad = sbm_walks(WalkMethod::kDeepWalk);
+  bad.shared_span = 2;  // without --share-negatives
+  EXPECT_THROW(train_skipgram(g, bad), UsageError);
+  bad.share_negatives = true;
+  bad.shared_span = 2 * kMaxSgnsWindow + 1;
+  EXPECT_THROW(train_skipgram(g, bad), UsageError);
+
+  SkipgramConfig span = sbm_walks(WalkMethod::kDeepWalk);
+  span.walks_per_node = 1;
+  span.walk_length = 12;
+  span.share_negatives = true;
+  span.shared_span = 2;
+  span.partitions = 2;
+  const SkipgramResult parts = train_skipgram(g, span);
+  EXPECT_EQ(parts.partitions, 2);
+  EXPECT_EQ(parts.pairs, serial.pairs);
+}
+
 TEST(SkipgramPartitions, DeterministicTypedAndClearErrors) {
   Graph g = make_academic(AcademicParams{});
   SkipgramConfig c = quiet(WalkMethod::kMetapath2vecPP);  // negatives per type and block
