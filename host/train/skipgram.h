@@ -55,7 +55,7 @@ struct SkipgramConfig {
   // One set of negatives per centre, shared by its window (kernels/sgns.h; not metapath2vec++,
   // at most kMaxSharedNegatives).
   bool share_negatives = false;
-  int shared_span = 0;  // with share_negatives: context slots per draw (0 = the whole window)
+  int shared_span = 0;    // with share_negatives: context slots per draw (0 = the whole window)
   bool l1_reads = false;  // CUDA: table reads through L1 (stale across SMs), to measure only
   // CPU only, for studying quality without a GPU: train with a model of the tuned GPU kernel's
   // lock-free concurrency, this many warps in lock-step (ref::sgns_lockstep; with atomic_updates
