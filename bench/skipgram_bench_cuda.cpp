@@ -1,7 +1,8 @@
 // GPU benchmarks of the skip-gram pipeline.
 //   BM_RandomWalk/uniform|node2vec   2M walks of length 40 on an R-MAT graph of 8.4M nodes and
 //                                    ~98M undirected edges (scale 23, edge factor 12), started
-//                                    from non-isolated nodes; items = walk steps (transitions)
+//                                    from non-isolated nodes in a shuffled order (as the
+//                                    trainer starts them); items = walk steps (transitions)
 //   BM_RandomWalk/metapath           2M author-paper-venue-paper-author walks of length 40 on
 //                                    an academic graph (500k authors, 1M papers, 5k venues)
 //   BM_Sgns/D                        one chunk of 50k walks (length 40, window 5, 5 negatives)
@@ -67,6 +68,7 @@ void walk_bench(benchmark::State& state, WalkSpec::Kind kind) {
   spec.seed = 1;
   spec.p = 0.5f;
   spec.q = 2.0f;
+  spec.shuffle_starts = true;  // as train_skipgram runs them
   std::vector<NodeId> starts;
   std::vector<std::unique_ptr<DeviceCsr>> keep;
   CsrView graph{};

@@ -19,10 +19,8 @@ __global__ void random_walks_kernel(CsrView g, WalkSpec s, Span<const NodeId> st
   const int64_t w = blockIdx.x * int64_t{blockDim.x} + threadIdx.x;
   bool ended = false;
   if (w < num_walks)
-    ended = walk_detail::walk_one(
-        g, s,
-        starts[(s.start_offset + static_cast<uint64_t>(w)) % static_cast<uint64_t>(starts.size)],
-        static_cast<uint64_t>(w), walks + w * s.length);
+    ended = walk_detail::walk_one(g, s, walk_detail::walk_start(s, starts, w),
+                                  static_cast<uint64_t>(w), walks + w * s.length);
   // One atomic per warp.
   const unsigned ballot = __ballot_sync(0xFFFFFFFFu, ended);
   if ((threadIdx.x % 32) == 0 && ballot && ended_early)

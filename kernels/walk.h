@@ -3,8 +3,12 @@
 // heterogeneous graphs.
 //
 // Walk w starts at starts[(start_offset + w) % num_starts] and has `length` nodes: walks[w * length
-// + t] (t = 0 is the start). A walk that reaches a node with no (suitable) neighbour ends early;
-// its remaining positions are -1 and it is counted in *ended_early.
+// + t] (t = 0 is the start). With shuffle_starts, start position r = start_offset + w takes
+// starts[random_permute(r % num_starts, num_starts, philox(seed, kStartOrder, pass, pass >> 32,
+// 0))], pass = r / num_starts: every pass visits each start once, in its own random order (as
+// DeepWalk shuffles the nodes before each pass), so walks trained side by side start far apart. A
+// walk that reaches a node with no (suitable) neighbour ends early; its remaining positions are -1
+// and it is counted in *ended_early.
 //
 // Randomness, identical on CPU and GPU: step t of walk (first_walk + w) uses
 //   uniform / meta-path:  word 0 of philox(seed, kWalk, walk, t, 0)  ->  uniform neighbour
@@ -39,10 +43,11 @@ struct WalkSpec {
   enum Kind : int { kUniform = 0, kNode2vec = 1, kMetapath = 2 } kind = kUniform;
   int length = 80;
   uint64_t seed = 0;
-  uint64_t first_walk = 0;    // global index of walk 0 of this chunk (keys the draws)
-  uint64_t start_offset = 0;  // walk w starts at starts[(start_offset + w) % starts.size]
-  float p = 1.0f, q = 1.0f;   // node2vec
-  int cycle = 0;              // meta-path: relations per cycle
+  uint64_t first_walk = 0;      // global index of walk 0 of this chunk (keys the draws)
+  uint64_t start_offset = 0;    // walk w starts at starts[(start_offset + w) % starts.size]
+  bool shuffle_starts = false;  // ... or at that position of a per-pass random order (above)
+  float p = 1.0f, q = 1.0f;     // node2vec
+  int cycle = 0;                // meta-path: relations per cycle
   MetapathStep steps[kMaxMetapathSteps];
 };
 

@@ -55,6 +55,7 @@ int cmd_walk(const WalkArgs& a) {
   c.share_negatives = a.share_negatives;
   c.shared_span = a.shared_span;
   c.l1_reads = a.l1_reads;
+  c.ordered_starts = a.ordered_starts;
   c.model_warps = a.model_warps;
   c.model_l1_rows = a.model_l1_rows;
   c.partitions = partitions;
@@ -94,6 +95,7 @@ int cmd_walk(const WalkArgs& a) {
                         {"share_negatives", a.share_negatives},
                         {"shared_span", a.shared_span},
                         {"l1_reads", a.l1_reads},
+                        {"ordered_starts", a.ordered_starts},
                         {"model_warps", a.model_warps},
                         {"model_l1_rows", a.model_l1_rows},
                         {"swap_bytes", r.swap_bytes}};

@@ -105,6 +105,7 @@ struct WalkArgs {
   bool share_negatives = false;
   int shared_span = 0;
   bool l1_reads = false;
+  bool ordered_starts = false;
   int model_warps = 0;
   int model_l1_rows = 0;
   std::string partitions = "auto";  // a positive count or "auto"

@@ -266,6 +266,9 @@ int main(int argc, char** argv) {
   c_walk->add_flag("--l1-reads", walk.l1_reads,
                    "GPU, for measurement only: read the embedding tables through L1 as plain "
                    "loads do (stale across SMs) instead of from L2");
+  c_walk->add_flag("--ordered-starts", walk.ordered_starts,
+                   "Start each pass's walks in node order (as before 2026-11-27) instead of in a "
+                   "random order per pass, as DeepWalk does");
   c_walk
       ->add_option("--model-warps", walk.model_warps,
                    "With --device cpu: train with a model of the GPU kernel's lock-free "

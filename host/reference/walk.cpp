@@ -16,10 +16,9 @@ void random_walks(CsrView g, const WalkSpec& s, Span<const NodeId> starts, int64
       [&](int64_t lo, int64_t hi, int) {
         unsigned long long local = 0;
         for (int64_t w = lo; w < hi; ++w)
-          local += walk_detail::walk_one(g, s,
-                                         starts[(s.start_offset + static_cast<uint64_t>(w)) %
-                                                static_cast<uint64_t>(starts.size)],
-                                         static_cast<uint64_t>(w), walks + w * s.length);
+          local += walk_detail::walk_one(
+              g, s, walk_detail::walk_start(s, starts, static_cast<uint64_t>(w)),
+              static_cast<uint64_t>(w), walks + w * s.length);
         ended += local;
       },
       256);

@@ -104,6 +104,7 @@ std::vector<WalkPlan> plan_walks(const Graph& g, const SkipgramConfig& c) {
   for (WalkPlan& p : plans) {
     p.spec.length = c.walk_length;
     p.spec.seed = c.seed;
+    p.spec.shuffle_starts = !c.ordered_starts;
     p.walks = static_cast<uint64_t>(c.walks_per_node) * p.starts.size();
   }
   return plans;

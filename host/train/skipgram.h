@@ -57,6 +57,8 @@ struct SkipgramConfig {
   bool share_negatives = false;
   int shared_span = 0;    // with share_negatives: context slots per draw (0 = the whole window)
   bool l1_reads = false;  // CUDA: table reads through L1 (stale across SMs), to measure only
+  // Walk starts in node order in every pass instead of a random order per pass (kernels/walk.h).
+  bool ordered_starts = false;
   // CPU only, for studying quality without a GPU: train with a model of the tuned GPU kernel's
   // lock-free concurrency, this many warps in lock-step (ref::sgns_lockstep; with atomic_updates
   // its writes are adds). 0 = the serial reference.

@@ -32,6 +32,7 @@ enum class RandomPurpose : uint32_t {
   kSubsample = 11,
   kLstmOrder = 12,
   kUnsupNegative = 13,  // unsupervised GraphSAGE's per-batch negatives
+  kStartOrder = 14,     // the order of walk starts within a pass (skip-gram)
 };
 
 struct Philox4 {
@@ -103,6 +104,33 @@ GRL_HD float random_uniform(uint32_t x, float lo, float hi) {
 #else
   return std::fma(hi - lo, random_unit(x), lo);
 #endif
+}
+
+// Position i of a pseudo-random permutation of [0, n) (n <= 2^32) chosen by `keys`: a four-round
+// balanced Feistel network on 2h bits (4^h >= n), each round r -> l ^ mix(r ^ key), walked
+// through its cycle until it lands in [0, n) (a bijection of [0, 4^h) restricted to [0, n) by
+// cycle-walking stays a bijection; fewer than 4 rounds of walking on average since 4^h < 4n).
+GRL_HD uint32_t random_permute(uint32_t i, uint64_t n, Philox4 keys) {
+  int h = 1;
+  while ((uint64_t{1} << (2 * h)) < n) ++h;
+  const uint32_t mask = (uint32_t{1} << h) - 1;
+  uint64_t x = i;
+  do {
+    uint32_t l = static_cast<uint32_t>(x >> h), r = static_cast<uint32_t>(x) & mask;
+    for (int k = 0; k < 4; ++k) {
+      uint32_t f = r ^ keys.v[k];  // murmur3's finaliser as the round function
+      f ^= f >> 16;
+      f *= 0x85EBCA6Bu;
+      f ^= f >> 13;
+      f *= 0xC2B2AE35u;
+      f ^= f >> 16;
+      const uint32_t nr = l ^ (f & mask);
+      l = r;
+      r = nr;
+    }
+    x = (static_cast<uint64_t>(l) << h) | r;
+  } while (x >= n);
+  return static_cast<uint32_t>(x);
 }
 
 }  // namespace grl

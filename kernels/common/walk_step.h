@@ -58,6 +58,16 @@ GRL_HD NodeId metapath_step(const WalkSpec& s, NodeId cur, int t, uint32_t word)
   return uniform_step(st.csr, row, word);
 }
 
+// The start of the walk at start position r = start_offset + w (walk.h).
+GRL_HD NodeId walk_start(const WalkSpec& s, Span<const NodeId> starts, uint64_t w) {
+  const uint64_t n = static_cast<uint64_t>(starts.size), r = s.start_offset + w;
+  if (!s.shuffle_starts) return starts[r % n];
+  const uint64_t pass = r / n;
+  const Philox4 keys = philox(s.seed, RandomPurpose::kStartOrder, static_cast<uint32_t>(pass),
+                              static_cast<uint32_t>(pass >> 32), 0);
+  return starts[random_permute(static_cast<uint32_t>(r % n), n, keys)];
+}
+
 // Walk `w` of the chunk into out[0, length); returns true when it ended early.
 GRL_HD bool walk_one(CsrView g, const WalkSpec& s, NodeId start, uint64_t w, int32_t* out) {
   const uint32_t walk = static_cast<uint32_t>(s.first_walk + w);

@@ -68,6 +68,33 @@ TEST(Philox, RandomUnitInHalfOpenInterval) {
   EXPECT_NEAR(sum / 10000, 0.5, 0.01);
 }
 
+// random_permute is a bijection of [0, n) for every n, including 1, 2 and 4^h +- 1, and the keys
+// choose the order.
+TEST(Philox, RandomPermuteIsABijection) {
+  for (uint64_t n : {1u, 2u, 3u, 4u, 5u, 15u, 16u, 17u, 1000u, 4095u, 4096u, 4097u, 65537u}) {
+    const Philox4 keys = philox(11, RandomPurpose::kTest, static_cast<uint32_t>(n), 0, 0);
+    std::vector<int> seen(n, 0);
+    int64_t fixed = 0;
+    for (uint32_t i = 0; i < n; ++i) {
+      const uint32_t j = random_permute(i, n, keys);
+      ASSERT_LT(j, n) << "n " << n;
+      ++seen[j];
+      fixed += j == i;
+    }
+    for (uint64_t j = 0; j < n; ++j) ASSERT_EQ(seen[j], 1) << "n " << n << " j " << j;
+    if (n >= 1000) EXPECT_LT(fixed, 10) << "n " << n;  // about 1 fixed point expected
+  }
+  const uint64_t n = 1000;
+  const Philox4 k1 = philox(1, RandomPurpose::kTest, 0, 0, 0),
+                k2 = philox(2, RandomPurpose::kTest, 0, 0, 0);
+  int same = 0;
+  for (uint32_t i = 0; i < n; ++i) same += random_permute(i, n, k1) == random_permute(i, n, k2);
+  EXPECT_LT(same, 10);
+  // Large n stays in range (cycle-walking over 4^16 = 2^32).
+  const uint64_t big = 3'000'000'000ull;
+  for (uint32_t i : {0u, 1u, 2'999'999'999u}) EXPECT_LT(random_permute(i, big, k1), big);
+}
+
 TEST(Philox, RandomBelow64) {
   EXPECT_EQ(random_below64(~0u, ~0u, 1000), 999u);
   EXPECT_EQ(random_below64(0, 0, 1000), 0u);

@@ -3,6 +3,7 @@
 // meta-path walks follow the node types, and everything is a pure function of the seed.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "host/io/synthetic.h"
@@ -65,6 +66,40 @@ TEST(WalkRef, UniformWalksFollowEdgesAndAreDeterministic) {
   ASSERT_TRUE(std::equal(c.begin(), c.end(), a.begin() + 300 * s.length));
   s.seed = 10;
   EXPECT_NE(run(g.csr, s, starts, 1000), a);
+}
+
+// Shuffled starts: each pass starts a walk at every start exactly once, passes (and seeds) differ
+// in their order, and a later chunk is the tail of the whole run, as in node order.
+TEST(WalkRef, ShuffledStartsVisitEveryStartOncePerPass) {
+  const Csr g = cycle(37);
+  std::vector<NodeId> starts;
+  for (NodeId v = 0; v < 37; v += 2) starts.push_back(v);  // 19 starts: not a power of two
+  const int64_t n = static_cast<int64_t>(starts.size());
+  WalkSpec s;
+  s.length = 3;
+  s.seed = 5;
+  s.shuffle_starts = true;
+  const auto a = run(g, s, starts, 3 * n);
+  std::vector<std::vector<NodeId>> order(3);
+  for (int64_t w = 0; w < 3 * n; ++w) order[w / n].push_back(a[w * s.length]);
+  for (auto& o : order) {
+    std::vector<NodeId> sorted = o;
+    std::sort(sorted.begin(), sorted.end());
+    EXPECT_EQ(sorted, starts);
+  }
+  EXPECT_NE(order[0], starts);  // 1 / 19! odds of equality for a random order
+  EXPECT_NE(order[0], order[1]);
+  EXPECT_NE(order[1], order[2]);
+  WalkSpec tail = s;
+  tail.first_walk = 25;
+  tail.start_offset = 25;
+  const auto c = run(g, tail, starts, 3 * n - 25);
+  EXPECT_TRUE(std::equal(c.begin(), c.end(), a.begin() + 25 * s.length));
+  s.seed = 6;
+  const auto b = run(g, s, starts, n);
+  std::vector<NodeId> other;
+  for (int64_t w = 0; w < n; ++w) other.push_back(b[w * s.length]);
+  EXPECT_NE(other, order[0]);
 }
 
 TEST(WalkRef, DeadEndsEndWalksAndAreCounted) {

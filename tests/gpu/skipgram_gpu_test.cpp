@@ -66,6 +66,9 @@ TEST(GpuWalks, EqualCpuReference) {
   s.start_offset = 17;
   compare_walks(csr.view(), d.view, s, starts, n + 123, "uniform");
   if (HasFatalFailure()) return;
+  s.shuffle_starts = true;  // two passes and part of a third, each in its own order
+  compare_walks(csr.view(), d.view, s, starts, 2 * n + 123, "uniform, shuffled starts");
+  if (HasFatalFailure()) return;
   s.kind = WalkSpec::kNode2vec;
   s.p = 0.5f;
   s.q = 2.0f;
