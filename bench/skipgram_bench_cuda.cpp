@@ -5,6 +5,8 @@
 //                                    trainer starts them); items = walk steps (transitions)
 //   BM_RandomWalk/metapath           2M author-paper-venue-paper-author walks of length 40 on
 //                                    an academic graph (500k authors, 1M papers, 5k venues)
+//   BM_RandomWalkSimple/uniform      BM_RandomWalk/uniform with the simple kernel (each step
+//                                    stored as drawn; the tuned one stores 8 at a time)
 //   BM_Sgns/D                        one chunk of 50k walks (length 40, window 5, 5 negatives)
 //                                    on an R-MAT graph of 1M nodes; items = positive pairs
 //   BM_SgnsAtomic/D                  the same with --atomic-updates
@@ -55,7 +57,7 @@ struct DeviceCsr {
   }
 };
 
-void walk_bench(benchmark::State& state, WalkSpec::Kind kind) {
+void walk_bench(benchmark::State& state, WalkSpec::Kind kind, KernelVariant variant) {
   if (!cuda_available()) {
     state.SkipWithError("no CUDA device");
     return;
@@ -105,7 +107,7 @@ void walk_bench(benchmark::State& state, WalkSpec::Kind kind) {
     first += walks;
     launch_random_walks(graph, spec,
                         Span<const NodeId>{d_starts.data(), static_cast<int64_t>(starts.size())},
-                        walks, out.data(), nullptr, s);
+                        walks, out.data(), nullptr, variant, s);
   });
   // Steps actually taken (walks can end early), counted outside the timed region.
   GRL_CUDA_CHECK(cudaMemsetAsync(counts.data(), 0, counts.bytes(), s));
@@ -119,7 +121,12 @@ void walk_bench(benchmark::State& state, WalkSpec::Kind kind) {
   state.SetItemsProcessed(steps * state.iterations());
   state.counters["steps_per_walk"] = static_cast<double>(steps) / walks;
 }
-void BM_RandomWalk(benchmark::State& state, WalkSpec::Kind kind) { walk_bench(state, kind); }
+void BM_RandomWalk(benchmark::State& state, WalkSpec::Kind kind) {
+  walk_bench(state, kind, KernelVariant::kTuned);
+}
+void BM_RandomWalkSimple(benchmark::State& state, WalkSpec::Kind kind) {
+  walk_bench(state, kind, KernelVariant::kSimple);
+}
 BENCHMARK_CAPTURE(BM_RandomWalk, uniform, WalkSpec::kUniform)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
@@ -127,6 +134,9 @@ BENCHMARK_CAPTURE(BM_RandomWalk, node2vec, WalkSpec::kNode2vec)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_RandomWalk, metapath, WalkSpec::kMetapath)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_RandomWalkSimple, uniform, WalkSpec::kUniform)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 
@@ -154,7 +164,7 @@ SgnsInputs sgns_inputs(const Graph& g, int64_t walks, int64_t L, int64_t max_sta
   in.walks = DeviceBuffer<int32_t>(walks * L, "walks");
   launch_random_walks(csr.view, ws,
                       Span<const NodeId>{d_starts.data(), static_cast<int64_t>(starts.size())},
-                      walks, in.walks.data(), nullptr, s);
+                      walks, in.walks.data(), nullptr, KernelVariant::kTuned, s);
   const NodeId n = g.num_nodes();
   std::vector<double> weight(n);
   for (NodeId v = 0; v < n; ++v) weight[v] = std::pow(static_cast<double>(g.csr.degree(v)), 0.75);

@@ -23,6 +23,7 @@
 #pragma once
 #include <cstdint>
 
+#include "kernels/aggregate.h"  // KernelVariant
 #include "kernels/common/views.h"
 
 #if defined(GRL_WITH_CUDA) || defined(__CUDACC__)
@@ -53,9 +54,11 @@ struct WalkSpec {
 
 #if defined(GRL_WITH_CUDA) || defined(__CUDACC__)
 // One thread per walk. `graph` is the homogeneous CSR (uniform, node2vec; unused for meta-path).
+// simple stores each step as it is drawn; tuned stores 8 steps at a time as one 32-byte sector
+// (needs length % 4 == 0 and 16-byte aligned `walks`, else it runs the simple loop). Same walks.
 void launch_random_walks(CsrView graph, const WalkSpec& spec, Span<const NodeId> starts,
                          int64_t num_walks, int32_t* walks, unsigned long long* ended_early,
-                         cudaStream_t stream);
+                         KernelVariant variant, cudaStream_t stream);
 // counts[v] += occurrences of v in walks[0, n) (-1 entries skipped).
 void launch_count_nodes(Span<const int32_t> walks, int64_t* counts, cudaStream_t stream);
 #endif

@@ -253,7 +253,7 @@ class CudaBackend final : public Backend {
   }
   void random_walks(CsrView g, const WalkSpec& s, Span<const NodeId> starts, int64_t n,
                     int32_t* walks, unsigned long long* ended) override {
-    launch_random_walks(g, s, starts, n, walks, ended, stream_);
+    launch_random_walks(g, s, starts, n, walks, ended, KernelVariant::kTuned, stream_);
   }
   void count_nodes(Span<const int32_t> walks, int64_t* counts) override {
     launch_count_nodes(walks, counts, stream_);

@@ -68,30 +68,46 @@ GRL_HD NodeId walk_start(const WalkSpec& s, Span<const NodeId> starts, uint64_t 
   return starts[random_permute(static_cast<uint32_t>(r % n), n, keys)];
 }
 
-// Walk `w` of the chunk into out[0, length); returns true when it ended early.
-GRL_HD bool walk_one(CsrView g, const WalkSpec& s, NodeId start, uint64_t w, int32_t* out) {
-  const uint32_t walk = static_cast<uint32_t>(s.first_walk + w);
-  NodeId prev = -1, cur = start;
-  out[0] = cur;
-  for (int t = 1; t < s.length; ++t) {
-    NodeId next;
+// Walk `w` of the chunk, one position at a time: next(t) for t = 0, 1, ..., length - 1 in turn
+// returns walks[w][t] (the start for t = 0; -1 once the walk has ended). The simple kernel and
+// the CPU reference store each position as it comes; the tuned kernel buffers them in registers.
+struct Walker {
+  CsrView g;
+  const WalkSpec& s;
+  uint32_t walk;
+  NodeId prev = -1, cur;
+  bool ended = false;
+
+  GRL_HD Walker(CsrView graph, const WalkSpec& spec, NodeId start, uint64_t w)
+      : g(graph), s(spec), walk(static_cast<uint32_t>(spec.first_walk + w)), cur(start) {}
+
+  GRL_HD NodeId next(int t) {
+    if (t == 0) return cur;
+    if (ended) return -1;
+    NodeId x;
     if (s.kind == WalkSpec::kNode2vec && t >= 2) {
-      next = node2vec_step(g, prev, cur, s.seed, walk, static_cast<uint32_t>(t), s.p, s.q);
+      x = node2vec_step(g, prev, cur, s.seed, walk, static_cast<uint32_t>(t), s.p, s.q);
     } else {
       const uint32_t word =
           philox(s.seed, RandomPurpose::kWalk, walk, static_cast<uint32_t>(t), 0).v[0];
-      next = s.kind == WalkSpec::kMetapath ? metapath_step(s, cur, t, word)
-                                           : uniform_step(g, cur, word);
+      x = s.kind == WalkSpec::kMetapath ? metapath_step(s, cur, t, word)
+                                        : uniform_step(g, cur, word);
     }
-    if (next < 0) {
-      for (int k = t; k < s.length; ++k) out[k] = -1;
-      return true;
+    if (x < 0) {
+      ended = true;
+      return -1;
     }
-    out[t] = next;
     prev = cur;
-    cur = next;
+    cur = x;
+    return x;
   }
-  return false;
+};
+
+// Walk `w` of the chunk into out[0, length); returns true when it ended early.
+GRL_HD bool walk_one(CsrView g, const WalkSpec& s, NodeId start, uint64_t w, int32_t* out) {
+  Walker walker(g, s, start, w);
+  for (int t = 0; t < s.length; ++t) out[t] = walker.next(t);
+  return walker.ended;
 }
 
 }  // namespace grl::walk_detail

@@ -38,18 +38,21 @@ void compare_walks(CsrView host_g, CsrView dev_g, const WalkSpec& s,
                     want.data(), &want_ended);
   Stream st;
   auto d_starts = test::to_device(starts);
-  DeviceBuffer<int32_t> out(walks * s.length);
-  DeviceBuffer<unsigned long long> ended(1);
-  test::poison(out);
-  GRL_CUDA_CHECK(cudaMemset(ended.data(), 0, 8));
-  launch_random_walks(dev_g, s,
-                      Span<const NodeId>{d_starts.data(), static_cast<int64_t>(starts.size())},
-                      walks, out.data(), ended.data(), st);
-  st.synchronize();
-  auto got = test::to_host(out);
-  for (size_t i = 0; i < got.size(); ++i)
-    ASSERT_EQ(got[i], want[i]) << what << ": walk " << i / s.length << " step " << i % s.length;
-  EXPECT_EQ(test::to_host(ended)[0], want_ended) << what;
+  for (KernelVariant v : {KernelVariant::kSimple, KernelVariant::kTuned}) {
+    const std::string name = what + (v == KernelVariant::kTuned ? " (tuned)" : " (simple)");
+    DeviceBuffer<int32_t> out(walks * s.length);
+    DeviceBuffer<unsigned long long> ended(1);
+    test::poison(out);
+    GRL_CUDA_CHECK(cudaMemset(ended.data(), 0, 8));
+    launch_random_walks(dev_g, s,
+                        Span<const NodeId>{d_starts.data(), static_cast<int64_t>(starts.size())},
+                        walks, out.data(), ended.data(), v, st);
+    st.synchronize();
+    auto got = test::to_host(out);
+    for (size_t i = 0; i < got.size(); ++i)
+      ASSERT_EQ(got[i], want[i]) << name << ": walk " << i / s.length << " step " << i % s.length;
+    EXPECT_EQ(test::to_host(ended)[0], want_ended) << name;
+  }
 }
 
 TEST(GpuWalks, EqualCpuReference) {
@@ -124,9 +127,9 @@ TEST(GpuWalks, MetapathEqualsCpuReference) {
   DeviceBuffer<unsigned long long> ended(1);
   GRL_CUDA_CHECK(cudaMemset(ended.data(), 0, 8));
   test::poison(out);
-  launch_random_walks(CsrView{}, ds,
-                      Span<const NodeId>{d_starts.data(), static_cast<int64_t>(starts.size())},
-                      static_cast<int64_t>(starts.size()) * 3, out.data(), ended.data(), st);
+  launch_random_walks(
+      CsrView{}, ds, Span<const NodeId>{d_starts.data(), static_cast<int64_t>(starts.size())},
+      static_cast<int64_t>(starts.size()) * 3, out.data(), ended.data(), KernelVariant::kTuned, st);
   st.synchronize();
   ASSERT_EQ(test::to_host(out), want);
   EXPECT_EQ(test::to_host(ended)[0], want_ended);
