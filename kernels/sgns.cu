@@ -5,6 +5,12 @@
 // its gradient e in registers (dim <= 512), so v stays on chip across the whole window; dot
 // products reduce with shuffles. Bytes per positive pair with K negatives: (K + 1) rows of syn1
 // read and written (8 * dim each) plus the walk ids; v is read and written once per centre.
+// Latency, not bandwidth, bounded the first version: each of a pair's K + 1 targets was a
+// dependent chain (draw, alias-table load, row load, reduction, store), one row in flight per
+// warp, and at 70 registers an H100/H200 SM held 24 warps: about 12 KB in flight per SM, where
+// ~30 KB (4 TB/s x ~1 us / 132 SMs) is needed to reach the copy bandwidth. Now a pair's targets
+// are drawn by K lanes at once and their rows loaded together (train_centre): K + 1 rows in
+// flight per warp, at 96 registers and 20 warps per SM (4-warp blocks).
 #include <cmath>
 
 #include "kernels/common/cuda_check.h"
@@ -15,7 +21,9 @@ namespace grl {
 
 namespace {
 
-constexpr int kWarpsPerBlock = 8;
+// 4 warps per block: at 96 registers (dim 128) an SM holds 5 such blocks (20 warps) but only 2
+// of 8.
+constexpr int kWarpsPerBlock = 4;
 
 __device__ __forceinline__ float warp_sum(float x) {
 #pragma unroll
@@ -32,12 +40,27 @@ __device__ __forceinline__ float warp_sum(float x) {
 // restores plain loads, to measure the difference.
 __device__ __forceinline__ float table_load(const float* p, bool l1) { return l1 ? *p : __ldcg(p); }
 
+// Targets trained per batch: their rows are loaded together (B * KPL registers per lane).
+template <int KPL>
+constexpr int batch_targets() {
+  return KPL <= 2 ? 8 : (KPL <= 4 ? 6 : (KPL <= 8 ? 3 : 2));  // 6: the default 5 negatives + 1
+}
+
 // Trains centre i of walk w; KPL = dimensions per lane (dim <= 32 * KPL).
+// A pair's targets (the context, then its negatives) go in batches of B: lane q draws target
+// q of the batch (the draws run side by side), every lane loads all B rows at once (B loads in
+// flight instead of one), the B dot products reduce together, and then the targets update in
+// order. v is fixed within a pair, so a target's dot product needs only its own row, except
+// when it repeats an earlier target of the batch: then it continues from that target's updated
+// row in registers and reduces again. A repeat across batches reloads its row after the earlier
+// batch's stores. So one warp computes exactly the serial reference's updates (the simple
+// kernel is the oracle of tests/gpu), while the loads of one pair overlap.
 template <int KPL>
 __device__ void train_centre(const int32_t* walk, uint32_t id, int i, const SgnsSpec& s,
                              const AliasView& all, const AliasView& typed, MatrixView<float> syn0,
                              MatrixView<float> syn1, float lr, unsigned long long& pairs,
                              double& loss) {
+  constexpr int B = batch_targets<KPL>();
   const int lane = threadIdx.x % 32;
   const NodeId c = walk[i];
   const int64_t dim = syn0.cols;
@@ -54,37 +77,68 @@ __device__ void train_centre(const int32_t* walk, uint32_t id, int i, const Sgns
     ++pairs;
 #pragma unroll
     for (int k = 0; k < KPL; ++k) e[k] = 0.0f;
-    for (int n = 0; n <= s.negatives; ++n) {
-      NodeId t = u;
-      float label = 1.0f;
-      if (n > 0) {
-        t = sgns_detail::negative(s, all, typed, id, i, slot, n - 1, u);
-        if (t == u) continue;
-        label = 0.0f;
+    for (int n0 = 0; n0 <= s.negatives; n0 += B) {
+      // Target n0 + q, drawn by lane q; -1: past the last negative, or a negative equal to u
+      // (skipped, as word2vec does).
+      NodeId mine = -1;
+      if (lane < B && n0 + lane <= s.negatives) {
+        const int n = n0 + lane;
+        mine = n == 0 ? u : sgns_detail::negative(s, all, typed, id, i, slot, n - 1, u);
+        if (n > 0 && mine == u) mine = -1;
       }
-      float* out = syn1.row(t - s.context_begin);
-      float o[KPL];
-      float f = 0.0f;
+      NodeId t[B];
+      float o[B][KPL], f[B];
 #pragma unroll
-      for (int k = 0; k < KPL; ++k) {
-        const int64_t d = lane + 32 * k;
-        o[k] = d < dim ? table_load(out + d, s.l1_reads) : 0.0f;
-        f += v[k] * o[k];
+      for (int q = 0; q < B; ++q) {
+        t[q] = __shfl_sync(0xFFFFFFFFu, mine, q);
+        const float* row = t[q] >= 0 ? syn1.row(t[q] - s.context_begin) : nullptr;
+        f[q] = 0.0f;
+#pragma unroll
+        for (int k = 0; k < KPL; ++k) {
+          const int64_t d = lane + 32 * k;
+          o[q][k] = row && d < dim ? table_load(row + d, s.l1_reads) : 0.0f;
+          f[q] += v[k] * o[q][k];
+        }
       }
-      f = warp_sum(f);
-      const float sig = 1.0f / (1.0f + expf(-f));
-      if (lane == 0)
-        loss += label > 0 ? -logf(fmaxf(sig, 1e-30f)) : -logf(fmaxf(1.0f - sig, 1e-30f));
-      const float g = lr * (label - sig);
 #pragma unroll
-      for (int k = 0; k < KPL; ++k) {
-        const int64_t d = lane + 32 * k;
-        e[k] += g * o[k];
-        if (d < dim) {
-          if (s.atomic_updates)
-            atomicAdd(out + d, g * v[k]);
-          else
-            out[d] = o[k] + g * v[k];
+      for (int off = 16; off > 0; off >>= 1) {
+#pragma unroll
+        for (int q = 0; q < B; ++q) f[q] += __shfl_xor_sync(0xFFFFFFFFu, f[q], off);
+      }
+#pragma unroll
+      for (int q = 0; q < B; ++q) {
+        if (t[q] < 0) continue;
+        bool repeat = false;
+#pragma unroll
+        for (int m = 0; m < q; ++m)
+          if (t[m] == t[q]) {  // the latest earlier copy wins: its row is the current one
+            repeat = true;
+#pragma unroll
+            for (int k = 0; k < KPL; ++k) o[q][k] = o[m][k];
+          }
+        if (repeat) {
+          f[q] = 0.0f;
+#pragma unroll
+          for (int k = 0; k < KPL; ++k) f[q] += v[k] * o[q][k];
+          f[q] = warp_sum(f[q]);
+        }
+        const float label = n0 + q == 0 ? 1.0f : 0.0f;
+        const float sig = 1.0f / (1.0f + expf(-f[q]));
+        if (lane == 0)
+          loss += label > 0 ? -logf(fmaxf(sig, 1e-30f)) : -logf(fmaxf(1.0f - sig, 1e-30f));
+        const float g = lr * (label - sig);
+        float* out = syn1.row(t[q] - s.context_begin);
+#pragma unroll
+        for (int k = 0; k < KPL; ++k) {
+          const int64_t d = lane + 32 * k;
+          e[k] += g * o[q][k];
+          o[q][k] += g * v[k];
+          if (d < dim) {
+            if (s.atomic_updates)
+              atomicAdd(out + d, g * v[k]);
+            else
+              out[d] = o[q][k];
+          }
         }
       }
     }
