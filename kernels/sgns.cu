@@ -40,6 +40,64 @@ __device__ __forceinline__ float warp_sum(float x) {
 // restores plain loads, to measure the difference.
 __device__ __forceinline__ float table_load(const float* p, bool l1) { return l1 ? *p : __ldcg(p); }
 
+// sgns_detail::for_each_context with the kept() tests (a Philox draw and a keep-table load each)
+// run by the lanes side by side instead of one after another: lane l tests one position of a
+// 32-position stretch, and a ballot gives the stretch's kept positions. Calls f(j, slot) for the
+// same positions, in the same order, with the same slots; every lane of the warp calls it.
+template <class F>
+__device__ void for_each_context_warp(const SgnsSpec& s, const int32_t* walk, uint32_t id, int i,
+                                      int b, F&& f) {
+  const int lane = threadIdx.x % 32;
+  auto usable = [&](int j) { return walk[j] >= 0 && sgns_detail::kept(s, id, j, walk[j]); };
+  // Before i: bit l of stretch c is position i - 1 - 32c - l (bit 0 the nearest).
+  auto before = [&](int c) {
+    const int j = i - 1 - 32 * c - lane;
+    return __ballot_sync(0xFFFFFFFFu, j >= 0 && usable(j));
+  };
+  if (i > 0) {
+    // The stretch that holds the b-th nearest kept position (or the walk's first position).
+    int c = 0, need = b;
+    uint32_t m = before(0);
+    while (__popc(m) < need && i - 1 - 32 * (c + 1) >= 0) {
+      need -= __popc(m);
+      m = before(++c);
+    }
+    if (__popc(m) > need) {  // keep its `need` nearest
+      uint32_t nearest = 0;
+      for (int r = 0; r < need; ++r) {
+        nearest |= m & (0u - m);
+        m &= m - 1;
+      }
+      m = nearest;
+    }
+    // Farthest first: stretch c down to stretch 0, each from its highest bit down.
+    int slot = 0;
+    for (int cc = c; cc >= 0; --cc) {
+      uint32_t mm = cc == c ? m : before(cc);
+      while (mm) {
+        const int l = 31 - __clz(mm);
+        mm &= ~(1u << l);
+        f(i - 1 - 32 * cc - l, slot++);
+      }
+    }
+  }
+  // After i: bit l of stretch c is position i + 1 + 32c + l; the walk ends at its first -1.
+  int slot = b, found = 0;
+  for (int c = 0; found < b; ++c) {
+    const int j = i + 1 + 32 * c + lane;
+    const bool valid = j < s.length && walk[j] >= 0;
+    const uint32_t alive = __ballot_sync(0xFFFFFFFFu, valid);
+    uint32_t m = __ballot_sync(0xFFFFFFFFu, valid && sgns_detail::kept(s, id, j, walk[j]));
+    while (m && found < b) {
+      const int l = __ffs(m) - 1;
+      m &= m - 1;
+      f(i + 1 + 32 * c + l, slot++);
+      ++found;
+    }
+    if (alive != 0xFFFFFFFFu) break;
+  }
+}
+
 // Targets trained per batch: their rows are loaded together (B * KPL registers per lane).
 template <int KPL>
 constexpr int batch_targets() {
@@ -71,7 +129,7 @@ __device__ void train_centre(const int32_t* walk, uint32_t id, int i, const Sgns
     v[k] = v0[k] = d < dim ? table_load(&syn0.at(c - s.centre_begin, d), s.l1_reads) : 0.0f;
   }
   const int b = sgns_detail::window_of(s, id, i);
-  sgns_detail::for_each_context(s, walk, id, i, b, [&](int j, int slot) {
+  for_each_context_warp(s, walk, id, i, b, [&](int j, int slot) {
     const NodeId u = walk[j];
     if (!sgns_detail::in_context_range(s, u)) return;
     ++pairs;
@@ -188,7 +246,7 @@ __device__ void train_centre_shared(const int32_t* walk, uint32_t id, int i, con
     }
   };
   const int b = sgns_detail::window_of(s, id, i);
-  sgns_detail::for_each_context(s, walk, id, i, b, [&](int j, int slot) {
+  for_each_context_warp(s, walk, id, i, b, [&](int j, int slot) {
     const NodeId u = walk[j];
     if (!sgns_detail::in_context_range(s, u)) return;
     ++pairs;
@@ -273,10 +331,18 @@ __device__ void train_any(const int32_t* walk, uint32_t id, int i, const SgnsSpe
     train_centre<KPL>(walk, id, i, s, all, typed, syn0, syn1, lr, pairs, loss);
 }
 
+// Blocks per SM the register budget must allow: 5 four-warp blocks (20 warps) at dim <= 128 on
+// the per-context path, which needs at most 102 registers; no bound elsewhere.
 template <int KPL, bool SHARED>
-__global__ void sgns_tuned_kernel(Span<const int32_t> walks, int64_t num_walks, SgnsSpec s,
-                                  AliasView all, AliasView typed, MatrixView<float> syn0,
-                                  MatrixView<float> syn1, SgnsStats* stats) {
+constexpr int tuned_min_blocks() {
+  return !SHARED && KPL <= 4 ? 5 : 1;
+}
+
+template <int KPL, bool SHARED>
+__global__ void __launch_bounds__(32 * kWarpsPerBlock, (tuned_min_blocks<KPL, SHARED>()))
+    sgns_tuned_kernel(Span<const int32_t> walks, int64_t num_walks, SgnsSpec s, AliasView all,
+                      AliasView typed, MatrixView<float> syn0, MatrixView<float> syn1,
+                      SgnsStats* stats) {
   const int64_t warp = (blockIdx.x * int64_t{blockDim.x} + threadIdx.x) / 32;
   const int64_t warps = int64_t{gridDim.x} * blockDim.x / 32;
   unsigned long long pairs = 0;

@@ -135,6 +135,48 @@ TEST(GpuWalks, MetapathEqualsCpuReference) {
   EXPECT_EQ(test::to_host(ended)[0], want_ended);
 }
 
+// The simple (one-warp) SGNS kernel with `ds` against ref::sgns with `s` (the same spec with
+// host pointers) on the same walks, alias table and random initial tables of width dim.
+void expect_simple_kernel_equals_reference(const std::vector<int32_t>& w, int64_t walks,
+                                           const SgnsSpec& s, const SgnsSpec& ds,
+                                           const std::vector<float>& prob,
+                                           const std::vector<int32_t>& alias, int64_t dim) {
+  const NodeId n = static_cast<NodeId>(prob.size());
+  std::vector<float> syn0(n * dim), syn1(n * dim);
+  for (size_t i = 0; i < syn0.size(); ++i)
+    syn0[i] = random_uniform(philox(1, RandomPurpose::kTest, static_cast<uint32_t>(i), 0, 0).v[0],
+                             -0.1f, 0.1f);
+  for (size_t i = 0; i < syn1.size(); ++i)
+    syn1[i] = random_uniform(philox(2, RandomPurpose::kTest, static_cast<uint32_t>(i), 0, 0).v[0],
+                             -0.1f, 0.1f);
+  auto d0 = test::to_device(syn0), d1 = test::to_device(syn1);
+  auto dw = test::to_device(w);
+  auto dp = test::to_device(prob);
+  auto da = test::to_device(alias);
+  DeviceBuffer<SgnsStats> dstats(1);
+  GRL_CUDA_CHECK(cudaMemset(dstats.data(), 0, sizeof(SgnsStats)));
+  AliasView h_all{prob.data(), alias.data(), n}, d_all{dp.data(), da.data(), n};
+  SgnsStats want;
+  ref::sgns(Span<const int32_t>{w.data(), static_cast<int64_t>(w.size())}, walks, s, h_all, h_all,
+            MatrixView<float>{syn0.data(), n, dim, dim},
+            MatrixView<float>{syn1.data(), n, dim, dim}, &want);
+  Stream st;
+  launch_sgns(Span<const int32_t>{dw.data(), static_cast<int64_t>(w.size())}, walks, ds, d_all,
+              d_all, MatrixView<float>{d0.data(), n, dim, dim},
+              MatrixView<float>{d1.data(), n, dim, dim}, dstats.data(), KernelVariant::kSimple, st);
+  st.synchronize();
+  auto got0 = test::to_host(d0), got1 = test::to_host(d1);
+  SgnsStats got = test::to_host(dstats)[0];
+  EXPECT_EQ(got.pairs, want.pairs);
+  EXPECT_NEAR(got.loss, want.loss, 1e-4 * want.loss);
+  for (size_t i = 0; i < syn0.size(); ++i) {
+    ASSERT_NEAR(got0[i], syn0[i], 1e-4 + 1e-3 * std::fabs(syn0[i]))
+        << "syn0 " << i << " dim " << dim;
+    ASSERT_NEAR(got1[i], syn1[i], 1e-4 + 1e-3 * std::fabs(syn1[i]))
+        << "syn1 " << i << " dim " << dim;
+  }
+}
+
 TEST(GpuSgns, SerialKernelEqualsCpuReference) {
   GRL_REQUIRE_GPU();
   AcademicParams ap;
@@ -179,41 +221,49 @@ TEST(GpuSgns, SerialKernelEqualsCpuReference) {
         s.keep = keep.data();
         ds.keep = d_keep.data();
       }
-      std::vector<float> syn0(n * dim), syn1(n * dim);
-      for (size_t i = 0; i < syn0.size(); ++i)
-        syn0[i] = random_uniform(
-            philox(1, RandomPurpose::kTest, static_cast<uint32_t>(i), 0, 0).v[0], -0.1f, 0.1f);
-      for (size_t i = 0; i < syn1.size(); ++i)
-        syn1[i] = random_uniform(
-            philox(2, RandomPurpose::kTest, static_cast<uint32_t>(i), 0, 0).v[0], -0.1f, 0.1f);
-      auto d0 = test::to_device(syn0), d1 = test::to_device(syn1);
-      auto dw = test::to_device(w);
-      auto dp = test::to_device(prob);
-      auto da = test::to_device(alias);
-      DeviceBuffer<SgnsStats> dstats(1);
-      GRL_CUDA_CHECK(cudaMemset(dstats.data(), 0, sizeof(SgnsStats)));
-      AliasView h_all{prob.data(), alias.data(), n}, d_all{dp.data(), da.data(), n};
-      SgnsStats want;
-      ref::sgns(Span<const int32_t>{w.data(), static_cast<int64_t>(w.size())}, walks, s, h_all,
-                h_all, MatrixView<float>{syn0.data(), n, dim, dim},
-                MatrixView<float>{syn1.data(), n, dim, dim}, &want);
-      Stream st;
-      launch_sgns(Span<const int32_t>{dw.data(), static_cast<int64_t>(w.size())}, walks, ds, d_all,
-                  d_all, MatrixView<float>{d0.data(), n, dim, dim},
-                  MatrixView<float>{d1.data(), n, dim, dim}, dstats.data(), KernelVariant::kSimple,
-                  st);
-      st.synchronize();
-      auto got0 = test::to_host(d0), got1 = test::to_host(d1);
-      SgnsStats got = test::to_host(dstats)[0];
-      EXPECT_EQ(got.pairs, want.pairs);
-      EXPECT_NEAR(got.loss, want.loss, 1e-4 * want.loss);
-      for (size_t i = 0; i < syn0.size(); ++i) {
-        ASSERT_NEAR(got0[i], syn0[i], 1e-4 + 1e-3 * std::fabs(syn0[i]))
-            << "syn0 " << i << " dim " << dim;
-        ASSERT_NEAR(got1[i], syn1[i], 1e-4 + 1e-3 * std::fabs(syn1[i]))
-            << "syn1 " << i << " dim " << dim;
-      }
+      expect_simple_kernel_equals_reference(w, walks, s, ds, prob, alias, dim);
     }
+  }
+}
+
+// The per-context path's corners: negatives that repeat within a pair (a table where three
+// nodes carry most of the weight), more negatives than one batch of loads holds (7: two
+// batches at dim 128), and subsampling so sparse that a centre's window reaches more than 32
+// positions away (walks of 80, window 10, most nodes kept with probability 0.1).
+TEST(GpuSgns, SerialKernelEqualsCpuReferenceOnRepeatsAndSparseWindows) {
+  GRL_REQUIRE_GPU();
+  Graph g = make_academic(AcademicParams{});
+  const NodeId n = g.num_nodes();
+  WalkSpec ws;
+  ws.length = 80;
+  ws.seed = 3;
+  std::vector<NodeId> starts(n);
+  for (NodeId v = 0; v < n; ++v) starts[v] = v;
+  const int64_t walks = test::small_sizes() ? 20 : 100;
+  std::vector<int32_t> w(walks * ws.length);
+  ref::random_walks(g.csr.view(), ws, Span<const NodeId>{starts.data(), n}, walks, w.data(),
+                    nullptr);
+  std::vector<double> weight(n, 1.0);
+  for (NodeId v = 0; v < 3; ++v) weight[v] = 0.2 * n;  // each about 1/8 of the draws
+  std::vector<float> prob(n);
+  std::vector<int32_t> alias(n);
+  build_alias_table(weight, 0, n, prob, alias);
+  std::vector<float> keep(n);
+  for (NodeId v = 0; v < n; ++v) keep[v] = v % 10 == 0 ? 1.0f : 0.1f;
+  auto d_keep = test::to_device(keep);
+  for (int64_t dim : {16, 128}) {
+    SgnsSpec s;
+    s.length = ws.length;
+    s.window = 10;
+    s.negatives = 7;
+    s.lr0 = 0.05f;
+    s.seed = 8;
+    s.total_walks = walks;
+    s.keep = keep.data();
+    SgnsSpec ds = s;
+    ds.keep = d_keep.data();
+    expect_simple_kernel_equals_reference(w, walks, s, ds, prob, alias, dim);
+    if (HasFatalFailure()) return;
   }
 }
 
