@@ -7,7 +7,8 @@
 // touches 32 sectors to write 4 bytes in each, and a sector is written in 8 pieces, steps apart;
 // any piece L2 evicts before its sector is complete costs a partial-sector write to DRAM.
 // tuned: 8 steps are drawn into registers and stored as two 16-byte stores, one whole 32-byte
-// sector per thread (KERNEL-NOTES section 5): 4x fewer store instructions, no partial sectors.
+// sector per thread when length % 8 == 0 (KERNEL-NOTES section 5): 4x fewer store instructions,
+// no partial sectors (other multiples of 4 leave every other row straddling two sectors).
 // It needs length % 4 == 0 (16-byte aligned rows) and falls back to the simple loop otherwise.
 #include "kernels/common/cuda_check.h"
 #include "kernels/common/walk_step.h"

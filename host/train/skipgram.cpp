@@ -492,7 +492,7 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
   bool used[2] = {false, false};
   struct Chunk {
     size_t plan;
-    uint64_t w0, first_walk;
+    uint64_t w0, first_walk;  // w0: the chunk's first start position (walk.h's start_offset)
     int64_t m;
   };
   auto generate = [&](const Chunk& k, int b) {
@@ -521,8 +521,10 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
     base = static_cast<uint64_t>(epoch) * walks_per_epoch;
     std::vector<Chunk> chunks;
     for (size_t pi = 0; pi < plans.size(); ++pi) {
+      // Start positions run on across epochs (plans[pi].walks is a whole number of passes over
+      // the starts), so each epoch's passes get their own start orders.
       for (uint64_t w0 = 0; w0 < plans[pi].walks; w0 += chunk)
-        chunks.push_back({pi, w0, base + w0,
+        chunks.push_back({pi, static_cast<uint64_t>(epoch) * plans[pi].walks + w0, base + w0,
                           static_cast<int64_t>(std::min<uint64_t>(chunk, plans[pi].walks - w0))});
       base += plans[pi].walks;
     }

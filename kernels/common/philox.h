@@ -110,6 +110,7 @@ GRL_HD float random_uniform(uint32_t x, float lo, float hi) {
 // balanced Feistel network on 2h bits (4^h >= n), each round r -> l ^ mix(r ^ key), walked
 // through its cycle until it lands in [0, n) (a bijection of [0, 4^h) restricted to [0, n) by
 // cycle-walking stays a bijection; fewer than 4 rounds of walking on average since 4^h < 4n).
+// Requires i < n (else the cycle walk never lands).
 GRL_HD uint32_t random_permute(uint32_t i, uint64_t n, Philox4 keys) {
   int h = 1;
   while ((uint64_t{1} << (2 * h)) < n) ++h;

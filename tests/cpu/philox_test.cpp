@@ -82,7 +82,9 @@ TEST(Philox, RandomPermuteIsABijection) {
       fixed += j == i;
     }
     for (uint64_t j = 0; j < n; ++j) ASSERT_EQ(seen[j], 1) << "n " << n << " j " << j;
-    if (n >= 1000) EXPECT_LT(fixed, 10) << "n " << n;  // about 1 fixed point expected
+    if (n >= 1000) {
+      EXPECT_LT(fixed, 10) << "n " << n;  // about 1 fixed point expected
+    }
   }
   const uint64_t n = 1000;
   const Philox4 k1 = philox(1, RandomPurpose::kTest, 0, 0, 0),

@@ -100,7 +100,7 @@ TEST(GpuWalks, MetapathEqualsCpuReference) {
   const char* path[5] = {"author", "paper", "venue", "paper", "author"};
   WalkSpec hs, ds;
   hs.kind = ds.kind = WalkSpec::kMetapath;
-  hs.length = ds.length = 25;
+  hs.length = ds.length = 28;  // a multiple of 4: the tuned kernel's buffered stores
   hs.cycle = ds.cycle = 4;
   hs.seed = ds.seed = 8;
   std::vector<std::unique_ptr<DeviceCsr>> rels;
@@ -228,8 +228,8 @@ TEST(GpuSgns, SerialKernelEqualsCpuReference) {
 
 // The per-context path's corners: negatives that repeat within a pair (a table where three
 // nodes carry most of the weight), more negatives than one batch of loads holds (7: two
-// batches at dim 128), and subsampling so sparse that a centre's window reaches more than 32
-// positions away (walks of 80, window 10, most nodes kept with probability 0.1).
+// batches at dim 128, three at dim 200), and subsampling so sparse that a centre's window reaches
+// more than 32 positions away (walks of 80, window 10, most nodes kept with probability 0.1).
 TEST(GpuSgns, SerialKernelEqualsCpuReferenceOnRepeatsAndSparseWindows) {
   GRL_REQUIRE_GPU();
   Graph g = make_academic(AcademicParams{});
@@ -251,7 +251,7 @@ TEST(GpuSgns, SerialKernelEqualsCpuReferenceOnRepeatsAndSparseWindows) {
   std::vector<float> keep(n);
   for (NodeId v = 0; v < n; ++v) keep[v] = v % 10 == 0 ? 1.0f : 0.1f;
   auto d_keep = test::to_device(keep);
-  for (int64_t dim : {16, 128}) {
+  for (int64_t dim : {16, 128, 200}) {  // 8, 6 and 3 targets per batch of loads
     SgnsSpec s;
     s.length = ws.length;
     s.window = 10;
