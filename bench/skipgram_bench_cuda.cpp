@@ -5,8 +5,11 @@
 //                                    trainer starts them); items = walk steps (transitions)
 //   BM_RandomWalk/metapath           2M author-paper-venue-paper-author walks of length 40 on
 //                                    an academic graph (500k authors, 1M papers, 5k venues)
+//                                    (tuned kernel, 32-bit offsets: as the trainer runs it)
 //   BM_RandomWalkSimple/uniform      BM_RandomWalk/uniform with the simple kernel (each step
-//                                    stored as drawn; the tuned one stores 8 at a time)
+//                                    stored as drawn; the tuned one stores 8 at a time) and
+//                                    64-bit offsets: the kernel before 2026-11-27's changes
+//   BM_RandomWalkOffsets64/uniform   the tuned kernel with 64-bit offsets (the offsets' share)
 //   BM_Sgns/D                        one chunk of 50k walks (length 40, window 5, 5 negatives)
 //                                    on an R-MAT graph of 1M nodes; items = positive pairs
 //   BM_SgnsAtomic/D                  the same with --atomic-updates
@@ -57,7 +60,9 @@ struct DeviceCsr {
   }
 };
 
-void walk_bench(benchmark::State& state, WalkSpec::Kind kind, KernelVariant variant) {
+// offsets32: pass the graph's offsets as 32 bits too (WalkSpec::offsets32), as the trainer does.
+void walk_bench(benchmark::State& state, WalkSpec::Kind kind, KernelVariant variant,
+                bool offsets32) {
   if (!cuda_available()) {
     state.SkipWithError("no CUDA device");
     return;
@@ -73,6 +78,7 @@ void walk_bench(benchmark::State& state, WalkSpec::Kind kind, KernelVariant vari
   spec.shuffle_starts = true;  // as train_skipgram runs them
   std::vector<NodeId> starts;
   std::vector<std::unique_ptr<DeviceCsr>> keep;
+  DeviceBuffer<uint32_t> off32;
   CsrView graph{};
   if (kind == WalkSpec::kMetapath) {
     const Graph& g = academic_graph();
@@ -92,6 +98,13 @@ void walk_bench(benchmark::State& state, WalkSpec::Kind kind, KernelVariant vari
     const Graph& g = walk_graph();
     keep.push_back(std::make_unique<DeviceCsr>(g.csr, s));
     graph = keep.back()->view;
+    if (offsets32) {
+      std::vector<uint32_t> o(g.csr.offsets.size());
+      for (size_t v = 0; v < o.size(); ++v) o[v] = static_cast<uint32_t>(g.csr.offsets[v]);
+      off32 = DeviceBuffer<uint32_t>(o.size(), "offsets (32-bit)");
+      off32.copy_from_host(o.data(), o.size(), s);
+      spec.offsets32 = off32.data();
+    }
     for (NodeId v = 0; v < g.num_nodes() && static_cast<int64_t>(starts.size()) < walks; ++v)
       if (g.csr.degree(v) > 0) starts.push_back(v);
   }
@@ -122,10 +135,13 @@ void walk_bench(benchmark::State& state, WalkSpec::Kind kind, KernelVariant vari
   state.counters["steps_per_walk"] = static_cast<double>(steps) / walks;
 }
 void BM_RandomWalk(benchmark::State& state, WalkSpec::Kind kind) {
-  walk_bench(state, kind, KernelVariant::kTuned);
+  walk_bench(state, kind, KernelVariant::kTuned, true);
 }
 void BM_RandomWalkSimple(benchmark::State& state, WalkSpec::Kind kind) {
-  walk_bench(state, kind, KernelVariant::kSimple);
+  walk_bench(state, kind, KernelVariant::kSimple, false);
+}
+void BM_RandomWalkOffsets64(benchmark::State& state, WalkSpec::Kind kind) {
+  walk_bench(state, kind, KernelVariant::kTuned, false);
 }
 BENCHMARK_CAPTURE(BM_RandomWalk, uniform, WalkSpec::kUniform)
     ->UseManualTime()
@@ -137,6 +153,9 @@ BENCHMARK_CAPTURE(BM_RandomWalk, metapath, WalkSpec::kMetapath)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_RandomWalkSimple, uniform, WalkSpec::kUniform)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_RandomWalkOffsets64, uniform, WalkSpec::kUniform)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 

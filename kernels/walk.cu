@@ -10,6 +10,9 @@
 // sector per thread when length % 8 == 0 (KERNEL-NOTES section 5): 4x fewer store instructions,
 // no partial sectors (other multiples of 4 leave every other row straddling two sectors).
 // It needs length % 4 == 0 (16-byte aligned rows) and falls back to the simple loop otherwise.
+// Its stores are evict-first (st.global.cs), and callers pass 32-bit offsets when they can
+// (WalkSpec::offsets32), both to keep the offsets array in L2: the goal of 2e10 steps/s leaves
+// about one random sector per step for DRAM (KERNEL-NOTES section 5).
 #include "kernels/common/cuda_check.h"
 #include "kernels/common/walk_step.h"
 #include "kernels/walk.h"
@@ -27,9 +30,11 @@ __device__ bool walk_buffered(walk_detail::Walker& walker, int length, int32_t* 
     int32_t buf[8];
 #pragma unroll
     for (int k = 0; k < 8; ++k) buf[k] = t0 + k < length ? walker.next(t0 + k) : -1;
-    reinterpret_cast<int4*>(out + t0)[0] = make_int4(buf[0], buf[1], buf[2], buf[3]);
+    // Streaming stores (evict-first): the output is read by the next kernel, not this one, and
+    // should not push the graph's offsets out of L2.
+    __stcs(reinterpret_cast<int4*>(out + t0), make_int4(buf[0], buf[1], buf[2], buf[3]));
     if (t0 + 4 < length)
-      reinterpret_cast<int4*>(out + t0)[1] = make_int4(buf[4], buf[5], buf[6], buf[7]);
+      __stcs(reinterpret_cast<int4*>(out + t0) + 1, make_int4(buf[4], buf[5], buf[6], buf[7]));
   }
   return walker.ended;
 }

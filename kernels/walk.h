@@ -47,8 +47,13 @@ struct WalkSpec {
   uint64_t first_walk = 0;      // global index of walk 0 of this chunk (keys the draws)
   uint64_t start_offset = 0;    // walk w starts at starts[(start_offset + w) % starts.size]
   bool shuffle_starts = false;  // ... or at that position of a per-pass random order (above)
-  float p = 1.0f, q = 1.0f;     // node2vec
-  int cycle = 0;                // meta-path: relations per cycle
+  // Optional 32-bit copy of the homogeneous graph's offsets (num_edges < 2^32), read by the
+  // uniform and node2vec steps instead of the 64-bit ones: half the bytes, so more of the array
+  // stays in L2 (8.4M nodes: 34 MB instead of 67 MB), and a row's pair straddles two sectors
+  // one time in eight instead of four. Same walks either way.
+  const uint32_t* offsets32 = nullptr;
+  float p = 1.0f, q = 1.0f;  // node2vec
+  int cycle = 0;             // meta-path: relations per cycle
   MetapathStep steps[kMaxMetapathSteps];
 };
 

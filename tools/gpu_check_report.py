@@ -22,6 +22,7 @@ METRICS = [
     ("walk_steps_per_s_node2vec", "BM_RandomWalk/node2vec_median", "items_per_second", "steps/s", 1),
     ("walk_steps_per_s_metapath", "BM_RandomWalk/metapath_median", "items_per_second", "steps/s", 1),
     ("walk_steps_per_s_simple", "BM_RandomWalkSimple/uniform_median", "items_per_second", "steps/s", 1),
+    ("walk_steps_per_s_offsets64", "BM_RandomWalkOffsets64/uniform_median", "items_per_second", "steps/s", 1),
     ("sgns_pairs_per_s", "BM_Sgns/128_median", "items_per_second", "pairs/s", 1),
     ("sgns_pairs_per_s_dim64", "BM_Sgns/64_median", "items_per_second", "pairs/s", 1),
     ("sgns_pairs_per_s_atomic", "BM_SgnsAtomic/128_median", "items_per_second", "pairs/s", 1),

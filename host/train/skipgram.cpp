@@ -238,8 +238,17 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
                    csr.num_edges()};
   };
   CsrView graph = upload_csr(g.csr);
+  // 32-bit offsets for the GPU walk steps when the edge count allows (WalkSpec::offsets32).
+  Buffer<uint32_t> offsets32;
+  if (!be->shares_host_memory() && g.csr.num_edges() < (EdgeIndex{1} << 32)) {
+    std::vector<uint32_t> o(g.csr.offsets.size());
+    for (size_t v = 0; v < o.size(); ++v) o[v] = static_cast<uint32_t>(g.csr.offsets[v]);
+    offsets32 = Buffer<uint32_t>(*be, o.size(), "graph offsets (32-bit)");
+    offsets32.upload(o.data(), o.size());
+  }
   std::vector<Buffer<NodeId>> start_bufs;
   for (WalkPlan& p : plans) {
+    if (p.spec.kind != WalkSpec::kMetapath) p.spec.offsets32 = offsets32.data();
     if (p.spec.kind == WalkSpec::kMetapath)
       for (int k = 0; k < p.spec.cycle; ++k) {
         // Find the relation again by its CSR pointer to upload it once per step.

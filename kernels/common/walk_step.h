@@ -6,16 +6,30 @@
 
 namespace grl::walk_detail {
 
+// Row v's edge range [lo, hi), from the 32-bit offsets when given (WalkSpec::offsets32).
+GRL_HD void row_range(CsrView g, const uint32_t* off32, NodeId v, EdgeIndex& lo, EdgeIndex& hi) {
+  if (off32) {
+    lo = off32[v];
+    hi = off32[v + 1];
+  } else {
+    lo = g.offsets[v];
+    hi = g.offsets[v + 1];
+  }
+}
+
 // Neighbour of `cur` drawn with `word`; -1 when cur has none.
-GRL_HD NodeId uniform_step(CsrView g, NodeId cur, uint32_t word) {
-  const EdgeIndex lo = g.offsets[cur], deg = g.offsets[cur + 1] - lo;
+GRL_HD NodeId uniform_step(CsrView g, NodeId cur, uint32_t word, const uint32_t* off32 = nullptr) {
+  EdgeIndex lo, hi;
+  row_range(g, off32, cur, lo, hi);
+  const EdgeIndex deg = hi - lo;
   if (deg <= 0) return -1;
   return g.indices[lo + random_below(word, static_cast<uint32_t>(deg))];
 }
 
 // Is x in the sorted adjacency row of v?
-GRL_HD bool has_edge(CsrView g, NodeId v, NodeId x) {
-  EdgeIndex lo = g.offsets[v], hi = g.offsets[v + 1];
+GRL_HD bool has_edge(CsrView g, const uint32_t* off32, NodeId v, NodeId x) {
+  EdgeIndex lo, hi;
+  row_range(g, off32, v, lo, hi);
   while (lo < hi) {
     const EdgeIndex mid = lo + (hi - lo) / 2;
     const NodeId m = g.indices[mid];
@@ -28,9 +42,11 @@ GRL_HD bool has_edge(CsrView g, NodeId v, NodeId x) {
   return false;
 }
 
-GRL_HD NodeId node2vec_step(CsrView g, NodeId prev, NodeId cur, uint64_t seed, uint32_t walk,
-                            uint32_t t, float p, float q) {
-  const EdgeIndex lo = g.offsets[cur], deg = g.offsets[cur + 1] - lo;
+GRL_HD NodeId node2vec_step(CsrView g, const uint32_t* off32, NodeId prev, NodeId cur,
+                            uint64_t seed, uint32_t walk, uint32_t t, float p, float q) {
+  EdgeIndex lo, hi;
+  row_range(g, off32, cur, lo, hi);
+  const EdgeIndex deg = hi - lo;
   if (deg <= 0) return -1;
   const float inv_p = 1.0f / p, inv_q = 1.0f / q;
   const float m = fmaxf(fmaxf(inv_p, 1.0f), inv_q);
@@ -42,7 +58,7 @@ GRL_HD NodeId node2vec_step(CsrView g, NodeId prev, NodeId cur, uint64_t seed, u
     float alpha;
     if (x == prev)
       alpha = inv_p;
-    else if (has_edge(g, prev, x))
+    else if (has_edge(g, off32, prev, x))
       alpha = 1.0f;
     else
       alpha = inv_q;
@@ -86,12 +102,13 @@ struct Walker {
     if (ended) return -1;
     NodeId x;
     if (s.kind == WalkSpec::kNode2vec && t >= 2) {
-      x = node2vec_step(g, prev, cur, s.seed, walk, static_cast<uint32_t>(t), s.p, s.q);
+      x = node2vec_step(g, s.offsets32, prev, cur, s.seed, walk, static_cast<uint32_t>(t), s.p,
+                        s.q);
     } else {
       const uint32_t word =
           philox(s.seed, RandomPurpose::kWalk, walk, static_cast<uint32_t>(t), 0).v[0];
       x = s.kind == WalkSpec::kMetapath ? metapath_step(s, cur, t, word)
-                                        : uniform_step(g, cur, word);
+                                        : uniform_step(g, cur, word, s.offsets32);
     }
     if (x < 0) {
       ended = true;

@@ -124,6 +124,34 @@ TEST(WalkRef, DeadEndsEndWalksAndAreCounted) {
   EXPECT_EQ(counts, (std::vector<int64_t>{1, 1, 1, 1}));
 }
 
+// 32-bit offsets (WalkSpec::offsets32) give the same uniform and node2vec walks; a wrong
+// offsets copy (shifted by one edge) gives different ones.
+TEST(WalkRef, ThirtyTwoBitOffsetsGiveTheSameWalks) {
+  SbmParams p;
+  p.nodes = 400;
+  p.degree = 7;
+  Graph g = make_sbm(p);
+  std::vector<uint32_t> off32(g.csr.offsets.size());
+  for (size_t v = 0; v < off32.size(); ++v) off32[v] = static_cast<uint32_t>(g.csr.offsets[v]);
+  std::vector<NodeId> starts(g.num_nodes());
+  for (NodeId v = 0; v < g.num_nodes(); ++v) starts[v] = v;
+  for (auto kind : {WalkSpec::kUniform, WalkSpec::kNode2vec}) {
+    WalkSpec s;
+    s.kind = kind;
+    s.length = 24;
+    s.seed = 4;
+    s.p = 0.5f;
+    s.q = 2.0f;
+    const auto want = run(g.csr, s, starts, 800);
+    s.offsets32 = off32.data();
+    EXPECT_EQ(run(g.csr, s, starts, 800), want) << "kind " << kind;
+    std::vector<uint32_t> shifted = off32;
+    for (size_t v = 1; v + 1 < shifted.size(); ++v) shifted[v] -= shifted[v] > 0 ? 1 : 0;
+    s.offsets32 = shifted.data();
+    EXPECT_NE(run(g.csr, s, starts, 800), want) << "kind " << kind;
+  }
+}
+
 // On a cycle every step after the first has two choices: back (weight 1/p) or on (distance 2
 // from the previous node, weight 1/q). On a complete graph K_n: back (1/p) or one of n - 2
 // neighbours of the previous node (weight 1 each).

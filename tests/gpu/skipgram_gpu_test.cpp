@@ -29,7 +29,9 @@ struct DeviceCsr {
   }
 };
 
-void compare_walks(CsrView host_g, CsrView dev_g, const WalkSpec& s,
+// Walks of the CPU reference with spec s against both GPU kernels with spec ds (s with device
+// pointers where it has any).
+void compare_walks(CsrView host_g, CsrView dev_g, const WalkSpec& s, const WalkSpec& ds,
                    const std::vector<NodeId>& starts, int64_t walks, const std::string& what) {
   std::vector<int32_t> want(walks * s.length);
   unsigned long long want_ended = 0;
@@ -44,7 +46,7 @@ void compare_walks(CsrView host_g, CsrView dev_g, const WalkSpec& s,
     DeviceBuffer<unsigned long long> ended(1);
     test::poison(out);
     GRL_CUDA_CHECK(cudaMemset(ended.data(), 0, 8));
-    launch_random_walks(dev_g, s,
+    launch_random_walks(dev_g, ds,
                         Span<const NodeId>{d_starts.data(), static_cast<int64_t>(starts.size())},
                         walks, out.data(), ended.data(), v, st);
     st.synchronize();
@@ -53,6 +55,10 @@ void compare_walks(CsrView host_g, CsrView dev_g, const WalkSpec& s,
       ASSERT_EQ(got[i], want[i]) << name << ": walk " << i / s.length << " step " << i % s.length;
     EXPECT_EQ(test::to_host(ended)[0], want_ended) << name;
   }
+}
+void compare_walks(CsrView host_g, CsrView dev_g, const WalkSpec& s,
+                   const std::vector<NodeId>& starts, int64_t walks, const std::string& what) {
+  compare_walks(host_g, dev_g, s, s, starts, walks, what);
 }
 
 TEST(GpuWalks, EqualCpuReference) {
@@ -71,6 +77,14 @@ TEST(GpuWalks, EqualCpuReference) {
   if (HasFatalFailure()) return;
   s.shuffle_starts = true;  // two passes and part of a third, each in its own order
   compare_walks(csr.view(), d.view, s, starts, 2 * n + 123, "uniform, shuffled starts");
+  if (HasFatalFailure()) return;
+  // The 32-bit offsets, as the trainer passes them on the GPU (host walks use the 64-bit ones).
+  std::vector<uint32_t> off32(csr.offsets.size());
+  for (size_t v = 0; v < off32.size(); ++v) off32[v] = static_cast<uint32_t>(csr.offsets[v]);
+  auto d_off32 = test::to_device(off32);
+  WalkSpec ds = s;
+  ds.offsets32 = d_off32.data();
+  compare_walks(csr.view(), d.view, s, ds, starts, n + 5, "uniform, 32-bit offsets");
   if (HasFatalFailure()) return;
   s.kind = WalkSpec::kNode2vec;
   s.p = 0.5f;
