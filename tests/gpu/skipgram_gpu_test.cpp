@@ -149,8 +149,24 @@ TEST(GpuWalks, MetapathEqualsCpuReference) {
   EXPECT_EQ(test::to_host(ended)[0], want_ended);
 }
 
+// `walks` uniform walks of `length` on g from nodes 0, 1, ... (the CPU reference's).
+std::vector<int32_t> uniform_walks(const Graph& g, int length, uint64_t seed, int64_t walks) {
+  const NodeId n = g.num_nodes();
+  WalkSpec ws;
+  ws.length = length;
+  ws.seed = seed;
+  std::vector<NodeId> starts(n);
+  for (NodeId v = 0; v < n; ++v) starts[v] = v;
+  std::vector<int32_t> w(walks * length);
+  ref::random_walks(g.csr.view(), ws, Span<const NodeId>{starts.data(), n}, walks, w.data(),
+                    nullptr);
+  return w;
+}
+
 // The simple (one-warp) SGNS kernel with `ds` against ref::sgns with `s` (the same spec with
-// host pointers) on the same walks, alias table and random initial tables of width dim.
+// host pointers) on the same walks, alias table and random initial tables of width dim. With
+// centre / context ranges the views cover those rows of the whole tables, and the rows outside
+// must stay as they were.
 void expect_simple_kernel_equals_reference(const std::vector<int32_t>& w, int64_t walks,
                                            const SgnsSpec& s, const SgnsSpec& ds,
                                            const std::vector<float>& prob,
@@ -170,17 +186,21 @@ void expect_simple_kernel_equals_reference(const std::vector<int32_t>& w, int64_
   DeviceBuffer<SgnsStats> dstats(1);
   GRL_CUDA_CHECK(cudaMemset(dstats.data(), 0, sizeof(SgnsStats)));
   AliasView h_all{prob.data(), alias.data(), n}, d_all{dp.data(), da.data(), n};
+  const NodeId c0 = s.centre_begin, c1 = s.centre_end < 0 ? n : s.centre_end;
+  const NodeId u0 = s.context_begin, u1 = s.context_end < 0 ? n : s.context_end;
   SgnsStats want;
   ref::sgns(Span<const int32_t>{w.data(), static_cast<int64_t>(w.size())}, walks, s, h_all, h_all,
-            MatrixView<float>{syn0.data(), n, dim, dim},
-            MatrixView<float>{syn1.data(), n, dim, dim}, &want);
+            MatrixView<float>{syn0.data() + c0 * dim, c1 - c0, dim, dim},
+            MatrixView<float>{syn1.data() + u0 * dim, u1 - u0, dim, dim}, &want);
   Stream st;
   launch_sgns(Span<const int32_t>{dw.data(), static_cast<int64_t>(w.size())}, walks, ds, d_all,
-              d_all, MatrixView<float>{d0.data(), n, dim, dim},
-              MatrixView<float>{d1.data(), n, dim, dim}, dstats.data(), KernelVariant::kSimple, st);
+              d_all, MatrixView<float>{d0.data() + c0 * dim, c1 - c0, dim, dim},
+              MatrixView<float>{d1.data() + u0 * dim, u1 - u0, dim, dim}, dstats.data(),
+              KernelVariant::kSimple, st);
   st.synchronize();
   auto got0 = test::to_host(d0), got1 = test::to_host(d1);
   SgnsStats got = test::to_host(dstats)[0];
+  EXPECT_GT(want.pairs, 0u);
   EXPECT_EQ(got.pairs, want.pairs);
   EXPECT_NEAR(got.loss, want.loss, 1e-4 * want.loss);
   for (size_t i = 0; i < syn0.size(); ++i) {
@@ -197,15 +217,9 @@ TEST(GpuSgns, SerialKernelEqualsCpuReference) {
   Graph g = make_academic(ap);
   const NodeId n = g.num_nodes();
   // Uniform walks on the whole graph, a small chunk.
-  WalkSpec ws;
-  ws.length = 12;
-  ws.seed = 2;
-  std::vector<NodeId> starts(n);
-  for (NodeId v = 0; v < n; ++v) starts[v] = v;
+  const int L = 12;
   const int64_t walks = test::small_sizes() ? 60 : 300;
-  std::vector<int32_t> w(walks * ws.length);
-  ref::random_walks(g.csr.view(), ws, Span<const NodeId>{starts.data(), n}, walks, w.data(),
-                    nullptr);
+  const std::vector<int32_t> w = uniform_walks(g, L, 2, walks);
   std::vector<double> weight(n, 1.0);
   std::vector<float> prob(n);
   std::vector<int32_t> alias(n);
@@ -217,7 +231,7 @@ TEST(GpuSgns, SerialKernelEqualsCpuReference) {
   for (int64_t dim : {16, 100}) {
     for (bool subsample : {false, true}) {
       SgnsSpec s;
-      s.length = ws.length;
+      s.length = L;
       s.window = 3;
       s.negatives = 4;
       s.lr0 = 0.05f;
@@ -248,15 +262,9 @@ TEST(GpuSgns, SerialKernelEqualsCpuReferenceOnRepeatsAndSparseWindows) {
   GRL_REQUIRE_GPU();
   Graph g = make_academic(AcademicParams{});
   const NodeId n = g.num_nodes();
-  WalkSpec ws;
-  ws.length = 80;
-  ws.seed = 3;
-  std::vector<NodeId> starts(n);
-  for (NodeId v = 0; v < n; ++v) starts[v] = v;
+  const int L = 80;
   const int64_t walks = test::small_sizes() ? 20 : 100;
-  std::vector<int32_t> w(walks * ws.length);
-  ref::random_walks(g.csr.view(), ws, Span<const NodeId>{starts.data(), n}, walks, w.data(),
-                    nullptr);
+  const std::vector<int32_t> w = uniform_walks(g, L, 3, walks);
   std::vector<double> weight(n, 1.0);
   for (NodeId v = 0; v < 3; ++v) weight[v] = 0.2 * n;  // each about 1/8 of the draws
   std::vector<float> prob(n);
@@ -267,7 +275,7 @@ TEST(GpuSgns, SerialKernelEqualsCpuReferenceOnRepeatsAndSparseWindows) {
   auto d_keep = test::to_device(keep);
   for (int64_t dim : {16, 128, 200}) {  // 8, 6 and 3 targets per batch of loads
     SgnsSpec s;
-    s.length = ws.length;
+    s.length = L;
     s.window = 10;
     s.negatives = 7;
     s.lr0 = 0.05f;
@@ -287,15 +295,9 @@ TEST(GpuSgns, SerialKernelWithRangesEqualsCpuReference) {
   GRL_REQUIRE_GPU();
   Graph g = make_academic(AcademicParams{});
   const NodeId n = g.num_nodes();
-  WalkSpec ws;
-  ws.length = 12;
-  ws.seed = 3;
-  std::vector<NodeId> starts(n);
-  for (NodeId v = 0; v < n; ++v) starts[v] = v;
+  const int L = 12;
   const int64_t walks = test::small_sizes() ? 200 : 1000;
-  std::vector<int32_t> w(walks * ws.length);
-  ref::random_walks(g.csr.view(), ws, Span<const NodeId>{starts.data(), n}, walks, w.data(),
-                    nullptr);
+  const std::vector<int32_t> w = uniform_walks(g, L, 3, walks);
   const NodeId c0 = n / 4, c1 = n / 2, u0 = n / 3, u1 = 3 * (n / 4);
   std::vector<double> weight(n);
   for (NodeId v = 0; v < n; ++v) weight[v] = 1.0 + v % 5;
@@ -305,7 +307,7 @@ TEST(GpuSgns, SerialKernelWithRangesEqualsCpuReference) {
     build_alias_table(weight, b, e, prob, alias);
   const int64_t dim = 48;
   SgnsSpec s;
-  s.length = ws.length;
+  s.length = L;
   s.window = 4;
   s.negatives = 5;
   s.lr0 = 0.05f;
@@ -315,39 +317,7 @@ TEST(GpuSgns, SerialKernelWithRangesEqualsCpuReference) {
   s.centre_end = c1;
   s.context_begin = u0;
   s.context_end = u1;
-  std::vector<float> syn0(n * dim), syn1(n * dim);
-  for (size_t i = 0; i < syn0.size(); ++i) {
-    syn0[i] = random_uniform(philox(1, RandomPurpose::kTest, static_cast<uint32_t>(i), 0, 0).v[0],
-                             -0.1f, 0.1f);
-    syn1[i] = random_uniform(philox(2, RandomPurpose::kTest, static_cast<uint32_t>(i), 0, 0).v[0],
-                             -0.1f, 0.1f);
-  }
-  auto d0 = test::to_device(syn0), d1 = test::to_device(syn1);
-  auto dw = test::to_device(w);
-  auto dp = test::to_device(prob);
-  auto da = test::to_device(alias);
-  DeviceBuffer<SgnsStats> dstats(1);
-  GRL_CUDA_CHECK(cudaMemset(dstats.data(), 0, sizeof(SgnsStats)));
-  AliasView h_all{prob.data(), alias.data(), n}, d_all{dp.data(), da.data(), n};
-  SgnsStats want;
-  ref::sgns(Span<const int32_t>{w.data(), static_cast<int64_t>(w.size())}, walks, s, h_all, h_all,
-            MatrixView<float>{syn0.data() + c0 * dim, c1 - c0, dim, dim},
-            MatrixView<float>{syn1.data() + u0 * dim, u1 - u0, dim, dim}, &want);
-  Stream st;
-  launch_sgns(Span<const int32_t>{dw.data(), static_cast<int64_t>(w.size())}, walks, s, d_all,
-              d_all, MatrixView<float>{d0.data() + c0 * dim, c1 - c0, dim, dim},
-              MatrixView<float>{d1.data() + u0 * dim, u1 - u0, dim, dim}, dstats.data(),
-              KernelVariant::kSimple, st);
-  st.synchronize();
-  auto got0 = test::to_host(d0), got1 = test::to_host(d1);
-  SgnsStats got = test::to_host(dstats)[0];
-  EXPECT_GT(want.pairs, 0u);
-  EXPECT_EQ(got.pairs, want.pairs);
-  EXPECT_NEAR(got.loss, want.loss, 1e-4 * want.loss);
-  for (size_t i = 0; i < syn0.size(); ++i) {
-    ASSERT_NEAR(got0[i], syn0[i], 1e-4 + 1e-3 * std::fabs(syn0[i])) << "syn0 " << i;
-    ASSERT_NEAR(got1[i], syn1[i], 1e-4 + 1e-3 * std::fabs(syn1[i])) << "syn1 " << i;
-  }
+  expect_simple_kernel_equals_reference(w, walks, s, s, prob, alias, dim);
 }
 
 // Partitioned training on the GPU (blocks swapped through pinned host memory) trains as well
