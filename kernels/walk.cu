@@ -1,8 +1,9 @@
 // Random walks (semantics in walk.h; the step logic is shared with the CPU reference through
 // kernels/common/walk_step.h). One thread per walk, the current node in a register.
-// Bytes per uniform step: one offsets pair (16 B) and one adjacency entry (4 B), both random
-// 32-byte sectors (1.25 + 1 sectors on average: a pair straddles two sectors one time in four),
-// plus 4 B written; node2vec adds a binary search in the previous node's row per trial.
+// Bytes per uniform step: one offsets pair (16 B; 8 B with WalkSpec::offsets32) and one adjacency
+// entry (4 B), both random 32-byte sectors (1.25 + 1 sectors on average: a pair straddles two
+// sectors one time in four, in eight with 32-bit offsets), plus 4 B written; node2vec adds a
+// binary search in the previous node's row per trial.
 // simple: each step is stored as it is drawn. The walk rows are row-per-thread, so one warp store
 // touches 32 sectors to write 4 bytes in each, and a sector is written in 8 pieces, steps apart;
 // any piece L2 evicts before its sector is complete costs a partial-sector write to DRAM.

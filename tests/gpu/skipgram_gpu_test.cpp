@@ -86,9 +86,11 @@ TEST(GpuWalks, EqualCpuReference) {
   ds.offsets32 = d_off32.data();
   compare_walks(csr.view(), d.view, s, ds, starts, n + 5, "uniform, 32-bit offsets");
   if (HasFatalFailure()) return;
-  s.kind = WalkSpec::kNode2vec;
-  s.p = 0.5f;
-  s.q = 2.0f;
+  s.kind = ds.kind = WalkSpec::kNode2vec;  // its membership test reads them too
+  s.p = ds.p = 0.5f;
+  s.q = ds.q = 2.0f;
+  compare_walks(csr.view(), d.view, s, ds, starts, n / 2, "node2vec, 32-bit offsets");
+  if (HasFatalFailure()) return;
   compare_walks(csr.view(), d.view, s, starts, n / 2, "node2vec");
   if (HasFatalFailure()) return;
   // Node counts of a walk set.
