@@ -99,8 +99,7 @@ void walk_bench(benchmark::State& state, WalkSpec::Kind kind, KernelVariant vari
     keep.push_back(std::make_unique<DeviceCsr>(g.csr, s));
     graph = keep.back()->view;
     if (offsets32) {
-      std::vector<uint32_t> o(g.csr.offsets.size());
-      for (size_t v = 0; v < o.size(); ++v) o[v] = static_cast<uint32_t>(g.csr.offsets[v]);
+      const std::vector<uint32_t> o = g.csr.offsets32();
       off32 = DeviceBuffer<uint32_t>(o.size(), "offsets (32-bit)");
       off32.copy_from_host(o.data(), o.size(), s);
       spec.offsets32 = off32.data();

@@ -87,7 +87,7 @@ __device__ void for_each_context_warp(const SgnsSpec& s, const int32_t* walk, ui
     const int j = i + 1 + 32 * c + lane;
     const bool valid = j < s.length && walk[j] >= 0;
     const uint32_t alive = __ballot_sync(0xFFFFFFFFu, valid);
-    uint32_t m = __ballot_sync(0xFFFFFFFFu, valid && sgns_detail::kept(s, id, j, walk[j]));
+    uint32_t m = __ballot_sync(0xFFFFFFFFu, valid && usable(j));
     if (alive != 0xFFFFFFFFu) m &= (1u << (__ffs(~alive) - 1)) - 1;  // nothing past the first -1
     while (m && found < b) {
       const int l = __ffs(m) - 1;

@@ -34,6 +34,12 @@ struct Csr {
     return CsrView{offsets.data(), indices.data(), weights.empty() ? nullptr : weights.data(),
                    num_rows(), num_edges()};
   }
+  // The offsets as 32 bits (WalkSpec::offsets32); only for num_edges() < 2^32.
+  std::vector<uint32_t> offsets32() const {
+    std::vector<uint32_t> o(offsets.size());
+    for (size_t v = 0; v < o.size(); ++v) o[v] = static_cast<uint32_t>(offsets[v]);
+    return o;
+  }
 };
 
 // Dense float32 node features, row-major, rows == number of nodes (or 0: no features).

@@ -241,8 +241,7 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
   // 32-bit offsets for the GPU walk steps when the edge count allows (WalkSpec::offsets32).
   Buffer<uint32_t> offsets32;
   if (!be->shares_host_memory() && g.csr.num_edges() < (EdgeIndex{1} << 32)) {
-    std::vector<uint32_t> o(g.csr.offsets.size());
-    for (size_t v = 0; v < o.size(); ++v) o[v] = static_cast<uint32_t>(g.csr.offsets[v]);
+    const std::vector<uint32_t> o = g.csr.offsets32();
     offsets32 = Buffer<uint32_t>(*be, o.size(), "graph offsets (32-bit)");
     offsets32.upload(o.data(), o.size());
   }

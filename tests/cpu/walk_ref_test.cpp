@@ -131,8 +131,7 @@ TEST(WalkRef, ThirtyTwoBitOffsetsGiveTheSameWalks) {
   p.nodes = 400;
   p.degree = 7;
   Graph g = make_sbm(p);
-  std::vector<uint32_t> off32(g.csr.offsets.size());
-  for (size_t v = 0; v < off32.size(); ++v) off32[v] = static_cast<uint32_t>(g.csr.offsets[v]);
+  const std::vector<uint32_t> off32 = g.csr.offsets32();
   std::vector<NodeId> starts(g.num_nodes());
   for (NodeId v = 0; v < g.num_nodes(); ++v) starts[v] = v;
   for (auto kind : {WalkSpec::kUniform, WalkSpec::kNode2vec}) {

@@ -79,9 +79,7 @@ TEST(GpuWalks, EqualCpuReference) {
   compare_walks(csr.view(), d.view, s, starts, 2 * n + 123, "uniform, shuffled starts");
   if (HasFatalFailure()) return;
   // The 32-bit offsets, as the trainer passes them on the GPU (host walks use the 64-bit ones).
-  std::vector<uint32_t> off32(csr.offsets.size());
-  for (size_t v = 0; v < off32.size(); ++v) off32[v] = static_cast<uint32_t>(csr.offsets[v]);
-  auto d_off32 = test::to_device(off32);
+  auto d_off32 = test::to_device(csr.offsets32());
   WalkSpec ds = s;
   ds.offsets32 = d_off32.data();
   compare_walks(csr.view(), d.view, s, ds, starts, n + 5, "uniform, 32-bit offsets");
