@@ -64,7 +64,9 @@ def skipgram_checks(grl, out, check, results):
         # walk starts in node order (before the per-pass shuffle), the tables read through L1
         # (--l1-reads: stale across SMs), the context-table updates as atomic adds, and negatives
         # shared across each window or every 2 context slots. Each its own check: one failing
-        # variant leaves the others and the bar's result standing.
+        # variant leaves the others and the bar's result standing. The bar is the default's; a
+        # variant only has to train (random embeddings score 0.116 micro-F1 on the CPU, the weakest
+        # variant, one draw per window, 0.376 on the CPU).
         for flags, suffix in ((["--seed", "1"], "seed1"),
                               (["--ordered-starts"], "ordered_starts"),
                               (["--l1-reads"], "l1_reads"),
@@ -74,8 +76,9 @@ def skipgram_checks(grl, out, check, results):
             try:
                 w, e = blogcatalog(flags)
                 record("_" + suffix, w, e)
-                check(f"BlogCatalog DeepWalk with {' '.join(flags)} on cuda (measured, no bar)", True,
-                      f"micro-F1 {e['micro_f1']:.4f}, macro-F1 {e['macro_f1']:.4f}, {w['pairs_per_second']:.3g} pairs/s")
+                check(f"BlogCatalog DeepWalk with {' '.join(flags)} on cuda trains", e["micro_f1"] >= 0.33,
+                      f"micro-F1 {e['micro_f1']:.4f} (need >= 0.33), macro-F1 {e['macro_f1']:.4f}, "
+                      f"{w['pairs_per_second']:.3g} pairs/s")
             except Exception as ex:  # noqa: BLE001
                 check(f"BlogCatalog DeepWalk with {' '.join(flags)} on cuda", False, str(ex))
     else:
