@@ -13,6 +13,7 @@
 #include "host/train/skipgram.h"
 #include "kernels/sgns.h"
 #include "kernels/walk.h"
+#include "tests/common/sgns_cases.h"
 #include "tests/gpu/gpu_graphs.h"
 #include "tests/gpu/gpu_test_util.h"
 
@@ -149,175 +150,53 @@ TEST(GpuWalks, MetapathEqualsCpuReference) {
   EXPECT_EQ(test::to_host(ended)[0], want_ended);
 }
 
-// `walks` uniform walks of `length` on g from nodes 0, 1, ... (the CPU reference's).
-std::vector<int32_t> uniform_walks(const Graph& g, int length, uint64_t seed, int64_t walks) {
-  const NodeId n = g.num_nodes();
-  WalkSpec ws;
-  ws.length = length;
-  ws.seed = seed;
-  std::vector<NodeId> starts(n);
-  for (NodeId v = 0; v < n; ++v) starts[v] = v;
-  std::vector<int32_t> w(walks * length);
-  ref::random_walks(g.csr.view(), ws, Span<const NodeId>{starts.data(), n}, walks, w.data(),
-                    nullptr);
-  return w;
-}
-
-// The simple (one-warp) SGNS kernel with `ds` against ref::sgns with `s` (the same spec with
-// host pointers) on the same walks, alias table and random initial tables of width dim. With
-// centre / context ranges the views cover those rows of the whole tables, and the rows outside
-// must stay as they were.
-void expect_simple_kernel_equals_reference(const std::vector<int32_t>& w, int64_t walks,
-                                           const SgnsSpec& s, const SgnsSpec& ds,
-                                           const std::vector<float>& prob,
-                                           const std::vector<int32_t>& alias, int64_t dim) {
-  const NodeId n = static_cast<NodeId>(prob.size());
-  std::vector<float> syn0(n * dim), syn1(n * dim);
-  for (size_t i = 0; i < syn0.size(); ++i)
-    syn0[i] = random_uniform(philox(1, RandomPurpose::kTest, static_cast<uint32_t>(i), 0, 0).v[0],
-                             -0.1f, 0.1f);
-  for (size_t i = 0; i < syn1.size(); ++i)
-    syn1[i] = random_uniform(philox(2, RandomPurpose::kTest, static_cast<uint32_t>(i), 0, 0).v[0],
-                             -0.1f, 0.1f);
+// The simple (one-warp) SGNS kernel of a case (tests/common/sgns_cases.h) on device copies of
+// its tables, walks, alias table and keep probabilities.
+void run_simple_kernel(const test::SgnsCase& c, const SgnsSpec& s, std::vector<float>& syn0,
+                       std::vector<float>& syn1, SgnsStats& stats) {
   auto d0 = test::to_device(syn0), d1 = test::to_device(syn1);
-  auto dw = test::to_device(w);
-  auto dp = test::to_device(prob);
-  auto da = test::to_device(alias);
+  auto dw = test::to_device(c.walks);
+  auto dp = test::to_device(c.prob);
+  auto da = test::to_device(c.alias);
+  auto dk = test::to_device(c.keep);
   DeviceBuffer<SgnsStats> dstats(1);
   GRL_CUDA_CHECK(cudaMemset(dstats.data(), 0, sizeof(SgnsStats)));
-  AliasView h_all{prob.data(), alias.data(), n}, d_all{dp.data(), da.data(), n};
-  const NodeId c0 = s.centre_begin, c1 = s.centre_end < 0 ? n : s.centre_end;
-  const NodeId u0 = s.context_begin, u1 = s.context_end < 0 ? n : s.context_end;
-  SgnsStats want;
-  ref::sgns(Span<const int32_t>{w.data(), static_cast<int64_t>(w.size())}, walks, s, h_all, h_all,
-            MatrixView<float>{syn0.data() + c0 * dim, c1 - c0, dim, dim},
-            MatrixView<float>{syn1.data() + u0 * dim, u1 - u0, dim, dim}, &want);
+  SgnsSpec ds = s;
+  ds.keep = s.keep ? dk.data() : nullptr;
+  ds.atomic_updates = c.kernel_atomic;
+  const AliasView all{dp.data(), da.data(), c.num_nodes()};
+  auto [v0, v1] = test::case_views(c, d0.data(), d1.data());
   Stream st;
-  launch_sgns(Span<const int32_t>{dw.data(), static_cast<int64_t>(w.size())}, walks, ds, d_all,
-              d_all, MatrixView<float>{d0.data() + c0 * dim, c1 - c0, dim, dim},
-              MatrixView<float>{d1.data() + u0 * dim, u1 - u0, dim, dim}, dstats.data(),
-              KernelVariant::kSimple, st);
+  launch_sgns(Span<const int32_t>{dw.data(), static_cast<int64_t>(c.walks.size())}, c.num_walks, ds,
+              all, all, v0, v1, dstats.data(), KernelVariant::kSimple, st);
   st.synchronize();
-  auto got0 = test::to_host(d0), got1 = test::to_host(d1);
-  SgnsStats got = test::to_host(dstats)[0];
-  EXPECT_GT(want.pairs, 0u);
-  EXPECT_EQ(got.pairs, want.pairs);
-  EXPECT_NEAR(got.loss, want.loss, 1e-4 * want.loss);
-  for (size_t i = 0; i < syn0.size(); ++i) {
-    ASSERT_NEAR(got0[i], syn0[i], 1e-4 + 1e-3 * std::fabs(syn0[i]))
-        << "syn0 " << i << " dim " << dim;
-    ASSERT_NEAR(got1[i], syn1[i], 1e-4 + 1e-3 * std::fabs(syn1[i]))
-        << "syn1 " << i << " dim " << dim;
+  syn0 = test::to_host(d0);
+  syn1 = test::to_host(d1);
+  const SgnsStats got = test::to_host(dstats)[0];
+  stats.pairs += got.pairs;
+  stats.loss += got.loss;
+}
+
+void expect_simple_kernel_equals_reference(test::SgnsCaseGroup group) {
+  for (const test::SgnsCase& c : test::sgns_cases(group, test::small_sizes())) {
+    test::expect_kernel_equals_reference(c, run_simple_kernel);
+    if (::testing::Test::HasFatalFailure()) return;
   }
 }
 
 TEST(GpuSgns, SerialKernelEqualsCpuReference) {
   GRL_REQUIRE_GPU();
-  AcademicParams ap;
-  Graph g = make_academic(ap);
-  const NodeId n = g.num_nodes();
-  // Uniform walks on the whole graph, a small chunk.
-  const int L = 12;
-  const int64_t walks = test::small_sizes() ? 60 : 300;
-  const std::vector<int32_t> w = uniform_walks(g, L, 2, walks);
-  std::vector<double> weight(n, 1.0);
-  std::vector<float> prob(n);
-  std::vector<int32_t> alias(n);
-  build_alias_table(weight, 0, n, prob, alias);
-  // Subsampling probabilities (device and host copies) for the second pass.
-  std::vector<float> keep(n);
-  for (NodeId v = 0; v < n; ++v) keep[v] = v % 3 == 0 ? 0.3f : 1.0f;
-  auto d_keep = test::to_device(keep);
-  for (int64_t dim : {16, 100}) {
-    for (bool subsample : {false, true}) {
-      SgnsSpec s;
-      s.length = L;
-      s.window = 3;
-      s.negatives = 4;
-      s.lr0 = 0.05f;
-      s.seed = 6;
-      s.total_walks = walks;
-      // The second pass also shares negatives across each window (--share-negatives), drawn
-      // afresh every 2 context slots at dim 100 (--shared-span 2).
-      s.share_negatives = subsample;
-      s.shared_span = subsample && dim == 100 ? 2 : 0;
-      SgnsSpec ds = s;
-      // The second pass also updates the context table by atomic adds (--atomic-updates): the
-      // same arithmetic, so the serial kernel must still equal the reference.
-      ds.atomic_updates = subsample;
-      if (subsample) {
-        s.keep = keep.data();
-        ds.keep = d_keep.data();
-      }
-      expect_simple_kernel_equals_reference(w, walks, s, ds, prob, alias, dim);
-    }
-  }
+  expect_simple_kernel_equals_reference(test::SgnsCaseGroup::kBasic);
 }
 
-// The per-context path's corners: negatives that repeat within a pair (a table where three
-// nodes carry most of the weight), more negatives than one batch of loads holds (7: two
-// batches at dim 128, three at dim 200), and subsampling so sparse that a centre's window reaches
-// more than 32 positions away (walks of 80, window 10, most nodes kept with probability 0.1).
 TEST(GpuSgns, SerialKernelEqualsCpuReferenceOnRepeatsAndSparseWindows) {
   GRL_REQUIRE_GPU();
-  Graph g = make_academic(AcademicParams{});
-  const NodeId n = g.num_nodes();
-  const int L = 80;
-  const int64_t walks = test::small_sizes() ? 20 : 100;
-  const std::vector<int32_t> w = uniform_walks(g, L, 3, walks);
-  std::vector<double> weight(n, 1.0);
-  for (NodeId v = 0; v < 3; ++v) weight[v] = 0.2 * n;  // each about 1/8 of the draws
-  std::vector<float> prob(n);
-  std::vector<int32_t> alias(n);
-  build_alias_table(weight, 0, n, prob, alias);
-  std::vector<float> keep(n);
-  for (NodeId v = 0; v < n; ++v) keep[v] = v % 10 == 0 ? 1.0f : 0.1f;
-  auto d_keep = test::to_device(keep);
-  for (int64_t dim : {16, 128, 200}) {  // 8, 6 and 3 targets per batch of loads
-    SgnsSpec s;
-    s.length = L;
-    s.window = 10;
-    s.negatives = 7;
-    s.lr0 = 0.05f;
-    s.seed = 8;
-    s.total_walks = walks;
-    s.keep = keep.data();
-    SgnsSpec ds = s;
-    ds.keep = d_keep.data();
-    expect_simple_kernel_equals_reference(w, walks, s, ds, prob, alias, dim);
-    if (HasFatalFailure()) return;
-  }
+  expect_simple_kernel_equals_reference(test::SgnsCaseGroup::kRepeatsAndSparseWindows);
 }
 
-// Row partitions: with a centre and a context range, the serial kernel still equals the
-// reference, rows outside the ranges included (the views point into the whole tables).
 TEST(GpuSgns, SerialKernelWithRangesEqualsCpuReference) {
   GRL_REQUIRE_GPU();
-  Graph g = make_academic(AcademicParams{});
-  const NodeId n = g.num_nodes();
-  const int L = 12;
-  const int64_t walks = test::small_sizes() ? 200 : 1000;
-  const std::vector<int32_t> w = uniform_walks(g, L, 3, walks);
-  const NodeId c0 = n / 4, c1 = n / 2, u0 = n / 3, u1 = 3 * (n / 4);
-  std::vector<double> weight(n);
-  for (NodeId v = 0; v < n; ++v) weight[v] = 1.0 + v % 5;
-  std::vector<float> prob(n);
-  std::vector<int32_t> alias(n);
-  for (auto [b, e] : {std::pair<NodeId, NodeId>{0, u0}, {u0, u1}, {u1, n}})
-    build_alias_table(weight, b, e, prob, alias);
-  const int64_t dim = 48;
-  SgnsSpec s;
-  s.length = L;
-  s.window = 4;
-  s.negatives = 5;
-  s.lr0 = 0.05f;
-  s.seed = 11;
-  s.total_walks = walks;
-  s.centre_begin = c0;
-  s.centre_end = c1;
-  s.context_begin = u0;
-  s.context_end = u1;
-  expect_simple_kernel_equals_reference(w, walks, s, s, prob, alias, dim);
+  expect_simple_kernel_equals_reference(test::SgnsCaseGroup::kRanges);
 }
 
 // Partitioned training on the GPU (blocks swapped through pinned host memory) trains as well
