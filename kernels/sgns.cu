@@ -393,6 +393,13 @@ __global__ void sgns_simple_kernel(Span<const int32_t> walks, int64_t num_walks,
   }
 }
 
+}  // namespace
+
+// The launches. tests/emu compiles this file without them, to run the kernels above on a CPU
+// (tests/emu/warp_emulator.h).
+#ifndef GRL_WARP_EMULATION
+namespace {
+
 template <int KPL>
 void launch(Span<const int32_t> walks, int64_t num_walks, const SgnsSpec& s, AliasView all,
             AliasView typed, MatrixView<float> syn0, MatrixView<float> syn1, SgnsStats* stats,
@@ -465,5 +472,6 @@ void launch_sgns(Span<const int32_t> walks, int64_t num_walks, const SgnsSpec& s
   else
     throw CudaError("launch_sgns: dimension above 512", 0);
 }
+#endif  // GRL_WARP_EMULATION
 
 }  // namespace grl

@@ -70,6 +70,9 @@ __global__ void count_nodes_kernel(Span<const int32_t> walks, int64_t* counts) {
 
 }  // namespace
 
+// The launches. tests/emu compiles this file without them, to run the kernels above on a CPU
+// (tests/emu/warp_emulator.h).
+#ifndef GRL_WARP_EMULATION
 void launch_random_walks(CsrView g, const WalkSpec& s, Span<const NodeId> starts, int64_t num_walks,
                          int32_t* walks, unsigned long long* ended_early, KernelVariant variant,
                          cudaStream_t stream) {
@@ -92,5 +95,6 @@ void launch_count_nodes(Span<const int32_t> walks, int64_t* counts, cudaStream_t
       walks, counts);
   GRL_LAUNCH_CHECK("count_nodes_kernel");
 }
+#endif  // GRL_WARP_EMULATION
 
 }  // namespace grl

@@ -1,0 +1,117 @@
+// The skip-gram kernels of kernels/sgns.cu, compiled for the CPU and run under the warp emulator
+// (warp_emulator.h), against ref::sgns on the GPU tests' cases (tests/common/sgns_cases.h).
+// So every CI run executes the kernels' lane logic (the batched loads and their repeat fix-up,
+// the ballot-based context scan, shared negatives, row ranges), not only compiles it.
+#include "tests/emu/warp_emulator.h"
+// The kernel source itself, without its launches.
+#include "kernels/sgns.cu"
+// (the kernel first: the emulator's intrinsics must be declared before it)
+#include <gtest/gtest.h>
+
+#include <type_traits>
+
+#include "tests/common/sgns_cases.h"
+
+namespace grl {
+namespace {
+
+// f(std::integral_constant<int, KPL>{}) with the dimensions per lane launch_sgns picks for dim.
+template <class F>
+void with_kpl(int64_t dim, F&& f) {
+  const int64_t kpl = (dim + 31) / 32;
+  if (kpl <= 1)
+    f(std::integral_constant<int, 1>{});
+  else if (kpl <= 2)
+    f(std::integral_constant<int, 2>{});
+  else if (kpl <= 4)
+    f(std::integral_constant<int, 4>{});
+  else if (kpl <= 8)
+    f(std::integral_constant<int, 8>{});
+  else
+    f(std::integral_constant<int, 16>{});
+}
+
+enum class Launch {
+  kSimple,           // the oracle: one warp, every centre in order
+  kTunedAsLaunched,  // launch_sgns's grid: one warp per centre, so (run in order) serial
+  kTunedFewWarps,    // 2 blocks: each warp strides over many centres (an order of its own)
+};
+
+void run_emulated(Launch how, const test::SgnsCase& c, const SgnsSpec& s, std::vector<float>& syn0,
+                  std::vector<float>& syn1, SgnsStats& stats) {
+  SgnsSpec ks = s;
+  ks.atomic_updates = c.kernel_atomic;
+  const AliasView all{c.prob.data(), c.alias.data(), c.num_nodes()};
+  auto [v0, v1] = test::case_views(c, syn0.data(), syn1.data());
+  const Span<const int32_t> walks{c.walks.data(), static_cast<int64_t>(c.walks.size())};
+  const bool shared = s.share_negatives && s.negatives > 0;
+  with_kpl(c.dim, [&](auto kpl) {
+    constexpr int KPL = decltype(kpl)::value;
+    auto go = [&](auto shared_c) {
+      constexpr bool SHARED = decltype(shared_c)::value;
+      const int64_t centres = c.num_walks * s.length;
+      const unsigned block = 32 * kWarpsPerBlock;
+      switch (how) {
+        case Launch::kSimple:
+          emu::launch(1, 32, sgns_simple_kernel<KPL, SHARED>, walks, c.num_walks, ks, all, all, v0,
+                      v1, &stats);
+          break;
+        case Launch::kTunedAsLaunched:
+          emu::launch(static_cast<unsigned>((centres + kWarpsPerBlock - 1) / kWarpsPerBlock), block,
+                      sgns_tuned_kernel<KPL, SHARED>, walks, c.num_walks, ks, all, all, v0, v1,
+                      &stats);
+          break;
+        case Launch::kTunedFewWarps:
+          emu::launch(2, block, sgns_tuned_kernel<KPL, SHARED>, walks, c.num_walks, ks, all, all,
+                      v0, v1, &stats);
+          break;
+      }
+    };
+    if (shared)
+      go(std::true_type{});
+    else
+      go(std::false_type{});
+  });
+}
+
+// Every case of every group (the GPU tests' cases at their small sizes).
+void expect_emulated_equals_reference(Launch how) {
+  for (test::SgnsCaseGroup g :
+       {test::SgnsCaseGroup::kBasic, test::SgnsCaseGroup::kRepeatsAndSparseWindows,
+        test::SgnsCaseGroup::kRanges})
+    for (const test::SgnsCase& c : test::sgns_cases(g, true)) {
+      test::expect_kernel_equals_reference(c, [how](auto&&... a) { run_emulated(how, a...); });
+      if (::testing::Test::HasFatalFailure()) return;
+    }
+}
+
+TEST(EmulatedSgns, SimpleKernelEqualsCpuReference) {
+  expect_emulated_equals_reference(Launch::kSimple);
+}
+
+// The tuned kernel as launch_sgns launches it, its warps run one after another: the serial order,
+// so it too must equal the reference.
+TEST(EmulatedSgns, TunedKernelAsLaunchedEqualsCpuReference) {
+  expect_emulated_equals_reference(Launch::kTunedAsLaunched);
+}
+
+// With fewer warps than centres each warp strides over the walks: every centre is still trained
+// once (the same pairs), in another order, so the loss is close to the serial one but not equal.
+TEST(EmulatedSgns, TunedKernelGridStrideTrainsEveryCentreOnce) {
+  for (const test::SgnsCase& c : test::sgns_cases(test::SgnsCaseGroup::kBasic, true)) {
+    SgnsSpec s = c.spec;
+    s.keep = c.keep.empty() ? nullptr : c.keep.data();
+    std::vector<float> a0 = test::initial_table(c, 1), a1 = test::initial_table(c, 2);
+    std::vector<float> b0 = a0, b1 = a1;
+    SgnsStats serial, strided;
+    run_emulated(Launch::kSimple, c, s, a0, a1, serial);
+    run_emulated(Launch::kTunedFewWarps, c, s, b0, b1, strided);
+    EXPECT_GT(serial.pairs, 0u) << c.name;
+    EXPECT_EQ(strided.pairs, serial.pairs) << c.name;
+    EXPECT_NEAR(strided.loss, serial.loss, 0.02 * serial.loss) << c.name;
+    EXPECT_NE(b1, a1) << c.name << ": the order should differ from the serial one";
+  }
+}
+
+}  // namespace
+}  // namespace grl
