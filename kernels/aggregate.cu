@@ -17,6 +17,7 @@
 
 #include "kernels/aggregate.h"
 #include "kernels/common/cuda_check.h"
+#include "kernels/common/launch.h"
 
 namespace grl {
 
@@ -259,11 +260,14 @@ void launch_tuned(MatrixView<const float> src, const int32_t* row_map, const Blo
   const int lanes = group_lanes(out.cols / 4);
   const unsigned grid = grid_for(b.num_dst, lanes);
   if (lanes == 8)
-    aggregate_tuned_kernel<8, kMax><<<grid, kBlock, 0, stream>>>(src, row_map, b, out, argslot);
+    GRL_LAUNCH(grid, kBlock, stream, aggregate_tuned_kernel<8, kMax>)
+    (src, row_map, b, out, argslot);
   else if (lanes == 16)
-    aggregate_tuned_kernel<16, kMax><<<grid, kBlock, 0, stream>>>(src, row_map, b, out, argslot);
+    GRL_LAUNCH(grid, kBlock, stream, aggregate_tuned_kernel<16, kMax>)
+    (src, row_map, b, out, argslot);
   else
-    aggregate_tuned_kernel<32, kMax><<<grid, kBlock, 0, stream>>>(src, row_map, b, out, argslot);
+    GRL_LAUNCH(grid, kBlock, stream, aggregate_tuned_kernel<32, kMax>)
+    (src, row_map, b, out, argslot);
   GRL_LAUNCH_CHECK("aggregate_tuned_kernel");
 }
 
@@ -336,9 +340,9 @@ void launch_aggregate_forward(AggregateKind kind, MatrixView<const float> src,
   const int64_t n = int64_t{b.num_dst} * out.cols;
   const unsigned grid = static_cast<unsigned>((n + kBlock - 1) / kBlock);
   if (is_max)
-    aggregate_simple_kernel<true><<<grid, kBlock, 0, stream>>>(src, row_map, b, out, argslot);
+    GRL_LAUNCH(grid, kBlock, stream, aggregate_simple_kernel<true>)(src, row_map, b, out, argslot);
   else
-    aggregate_simple_kernel<false><<<grid, kBlock, 0, stream>>>(src, row_map, b, out, argslot);
+    GRL_LAUNCH(grid, kBlock, stream, aggregate_simple_kernel<false>)(src, row_map, b, out, argslot);
   GRL_LAUNCH_CHECK("aggregate_simple_kernel");
 }
 
@@ -378,16 +382,17 @@ BlockTranspose launch_block_transpose(const BlockView& b, void* scratch, size_t 
   sb.base[0] = 0;
   for (int s = 0; s < b.num_segments; ++s)
     sb.base[s + 1] = sb.base[s] + int64_t{b.seg[s].row_end - b.seg[s].row_begin} * b.seg[s].fanout;
-  edge_keys_kernel<<<static_cast<unsigned>((slots + kBlock - 1) / kBlock), kBlock, 0, stream>>>(
-      b, sb, slots, keys_in, vals_in);
+  GRL_LAUNCH(static_cast<unsigned>((slots + kBlock - 1) / kBlock), kBlock, stream, edge_keys_kernel)
+  (b, sb, slots, keys_in, vals_in);
   GRL_LAUNCH_CHECK("edge_keys_kernel");
   int end_bit = 1;
   while ((int64_t{1} << end_bit) <= b.num_src) ++end_bit;
   GRL_CUDA_CHECK(cub::DeviceRadixSort::SortPairs(temp, temp_bytes, keys_in, keys_out, vals_in,
                                                  vals_out, static_cast<int>(slots), 0, end_bit,
                                                  stream));
-  source_offsets_kernel<<<static_cast<unsigned>((b.num_src + 1 + kBlock - 1) / kBlock), kBlock, 0,
-                          stream>>>(keys_out, slots, b.num_src, offsets);
+  GRL_LAUNCH(static_cast<unsigned>((b.num_src + 1 + kBlock - 1) / kBlock), kBlock, stream,
+             source_offsets_kernel)
+  (keys_out, slots, b.num_src, offsets);
   GRL_LAUNCH_CHECK("source_offsets_kernel");
   return {offsets, vals_out};
 }
@@ -413,9 +418,9 @@ void launch_aggregate_backward(AggregateKind kind, const BlockView& b, MatrixVie
   const int lanes = group_lanes(width);
   const unsigned grid = grid_for(b.num_src, lanes);
   const bool is_max = kind == AggregateKind::kMax;
-#define GRL_BWD(G, M, V)             \
-  aggregate_backward_kernel<G, M, V> \
-      <<<grid, kBlock, 0, stream>>>(b, g, argslot, offsets, vals_out, grad_src)
+#define GRL_BWD(G, M, V)                                               \
+  GRL_LAUNCH(grid, kBlock, stream, aggregate_backward_kernel<G, M, V>) \
+  (b, g, argslot, offsets, vals_out, grad_src)
   if (lanes == 8) {
     if (is_max) {
       if (vec)
@@ -465,11 +470,11 @@ void launch_gather_rows(MatrixView<const float> table, const int32_t* rows, Matr
   const int lanes = group_lanes(vec ? out.cols / 4 : out.cols);
   const unsigned grid = grid_for(out.rows, lanes);
   if (lanes == 8)
-    gather_rows_kernel<8><<<grid, kBlock, 0, stream>>>(table, rows, out, vec, num_rows);
+    GRL_LAUNCH(grid, kBlock, stream, gather_rows_kernel<8>)(table, rows, out, vec, num_rows);
   else if (lanes == 16)
-    gather_rows_kernel<16><<<grid, kBlock, 0, stream>>>(table, rows, out, vec, num_rows);
+    GRL_LAUNCH(grid, kBlock, stream, gather_rows_kernel<16>)(table, rows, out, vec, num_rows);
   else
-    gather_rows_kernel<32><<<grid, kBlock, 0, stream>>>(table, rows, out, vec, num_rows);
+    GRL_LAUNCH(grid, kBlock, stream, gather_rows_kernel<32>)(table, rows, out, vec, num_rows);
   GRL_LAUNCH_CHECK("gather_rows_kernel");
 }
 
@@ -484,14 +489,14 @@ void launch_gather_rows_cached(MatrixView<const float> table, MatrixView<const f
   const int lanes = group_lanes(vec ? out.cols / 4 : out.cols);
   const unsigned grid = grid_for(out.rows, lanes);
   if (lanes == 8)
-    gather_rows_cached_kernel<8>
-        <<<grid, kBlock, 0, stream>>>(table, cache, cache_slot, rows, out, vec, hits, num_rows);
+    GRL_LAUNCH(grid, kBlock, stream, gather_rows_cached_kernel<8>)
+    (table, cache, cache_slot, rows, out, vec, hits, num_rows);
   else if (lanes == 16)
-    gather_rows_cached_kernel<16>
-        <<<grid, kBlock, 0, stream>>>(table, cache, cache_slot, rows, out, vec, hits, num_rows);
+    GRL_LAUNCH(grid, kBlock, stream, gather_rows_cached_kernel<16>)
+    (table, cache, cache_slot, rows, out, vec, hits, num_rows);
   else
-    gather_rows_cached_kernel<32>
-        <<<grid, kBlock, 0, stream>>>(table, cache, cache_slot, rows, out, vec, hits, num_rows);
+    GRL_LAUNCH(grid, kBlock, stream, gather_rows_cached_kernel<32>)
+    (table, cache, cache_slot, rows, out, vec, hits, num_rows);
   GRL_LAUNCH_CHECK("gather_rows_cached_kernel");
 }
 

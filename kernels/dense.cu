@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "kernels/common/cuda_check.h"
+#include "kernels/common/launch.h"
 #include "kernels/dense.h"
 
 namespace grl {
@@ -326,13 +327,13 @@ unsigned warp_rows_grid(int64_t rows) { return blocks_for(rows * 32); }
 
 void launch_bias_act(MatrixView<float> z, const float* bias, Activation act, cudaStream_t stream) {
   if (z.rows == 0 || z.cols == 0) return;
-  bias_act_kernel<<<blocks_for(z.rows * z.cols), kBlock, 0, stream>>>(z, bias, act);
+  GRL_LAUNCH(blocks_for(z.rows * z.cols), kBlock, stream, bias_act_kernel)(z, bias, act);
   GRL_LAUNCH_CHECK("bias_act_kernel");
 }
 
 void launch_relu_backward(MatrixView<float> g, MatrixView<const float> y, cudaStream_t stream) {
   if (g.rows == 0 || g.cols == 0) return;
-  relu_backward_kernel<<<blocks_for(g.rows * g.cols), kBlock, 0, stream>>>(g, y);
+  GRL_LAUNCH(blocks_for(g.rows * g.cols), kBlock, stream, relu_backward_kernel)(g, y);
   GRL_LAUNCH_CHECK("relu_backward_kernel");
 }
 
@@ -340,8 +341,8 @@ void launch_bias_relu_dropout(MatrixView<float> z, const float* bias, float p, u
                               uint32_t key, cudaStream_t stream) {
   if (z.rows == 0 || z.cols == 0) return;
   const float scale = p > 0.0f ? 1.0f / (1.0f - p) : 1.0f;
-  bias_relu_dropout_kernel<<<blocks_for(z.rows * z.cols), kBlock, 0, stream>>>(z, bias, p, scale,
-                                                                               seed, key);
+  GRL_LAUNCH(blocks_for(z.rows * z.cols), kBlock, stream, bias_relu_dropout_kernel)
+  (z, bias, p, scale, seed, key);
   GRL_LAUNCH_CHECK("bias_relu_dropout_kernel");
 }
 
@@ -349,7 +350,8 @@ void launch_relu_dropout_backward(MatrixView<float> g, MatrixView<const float> y
                                   cudaStream_t stream) {
   if (g.rows == 0 || g.cols == 0) return;
   const float scale = p > 0.0f ? 1.0f / (1.0f - p) : 1.0f;
-  relu_dropout_backward_kernel<<<blocks_for(g.rows * g.cols), kBlock, 0, stream>>>(g, y, scale);
+  GRL_LAUNCH(blocks_for(g.rows * g.cols), kBlock, stream, relu_dropout_backward_kernel)
+  (g, y, scale);
   GRL_LAUNCH_CHECK("relu_dropout_backward_kernel");
 }
 
@@ -359,32 +361,32 @@ void launch_column_sums(MatrixView<const float> x, float* sums, bool accumulate,
   const int64_t chunks = (x.rows + kColumnSumChunk - 1) / kColumnSumChunk;
   if (chunks > 0) {
     dim3 grid(static_cast<unsigned>((x.cols + 127) / 128), static_cast<unsigned>(chunks));
-    column_partials_kernel<<<grid, 128, 0, stream>>>(x, partials);
+    GRL_LAUNCH(grid, 128, stream, column_partials_kernel)(x, partials);
     GRL_LAUNCH_CHECK("column_partials_kernel");
   }
-  column_finish_kernel<<<static_cast<unsigned>((x.cols + 127) / 128), 128, 0, stream>>>(
-      partials, chunks, x.cols, sums, accumulate);
+  GRL_LAUNCH(static_cast<unsigned>((x.cols + 127) / 128), 128, stream, column_finish_kernel)
+  (partials, chunks, x.cols, sums, accumulate);
   GRL_LAUNCH_CHECK("column_finish_kernel");
 }
 
 void launch_dropout(MatrixView<float> x, float p, uint64_t seed, uint32_t key,
                     cudaStream_t stream) {
   if (p <= 0.0f || x.rows == 0 || x.cols == 0) return;
-  dropout_kernel<<<blocks_for(x.rows * x.cols), kBlock, 0, stream>>>(x, p, 1.0f / (1.0f - p), seed,
-                                                                     key);
+  GRL_LAUNCH(blocks_for(x.rows * x.cols), kBlock, stream, dropout_kernel)
+  (x, p, 1.0f / (1.0f - p), seed, key);
   GRL_LAUNCH_CHECK("dropout_kernel");
 }
 
 void launch_l2norm_forward(MatrixView<float> x, float* inv_norm, cudaStream_t stream) {
   if (x.rows == 0) return;
-  l2norm_forward_kernel<<<warp_rows_grid(x.rows), kBlock, 0, stream>>>(x, inv_norm);
+  GRL_LAUNCH(warp_rows_grid(x.rows), kBlock, stream, l2norm_forward_kernel)(x, inv_norm);
   GRL_LAUNCH_CHECK("l2norm_forward_kernel");
 }
 
 void launch_l2norm_backward(MatrixView<float> g, MatrixView<const float> y, const float* inv_norm,
                             cudaStream_t stream) {
   if (g.rows == 0) return;
-  l2norm_backward_kernel<<<warp_rows_grid(g.rows), kBlock, 0, stream>>>(g, y, inv_norm);
+  GRL_LAUNCH(warp_rows_grid(g.rows), kBlock, stream, l2norm_backward_kernel)(g, y, inv_norm);
   GRL_LAUNCH_CHECK("l2norm_backward_kernel");
 }
 
@@ -392,48 +394,48 @@ void launch_softmax_xent(MatrixView<const float> z, const int32_t* labels, float
                          MatrixView<float> dz, float* row_loss, int32_t* pred,
                          cudaStream_t stream) {
   if (z.rows == 0) return;
-  softmax_xent_kernel<<<warp_rows_grid(z.rows), kBlock, 0, stream>>>(z, labels, scale, dz, row_loss,
-                                                                     pred);
+  GRL_LAUNCH(warp_rows_grid(z.rows), kBlock, stream, softmax_xent_kernel)
+  (z, labels, scale, dz, row_loss, pred);
   GRL_LAUNCH_CHECK("softmax_xent_kernel");
 }
 
 void launch_sigmoid_bce(MatrixView<const float> z, MatrixView<const float> t, float scale,
                         MatrixView<float> dz, float* row_loss, cudaStream_t stream) {
   if (z.rows == 0) return;
-  sigmoid_bce_kernel<<<warp_rows_grid(z.rows), kBlock, 0, stream>>>(z, t, scale, dz, row_loss);
+  GRL_LAUNCH(warp_rows_grid(z.rows), kBlock, stream, sigmoid_bce_kernel)(z, t, scale, dz, row_loss);
   GRL_LAUNCH_CHECK("sigmoid_bce_kernel");
 }
 
 void launch_adam(Span<float> w, Span<const float> g, Span<float> m, Span<float> v,
                  const AdamParams& p, cudaStream_t stream) {
   if (w.size == 0) return;
-  adam_kernel<<<blocks_for(w.size), kBlock, 0, stream>>>(w, g, m, v, p);
+  GRL_LAUNCH(blocks_for(w.size), kBlock, stream, adam_kernel)(w, g, m, v, p);
   GRL_LAUNCH_CHECK("adam_kernel");
 }
 
 void launch_sgd(Span<float> w, Span<const float> g, Span<float> vel, const SgdParams& p,
                 cudaStream_t stream) {
   if (w.size == 0) return;
-  sgd_kernel<<<blocks_for(w.size), kBlock, 0, stream>>>(w, g, vel, p);
+  GRL_LAUNCH(blocks_for(w.size), kBlock, stream, sgd_kernel)(w, g, vel, p);
   GRL_LAUNCH_CHECK("sgd_kernel");
 }
 
 void launch_unsup_loss(MatrixView<const float> z, const UnsupPairsView& batch, float grad_scale,
                        float* coef, float* pair_loss, MatrixView<float> dz, cudaStream_t stream) {
   if (batch.num_pairs > 0) {
-    unsup_pair_kernel<<<warp_rows_grid(batch.num_pairs), kBlock, 0, stream>>>(z, batch, grad_scale,
-                                                                              coef, pair_loss);
+    GRL_LAUNCH(warp_rows_grid(batch.num_pairs), kBlock, stream, unsup_pair_kernel)
+    (z, batch, grad_scale, coef, pair_loss);
     GRL_LAUNCH_CHECK("unsup_pair_kernel");
   }
   if (dz.rows > 0 && dz.cols > 0) {
-    unsup_grad_kernel<<<warp_rows_grid(dz.rows), kBlock, 0, stream>>>(z, batch, coef, dz);
+    GRL_LAUNCH(warp_rows_grid(dz.rows), kBlock, stream, unsup_grad_kernel)(z, batch, coef, dz);
     GRL_LAUNCH_CHECK("unsup_grad_kernel");
   }
 }
 
 void launch_sum_into(Span<const float> x, float* acc, cudaStream_t stream) {
   if (x.size == 0) return;
-  sum_into_kernel<<<1, kBlock, 0, stream>>>(x, acc);
+  GRL_LAUNCH(1, kBlock, stream, sum_into_kernel)(x, acc);
   GRL_LAUNCH_CHECK("sum_into_kernel");
 }
 
@@ -442,10 +444,11 @@ void launch_sum_squares(Span<const float> x, float* out, float* partials, float*
                         cudaStream_t stream) {
   const int64_t chunks = sum_squares_partials(x.size);
   if (chunks > 0) {
-    sum_squares_partials_kernel<<<static_cast<unsigned>(chunks), kBlock, 0, stream>>>(x, partials);
+    GRL_LAUNCH(static_cast<unsigned>(chunks), kBlock, stream, sum_squares_partials_kernel)
+    (x, partials);
     GRL_LAUNCH_CHECK("sum_squares_partials_kernel");
   }
-  sum_squares_finish_kernel<<<1, kBlock, 0, stream>>>(partials, chunks, out, norm_acc);
+  GRL_LAUNCH(1, kBlock, stream, sum_squares_finish_kernel)(partials, chunks, out, norm_acc);
   GRL_LAUNCH_CHECK("sum_squares_finish_kernel");
 }
 

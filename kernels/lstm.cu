@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "kernels/common/cuda_check.h"
+#include "kernels/common/launch.h"
 #include "kernels/lstm.h"
 
 namespace grl {
@@ -122,8 +123,8 @@ unsigned blocks_for(int64_t threads) {
 void launch_lstm_orders(const BlockView& block, int width, uint64_t seed, uint32_t key,
                         uint8_t* ord, uint8_t* tpos, cudaStream_t stream) {
   if (block.num_dst == 0 || width == 0) return;
-  lstm_orders_kernel<<<blocks_for(block.num_dst), kBlock, 0, stream>>>(block, width, seed, key, ord,
-                                                                       tpos);
+  GRL_LAUNCH(blocks_for(block.num_dst), kBlock, stream, lstm_orders_kernel)
+  (block, width, seed, key, ord, tpos);
   GRL_LAUNCH_CHECK("lstm_orders_kernel");
 }
 
@@ -134,8 +135,8 @@ void launch_lstm_gates_forward(const BlockView& block, const LstmStep& step,
                                MatrixView<float> agg, cudaStream_t stream) {
   const int64_t n = int64_t{step.rows} * c_out.cols;
   if (n == 0) return;
-  lstm_forward_kernel<<<blocks_for(n), kBlock, 0, stream>>>(block, step, proj, ord, bias, gates,
-                                                            c_prev, c_out, h_out, agg);
+  GRL_LAUNCH(blocks_for(n), kBlock, stream, lstm_forward_kernel)
+  (block, step, proj, ord, bias, gates, c_prev, c_out, h_out, agg);
   GRL_LAUNCH_CHECK("lstm_forward_kernel");
 }
 
@@ -146,8 +147,8 @@ void launch_lstm_gates_backward(const BlockView& block, const LstmStep& step,
                                 cudaStream_t stream) {
   const int64_t n = int64_t{step.rows} * c_t.cols;
   if (n == 0) return;
-  lstm_backward_kernel<<<blocks_for(n), kBlock, 0, stream>>>(block, step, gates, c_prev, c_t, d_agg,
-                                                             dh_run, dc_run);
+  GRL_LAUNCH(blocks_for(n), kBlock, stream, lstm_backward_kernel)
+  (block, step, gates, c_prev, c_t, d_agg, dh_run, dc_run);
   GRL_LAUNCH_CHECK("lstm_backward_kernel");
 }
 
@@ -164,8 +165,8 @@ void launch_lstm_scatter(const BlockView& block, MatrixView<const float> gates_a
   constexpr int G = 32;
   int64_t blocks = (int64_t{block.num_src} * G + kBlock - 1) / kBlock;
   if (blocks > (1 << 20)) blocks = 1 << 20;
-  lstm_scatter_kernel<G><<<static_cast<unsigned>(blocks), kBlock, 0, stream>>>(
-      block, gates_all, slab, tpos, width, tr.offsets, tr.codes, grad_proj);
+  GRL_LAUNCH(static_cast<unsigned>(blocks), kBlock, stream, lstm_scatter_kernel<G>)
+  (block, gates_all, slab, tpos, width, tr.offsets, tr.codes, grad_proj);
   GRL_LAUNCH_CHECK("lstm_scatter_kernel");
 }
 

@@ -1,6 +1,7 @@
 // Philox fills. One thread per 4 outputs (one generator call): 16 bytes written per call.
 // Bytes moved: 4 per output, written once; compute-light (10 Philox rounds per 4 outputs).
 #include "kernels/common/cuda_check.h"
+#include "kernels/common/launch.h"
 #include "kernels/random.h"
 
 namespace grl {
@@ -39,8 +40,8 @@ void launch_philox_fill(Span<uint32_t> out, uint64_t seed, RandomPurpose purpose
                         cudaStream_t stream) {
   if (out.size == 0) return;
   constexpr int kBlock = 256;
-  philox_fill_kernel<<<grid_for((out.size + 3) / 4, kBlock), kBlock, 0, stream>>>(out, seed,
-                                                                                  purpose);
+  GRL_LAUNCH(grid_for((out.size + 3) / 4, kBlock), kBlock, stream, philox_fill_kernel)
+  (out, seed, purpose);
   GRL_LAUNCH_CHECK("philox_fill_kernel");
 }
 
@@ -48,8 +49,8 @@ void launch_uniform_fill(Span<float> out, float lo, float hi, uint64_t seed, Ran
                          cudaStream_t stream) {
   if (out.size == 0) return;
   constexpr int kBlock = 256;
-  uniform_fill_kernel<<<grid_for((out.size + 3) / 4, kBlock), kBlock, 0, stream>>>(out, lo, hi,
-                                                                                   seed, purpose);
+  GRL_LAUNCH(grid_for((out.size + 3) / 4, kBlock), kBlock, stream, uniform_fill_kernel)
+  (out, lo, hi, seed, purpose);
   GRL_LAUNCH_CHECK("uniform_fill_kernel");
 }
 

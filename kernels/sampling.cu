@@ -22,6 +22,7 @@
 #include <cub/device/device_scan.cuh>
 
 #include "kernels/common/cuda_check.h"
+#include "kernels/common/launch.h"
 #include "kernels/common/philox.h"
 #include "kernels/sampling.h"
 
@@ -185,19 +186,20 @@ void dedup_and_relabel(const Candidates& c, int64_t items, const SampleLayout& L
     return;
   }
   const int64_t mask = L.hash_capacity - 1;
-  insert_kernel<<<blocks_for(items), kBlock, 0, stream>>>(c, items, s.table_keys, s.table_local,
-                                                          s.table_first, mask, s.slot_of);
+  GRL_LAUNCH(blocks_for(items), kBlock, stream, insert_kernel)
+  (c, items, s.table_keys, s.table_local, s.table_first, mask, s.slot_of);
   GRL_LAUNCH_CHECK("insert_kernel");
-  flag_kernel<<<blocks_for(items), kBlock, 0, stream>>>(c, items, s.table_local, s.table_first,
-                                                        s.slot_of, s.flags);
+  GRL_LAUNCH(blocks_for(items), kBlock, stream, flag_kernel)
+  (c, items, s.table_local, s.table_first, s.slot_of, s.flags);
   GRL_LAUNCH_CHECK("flag_kernel");
   size_t temp = s.cub_temp_bytes;
   GRL_CUDA_CHECK(cub::DeviceScan::ExclusiveSum(s.cub_temp, temp, s.flags, s.scan,
                                                static_cast<int>(items), stream));
-  assign_kernel<<<blocks_for(items), kBlock, 0, stream>>>(c, items, s.table_local, s.slot_of,
-                                                          s.flags, s.scan, nodes, hop_end);
+  GRL_LAUNCH(blocks_for(items), kBlock, stream, assign_kernel)
+  (c, items, s.table_local, s.slot_of, s.flags, s.scan, nodes, hop_end);
   GRL_LAUNCH_CHECK("assign_kernel");
-  relabel_kernel<<<blocks_for(items), kBlock, 0, stream>>>(c, items, s.table_local, s.slot_of, out);
+  GRL_LAUNCH(blocks_for(items), kBlock, stream, relabel_kernel)
+  (c, items, s.table_local, s.slot_of, out);
   GRL_LAUNCH_CHECK("relabel_kernel");
 }
 
@@ -244,8 +246,8 @@ void launch_sample_neighbors(CsrView g, Span<const NodeId> seeds, const SampleLa
     const int64_t rows = L.max_rows[h - 1];
     int32_t* cnt = out.cnt + L.row_offset[h - 1];
     if (rows > 0) {
-      sample_hop_kernel<<<blocks_for(rows), kBlock, 0, stream>>>(g, out.nodes, out.hop_end, h, f, p,
-                                                                 cnt, s.cand, rows);
+      GRL_LAUNCH(blocks_for(rows), kBlock, stream, sample_hop_kernel)
+      (g, out.nodes, out.hop_end, h, f, p, cnt, s.cand, rows);
       GRL_LAUNCH_CHECK("sample_hop_kernel");
     }
     Candidates c{s.cand, cnt, f, out.hop_end, h, 0};

@@ -14,6 +14,7 @@
 #include <cmath>
 
 #include "kernels/common/cuda_check.h"
+#include "kernels/common/launch.h"
 #include "kernels/common/sgns_draw.h"
 #include "kernels/sgns.h"
 
@@ -393,13 +394,6 @@ __global__ void sgns_simple_kernel(Span<const int32_t> walks, int64_t num_walks,
   }
 }
 
-}  // namespace
-
-// The launches. tests/emu compiles this file without them, to run the kernels above on a CPU
-// (tests/emu/warp_emulator.h).
-#ifndef GRL_WARP_EMULATION
-namespace {
-
 template <int KPL>
 void launch(Span<const int32_t> walks, int64_t num_walks, const SgnsSpec& s, AliasView all,
             AliasView typed, MatrixView<float> syn0, MatrixView<float> syn1, SgnsStats* stats,
@@ -407,22 +401,22 @@ void launch(Span<const int32_t> walks, int64_t num_walks, const SgnsSpec& s, Ali
   const bool shared = s.share_negatives && s.negatives > 0;
   if (v == KernelVariant::kSimple) {
     if (shared)
-      sgns_simple_kernel<KPL, true>
-          <<<1, 32, 0, stream>>>(walks, num_walks, s, all, typed, syn0, syn1, stats);
+      GRL_LAUNCH(1, 32, stream, sgns_simple_kernel<KPL, true>)
+      (walks, num_walks, s, all, typed, syn0, syn1, stats);
     else
-      sgns_simple_kernel<KPL, false>
-          <<<1, 32, 0, stream>>>(walks, num_walks, s, all, typed, syn0, syn1, stats);
+      GRL_LAUNCH(1, 32, stream, sgns_simple_kernel<KPL, false>)
+      (walks, num_walks, s, all, typed, syn0, syn1, stats);
   } else {
     const int64_t centres = num_walks * s.length;
     int64_t blocks = (centres + kWarpsPerBlock - 1) / kWarpsPerBlock;
     if (blocks > (1 << 20)) blocks = 1 << 20;
     const unsigned grid = static_cast<unsigned>(blocks);
     if (shared)
-      sgns_tuned_kernel<KPL, true><<<grid, 32 * kWarpsPerBlock, 0, stream>>>(
-          walks, num_walks, s, all, typed, syn0, syn1, stats);
+      GRL_LAUNCH(grid, 32 * kWarpsPerBlock, stream, sgns_tuned_kernel<KPL, true>)
+      (walks, num_walks, s, all, typed, syn0, syn1, stats);
     else
-      sgns_tuned_kernel<KPL, false><<<grid, 32 * kWarpsPerBlock, 0, stream>>>(
-          walks, num_walks, s, all, typed, syn0, syn1, stats);
+      GRL_LAUNCH(grid, 32 * kWarpsPerBlock, stream, sgns_tuned_kernel<KPL, false>)
+      (walks, num_walks, s, all, typed, syn0, syn1, stats);
   }
   GRL_LAUNCH_CHECK("sgns_kernel");
 }
@@ -472,6 +466,5 @@ void launch_sgns(Span<const int32_t> walks, int64_t num_walks, const SgnsSpec& s
   else
     throw CudaError("launch_sgns: dimension above 512", 0);
 }
-#endif  // GRL_WARP_EMULATION
 
 }  // namespace grl

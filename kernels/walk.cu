@@ -15,6 +15,7 @@
 // (WalkSpec::offsets32), both to keep the offsets array in L2: the goal of 2e10 steps/s leaves
 // about one random sector per step for DRAM (KERNEL-NOTES section 5).
 #include "kernels/common/cuda_check.h"
+#include "kernels/common/launch.h"
 #include "kernels/common/walk_step.h"
 #include "kernels/walk.h"
 
@@ -70,9 +71,6 @@ __global__ void count_nodes_kernel(Span<const int32_t> walks, int64_t* counts) {
 
 }  // namespace
 
-// The launches. tests/emu compiles this file without them, to run the kernels above on a CPU
-// (tests/emu/warp_emulator.h).
-#ifndef GRL_WARP_EMULATION
 void launch_random_walks(CsrView g, const WalkSpec& s, Span<const NodeId> starts, int64_t num_walks,
                          int32_t* walks, unsigned long long* ended_early, KernelVariant variant,
                          cudaStream_t stream) {
@@ -80,21 +78,21 @@ void launch_random_walks(CsrView g, const WalkSpec& s, Span<const NodeId> starts
   const unsigned grid = static_cast<unsigned>((num_walks + kBlock - 1) / kBlock);
   const bool aligned = s.length % 4 == 0 && reinterpret_cast<uintptr_t>(walks) % 16 == 0;
   if (variant == KernelVariant::kTuned && aligned)
-    random_walks_kernel<true>
-        <<<grid, kBlock, 0, stream>>>(g, s, starts, num_walks, walks, ended_early);
+    GRL_LAUNCH(grid, kBlock, stream, random_walks_kernel<true>)
+    (g, s, starts, num_walks, walks, ended_early);
   else
-    random_walks_kernel<false>
-        <<<grid, kBlock, 0, stream>>>(g, s, starts, num_walks, walks, ended_early);
+    GRL_LAUNCH(grid, kBlock, stream, random_walks_kernel<false>)
+    (g, s, starts, num_walks, walks, ended_early);
   GRL_LAUNCH_CHECK("random_walks_kernel");
 }
 
 void launch_count_nodes(Span<const int32_t> walks, int64_t* counts, cudaStream_t stream) {
   if (walks.size == 0) return;
   const int64_t blocks = (walks.size + 255) / 256;
-  count_nodes_kernel<<<static_cast<unsigned>(blocks < 65536 ? blocks : 65536), 256, 0, stream>>>(
-      walks, counts);
+  GRL_LAUNCH(static_cast<unsigned>(blocks < 65536 ? blocks : 65536), 256, stream,
+             count_nodes_kernel)
+  (walks, counts);
   GRL_LAUNCH_CHECK("count_nodes_kernel");
 }
-#endif  // GRL_WARP_EMULATION
 
 }  // namespace grl

@@ -3,11 +3,12 @@
 // So every CI run executes the kernels' lane logic (the batched loads and their repeat fix-up,
 // the ballot-based context scan, shared negatives, row ranges), not only compiles it.
 #include "tests/emu/warp_emulator.h"
-// The kernel source itself, without its launches.
+// The kernel source itself, launchers included.
 #include "kernels/sgns.cu"
 // (the kernel first: the emulator's intrinsics must be declared before it)
 #include <gtest/gtest.h>
 
+#include <string>
 #include <type_traits>
 
 #include "tests/common/sgns_cases.h"
@@ -32,9 +33,10 @@ void with_kpl(int64_t dim, F&& f) {
 }
 
 enum class Launch {
-  kSimple,           // the oracle: one warp, every centre in order
-  kTunedAsLaunched,  // launch_sgns's grid: one warp per centre, so (run in order) serial
-  kTunedFewWarps,    // 2 blocks: each warp strides over many centres (an order of its own)
+  kSimple,            // launch_sgns, simple: the oracle (one warp, every centre in order)
+  kTunedAsLaunched,   // launch_sgns, tuned: one warp per centre, so (warps in turn) serial
+  kTunedFewWarps,     // 2 blocks: each warp strides over many centres (an order of its own)
+  kTunedInterleaved,  // launch_sgns, tuned, a block's 4 warps side by side (they race)
 };
 
 void run_emulated(Launch how, const test::SgnsCase& c, const SgnsSpec& s, std::vector<float>& syn0,
@@ -44,28 +46,20 @@ void run_emulated(Launch how, const test::SgnsCase& c, const SgnsSpec& s, std::v
   const AliasView all{c.prob.data(), c.alias.data(), c.num_nodes()};
   auto [v0, v1] = test::case_views(c, syn0.data(), syn1.data());
   const Span<const int32_t> walks{c.walks.data(), static_cast<int64_t>(c.walks.size())};
+  if (how != Launch::kTunedFewWarps) {
+    emu::schedule().interleave_warps = how == Launch::kTunedInterleaved;
+    launch_sgns(walks, c.num_walks, ks, all, all, v0, v1, &stats,
+                how == Launch::kSimple ? KernelVariant::kSimple : KernelVariant::kTuned, nullptr);
+    emu::schedule() = {};
+    return;
+  }
   const bool shared = s.share_negatives && s.negatives > 0;
   with_kpl(c.dim, [&](auto kpl) {
     constexpr int KPL = decltype(kpl)::value;
     auto go = [&](auto shared_c) {
       constexpr bool SHARED = decltype(shared_c)::value;
-      const int64_t centres = c.num_walks * s.length;
-      const unsigned block = 32 * kWarpsPerBlock;
-      switch (how) {
-        case Launch::kSimple:
-          emu::launch(1, 32, sgns_simple_kernel<KPL, SHARED>, walks, c.num_walks, ks, all, all, v0,
-                      v1, &stats);
-          break;
-        case Launch::kTunedAsLaunched:
-          emu::launch(static_cast<unsigned>((centres + kWarpsPerBlock - 1) / kWarpsPerBlock), block,
-                      sgns_tuned_kernel<KPL, SHARED>, walks, c.num_walks, ks, all, all, v0, v1,
-                      &stats);
-          break;
-        case Launch::kTunedFewWarps:
-          emu::launch(2, block, sgns_tuned_kernel<KPL, SHARED>, walks, c.num_walks, ks, all, all,
-                      v0, v1, &stats);
-          break;
-      }
+      emu::launch(2, 32 * kWarpsPerBlock, sgns_tuned_kernel<KPL, SHARED>, walks, c.num_walks, ks,
+                  all, all, v0, v1, &stats);
     };
     if (shared)
       go(std::true_type{});
@@ -95,22 +89,26 @@ TEST(EmulatedSgns, TunedKernelAsLaunchedEqualsCpuReference) {
   expect_emulated_equals_reference(Launch::kTunedAsLaunched);
 }
 
-// With fewer warps than centres each warp strides over the walks: every centre is still trained
-// once (the same pairs), in another order, so the loss is close to the serial one but not equal.
-TEST(EmulatedSgns, TunedKernelGridStrideTrainsEveryCentreOnce) {
-  for (const test::SgnsCase& c : test::sgns_cases(test::SgnsCaseGroup::kBasic, true)) {
-    SgnsSpec s = c.spec;
-    s.keep = c.keep.empty() ? nullptr : c.keep.data();
-    std::vector<float> a0 = test::initial_table(c, 1), a1 = test::initial_table(c, 2);
-    std::vector<float> b0 = a0, b1 = a1;
-    SgnsStats serial, strided;
-    run_emulated(Launch::kSimple, c, s, a0, a1, serial);
-    run_emulated(Launch::kTunedFewWarps, c, s, b0, b1, strided);
-    EXPECT_GT(serial.pairs, 0u) << c.name;
-    EXPECT_EQ(strided.pairs, serial.pairs) << c.name;
-    EXPECT_NEAR(strided.loss, serial.loss, 0.02 * serial.loss) << c.name;
-    EXPECT_NE(b1, a1) << c.name << ": the order should differ from the serial one";
-  }
+// Two other legal schedules of the tuned kernel: fewer warps than centres, each striding over
+// the walks, and a block's warps side by side. Every centre is still trained once (the same
+// pairs), in another order, so the loss is close to the serial one but not equal.
+TEST(EmulatedSgns, TunedKernelOtherSchedulesTrainTheSamePairs) {
+  for (Launch how : {Launch::kTunedFewWarps, Launch::kTunedInterleaved})
+    for (const test::SgnsCase& c : test::sgns_cases(test::SgnsCaseGroup::kBasic, true)) {
+      const std::string name =
+          c.name + (how == Launch::kTunedFewWarps ? ", 2 blocks" : ", warps interleaved");
+      SgnsSpec s = c.spec;
+      s.keep = c.keep.empty() ? nullptr : c.keep.data();
+      std::vector<float> a0 = test::initial_table(c, 1), a1 = test::initial_table(c, 2);
+      std::vector<float> b0 = a0, b1 = a1;
+      SgnsStats serial, other;
+      run_emulated(Launch::kSimple, c, s, a0, a1, serial);
+      run_emulated(how, c, s, b0, b1, other);
+      EXPECT_GT(serial.pairs, 0u) << name;
+      EXPECT_EQ(other.pairs, serial.pairs) << name;
+      EXPECT_NEAR(other.loss, serial.loss, 0.02 * serial.loss) << name;
+      EXPECT_NE(b1, a1) << name << ": the order should differ from the serial one";
+    }
 }
 
 }  // namespace

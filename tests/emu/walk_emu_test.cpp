@@ -1,15 +1,16 @@
 // The walk kernels of kernels/walk.cu, compiled for the CPU and run under the warp emulator
-// (warp_emulator.h) with launch_random_walks's grid, against ref::random_walks: the same walks
+// (warp_emulator.h) through launch_random_walks, against ref::random_walks: the same walks
 // exactly, early ends counted, every output position written. Covers the tuned kernel's
 // buffered 16-byte stores (rows whose length is a multiple of 8, and of 4 only: half the rows
 // then straddle two sectors) and the 32-bit offsets, which the GPU tests also cover, so that
 // they run in every CI run.
 #include "tests/emu/warp_emulator.h"
-// The kernel source itself, without its launches.
+// The kernel source itself, launchers included.
 #include "kernels/walk.cu"
 // (the kernel first: the emulator's intrinsics must be declared before it)
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 
@@ -22,33 +23,28 @@ namespace {
 
 static_assert(alignof(int4) == 16, "the emulated __stcs checks int4 stores for 16-byte alignment");
 
-// Both kernels (the buffered one only where launch_random_walks would pick it) against the
-// reference.
+// launch_random_walks with both variants (the tuned one falls back to the simple loop when the
+// length is not a multiple of 4) against the reference.
 void compare_walks(CsrView g, const WalkSpec& s, const std::vector<NodeId>& starts, int64_t walks,
                    const std::string& what) {
   const Span<const NodeId> st{starts.data(), static_cast<int64_t>(starts.size())};
   std::vector<int32_t> want(walks * s.length);
   unsigned long long want_ended = 0;
   ref::random_walks(g, s, st, walks, want.data(), &want_ended);
-  const unsigned grid = static_cast<unsigned>((walks + kBlock - 1) / kBlock);
   constexpr int32_t kPoison = 0x7F7F7F7F;  // unwritten positions show
   constexpr size_t kGuard = 8;             // positions past the last row: must stay untouched
-  for (bool buffered : {false, true}) {
-    if (buffered && s.length % 4 != 0) continue;
+  for (KernelVariant v : {KernelVariant::kSimple, KernelVariant::kTuned}) {
     // Threads run in both orders: a store into a neighbour's row is overwritten by the
     // neighbour in one of them and shows.
-    for (emu::Order order : {emu::Order::kForward, emu::Order::kReverse}) {
-      const std::string name = what + (buffered ? " (tuned" : " (simple") +
-                               (order == emu::Order::kReverse ? ", reverse order)" : ")");
+    for (bool reverse : {false, true}) {
+      const std::string name = what + (v == KernelVariant::kTuned ? " (tuned" : " (simple") +
+                               (reverse ? ", reverse order)" : ")");
       std::vector<int32_t> got(want.size() + kGuard, kPoison);
       ASSERT_EQ(reinterpret_cast<uintptr_t>(got.data()) % 16, 0u);
       unsigned long long ended = 0;
-      if (buffered)
-        emu::launch_ordered(order, grid, kBlock, random_walks_kernel<true>, g, s, st, walks,
-                            got.data(), &ended);
-      else
-        emu::launch_ordered(order, grid, kBlock, random_walks_kernel<false>, g, s, st, walks,
-                            got.data(), &ended);
+      emu::schedule().reverse = reverse;
+      launch_random_walks(g, s, st, walks, got.data(), &ended, v, nullptr);
+      emu::schedule() = {};
       for (size_t i = 0; i < want.size(); ++i)
         ASSERT_EQ(got[i], want[i]) << name << ": walk " << i / s.length << " step " << i % s.length;
       for (size_t i = want.size(); i < got.size(); ++i)
@@ -109,7 +105,7 @@ TEST(EmulatedWalks, MetapathEqualsCpuReference) {
   compare_walks(CsrView{}, s, starts, static_cast<int64_t>(starts.size()) * 2, "metapath");
 }
 
-// Node counts with a grid far smaller than the walks (the kernel's grid-stride loop).
+// Node counts, as launched and with a grid far smaller than the walks (the grid-stride loop).
 TEST(EmulatedWalks, CountNodesEqualsCpuReference) {
   const NodeId n = 500;
   std::vector<int32_t> w(20000);
@@ -118,7 +114,10 @@ TEST(EmulatedWalks, CountNodesEqualsCpuReference) {
   const Span<const int32_t> ws{w.data(), static_cast<int64_t>(w.size())};
   std::vector<int64_t> want(n, 0), got(n, 0);
   ref::count_nodes(ws, want.data());
-  emu::launch(3, 64, count_nodes_kernel, ws, got.data());
+  launch_count_nodes(ws, got.data(), nullptr);
+  EXPECT_EQ(got, want);
+  std::fill(got.begin(), got.end(), 0);
+  emu::launch(3, 64, count_nodes_kernel, ws, got.data());  // each thread strides over many
   EXPECT_EQ(got, want);
 }
 

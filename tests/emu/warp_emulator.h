@@ -1,37 +1,45 @@
 // A CPU emulator of the CUDA execution model, enough to run grl's own kernel sources (not a copy
-// of them) on a machine without a GPU: kernels/*.cu compiled by the host compiler, each warp run
-// as 32 lanes in lock-step at its warp-wide operations.
+// of them) on a machine without a GPU: kernels/*.cu compiled by the host compiler, launches and
+// all (GRL_LAUNCH, kernels/common/cuda_check.h), each block's threads run as fibers that meet at
+// every warp-wide operation and every __syncthreads.
 //
 // Why: the GPU tests (tests/gpu) prove a kernel against its CPU reference only where a GPU is
 // at hand. Under this emulator the same kernel source runs in every CI run, so a logic error
-// in the lane arithmetic, a ballot, a shuffle, a batch's bookkeeping or an index shows up
-// without a device. What it cannot show: anything about speed, the memory model across warps
-// (warps here run one after another, one legal schedule of many), register spills and launch
-// limits. Those still need tools/gpu-check.
+// in the lane arithmetic, a ballot, a shuffle, a shared-memory reduction, a batch's bookkeeping,
+// an index or a launch's grid shows up without a device. What it cannot show: anything about
+// speed, the memory model across concurrently running threads (here one thread runs at a time,
+// one legal schedule of many), register spills and launch limits. Those need tools/gpu-check.
 //
 // Model:
-// - A lane is a fiber (ucontext) with its own stack; the 32 lanes of a warp share one OS thread.
-//   A lane runs until a warp-wide operation (__shfl*_sync, __ballot_sync, __syncwarp), leaves
-//   its operand there and hands over to the next lane; the last lane hands back to lane 0,
-//   which then finds all 32 operands. So between two warp-wide operations lanes run one after
-//   another, which equals SIMT execution for code whose lanes do not talk through memory
-//   between such operations (grl's warp kernels do not: lanes own disjoint dimensions).
-// - Only full masks (0xFFFFFFFF) are modelled, as grl uses no other. A warp whose lanes reach
-//   different warp-wide operations, or finish at different ones, is a bug in the kernel: the
-//   emulator says so and aborts. So does a vector store to a misaligned address.
-// - Blocks and the warps of a block run one after another; there is no __syncthreads and no
-//   __shared__ memory here, as grl's skip-gram and walk kernels use neither.
-// - Order::kReverse runs blocks, warps and lanes last to first. A kernel whose threads write
-//   outside their own outputs (a store that spills into the next thread's row) gives the same
-//   result both ways only by luck: a test that runs both orders catches it.
-// - Atomics are plain read-modify-writes (one OS thread); __ldcg / __stcs are plain accesses.
+// - A thread is a fiber (ucontext) with its own stack; all fibers share one OS thread. A thread
+//   runs until it reaches a warp-wide operation (__shfl*_sync, __ballot_sync, __syncwarp) or
+//   __syncthreads, leaves its operand there and hands over to the next thread that can run. The
+//   last of its warp (block) to arrive releases the others, which then find all 32 operands. So
+//   between two such operations threads run one after another, which equals SIMT execution for
+//   code whose threads do not talk through memory between them (the CUDA rule anyway).
+// - Only full warp masks (0xFFFFFFFF) are modelled, as grl uses no other. Lanes of a warp at
+//   different warp-wide operations, threads that wait for threads that finished, and a vector
+//   store to a misaligned address are bugs in the kernel: the emulator says so and aborts.
+// - __shared__ variables are function statics: one copy, which is right because one block runs
+//   at a time. Dynamic shared memory is not modelled (grl launches use none).
+// - Blocks run one after another. Within a block, by default, a warp runs until it finishes or
+//   waits at __syncthreads before the next warp runs, and lanes go in index order: then a kernel
+//   whose warps are independent runs its warps in a serial order, and can be compared with a
+//   serial reference exactly. Schedule::interleave_warps switches warps at every warp-wide
+//   operation instead, as a GPU runs them side by side (Hogwild kernels then race, as they do
+//   there). Schedule::reverse runs blocks, warps and lanes last to first: a kernel whose threads
+//   write outside their own outputs (a store that spills into the next thread's row) gives the
+//   same result both ways only by luck, so a test that runs both orders catches it.
+// - Atomics are plain read-modify-writes (one OS thread); __ldcg / __ldg / __stcs are plain
+//   accesses; the stream argument of a launch is ignored (everything runs at the launch).
 //
-// Use: include this header, then the kernel's .cu file (its launch code is left out under
-// GRL_WARP_EMULATION), then call grl::emu::launch(grid, block, kernel, args...).
+// Use: include this header first, then one kernel .cu file per translation unit (their
+// anonymous namespaces would collide), then call its launchers on host memory.
 #pragma once
 #include <cuda_runtime.h>
 #include <ucontext.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -46,8 +54,10 @@
 #ifndef __launch_bounds__
 #define __launch_bounds__(...)
 #endif
+#undef __shared__
+#define __shared__ static
 
-// The built-in variables, set by the emulator before each lane runs.
+// The built-in variables, set by the emulator before each thread runs.
 inline uint3 threadIdx;
 inline uint3 blockIdx;
 inline dim3 blockDim;
@@ -60,107 +70,161 @@ namespace grl::emu {
   std::abort();
 }
 
-// One warp's lanes and the operand slots of its warp-wide operations (double-buffered: a lane
-// may write the next operation's operand while later lanes still read this one's).
-class Warp {
+// The operations threads meet at (their tag: lanes at different ones are a bug).
+enum Op : uint32_t { kShfl = 1, kShflXor, kBallot, kSyncwarp, kSyncthreads };
+
+// One block's threads and the operand slots of their warp-wide operations (double-buffered: a
+// lane may leave the next operation's operand while slower lanes still read this one's).
+class Block {
  public:
-  static constexpr int kLanes = 32;
-  static constexpr size_t kStack = 256 * 1024;
+  static constexpr size_t kStack = 256 * 1024;  // touched pages only
 
-  Warp() : stacks_(new char[kLanes * kStack]) {}
+  explicit Block(unsigned threads)
+      : n_(static_cast<int>(threads)),
+        stacks_(new char[threads * kStack]),
+        ctx_(threads),
+        state_(threads),
+        ops_(threads),
+        value_(2 * threads),
+        tag_(2 * threads),
+        warp_arrived_(threads / 32) {}
 
-  // Runs body on all 32 lanes, lane 0 first (reverse: lane 31 first); lane l sees
-  // threadIdx.x == first_thread + l.
-  void run(unsigned first_thread, bool reverse, std::function<void()> body) {
+  // Runs body on every thread of the block; thread t sees threadIdx.x == t.
+  void run(bool reverse, bool interleave_warps, std::function<void()> body) {
     body_ = std::move(body);
-    first_thread_ = first_thread;
-    step_ = reverse ? kLanes - 1 : 1;
-    first_ = reverse ? kLanes - 1 : 0;
-    for (int l = 0; l < kLanes; ++l) {
-      done_[l] = false;
-      ops_[l] = 0;
-      if (getcontext(&lane_[l]) != 0) fail("getcontext failed");
-      lane_[l].uc_stack.ss_sp = stacks_.get() + l * kStack;
-      lane_[l].uc_stack.ss_size = kStack;
-      lane_[l].uc_link = nullptr;
-      makecontext(&lane_[l], &Warp::lane_main, 0);
+    reverse_ = reverse;
+    interleave_ = interleave_warps;
+    block_arrived_ = 0;
+    std::fill(warp_arrived_.begin(), warp_arrived_.end(), 0);
+    for (int t = 0; t < n_; ++t) {
+      state_[t] = kRunnable;
+      ops_[t] = 0;
+      if (getcontext(&ctx_[t]) != 0) fail("getcontext failed");
+      ctx_[t].uc_stack.ss_sp = stacks_.get() + t * kStack;
+      ctx_[t].uc_stack.ss_size = kStack;
+      ctx_[t].uc_link = nullptr;
+      makecontext(&ctx_[t], &Block::thread_main, 0);
     }
     running() = this;
-    current_ = first_;
-    threadIdx = uint3{first_thread_ + static_cast<unsigned>(first_), 0, 0};
-    if (swapcontext(&scheduler_, &lane_[first_]) != 0) fail("swapcontext failed");
+    current_ = reverse_ ? n_ - 1 : 0;
+    threadIdx = uint3{static_cast<unsigned>(current_), 0, 0};
+    if (swapcontext(&scheduler_, &ctx_[current_]) != 0) fail("swapcontext failed");
     running() = nullptr;
-    for (int l = 0; l < kLanes; ++l)
-      if (!done_[l]) fail("a lane waits at a warp-wide operation that other lanes never reached");
   }
 
-  // The warp-wide exchange: every lane gives `mine` and gets all 32 operands (tag names the
-  // operation, so lanes at different operations are caught).
-  const uint64_t* exchange(uint32_t mask, uint32_t tag, uint64_t mine) {
+  // A warp-wide operation: every lane of the warp gives `mine` and gets all 32 operands.
+  const uint64_t* warp_exchange(uint32_t mask, uint32_t tag, uint64_t mine) {
     if (mask != 0xFFFFFFFFu) fail("only full-warp masks are emulated");
-    const int lane = current_;
-    const int slot = ops_[lane]++ & 1;
-    value_[slot][lane] = mine;
-    tag_[slot][lane] = tag;
-    const int next = (lane + step_) % kLanes;
-    if (done_[next]) fail("a lane reached a warp-wide operation after other lanes had finished");
-    switch_to(next);
-    for (int l = 0; l < kLanes; ++l)
-      if (tag_[slot][l] != tag || ops_[l] < ops_[lane] - 1 || ops_[l] > ops_[lane] + 1)
-        fail("lanes of one warp reached different warp-wide operations");
-    return value_[slot];
+    const int t = current_, w = t / 32;
+    const int slot = ops_[t]++ & 1;
+    value_[2 * 32 * w + 32 * slot + t % 32] = mine;
+    tag_[2 * 32 * w + 32 * slot + t % 32] = tag;
+    if (++warp_arrived_[w] == 32) {  // the last lane: check and release the warp
+      warp_arrived_[w] = 0;
+      for (int l = 0; l < 32; ++l) {
+        if (tag_[2 * 32 * w + 32 * slot + l] != tag)
+          fail("lanes of one warp reached different warp-wide operations");
+        if (state_[32 * w + l] == kWaitWarp) state_[32 * w + l] = kRunnable;
+      }
+    } else {
+      state_[t] = kWaitWarp;
+      yield();
+    }
+    return &value_[2 * 32 * w + 32 * slot];
   }
 
-  int lane() const { return current_; }
+  void syncthreads() {
+    const int t = current_;
+    if (++block_arrived_ == n_) {
+      block_arrived_ = 0;
+      for (int u = 0; u < n_; ++u)
+        if (state_[u] == kWaitBlock) state_[u] = kRunnable;
+    } else {
+      state_[t] = kWaitBlock;
+      yield();
+    }
+  }
 
-  static Warp*& running() {
-    static Warp* w = nullptr;
-    return w;
+  int lane() const { return current_ % 32; }
+
+  static Block*& running() {
+    static Block* b = nullptr;
+    return b;
   }
 
  private:
-  void switch_to(int next) {
-    const int prev = current_;
-    current_ = next;
-    threadIdx = uint3{first_thread_ + static_cast<unsigned>(next), 0, 0};
-    if (swapcontext(&lane_[prev], &lane_[next]) != 0) fail("swapcontext failed");
+  enum State : uint8_t { kRunnable, kWaitWarp, kWaitBlock, kDone };
+
+  // The next thread that can run after the current one, in the block's order (first within
+  // the current warp unless warps interleave); -1: none.
+  int next_runnable() const {
+    if (!interleave_) {
+      const int base = current_ / 32 * 32, lane = current_ % 32;
+      for (int k = 1; k <= 32; ++k) {
+        const int u = base + (reverse_ ? (lane - k + 64) % 32 : (lane + k) % 32);
+        if (state_[u] == kRunnable) return u;
+      }
+    }
+    for (int k = 1; k <= n_; ++k) {
+      const int u = reverse_ ? (current_ - k + 2 * n_) % n_ : (current_ + k) % n_;
+      if (state_[u] == kRunnable) return u;
+    }
+    return -1;
   }
 
-  static void lane_main() {
-    Warp& w = *running();
-    w.body_();
-    const int lane = w.current_;
-    w.done_[lane] = true;
-    const int next = (lane + w.step_) % kLanes;
-    if (next == w.first_) {
-      setcontext(&w.scheduler_);
+  void check_no_waiter() const {
+    for (int u = 0; u < n_; ++u)
+      if (state_[u] != kDone)
+        fail(state_[u] == kWaitWarp
+                 ? "a lane waits at a warp-wide operation that others of its warp never reach"
+                 : "threads wait at __syncthreads for threads that never reach it");
+  }
+
+  void yield() {
+    const int next = next_runnable();
+    if (next < 0) check_no_waiter();  // no one can run: a deadlock (it aborts)
+    const int prev = current_;
+    current_ = next;
+    threadIdx = uint3{static_cast<unsigned>(next), 0, 0};
+    if (swapcontext(&ctx_[prev], &ctx_[next]) != 0) fail("swapcontext failed");
+  }
+
+  static void thread_main() {
+    Block& b = *running();
+    b.body_();
+    b.state_[b.current_] = kDone;
+    const int next = b.next_runnable();
+    if (next < 0) {
+      b.check_no_waiter();
+      setcontext(&b.scheduler_);
     } else {
-      if (w.done_[next]) fail("lanes of one warp finished after different warp-wide operations");
-      w.current_ = next;
-      threadIdx = uint3{w.first_thread_ + static_cast<unsigned>(next), 0, 0};
-      setcontext(&w.lane_[next]);
+      b.current_ = next;
+      threadIdx = uint3{static_cast<unsigned>(next), 0, 0};
+      setcontext(&b.ctx_[next]);
     }
     fail("setcontext returned");
   }
 
+  int n_;
   std::unique_ptr<char[]> stacks_;
+  std::vector<ucontext_t> ctx_;
+  std::vector<State> state_;
+  std::vector<int64_t> ops_;
+  std::vector<uint64_t> value_;  // [warp][slot][lane]
+  std::vector<uint32_t> tag_;
+  std::vector<int> warp_arrived_;
+  int block_arrived_ = 0;
   std::function<void()> body_;
-  unsigned first_thread_ = 0;
   ucontext_t scheduler_{};
-  ucontext_t lane_[kLanes]{};
-  bool done_[kLanes]{};
-  int64_t ops_[kLanes]{};
-  uint64_t value_[2][kLanes]{};
-  uint32_t tag_[2][kLanes]{};
+  bool reverse_ = false;
+  bool interleave_ = false;
   int current_ = 0;
-  int first_ = 0;  // the lane that runs first
-  int step_ = 1;   // lane l hands over to lane (l + step_) % 32
 };
 
-inline Warp& current_warp() {
-  Warp* w = Warp::running();
-  if (!w) fail("a warp-wide operation outside an emulated launch");
-  return *w;
+inline Block& current_block() {
+  Block* b = Block::running();
+  if (!b) fail("a warp-wide operation or barrier outside an emulated launch");
+  return *b;
 }
 
 template <class T>
@@ -178,30 +242,48 @@ T from_bits(uint64_t b) {
   return v;
 }
 
-enum Op : uint32_t { kShfl = 1, kShflXor, kBallot, kSyncwarp };
+// How the next launches run (tests set it, and reset it: launches change nothing).
+struct Schedule {
+  bool reverse = false;           // blocks, warps and lanes last to first
+  bool interleave_warps = false;  // switch warps at every warp-wide operation
+};
+inline Schedule& schedule() {
+  static Schedule s;
+  return s;
+}
 
-enum class Order { kForward, kReverse };
-
-// Runs kernel(args...) over a 1-D grid of 1-D blocks (block a multiple of 32 threads): blocks
-// in order, the warps of a block in order, each warp to its end (kReverse: all last to first).
+// Runs kernel(args...) over a 1-D grid of 1-D blocks (whole warps), blocks one after another.
 template <class Kernel, class... Args>
-void launch_ordered(Order order, unsigned grid, unsigned block, Kernel kernel, Args... args) {
-  if (block == 0 || block % 32 != 0) fail("blocks must be whole warps");
-  gridDim = dim3(grid, 1, 1);
-  blockDim = dim3(block, 1, 1);
-  const bool rev = order == Order::kReverse;
-  const unsigned warps = block / 32;
-  Warp warp;
-  for (unsigned i = 0; i < grid; ++i) {
-    blockIdx = uint3{rev ? grid - 1 - i : i, 0, 0};
-    for (unsigned k = 0; k < warps; ++k)
-      warp.run(32 * (rev ? warps - 1 - k : k), rev, [&] { kernel(args...); });
+void launch(dim3 grid, dim3 block, Kernel kernel, Args... args) {
+  if (grid.z != 1 || block.y != 1 || block.z != 1) fail("only 1-D blocks and 2-D grids");
+  if (block.x == 0 || block.x % 32 != 0) fail("blocks must be whole warps");
+  if (grid.x == 0 || grid.y == 0) fail("an empty grid (CUDA refuses the launch)");
+  gridDim = grid;
+  blockDim = block;
+  const Schedule sc = schedule();
+  const unsigned blocks = grid.x * grid.y;
+  Block b(block.x);
+  for (unsigned i = 0; i < blocks; ++i) {
+    const unsigned k = sc.reverse ? blocks - 1 - i : i;
+    blockIdx = uint3{k % grid.x, k / grid.x, 0};
+    b.run(sc.reverse, sc.interleave_warps, [&] { kernel(args...); });
   }
 }
 
-template <class Kernel, class... Args>
-void launch(unsigned grid, unsigned block, Kernel kernel, Args... args) {
-  launch_ordered(Order::kForward, grid, block, kernel, args...);
+// GRL_LAUNCH's emulated form: GRL_LAUNCH(grid, block, stream, kernel)(args...).
+template <class Kernel>
+struct Launcher {
+  dim3 grid, block;
+  Kernel kernel;
+  template <class... Args>
+  void operator()(Args&&... args) const {
+    launch(grid, block, kernel, std::forward<Args>(args)...);
+  }
+};
+
+template <class Kernel>
+Launcher<Kernel> launcher(dim3 grid, dim3 block, Kernel kernel) {
+  return {grid, block, kernel};
 }
 
 }  // namespace grl::emu
@@ -211,30 +293,32 @@ template <class T>
 T __shfl_sync(unsigned mask, T var, int src_lane, int width = 32) {
   if (width != 32) grl::emu::fail("__shfl_sync: only width 32 is emulated");
   const uint64_t* all =
-      grl::emu::current_warp().exchange(mask, grl::emu::kShfl, grl::emu::to_bits(var));
+      grl::emu::current_block().warp_exchange(mask, grl::emu::kShfl, grl::emu::to_bits(var));
   return grl::emu::from_bits<T>(all[src_lane & 31]);
 }
 
 template <class T>
 T __shfl_xor_sync(unsigned mask, T var, int lane_mask, int width = 32) {
   if (width != 32) grl::emu::fail("__shfl_xor_sync: only width 32 is emulated");
-  grl::emu::Warp& w = grl::emu::current_warp();
-  const int lane = w.lane();
-  const uint64_t* all = w.exchange(mask, grl::emu::kShflXor, grl::emu::to_bits(var));
+  grl::emu::Block& b = grl::emu::current_block();
+  const int lane = b.lane();
+  const uint64_t* all = b.warp_exchange(mask, grl::emu::kShflXor, grl::emu::to_bits(var));
   return grl::emu::from_bits<T>(all[(lane ^ lane_mask) & 31]);
 }
 
 inline unsigned __ballot_sync(unsigned mask, int predicate) {
   const uint64_t* all =
-      grl::emu::current_warp().exchange(mask, grl::emu::kBallot, predicate ? 1 : 0);
+      grl::emu::current_block().warp_exchange(mask, grl::emu::kBallot, predicate ? 1 : 0);
   unsigned bits = 0;
   for (int l = 0; l < 32; ++l) bits |= static_cast<unsigned>(all[l] & 1) << l;
   return bits;
 }
 
 inline void __syncwarp(unsigned mask = 0xFFFFFFFFu) {
-  grl::emu::current_warp().exchange(mask, grl::emu::kSyncwarp, 0);
+  grl::emu::current_block().warp_exchange(mask, grl::emu::kSyncwarp, 0);
 }
+
+inline void __syncthreads() { grl::emu::current_block().syncthreads(); }
 
 inline int __popc(unsigned x) { return __builtin_popcount(x); }
 inline int __clz(int x) { return x == 0 ? 32 : __builtin_clz(static_cast<unsigned>(x)); }
@@ -242,6 +326,11 @@ inline int __ffs(int x) { return __builtin_ffs(x); }
 
 template <class T>
 T __ldcg(const T* p) {
+  return *p;
+}
+
+template <class T>
+T __ldg(const T* p) {
   return *p;
 }
 
@@ -255,5 +344,19 @@ template <class T>
 T atomicAdd(T* p, T v) {
   const T old = *p;
   *p = old + v;
+  return old;
+}
+
+template <class T>
+T atomicMin(T* p, T v) {
+  const T old = *p;
+  *p = std::min(old, v);
+  return old;
+}
+
+template <class T>
+T atomicCAS(T* p, T compare, T v) {
+  const T old = *p;
+  if (old == compare) *p = v;
   return old;
 }
