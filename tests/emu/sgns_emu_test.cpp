@@ -79,20 +79,20 @@ void expect_emulated_equals_reference(Launch how) {
     }
 }
 
-TEST(EmulatedSgns, SimpleKernelEqualsCpuReference) {
+TEST(SgnsKernels, SimpleKernelEqualsCpuReference) {
   expect_emulated_equals_reference(Launch::kSimple);
 }
 
 // The tuned kernel as launch_sgns launches it, its warps run one after another: the serial order,
 // so it too must equal the reference.
-TEST(EmulatedSgns, TunedKernelAsLaunchedEqualsCpuReference) {
+TEST(SgnsKernels, TunedKernelAsLaunchedEqualsCpuReference) {
   expect_emulated_equals_reference(Launch::kTunedAsLaunched);
 }
 
 // Two other legal schedules of the tuned kernel: fewer warps than centres, each striding over
 // the walks, and a block's warps side by side. Every centre is still trained once (the same
 // pairs), in another order, so the loss is close to the serial one but not equal.
-TEST(EmulatedSgns, TunedKernelOtherSchedulesTrainTheSamePairs) {
+TEST(SgnsKernels, TunedKernelOtherSchedulesTrainTheSamePairs) {
   for (Launch how : {Launch::kTunedFewWarps, Launch::kTunedInterleaved})
     for (const test::SgnsCase& c : test::sgns_cases(test::SgnsCaseGroup::kBasic, true)) {
       const std::string name =

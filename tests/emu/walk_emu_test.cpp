@@ -54,7 +54,7 @@ void compare_walks(CsrView g, const WalkSpec& s, const std::vector<NodeId>& star
   }
 }
 
-TEST(EmulatedWalks, EqualCpuReference) {
+TEST(WalkKernels, EqualCpuReference) {
   const NodeId n = 1000;
   const Csr csr = test::random_csr(n, int64_t{n} * 8, 31);
   std::vector<NodeId> starts(n);
@@ -85,7 +85,7 @@ TEST(EmulatedWalks, EqualCpuReference) {
   }
 }
 
-TEST(EmulatedWalks, MetapathEqualsCpuReference) {
+TEST(WalkKernels, MetapathEqualsCpuReference) {
   Graph g = make_academic(AcademicParams{});
   const char* path[5] = {"author", "paper", "venue", "paper", "author"};
   WalkSpec s;
@@ -106,7 +106,7 @@ TEST(EmulatedWalks, MetapathEqualsCpuReference) {
 }
 
 // Node counts, as launched and with a grid far smaller than the walks (the grid-stride loop).
-TEST(EmulatedWalks, CountNodesEqualsCpuReference) {
+TEST(WalkKernels, CountNodesEqualsCpuReference) {
   const NodeId n = 500;
   std::vector<int32_t> w(20000);
   for (size_t i = 0; i < w.size(); ++i)

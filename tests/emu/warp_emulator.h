@@ -320,6 +320,16 @@ inline void __syncwarp(unsigned mask = 0xFFFFFFFFu) {
 
 inline void __syncthreads() { grl::emu::current_block().syncthreads(); }
 
+// CUDA's global integer and float min / max.
+template <class A, class B>
+constexpr std::common_type_t<A, B> min(A a, B b) {
+  return b < a ? b : a;
+}
+template <class A, class B>
+constexpr std::common_type_t<A, B> max(A a, B b) {
+  return a < b ? b : a;
+}
+
 inline int __popc(unsigned x) { return __builtin_popcount(x); }
 inline int __clz(int x) { return x == 0 ? 32 : __builtin_clz(static_cast<unsigned>(x)); }
 inline int __ffs(int x) { return __builtin_ffs(x); }

@@ -1,20 +1,62 @@
 // Helpers shared by the GPU tests (ctest label "gpu"). Every test starts with GRL_REQUIRE_GPU(),
 // which skips with a message on machines without a usable CUDA device.
+//
+// The tests written against the Backend interface (make_gpu_backend) are also compiled into
+// grl_emu_tests with GRL_TEST_EMULATED: there make_gpu_backend gives the emulated backend
+// (tests/emu/emulated_backend.h, the kernels' own source run on the CPU), GRL_REQUIRE_GPU
+// passes, and GRL_SKIP_EMULATED skips what the emulated backend leaves to the CPU references.
 #pragma once
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <vector>
 
 #include "host/device/cuda_resources.h"
 #include "host/device/device_info.h"
+#include "host/ops/backend.h"
 
+#if defined(GRL_TEST_EMULATED)
+#include "tests/emu/emulated_backend.h"
+#define GRL_REQUIRE_GPU() \
+  do {                    \
+  } while (0)
+#define GRL_SKIP_EMULATED(why) GTEST_SKIP() << "emulated backend: " << why
+#else
 #define GRL_REQUIRE_GPU()                                                     \
   do {                                                                        \
     if (!::grl::cuda_available())                                             \
       GTEST_SKIP() << "no CUDA device: " << ::grl::cuda_device_info().reason; \
   } while (0)
+#define GRL_SKIP_EMULATED(why) \
+  do {                         \
+  } while (0)
+#endif
 
 namespace grl::test {
+
+// h in a new buffer of backend b, and back.
+template <class T>
+Buffer<T> upload(Backend& b, const std::vector<T>& h) {
+  Buffer<T> d(b, h.size(), "test");
+  d.upload(h.data(), h.size());
+  return d;
+}
+
+template <class T>
+std::vector<T> download(const Buffer<T>& d) {
+  std::vector<T> h(d.size());
+  d.download(h.data(), h.size());
+  return h;
+}
+
+// The backend under test: CUDA, or the emulated one in grl_emu_tests.
+inline std::unique_ptr<Backend> make_gpu_backend(const BackendOptions& options = {}) {
+#if defined(GRL_TEST_EMULATED)
+  return make_emulated_backend(options);
+#else
+  return make_cuda_backend(options);
+#endif
+}
 
 template <class T>
 DeviceBuffer<T> to_device(const std::vector<T>& host) {
