@@ -1,6 +1,7 @@
 // The emulated backend (emulated_backend.h): a CPU backend whose kernel operations call the
 // launchers that tests/emu compiles with the emulator (their definitions in this executable
-// are the emulated ones: dense_emu.cpp, lstm_emu.cpp, sgns_emu_test.cpp, walk_emu_test.cpp).
+// are the emulated ones: kernels_dense.cpp, kernels_lstm.cpp, sgns_emu_test.cpp,
+// walk_emu_test.cpp).
 #include "tests/emu/emulated_backend.h"
 
 #include <utility>

@@ -47,10 +47,9 @@ void run_emulated(Launch how, const test::SgnsCase& c, const SgnsSpec& s, std::v
   auto [v0, v1] = test::case_views(c, syn0.data(), syn1.data());
   const Span<const int32_t> walks{c.walks.data(), static_cast<int64_t>(c.walks.size())};
   if (how != Launch::kTunedFewWarps) {
-    emu::schedule().interleave_warps = how == Launch::kTunedInterleaved;
+    emu::ScheduleScope order({.interleave_warps = how == Launch::kTunedInterleaved});
     launch_sgns(walks, c.num_walks, ks, all, all, v0, v1, &stats,
                 how == Launch::kSimple ? KernelVariant::kSimple : KernelVariant::kTuned, nullptr);
-    emu::schedule() = {};
     return;
   }
   const bool shared = s.share_negatives && s.negatives > 0;

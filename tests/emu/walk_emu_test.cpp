@@ -42,9 +42,10 @@ void compare_walks(CsrView g, const WalkSpec& s, const std::vector<NodeId>& star
       std::vector<int32_t> got(want.size() + kGuard, kPoison);
       ASSERT_EQ(reinterpret_cast<uintptr_t>(got.data()) % 16, 0u);
       unsigned long long ended = 0;
-      emu::schedule().reverse = reverse;
-      launch_random_walks(g, s, st, walks, got.data(), &ended, v, nullptr);
-      emu::schedule() = {};
+      {
+        emu::ScheduleScope order({.reverse = reverse});
+        launch_random_walks(g, s, st, walks, got.data(), &ended, v, nullptr);
+      }
       for (size_t i = 0; i < want.size(); ++i)
         ASSERT_EQ(got[i], want[i]) << name << ": walk " << i / s.length << " step " << i % s.length;
       for (size_t i = want.size(); i < got.size(); ++i)

@@ -14,14 +14,19 @@
 // - A thread is a fiber (ucontext) with its own stack; all fibers share one OS thread. A thread
 //   runs until it reaches a warp-wide operation (__shfl*_sync, __ballot_sync, __syncwarp) or
 //   __syncthreads, leaves its operand there and hands over to the next thread that can run. The
-//   last of its warp (block) to arrive releases the others, which then find all 32 operands. So
-//   between two such operations threads run one after another, which equals SIMT execution for
-//   code whose threads do not talk through memory between them (the CUDA rule anyway).
+//   last of its warp (block) to arrive releases the others, which then find all 32 operands,
+//   and the warp (block) goes on from its first lane (thread). So between two such operations
+//   threads run one after another, in index order, which equals SIMT execution for code whose
+//   threads do not talk through memory between them (the CUDA rule anyway).
 // - Only full warp masks (0xFFFFFFFF) are modelled, as grl uses no other. Lanes of a warp at
-//   different warp-wide operations, threads that wait for threads that finished, and a vector
-//   store to a misaligned address are bugs in the kernel: the emulator says so and aborts.
+//   different warp-wide operations, threads that wait for threads that finished (also at
+//   __syncthreads, which CUDA allows only in code the whole block reaches), an __stcs vector
+//   store to a misaligned address and a launch CUDA would refuse are bugs: the emulator says so
+//   and aborts. Other misaligned vector accesses are not caught.
 // - __shared__ variables are function statics: one copy, which is right because one block runs
-//   at a time. Dynamic shared memory is not modelled (grl launches use none).
+//   at a time; but they start zeroed and keep the previous block's values, so a read of shared
+//   memory the block never wrote is not caught. Dynamic shared memory is not modelled (grl
+//   launches use none).
 // - Blocks run one after another. Within a block, by default, a warp runs until it finishes or
 //   waits at __syncthreads before the next warp runs, and lanes go in index order: then a kernel
 //   whose warps are independent runs its warps in a serial order, and can be compared with a
@@ -126,6 +131,11 @@ class Block {
           fail("lanes of one warp reached different warp-wide operations");
         if (state_[32 * w + l] == kWaitWarp) state_[32 * w + l] = kRunnable;
       }
+      // The warp goes on from its first lane, as SIMT does; interleaved, the next warp first.
+      if (interleave_)
+        restart(0, n_, reverse_ ? (32 * w - 1 + n_) % n_ : (32 * w + 32) % n_);
+      else
+        restart(32 * w, 32, reverse_ ? 31 : 0);
     } else {
       state_[t] = kWaitWarp;
       yield();
@@ -139,6 +149,7 @@ class Block {
       block_arrived_ = 0;
       for (int u = 0; u < n_; ++u)
         if (state_[u] == kWaitBlock) state_[u] = kRunnable;
+      restart(0, n_, reverse_ ? n_ - 1 : 0);  // the block goes on from its first thread
     } else {
       state_[t] = kWaitBlock;
       yield();
@@ -178,6 +189,21 @@ class Block {
         fail(state_[u] == kWaitWarp
                  ? "a lane waits at a warp-wide operation that others of its warp never reach"
                  : "threads wait at __syncthreads for threads that never reach it");
+  }
+
+  // Hands over to the first runnable thread of [begin, begin + count), going round in the
+  // block's order from begin + first (the current thread stays runnable and gets its turn).
+  void restart(int begin, int count, int first) {
+    for (int k = 0; k < count; ++k) {
+      const int u = begin + (reverse_ ? (first - k + count) % count : (first + k) % count);
+      if (state_[u] != kRunnable) continue;
+      if (u == current_) return;
+      const int prev = current_;
+      current_ = u;
+      threadIdx = uint3{static_cast<unsigned>(u), 0, 0};
+      if (swapcontext(&ctx_[prev], &ctx_[u]) != 0) fail("swapcontext failed");
+      return;
+    }
   }
 
   void yield() {
@@ -242,7 +268,7 @@ T from_bits(uint64_t b) {
   return v;
 }
 
-// How the next launches run (tests set it, and reset it: launches change nothing).
+// How launches run.
 struct Schedule {
   bool reverse = false;           // blocks, warps and lanes last to first
   bool interleave_warps = false;  // switch warps at every warp-wide operation
@@ -252,12 +278,27 @@ inline Schedule& schedule() {
   return s;
 }
 
-// Runs kernel(args...) over a 1-D grid of 1-D blocks (whole warps), blocks one after another.
+// The launches in its scope run with schedule s (the old one comes back, also on a throw).
+class ScheduleScope {
+ public:
+  explicit ScheduleScope(Schedule s) : old_(schedule()) { schedule() = s; }
+  ~ScheduleScope() { schedule() = old_; }
+  ScheduleScope(const ScheduleScope&) = delete;
+  ScheduleScope& operator=(const ScheduleScope&) = delete;
+
+ private:
+  Schedule old_;
+};
+
+// Runs kernel(args...) over a 1-D or 2-D grid of 1-D blocks (whole warps), blocks one after
+// another. Launches CUDA would refuse abort here.
 template <class Kernel, class... Args>
 void launch(dim3 grid, dim3 block, Kernel kernel, Args... args) {
   if (grid.z != 1 || block.y != 1 || block.z != 1) fail("only 1-D blocks and 2-D grids");
   if (block.x == 0 || block.x % 32 != 0) fail("blocks must be whole warps");
+  if (block.x > 1024) fail("more than 1024 threads per block (CUDA refuses the launch)");
   if (grid.x == 0 || grid.y == 0) fail("an empty grid (CUDA refuses the launch)");
+  if (grid.x > 0x7FFFFFFFu || grid.y > 65535) fail("a grid CUDA refuses (x < 2^31, y < 65536)");
   gridDim = grid;
   blockDim = block;
   const Schedule sc = schedule();

@@ -152,9 +152,11 @@ TEST(GpuLstm, ScatterEqualsCpu) {
   const int64_t H = kH, S4 = kS4;
   HostBlock b = make_block(*gpu, 200, n_dst, 25, 10, n_src, 1);
   const int W = lstm_max_steps(b.host);
+  // Each side scatters by its own orders (equal: KernelsEqualCpu).
   std::vector<uint8_t> ord(size_t(n_dst) * W), tpos(ord.size());
   ref::lstm_orders(b.host, W, 5, 77, ord.data(), tpos.data());
-  auto d_tpos = test::upload(*gpu, tpos);
+  Buffer<uint8_t> d_ord(*gpu, ord.size(), "test"), d_tpos(*gpu, ord.size(), "test");
+  gpu->lstm_orders(b.dev, W, 5, 77, d_ord.data(), d_tpos.data());
   auto all = random_vec(size_t(W) * n_dst * S4, 60, 1.0f);
   auto d_all = test::upload(*gpu, all);
   std::vector<float> out(size_t(n_src) * S4, 0.0f);

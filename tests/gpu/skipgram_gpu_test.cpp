@@ -47,6 +47,7 @@ void compare_walks(CsrView host_g, CsrView dev_g, const WalkSpec& s, const WalkS
     DeviceBuffer<unsigned long long> ended(1);
     test::poison(out);
     GRL_CUDA_CHECK(cudaMemset(ended.data(), 0, 8));
+    GRL_CUDA_CHECK(cudaDeviceSynchronize());  // the legacy stream; launches use others
     launch_random_walks(dev_g, ds,
                         Span<const NodeId>{d_starts.data(), static_cast<int64_t>(starts.size())},
                         walks, out.data(), ended.data(), v, st);
@@ -102,6 +103,7 @@ TEST(GpuWalks, EqualCpuReference) {
   auto dw = test::to_device(w);
   DeviceBuffer<int64_t> counts(n);
   GRL_CUDA_CHECK(cudaMemset(counts.data(), 0, counts.bytes()));
+  GRL_CUDA_CHECK(cudaDeviceSynchronize());  // the legacy stream; launches use others
   launch_count_nodes(Span<const int32_t>{dw.data(), static_cast<int64_t>(w.size())}, counts.data(),
                      st);
   st.synchronize();
@@ -141,6 +143,7 @@ TEST(GpuWalks, MetapathEqualsCpuReference) {
   DeviceBuffer<int32_t> out(want.size());
   DeviceBuffer<unsigned long long> ended(1);
   GRL_CUDA_CHECK(cudaMemset(ended.data(), 0, 8));
+  GRL_CUDA_CHECK(cudaDeviceSynchronize());  // the legacy stream; launches use others
   test::poison(out);
   launch_random_walks(
       CsrView{}, ds, Span<const NodeId>{d_starts.data(), static_cast<int64_t>(starts.size())},
@@ -161,6 +164,7 @@ void run_simple_kernel(const test::SgnsCase& c, const SgnsSpec& s, std::vector<f
   auto dk = test::to_device(c.keep);
   DeviceBuffer<SgnsStats> dstats(1);
   GRL_CUDA_CHECK(cudaMemset(dstats.data(), 0, sizeof(SgnsStats)));
+  GRL_CUDA_CHECK(cudaDeviceSynchronize());  // the legacy stream; launches use others
   SgnsSpec ds = s;
   ds.keep = s.keep ? dk.data() : nullptr;
   ds.atomic_updates = c.kernel_atomic;
