@@ -237,13 +237,24 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
     return CsrView{offs.back().data(), idxs.back().data(), nullptr, csr.num_rows(),
                    csr.num_edges()};
   };
-  CsrView graph = upload_csr(g.csr);
-  // 32-bit offsets for the GPU walk steps when the edge count allows (WalkSpec::offsets32).
+  // The homogeneous graph goes to backend memory only when a plan walks it (meta-path walks
+  // read their relations), and on the GPU with 32-bit offsets (WalkSpec::offsets32) when the
+  // edge count allows: every step reads those instead, so the 64-bit ones stay on the host.
+  bool homogeneous = false;
+  for (const WalkPlan& p : plans) homogeneous |= p.spec.kind != WalkSpec::kMetapath;
+  CsrView graph{};
   Buffer<uint32_t> offsets32;
-  if (!be->shares_host_memory() && g.csr.num_edges() < (EdgeIndex{1} << 32)) {
+  if (homogeneous && be->shares_host_memory()) {
+    graph = g.csr.view();
+  } else if (homogeneous && g.csr.num_edges() < (EdgeIndex{1} << 32)) {
     const std::vector<uint32_t> o = g.csr.offsets32();
     offsets32 = Buffer<uint32_t>(*be, o.size(), "graph offsets (32-bit)");
     offsets32.upload(o.data(), o.size());
+    idxs.emplace_back(*be, g.csr.indices.size(), "graph adjacency");
+    idxs.back().upload(g.csr.indices.data(), g.csr.indices.size());
+    graph = CsrView{nullptr, idxs.back().data(), nullptr, g.csr.num_rows(), g.csr.num_edges()};
+  } else if (homogeneous) {
+    graph = upload_csr(g.csr);
   }
   std::vector<Buffer<NodeId>> start_bufs;
   for (WalkPlan& p : plans) {
