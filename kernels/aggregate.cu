@@ -13,7 +13,9 @@
 //
 // Backward: keys (source, edge) -> stable CUB radix sort -> per-source offsets by binary
 // search -> a group per source row sums its edges' gradients in edge order. Deterministic.
+#if !defined(GRL_WARP_EMULATION)  // tests/emu/warp_emulator.h supplies a host version
 #include <cub/device/device_radix_sort.cuh>
+#endif
 
 #include "kernels/aggregate.h"
 #include "kernels/common/cuda_check.h"

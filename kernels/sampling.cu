@@ -19,7 +19,9 @@
 // (random 32-byte sectors) + cand/slot_of/flags/scan/nbr 4E each a few times + one table probe
 // per slot (L2-resident for batches up to a few million nodes). Launch count: 6 per hop + 5 for
 // the seeds + 3 memsets; the CUDA backend replays the whole sequence as one CUDA graph.
+#if !defined(GRL_WARP_EMULATION)  // tests/emu/warp_emulator.h supplies a host version
 #include <cub/device/device_scan.cuh>
+#endif
 
 #include "kernels/common/cuda_check.h"
 #include "kernels/common/launch.h"

@@ -1,7 +1,6 @@
 // The emulated backend (emulated_backend.h): a CPU backend whose kernel operations call the
 // launchers that tests/emu compiles with the emulator (their definitions in this executable
-// are the emulated ones: kernels_dense.cpp, kernels_lstm.cpp, sgns_emu_test.cpp,
-// walk_emu_test.cpp).
+// are the emulated ones: kernels_*.cpp, sgns_emu_test.cpp, walk_emu_test.cpp).
 #include "tests/emu/emulated_backend.h"
 
 #include <utility>
@@ -51,49 +50,52 @@ class EmulatedBackend final : public Backend {
     return cpu_->take_stage_times();
   }
 
-  // ---- not emulated (CUB, cuBLAS): the CPU references -----------------------------------------
+  // ---- emulated kernels -----------------------------------------------------------------------
   size_t sample_scratch_bytes(const SampleLayout& layout) override {
-    return cpu_->sample_scratch_bytes(layout);
+    return grl::sample_scratch_bytes(layout);
   }
   void sample_neighbors(CsrView graph, Span<const NodeId> seeds, const SampleLayout& layout,
                         const SampleParams& params, const SampleOutput& out,
                         void* scratch) override {
-    cpu_->sample_neighbors(graph, seeds, layout, params, out, scratch);
+    launch_sample_neighbors(graph, seeds, layout, params, out, bind_sample_scratch(layout, scratch),
+                            nullptr);
   }
   void aggregate_forward(AggregateKind kind, MatrixView<const float> src, const int32_t* row_map,
                          const BlockView& block, MatrixView<float> out, uint8_t* argslot) override {
-    cpu_->aggregate_forward(kind, src, row_map, block, out, argslot);
+    launch_aggregate_forward(kind, src, row_map, block, out, argslot, variant_, nullptr);
   }
   size_t aggregate_backward_scratch_bytes(int64_t max_slots, int64_t max_src) override {
-    return cpu_->aggregate_backward_scratch_bytes(max_slots, max_src);
+    return grl::aggregate_backward_scratch_bytes(max_slots, max_src);
   }
   void aggregate_backward(AggregateKind kind, const BlockView& block,
                           MatrixView<const float> grad_out, const uint8_t* argslot,
                           MatrixView<float> grad_src, void* scratch,
                           size_t scratch_bytes) override {
-    cpu_->aggregate_backward(kind, block, grad_out, argslot, grad_src, scratch, scratch_bytes);
+    launch_aggregate_backward(kind, block, grad_out, argslot, grad_src, scratch, scratch_bytes,
+                              nullptr);
   }
   void gather_rows_cached(MatrixView<const float> table, MatrixView<const float> cache,
                           const int32_t* cache_slot, const int32_t* rows, MatrixView<float> out,
                           unsigned long long* hits, const int32_t* num_rows) override {
-    cpu_->gather_rows_cached(table, cache, cache_slot, rows, out, hits, num_rows);
+    launch_gather_rows_cached(table, cache, cache_slot, rows, out, hits, nullptr, num_rows);
   }
   void gather_rows(MatrixView<const float> table, const int32_t* rows, MatrixView<float> out,
                    const int32_t* num_rows) override {
-    cpu_->gather_rows(table, rows, out, num_rows);
+    launch_gather_rows(table, rows, out, nullptr, num_rows);
   }
   void lstm_scatter(const BlockView& block, MatrixView<const float> gates_all, int64_t slab,
                     const uint8_t* tpos, int width, MatrixView<float> grad_proj, void* scratch,
                     size_t scratch_bytes) override {
-    cpu_->lstm_scatter(block, gates_all, slab, tpos, width, grad_proj, scratch, scratch_bytes);
+    launch_lstm_scatter(block, gates_all, slab, tpos, width, grad_proj, scratch, scratch_bytes,
+                        nullptr);
   }
+  // ---- not emulated: GEMM is cuBLAS, so the CPU reference ----------------------------------
   void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
             const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
             int64_t ldc) override {
     cpu_->gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   }
 
-  // ---- emulated kernels -----------------------------------------------------------------------
   void lstm_orders(const BlockView& block, int width, uint64_t seed, uint32_t key, uint8_t* ord,
                    uint8_t* tpos) override {
     launch_lstm_orders(block, width, seed, key, ord, tpos, nullptr);

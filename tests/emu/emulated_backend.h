@@ -1,11 +1,8 @@
-// A backend for the GPU tests on a machine without a GPU: the CPU backend (host memory,
-// references), except that the operations whose kernel files tests/emu compiles run those
-// kernels under the warp emulator, through their launchers:
-//   walk.cu   random_walks, count_nodes        sgns.cu  sgns
-//   dense.cu  every dense operation but gemm   lstm.cu  lstm_orders, lstm_gates_forward/backward
-// Everything else (gemm, which is cuBLAS; sampling and aggregation, which use CUB; the LSTM
-// scatter, which sorts with CUB) stays the CPU reference, so a GPU test of those passes
-// trivially here; gpu_test_util.h's GRL_SKIP_EMULATED marks such tests.
+// A backend for the GPU tests on a machine without a GPU: the CPU backend's memory (host
+// memory), lanes and timing, with every kernel operation running its kernel under the warp
+// emulator through its launcher (kernels/*.cu compiled by tests/emu/kernels_*.cpp and the
+// emulator tests). Only gemm, which is cuBLAS, is the CPU reference; gpu_test_util.h's
+// GRL_SKIP_EMULATED marks the GPU test that would then compare the CPU with itself.
 #pragma once
 #include <memory>
 

@@ -78,12 +78,9 @@ void expect_emulated_equals_reference(Launch how) {
     }
 }
 
-TEST(SgnsKernels, SimpleKernelEqualsCpuReference) {
-  expect_emulated_equals_reference(Launch::kSimple);
-}
-
 // The tuned kernel as launch_sgns launches it, its warps run one after another: the serial order,
-// so it too must equal the reference.
+// so it too must equal the reference. (The simple kernel's test is GpuSgns.Serial*, which runs
+// here too.)
 TEST(SgnsKernels, TunedKernelAsLaunchedEqualsCpuReference) {
   expect_emulated_equals_reference(Launch::kTunedAsLaunched);
 }

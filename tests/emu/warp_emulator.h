@@ -18,7 +18,8 @@
 //   and the warp (block) goes on from its first lane (thread). So between two such operations
 //   threads run one after another, in index order, which equals SIMT execution for code whose
 //   threads do not talk through memory between them (the CUDA rule anyway).
-// - Only full warp masks (0xFFFFFFFF) are modelled, as grl uses no other. Lanes of a warp at
+// - A warp-wide operation completes when every lane of its mask has reached it (masks of
+//   disjoint lane groups, as sub-warp groups use, go independently). Lanes of one mask at
 //   different warp-wide operations, threads that wait for threads that finished (also at
 //   __syncthreads, which CUDA allows only in code the whole block reaches), an __stcs vector
 //   store to a misaligned address and a launch CUDA would refuse are bugs: the emulator says so
@@ -90,9 +91,9 @@ class Block {
         ctx_(threads),
         state_(threads),
         ops_(threads),
+        mask_(threads),
         value_(2 * threads),
-        tag_(2 * threads),
-        warp_arrived_(threads / 32) {}
+        tag_(2 * threads) {}
 
   // Runs body on every thread of the block; thread t sees threadIdx.x == t.
   void run(bool reverse, bool interleave_warps, std::function<void()> body) {
@@ -100,7 +101,6 @@ class Block {
     reverse_ = reverse;
     interleave_ = interleave_warps;
     block_arrived_ = 0;
-    std::fill(warp_arrived_.begin(), warp_arrived_.end(), 0);
     for (int t = 0; t < n_; ++t) {
       state_[t] = kRunnable;
       ops_[t] = 0;
@@ -117,27 +117,37 @@ class Block {
     running() = nullptr;
   }
 
-  // A warp-wide operation: every lane of the warp gives `mine` and gets all 32 operands.
+  // A warp-wide operation over the lanes of `mask` (the calling lane among them): each gives
+  // `mine` and, once all of them have arrived, gets the operands of the warp's 32 slots (only
+  // those of `mask` are defined).
   const uint64_t* warp_exchange(uint32_t mask, uint32_t tag, uint64_t mine) {
-    if (mask != 0xFFFFFFFFu) fail("only full-warp masks are emulated");
-    const int t = current_, w = t / 32;
+    const int t = current_, w = t / 32, lane = t % 32;
+    if (!(mask >> lane & 1u)) fail("a lane calls a warp-wide operation with a mask without it");
     const int slot = ops_[t]++ & 1;
-    value_[2 * 32 * w + 32 * slot + t % 32] = mine;
-    tag_[2 * 32 * w + 32 * slot + t % 32] = tag;
-    if (++warp_arrived_[w] == 32) {  // the last lane: check and release the warp
-      warp_arrived_[w] = 0;
-      for (int l = 0; l < 32; ++l) {
-        if (tag_[2 * 32 * w + 32 * slot + l] != tag)
-          fail("lanes of one warp reached different warp-wide operations");
-        if (state_[32 * w + l] == kWaitWarp) state_[32 * w + l] = kRunnable;
+    value_[2 * 32 * w + 32 * slot + lane] = mine;
+    tag_[2 * 32 * w + 32 * slot + lane] = tag;
+    mask_[t] = mask;
+    state_[t] = kWaitWarp;
+    bool complete = true;
+    for (int l = 0; l < 32; ++l) {
+      if (!(mask >> l & 1u)) continue;
+      const int u = 32 * w + l;
+      if (state_[u] != kWaitWarp) {
+        complete = false;  // not there yet (or finished: a deadlock, caught when none can run)
+        continue;
       }
-      // The warp goes on from its first lane, as SIMT does; interleaved, the next warp first.
+      if (mask_[u] != mask || (ops_[u] - 1) % 2 != slot || tag_[2 * 32 * w + 32 * slot + l] != tag)
+        fail("lanes of one warp reached different warp-wide operations");
+    }
+    if (complete) {  // the last lane: release them
+      for (int l = 0; l < 32; ++l)
+        if (mask >> l & 1u) state_[32 * w + l] = kRunnable;
+      // The lanes go on from the first, as SIMT does; interleaved, the next warp first.
       if (interleave_)
         restart(0, n_, reverse_ ? (32 * w - 1 + n_) % n_ : (32 * w + 32) % n_);
       else
         restart(32 * w, 32, reverse_ ? 31 : 0);
     } else {
-      state_[t] = kWaitWarp;
       yield();
     }
     return &value_[2 * 32 * w + 32 * slot];
@@ -235,10 +245,10 @@ class Block {
   std::unique_ptr<char[]> stacks_;
   std::vector<ucontext_t> ctx_;
   std::vector<State> state_;
-  std::vector<int64_t> ops_;
+  std::vector<int64_t> ops_;     // warp-wide operations each thread has reached
+  std::vector<uint32_t> mask_;   // the mask of the one it waits at
   std::vector<uint64_t> value_;  // [warp][slot][lane]
   std::vector<uint32_t> tag_;
-  std::vector<int> warp_arrived_;
   int block_arrived_ = 0;
   std::function<void()> body_;
   ucontext_t scheduler_{};
@@ -329,29 +339,120 @@ Launcher<Kernel> launcher(dim3 grid, dim3 block, Kernel kernel) {
 
 }  // namespace grl::emu
 
+// ---- the runtime calls and CUB algorithms grl's kernel files make
+// -------------------------------- Host versions, switched in by macro for the kernel file that
+// follows (cuda_runtime.h is already included above, so its declarations keep their names).
+namespace grl::emu {
+
+inline cudaError_t memset_async(void* p, int value, size_t bytes, cudaStream_t = nullptr) {
+  if (bytes) std::memset(p, value, bytes);
+  return cudaSuccess;
+}
+
+inline cudaError_t memcpy_async(void* dst, const void* src, size_t bytes, cudaMemcpyKind,
+                                cudaStream_t = nullptr) {
+  if (bytes) std::memmove(dst, src, bytes);
+  return cudaSuccess;
+}
+
+inline cudaError_t memset2d_async(void* p, size_t pitch, int value, size_t width, size_t height,
+                                  cudaStream_t = nullptr) {
+  for (size_t r = 0; r < height; ++r) std::memset(static_cast<char*>(p) + r * pitch, value, width);
+  return cudaSuccess;
+}
+
+}  // namespace grl::emu
+
+#define cudaMemsetAsync ::grl::emu::memset_async
+#define cudaMemcpyAsync ::grl::emu::memcpy_async
+#define cudaMemset2DAsync ::grl::emu::memset2d_async
+
+// The two CUB device-wide algorithms grl calls (its kernel files leave <cub/...> out under
+// GRL_WARP_EMULATION). Same contract: a null temp_storage asks for the bytes it needs.
+namespace cub {
+
+struct DeviceRadixSort {
+  // Stable sort of the pairs by bits [begin_bit, end_bit) of the keys (signed keys ordered as
+  // CUB orders them: sign bit flipped).
+  template <class K, class V>
+  static cudaError_t SortPairs(void* temp_storage, size_t& temp_bytes, const K* keys_in,
+                               K* keys_out, const V* values_in, V* values_out, int n,
+                               int begin_bit = 0, int end_bit = int{sizeof(K) * 8},
+                               cudaStream_t = nullptr) {
+    static_assert(std::is_integral_v<K> && sizeof(K) <= 8);
+    if (!temp_storage) {
+      temp_bytes = 256;
+      return cudaSuccess;
+    }
+    using U = std::make_unsigned_t<K>;
+    const U flip = std::is_signed_v<K> ? U{1} << (sizeof(K) * 8 - 1) : U{0};
+    const int bits = end_bit - begin_bit;
+    const U mask = bits >= int{sizeof(K) * 8} ? ~U{0} : static_cast<U>((U{1} << bits) - 1);
+    auto digit = [&](K k) {
+      return static_cast<U>((static_cast<U>(k) ^ flip) >> begin_bit) & mask;
+    };
+    std::vector<int> order(n);
+    for (int i = 0; i < n; ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int a, int b) { return digit(keys_in[a]) < digit(keys_in[b]); });
+    std::vector<K> k(n);
+    std::vector<V> v(n);
+    for (int i = 0; i < n; ++i) k[i] = keys_in[order[i]], v[i] = values_in[order[i]];
+    std::copy(k.begin(), k.end(), keys_out);
+    std::copy(v.begin(), v.end(), values_out);
+    return cudaSuccess;
+  }
+};
+
+struct DeviceScan {
+  template <class In, class Out>
+  static cudaError_t ExclusiveSum(void* temp_storage, size_t& temp_bytes, In in, Out out, int n,
+                                  cudaStream_t = nullptr) {
+    if (!temp_storage) {
+      temp_bytes = 256;
+      return cudaSuccess;
+    }
+    std::remove_cv_t<std::remove_reference_t<decltype(*out)>> sum{};
+    for (int i = 0; i < n; ++i) {  // in place too: read before write
+      const auto x = in[i];
+      out[i] = sum;
+      sum += x;
+    }
+    return cudaSuccess;
+  }
+};
+
+}  // namespace cub
+
 // ---- the intrinsics grl's kernels use -----------------------------------------------------------
+// Lanes of width-wide groups (width a power of two up to 32), as CUDA defines them.
 template <class T>
 T __shfl_sync(unsigned mask, T var, int src_lane, int width = 32) {
-  if (width != 32) grl::emu::fail("__shfl_sync: only width 32 is emulated");
-  const uint64_t* all =
-      grl::emu::current_block().warp_exchange(mask, grl::emu::kShfl, grl::emu::to_bits(var));
-  return grl::emu::from_bits<T>(all[src_lane & 31]);
+  grl::emu::Block& b = grl::emu::current_block();
+  const int lane = b.lane();
+  const uint64_t* all = b.warp_exchange(mask, grl::emu::kShfl, grl::emu::to_bits(var));
+  const int src = (lane & ~(width - 1)) + (src_lane & (width - 1));
+  if (!(mask >> src & 1u)) grl::emu::fail("__shfl_sync reads a lane outside its mask");
+  return grl::emu::from_bits<T>(all[src]);
 }
 
 template <class T>
 T __shfl_xor_sync(unsigned mask, T var, int lane_mask, int width = 32) {
-  if (width != 32) grl::emu::fail("__shfl_xor_sync: only width 32 is emulated");
   grl::emu::Block& b = grl::emu::current_block();
   const int lane = b.lane();
   const uint64_t* all = b.warp_exchange(mask, grl::emu::kShflXor, grl::emu::to_bits(var));
-  return grl::emu::from_bits<T>(all[(lane ^ lane_mask) & 31]);
+  const int src = (lane ^ lane_mask) & 31;
+  if (src / width > lane / width) return var;  // a later group: the caller's own value
+  if (!(mask >> src & 1u)) grl::emu::fail("__shfl_xor_sync reads a lane outside its mask");
+  return grl::emu::from_bits<T>(all[src]);
 }
 
 inline unsigned __ballot_sync(unsigned mask, int predicate) {
   const uint64_t* all =
       grl::emu::current_block().warp_exchange(mask, grl::emu::kBallot, predicate ? 1 : 0);
   unsigned bits = 0;
-  for (int l = 0; l < 32; ++l) bits |= static_cast<unsigned>(all[l] & 1) << l;
+  for (int l = 0; l < 32; ++l)
+    if (mask >> l & 1u) bits |= static_cast<unsigned>(all[l] & 1) << l;
   return bits;
 }
 

@@ -21,8 +21,8 @@ struct Sampled {
   SampleLayout L;
   std::vector<NodeId> nodes;
   std::vector<int32_t> hop, seed_local, cnt, nbr;
-  DeviceBuffer<NodeId> d_nodes;
-  DeviceBuffer<int32_t> d_cnt, d_nbr;
+  test::DeviceBuffer<NodeId> d_nodes;
+  test::DeviceBuffer<int32_t> d_cnt, d_nbr;
 };
 
 Sampled sample(const Csr& csr, int64_t batch, std::vector<int> fanouts, uint64_t seed) {
@@ -74,7 +74,7 @@ TEST(GpuAggregate, ForwardAndBackwardEqualCpu) {
   const bool small = test::small_sizes();
   const NodeId n = small ? 2000 : 50000;
   const Csr csr = test::random_csr(n, small ? 20000 : 600000, 3);
-  Stream s;
+  test::Stream s;
   for (std::vector<int> fanouts :
        {std::vector<int>{10}, std::vector<int>{25, 10}, std::vector<int>{15, 10, 5}}) {
     Sampled smp = sample(csr, small ? 64 : 512, fanouts, 5);
@@ -107,8 +107,8 @@ TEST(GpuAggregate, ForwardAndBackwardEqualCpu) {
                                  "/" + std::to_string(K) + (is_max ? " max" : " mean") +
                                  (v == KernelVariant::kTuned ? " tuned" : " simple") +
                                  (quantised ? " ties" : "");
-              DeviceBuffer<float> out(hb.num_dst * stride + 1);
-              DeviceBuffer<uint8_t> arg(hb.num_dst * dim + 1);
+              test::DeviceBuffer<float> out(hb.num_dst * stride + 1);
+              test::DeviceBuffer<uint8_t> arg(hb.num_dst * dim + 1);
               test::poison(out);
               test::poison(arg);
               launch_aggregate_forward(kind, d_srcv, use_map ? smp.d_nodes.data() : nullptr, db,
@@ -132,10 +132,10 @@ TEST(GpuAggregate, ForwardAndBackwardEqualCpu) {
                 want_arg.data(), MatrixView<float>{want_grad.data(), hb.num_src, dim, stride});
             auto d_g = test::to_device(g);
             auto d_arg = test::to_device(want_arg);
-            DeviceBuffer<float> grad(hb.num_src * stride + 1);
+            test::DeviceBuffer<float> grad(hb.num_src * stride + 1);
             test::poison(grad);
             size_t bytes = aggregate_backward_scratch_bytes(hb.num_slots(), hb.num_src);
-            DeviceBuffer<char> scratch(bytes);
+            test::DeviceBuffer<char> scratch(bytes);
             launch_aggregate_backward(
                 kind, db, MatrixView<const float>{d_g.data(), hb.num_dst, dim, stride},
                 d_arg.data(), MatrixView<float>{grad.data(), hb.num_src, dim, stride},
@@ -156,7 +156,7 @@ TEST(GpuAggregate, ForwardAndBackwardEqualCpu) {
 
 TEST(GpuAggregate, GatherRowsEqualsCpu) {
   GRL_REQUIRE_GPU();
-  Stream s;
+  test::Stream s;
   const int64_t rows = 5000;
   for (int64_t dim : {1, 5, 8, 100, 128, 300}) {
     const int64_t stride = (dim + 3) / 4 * 4;
@@ -167,7 +167,7 @@ TEST(GpuAggregate, GatherRowsEqualsCpu) {
     auto d_table = test::to_device(table);
     auto d_idx = test::to_device(idx);
     const int64_t n = static_cast<int64_t>(idx.size());
-    DeviceBuffer<float> out(n * stride);
+    test::DeviceBuffer<float> out(n * stride);
     test::poison(out);
     launch_gather_rows(MatrixView<const float>{d_table.data(), rows, dim, stride}, d_idx.data(),
                        MatrixView<float>{out.data(), n, dim, stride}, s);
@@ -199,12 +199,12 @@ TEST(GpuAggregate, GatherRowsEqualsCpu) {
 // device cache; every row must equal the table's, and the hit count the cached lookups.
 TEST(GpuAggregate, CachedGatherFromHostMemoryEqualsCpu) {
   GRL_REQUIRE_GPU();
-  Stream s;
+  test::Stream s;
   const int64_t rows = 5000;
   for (int64_t dim : {5, 128}) {
     const int64_t stride = (dim + 3) / 4 * 4;
     std::vector<float> table = random_matrix(rows, stride, dim, false);
-    PinnedBuffer<float> host_table(table.size());
+    test::PinnedBuffer<float> host_table(table.size());
     std::copy(table.begin(), table.end(), host_table.data());
     std::vector<int32_t> slot(rows, -1);
     std::vector<float> cache;
@@ -221,10 +221,10 @@ TEST(GpuAggregate, CachedGatherFromHostMemoryEqualsCpu) {
     auto d_slot = test::to_device(slot);
     auto d_idx = test::to_device(idx);
     const int64_t n = static_cast<int64_t>(idx.size());
-    DeviceBuffer<float> out(n * stride);
+    test::DeviceBuffer<float> out(n * stride);
     test::poison(out);
-    DeviceBuffer<unsigned long long> hits(1);
-    GRL_CUDA_CHECK(cudaMemset(hits.data(), 0, sizeof(unsigned long long)));
+    test::DeviceBuffer<unsigned long long> hits(1);
+    test::fill_bytes(hits, 0);
     launch_gather_rows_cached(MatrixView<const float>{host_table.data(), rows, dim, stride},
                               MatrixView<const float>{d_cache.data(), cached, dim, stride},
                               d_slot.data(), d_idx.data(),
@@ -241,7 +241,7 @@ TEST(GpuAggregate, CachedGatherFromHostMemoryEqualsCpu) {
     auto d_count = test::to_device(count);
     unsigned long long want_counted = 0;
     for (int i = 0; i < 1000; ++i) want_counted += slot[idx[i]] >= 0;
-    GRL_CUDA_CHECK(cudaMemset(hits.data(), 0, sizeof(unsigned long long)));
+    test::fill_bytes(hits, 0);
     launch_gather_rows_cached(
         MatrixView<const float>{host_table.data(), rows, dim, stride},
         MatrixView<const float>{d_cache.data(), cached, dim, stride}, d_slot.data(), d_idx.data(),

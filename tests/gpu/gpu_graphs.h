@@ -10,8 +10,15 @@
 
 namespace grl::test {
 
-// True under compute-sanitizer (tools/gpu-check sets GRL_TEST_SMALL=1): smaller problems.
-inline bool small_sizes() { return std::getenv("GRL_TEST_SMALL") != nullptr; }
+// True under compute-sanitizer (tools/gpu-check sets GRL_TEST_SMALL=1) and under the emulator
+// (grl_emu_tests): smaller problems.
+inline bool small_sizes() {
+#if defined(GRL_TEST_EMULATED)
+  return true;
+#else
+  return std::getenv("GRL_TEST_SMALL") != nullptr;
+#endif
+}
 
 inline Csr random_csr(NodeId n, int64_t edges, uint64_t seed, bool with_isolated = true) {
   std::mt19937_64 rng(seed);

@@ -146,7 +146,6 @@ TEST(GpuLstm, KernelsEqualCpu) {
 // Scatter of W slabs of gate gradients onto the sources.
 TEST(GpuLstm, ScatterEqualsCpu) {
   GRL_REQUIRE_GPU();
-  GRL_SKIP_EMULATED("the scatter's transpose is CUB's, which it leaves to the CPU reference");
   auto gpu = test::make_gpu_backend();
   const int32_t n_dst = kDst, n_src = kSrc;
   const int64_t H = kH, S4 = kS4;

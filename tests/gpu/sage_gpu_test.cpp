@@ -55,7 +55,7 @@ TEST(GpuSage, OneStepMatchesCpuForEveryAggregator) {
       for (NodeId v = 0; v < 128; ++v) seeds.push_back((v * 37) % g.num_nodes());
       std::vector<float> after[2];
       auto cpu = make_cpu_backend();
-      auto gpu = make_cuda_backend();
+      auto gpu = test::make_gpu_backend();
       Backend* backends[2] = {cpu.get(), gpu.get()};
       for (int k = 0; k < 2; ++k) {
         SageEngine e(*backends[k], g, arch, o);
@@ -108,7 +108,7 @@ TEST(GpuSage, LstmGradientsMatchCpu) {
   std::vector<float> grad[2];
   double loss[2];
   auto cpu = make_cpu_backend();
-  auto gpu = make_cuda_backend();
+  auto gpu = test::make_gpu_backend();
   Backend* backends[2] = {cpu.get(), gpu.get()};
   for (int k = 0; k < 2; ++k) {
     SageEngine e(*backends[k], g, arch, o);
@@ -139,7 +139,7 @@ TEST(GpuSage, HostPlacementMatchesGpuPlacement) {
   m.initialize(2);
   std::vector<NodeId> seeds;
   for (NodeId v = 0; v < 256; ++v) seeds.push_back((v * 29) % g.num_nodes());
-  auto gpu = make_cuda_backend();
+  auto gpu = test::make_gpu_backend();
   std::vector<float> after[3];
   const Placement where[3][2] = {{Placement::kGpu, Placement::kGpu},
                                  {Placement::kHost, Placement::kHost},
@@ -174,7 +174,7 @@ TEST(GpuSage, PrefetchOnItsOwnStreamChangesNothing) {
   arch.fanouts = {10, 5};
   SageModel m(arch);
   m.initialize(3);
-  auto gpu = make_cuda_backend();
+  auto gpu = test::make_gpu_backend();
   std::vector<NodeId> ids(g.num_nodes());
   for (NodeId v = 0; v < g.num_nodes(); ++v) ids[v] = (v * 7919) % g.num_nodes();
   const int batches = 9;
@@ -205,6 +205,7 @@ TEST(GpuSage, PrefetchOnItsOwnStreamChangesNothing) {
 
 TEST(GpuSage, TrainingQualityMatchesCpu) {
   GRL_REQUIRE_GPU();
+  GRL_SKIP_EMULATED("trains through --device cuda, which is not the emulated backend");
   Graph g = small_sbm();
   SageTrainConfig c;
   c.epochs = test::small_sizes() ? 2 : 8;
@@ -237,7 +238,7 @@ TEST(GpuSage, InferenceMatchesCpu) {
   for (NodeId v = 0; v < g.num_nodes(); v += 3) nodes.push_back(v);
   nodes.push_back(nodes[5]);  // a repeated node
   auto cpu = make_cpu_backend();
-  auto gpu = make_cuda_backend();
+  auto gpu = test::make_gpu_backend();
   for (bool hidden : {false, true}) {
     auto a = sage_forward(*cpu, g, m, nodes, hidden, 200, 1);
     auto b = sage_forward(*gpu, g, m, nodes, hidden, 200, 1);

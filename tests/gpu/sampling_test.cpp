@@ -30,19 +30,19 @@ void compare(const Csr& csr, const std::vector<NodeId>& seeds, const SampleLayou
       csr.view(), Span<const NodeId>{seeds.data(), static_cast<int64_t>(seeds.size())}, L, p,
       SampleOutput{r_nodes.data(), r_hop.data(), r_seed.data(), r_cnt.data(), r_nbr.data()});
   // GPU.
-  Stream s;
+  test::Stream s;
   auto off = test::to_device(csr.offsets.to_vector());
   auto idx = test::to_device(csr.indices.to_vector());
   auto d_seeds = test::to_device(seeds);
-  DeviceBuffer<NodeId> nodes(L.max_nodes + 1);
-  DeviceBuffer<int32_t> hop(K + 1), seed_local(seeds.size() + 1), cnt(L.total_rows + 1),
+  test::DeviceBuffer<NodeId> nodes(L.max_nodes + 1);
+  test::DeviceBuffer<int32_t> hop(K + 1), seed_local(seeds.size() + 1), cnt(L.total_rows + 1),
       nbr(L.total_slots + 1);
   test::poison(nodes);
   test::poison(hop);
   test::poison(seed_local);
   test::poison(cnt);
   test::poison(nbr);
-  DeviceBuffer<char> scratch(sample_scratch_bytes(L));
+  test::DeviceBuffer<char> scratch(sample_scratch_bytes(L));
   CsrView g{off.data(), idx.data(), nullptr, csr.num_rows(), csr.num_edges()};
   launch_sample_neighbors(
       g, Span<const NodeId>{d_seeds.data(), static_cast<int64_t>(seeds.size())}, L, p,
@@ -136,7 +136,7 @@ TEST(GpuSampling, BackendGraphReplaysMatchReference) {
   GRL_REQUIRE_GPU();
   const NodeId n = test::small_sizes() ? 3000 : 50000;
   const Csr csr = test::random_csr(n, int64_t{n} * 10, 21);
-  auto be = make_cuda_backend();
+  auto be = test::make_gpu_backend();
   const int64_t batch = 256;
   SampleLayout L = make_sample_layout(batch, {10, 5}, n);
   Buffer<EdgeIndex> off(*be, csr.offsets.size(), "t");

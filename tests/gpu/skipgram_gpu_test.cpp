@@ -21,8 +21,8 @@ namespace grl {
 namespace {
 
 struct DeviceCsr {
-  DeviceBuffer<EdgeIndex> off;
-  DeviceBuffer<NodeId> idx;
+  test::DeviceBuffer<EdgeIndex> off;
+  test::DeviceBuffer<NodeId> idx;
   CsrView view;
   explicit DeviceCsr(const Csr& c)
       : off(test::to_device(c.offsets.to_vector())), idx(test::to_device(c.indices.to_vector())) {
@@ -39,15 +39,14 @@ void compare_walks(CsrView host_g, CsrView dev_g, const WalkSpec& s, const WalkS
   ref::random_walks(host_g, s,
                     Span<const NodeId>{starts.data(), static_cast<int64_t>(starts.size())}, walks,
                     want.data(), &want_ended);
-  Stream st;
+  test::Stream st;
   auto d_starts = test::to_device(starts);
   for (KernelVariant v : {KernelVariant::kSimple, KernelVariant::kTuned}) {
     const std::string name = what + (v == KernelVariant::kTuned ? " (tuned)" : " (simple)");
-    DeviceBuffer<int32_t> out(walks * s.length);
-    DeviceBuffer<unsigned long long> ended(1);
+    test::DeviceBuffer<int32_t> out(walks * s.length);
+    test::DeviceBuffer<unsigned long long> ended(1);
     test::poison(out);
-    GRL_CUDA_CHECK(cudaMemset(ended.data(), 0, 8));
-    GRL_CUDA_CHECK(cudaDeviceSynchronize());  // the legacy stream; launches use others
+    test::fill_bytes(ended, 0);
     launch_random_walks(dev_g, ds,
                         Span<const NodeId>{d_starts.data(), static_cast<int64_t>(starts.size())},
                         walks, out.data(), ended.data(), v, st);
@@ -102,11 +101,10 @@ TEST(GpuWalks, EqualCpuReference) {
     w[i] = i % 7 == 3 ? -1 : static_cast<int32_t>((i * 2654435761u) % n);
   std::vector<int64_t> want(n, 0);
   ref::count_nodes(Span<const int32_t>{w.data(), static_cast<int64_t>(w.size())}, want.data());
-  Stream st;
+  test::Stream st;
   auto dw = test::to_device(w);
-  DeviceBuffer<int64_t> counts(n);
-  GRL_CUDA_CHECK(cudaMemset(counts.data(), 0, counts.bytes()));
-  GRL_CUDA_CHECK(cudaDeviceSynchronize());  // the legacy stream; launches use others
+  test::DeviceBuffer<int64_t> counts(n);
+  test::fill_bytes(counts, 0);
   launch_count_nodes(Span<const int32_t>{dw.data(), static_cast<int64_t>(w.size())}, counts.data(),
                      st);
   st.synchronize();
@@ -141,12 +139,11 @@ TEST(GpuWalks, MetapathEqualsCpuReference) {
   ref::random_walks(g.csr.view(), hs,
                     Span<const NodeId>{starts.data(), static_cast<int64_t>(starts.size())},
                     static_cast<int64_t>(starts.size()) * 3, want.data(), &want_ended);
-  Stream st;
+  test::Stream st;
   auto d_starts = test::to_device(starts);
-  DeviceBuffer<int32_t> out(want.size());
-  DeviceBuffer<unsigned long long> ended(1);
-  GRL_CUDA_CHECK(cudaMemset(ended.data(), 0, 8));
-  GRL_CUDA_CHECK(cudaDeviceSynchronize());  // the legacy stream; launches use others
+  test::DeviceBuffer<int32_t> out(want.size());
+  test::DeviceBuffer<unsigned long long> ended(1);
+  test::fill_bytes(ended, 0);
   test::poison(out);
   launch_random_walks(
       CsrView{}, ds, Span<const NodeId>{d_starts.data(), static_cast<int64_t>(starts.size())},
@@ -165,15 +162,14 @@ void run_simple_kernel(const test::SgnsCase& c, const SgnsSpec& s, std::vector<f
   auto dp = test::to_device(c.prob);
   auto da = test::to_device(c.alias);
   auto dk = test::to_device(c.keep);
-  DeviceBuffer<SgnsStats> dstats(1);
-  GRL_CUDA_CHECK(cudaMemset(dstats.data(), 0, sizeof(SgnsStats)));
-  GRL_CUDA_CHECK(cudaDeviceSynchronize());  // the legacy stream; launches use others
+  test::DeviceBuffer<SgnsStats> dstats(1);
+  test::fill_bytes(dstats, 0);
   SgnsSpec ds = s;
   ds.keep = s.keep ? dk.data() : nullptr;
   ds.atomic_updates = c.kernel_atomic;
   const AliasView all{dp.data(), da.data(), c.num_nodes()};
   auto [v0, v1] = test::case_views(c, d0.data(), d1.data());
-  Stream st;
+  test::Stream st;
   launch_sgns(Span<const int32_t>{dw.data(), static_cast<int64_t>(c.walks.size())}, c.num_walks, ds,
               all, all, v0, v1, dstats.data(), KernelVariant::kSimple, st);
   st.synchronize();
@@ -210,6 +206,7 @@ TEST(GpuSgns, SerialKernelWithRangesEqualsCpuReference) {
 // as unpartitioned.
 TEST(GpuSgns, PartitionedTrainingMatchesUnpartitioned) {
   GRL_REQUIRE_GPU();
+  GRL_SKIP_EMULATED("trains through --device cuda, which is not the emulated backend");
   Graph g = make_academic(AcademicParams{});
   const NodeType& au = g.node_types[g.find_node_type("author")];
   double macro[2];
@@ -251,6 +248,7 @@ TEST(GpuSgns, PartitionedTrainingMatchesUnpartitioned) {
 // The parallel kernel races by design (Hogwild); it must train as well as the serial CPU.
 TEST(GpuSgns, ParallelKernelTrainsAsWellAsCpu) {
   GRL_REQUIRE_GPU();
+  GRL_SKIP_EMULATED("trains through --device cuda, which is not the emulated backend");
   Graph g = make_academic(AcademicParams{});
   const NodeType& au = g.node_types[g.find_node_type("author")];
   double macro[3];
