@@ -18,9 +18,10 @@
 //   and the warp (block) goes on from its first lane (thread). So between two such operations
 //   threads run one after another, in index order, which equals SIMT execution for code whose
 //   threads do not talk through memory between them (the CUDA rule anyway).
-// - A warp-wide operation completes when every lane of its mask has reached it (masks of
-//   disjoint lane groups, as sub-warp groups use, go independently). Lanes of one mask at
-//   different warp-wide operations, threads that wait for threads that finished (also at
+// - A warp-wide operation completes when every lane of its mask waits at an operation with that
+//   mask (so sub-warp groups go independently, and masks may nest). Lanes of one mask at
+//   different kinds of warp-wide operation, a shuffle width that is not a power of two, threads
+//   that wait for threads that finished (also at
 //   __syncthreads, which CUDA allows only in code the whole block reaches), an __stcs vector
 //   store to a misaligned address and a launch CUDA would refuse are bugs: the emulator says so
 //   and aborts. Other misaligned vector accesses are not caught.
@@ -79,8 +80,7 @@ namespace grl::emu {
 // The operations threads meet at (their tag: lanes at different ones are a bug).
 enum Op : uint32_t { kShfl = 1, kShflXor, kBallot, kSyncwarp, kSyncthreads };
 
-// One block's threads and the operand slots of their warp-wide operations (double-buffered: a
-// lane may leave the next operation's operand while slower lanes still read this one's).
+// One block's threads: their fibers, states, and the operands of their warp-wide operations.
 class Block {
  public:
   static constexpr size_t kStack = 256 * 1024;  // touched pages only
@@ -90,10 +90,10 @@ class Block {
         stacks_(new char[threads * kStack]),
         ctx_(threads),
         state_(threads),
-        ops_(threads),
         mask_(threads),
-        value_(2 * threads),
-        tag_(2 * threads) {}
+        value_(threads),
+        tag_(threads),
+        result_(32 * threads) {}
 
   // Runs body on every thread of the block; thread t sees threadIdx.x == t.
   void run(bool reverse, bool interleave_warps, std::function<void()> body) {
@@ -103,7 +103,6 @@ class Block {
     block_arrived_ = 0;
     for (int t = 0; t < n_; ++t) {
       state_[t] = kRunnable;
-      ops_[t] = 0;
       if (getcontext(&ctx_[t]) != 0) fail("getcontext failed");
       ctx_[t].uc_stack.ss_sp = stacks_.get() + t * kStack;
       ctx_[t].uc_stack.ss_size = kStack;
@@ -117,31 +116,34 @@ class Block {
     running() = nullptr;
   }
 
-  // A warp-wide operation over the lanes of `mask` (the calling lane among them): each gives
-  // `mine` and, once all of them have arrived, gets the operands of the warp's 32 slots (only
-  // those of `mask` are defined).
+  // A warp-wide operation over the lanes of `mask` (the calling lane among them): each leaves
+  // `mine` and, once all of them wait at an operation with this mask, each gets its own copy
+  // of the 32 slots (those of `mask` hold the operands, the rest 0), so lanes that go on
+  // first cannot overwrite what slower ones still read, however masks nest.
   const uint64_t* warp_exchange(uint32_t mask, uint32_t tag, uint64_t mine) {
     const int t = current_, w = t / 32, lane = t % 32;
     if (!(mask >> lane & 1u)) fail("a lane calls a warp-wide operation with a mask without it");
-    const int slot = ops_[t]++ & 1;
-    value_[2 * 32 * w + 32 * slot + lane] = mine;
-    tag_[2 * 32 * w + 32 * slot + lane] = tag;
+    value_[t] = mine;
+    tag_[t] = tag;
     mask_[t] = mask;
     state_[t] = kWaitWarp;
     bool complete = true;
-    for (int l = 0; l < 32; ++l) {
-      if (!(mask >> l & 1u)) continue;
+    for (int l = 0; l < 32 && complete; ++l) {
       const int u = 32 * w + l;
-      if (state_[u] != kWaitWarp) {
-        complete = false;  // not there yet (or finished: a deadlock, caught when none can run)
-        continue;
-      }
-      if (mask_[u] != mask || (ops_[u] - 1) % 2 != slot || tag_[2 * 32 * w + 32 * slot + l] != tag)
-        fail("lanes of one warp reached different warp-wide operations");
+      // Not there yet, or at another mask's operation (or finished: a deadlock, caught when no
+      // thread can run).
+      if ((mask >> l & 1u) && (state_[u] != kWaitWarp || mask_[u] != mask)) complete = false;
     }
-    if (complete) {  // the last lane: release them
+    if (complete) {  // the last lane: check, hand out the operands, release
       for (int l = 0; l < 32; ++l)
-        if (mask >> l & 1u) state_[32 * w + l] = kRunnable;
+        if ((mask >> l & 1u) && tag_[32 * w + l] != tag)
+          fail("lanes of one mask reached different warp-wide operations");
+      for (int l = 0; l < 32; ++l) {
+        if (!(mask >> l & 1u)) continue;
+        uint64_t* out = &result_[32 * (32 * w + l)];
+        for (int k = 0; k < 32; ++k) out[k] = mask >> k & 1u ? value_[32 * w + k] : 0;
+        state_[32 * w + l] = kRunnable;
+      }
       // The lanes go on from the first, as SIMT does; interleaved, the next warp first.
       if (interleave_)
         restart(0, n_, reverse_ ? (32 * w - 1 + n_) % n_ : (32 * w + 32) % n_);
@@ -150,7 +152,7 @@ class Block {
     } else {
       yield();
     }
-    return &value_[2 * 32 * w + 32 * slot];
+    return &result_[32 * t];
   }
 
   void syncthreads() {
@@ -245,10 +247,10 @@ class Block {
   std::unique_ptr<char[]> stacks_;
   std::vector<ucontext_t> ctx_;
   std::vector<State> state_;
-  std::vector<int64_t> ops_;     // warp-wide operations each thread has reached
-  std::vector<uint32_t> mask_;   // the mask of the one it waits at
-  std::vector<uint64_t> value_;  // [warp][slot][lane]
-  std::vector<uint32_t> tag_;
+  std::vector<uint32_t> mask_;    // the mask of the warp-wide operation it waits at
+  std::vector<uint64_t> value_;   // its operand there
+  std::vector<uint32_t> tag_;     // which operation
+  std::vector<uint64_t> result_;  // [thread][lane]: the operands it got
   int block_arrived_ = 0;
   std::function<void()> body_;
   ucontext_t scheduler_{};
@@ -371,6 +373,9 @@ inline cudaError_t memset2d_async(void* p, size_t pitch, int value, size_t width
 // GRL_WARP_EMULATION). Same contract: a null temp_storage asks for the bytes it needs.
 namespace cub {
 
+// What the stand-ins ask for: a caller that passes less than it was told aborts, as CUB fails.
+inline constexpr size_t kTempBytes = 256;
+
 struct DeviceRadixSort {
   // Stable sort of the pairs by bits [begin_bit, end_bit) of the keys (signed keys ordered as
   // CUB orders them: sign bit flipped).
@@ -381,9 +386,10 @@ struct DeviceRadixSort {
                                cudaStream_t = nullptr) {
     static_assert(std::is_integral_v<K> && sizeof(K) <= 8);
     if (!temp_storage) {
-      temp_bytes = 256;
+      temp_bytes = kTempBytes;
       return cudaSuccess;
     }
+    if (temp_bytes < kTempBytes) grl::emu::fail("cub::DeviceRadixSort: temp storage too small");
     using U = std::make_unsigned_t<K>;
     const U flip = std::is_signed_v<K> ? U{1} << (sizeof(K) * 8 - 1) : U{0};
     const int bits = end_bit - begin_bit;
@@ -409,10 +415,11 @@ struct DeviceScan {
   static cudaError_t ExclusiveSum(void* temp_storage, size_t& temp_bytes, In in, Out out, int n,
                                   cudaStream_t = nullptr) {
     if (!temp_storage) {
-      temp_bytes = 256;
+      temp_bytes = kTempBytes;
       return cudaSuccess;
     }
-    std::remove_cv_t<std::remove_reference_t<decltype(*out)>> sum{};
+    if (temp_bytes < kTempBytes) grl::emu::fail("cub::DeviceScan: temp storage too small");
+    std::remove_cv_t<std::remove_reference_t<decltype(in[0])>> sum{};  // CUB adds in the input type
     for (int i = 0; i < n; ++i) {  // in place too: read before write
       const auto x = in[i];
       out[i] = sum;
@@ -425,9 +432,17 @@ struct DeviceScan {
 }  // namespace cub
 
 // ---- the intrinsics grl's kernels use -----------------------------------------------------------
+namespace grl::emu {
+inline void check_width(int width) {
+  if (width < 1 || width > 32 || (width & (width - 1)) != 0)
+    fail("a shuffle width that is not a power of two up to 32");
+}
+}  // namespace grl::emu
+
 // Lanes of width-wide groups (width a power of two up to 32), as CUDA defines them.
 template <class T>
 T __shfl_sync(unsigned mask, T var, int src_lane, int width = 32) {
+  grl::emu::check_width(width);
   grl::emu::Block& b = grl::emu::current_block();
   const int lane = b.lane();
   const uint64_t* all = b.warp_exchange(mask, grl::emu::kShfl, grl::emu::to_bits(var));
@@ -438,6 +453,7 @@ T __shfl_sync(unsigned mask, T var, int src_lane, int width = 32) {
 
 template <class T>
 T __shfl_xor_sync(unsigned mask, T var, int lane_mask, int width = 32) {
+  grl::emu::check_width(width);
   grl::emu::Block& b = grl::emu::current_block();
   const int lane = b.lane();
   const uint64_t* all = b.warp_exchange(mask, grl::emu::kShflXor, grl::emu::to_bits(var));
