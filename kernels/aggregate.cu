@@ -261,15 +261,16 @@ void launch_tuned(MatrixView<const float> src, const int32_t* row_map, const Blo
                   MatrixView<float> out, uint8_t* argslot, cudaStream_t stream) {
   const int lanes = group_lanes(out.cols / 4);
   const unsigned grid = grid_for(b.num_dst, lanes);
-  if (lanes == 8)
+  if (lanes == 8) {
     GRL_LAUNCH(grid, kBlock, stream, aggregate_tuned_kernel<8, kMax>)
     (src, row_map, b, out, argslot);
-  else if (lanes == 16)
+  } else if (lanes == 16) {
     GRL_LAUNCH(grid, kBlock, stream, aggregate_tuned_kernel<16, kMax>)
     (src, row_map, b, out, argslot);
-  else
+  } else {
     GRL_LAUNCH(grid, kBlock, stream, aggregate_tuned_kernel<32, kMax>)
     (src, row_map, b, out, argslot);
+  }
   GRL_LAUNCH_CHECK("aggregate_tuned_kernel");
 }
 
@@ -341,10 +342,11 @@ void launch_aggregate_forward(AggregateKind kind, MatrixView<const float> src,
   }
   const int64_t n = int64_t{b.num_dst} * out.cols;
   const unsigned grid = static_cast<unsigned>((n + kBlock - 1) / kBlock);
-  if (is_max)
+  if (is_max) {
     GRL_LAUNCH(grid, kBlock, stream, aggregate_simple_kernel<true>)(src, row_map, b, out, argslot);
-  else
+  } else {
     GRL_LAUNCH(grid, kBlock, stream, aggregate_simple_kernel<false>)(src, row_map, b, out, argslot);
+  }
   GRL_LAUNCH_CHECK("aggregate_simple_kernel");
 }
 
@@ -471,12 +473,13 @@ void launch_gather_rows(MatrixView<const float> table, const int32_t* rows, Matr
       vec4_ok(table.data, table.stride, table.cols) && vec4_ok(out.data, out.stride, out.cols);
   const int lanes = group_lanes(vec ? out.cols / 4 : out.cols);
   const unsigned grid = grid_for(out.rows, lanes);
-  if (lanes == 8)
+  if (lanes == 8) {
     GRL_LAUNCH(grid, kBlock, stream, gather_rows_kernel<8>)(table, rows, out, vec, num_rows);
-  else if (lanes == 16)
+  } else if (lanes == 16) {
     GRL_LAUNCH(grid, kBlock, stream, gather_rows_kernel<16>)(table, rows, out, vec, num_rows);
-  else
+  } else {
     GRL_LAUNCH(grid, kBlock, stream, gather_rows_kernel<32>)(table, rows, out, vec, num_rows);
+  }
   GRL_LAUNCH_CHECK("gather_rows_kernel");
 }
 
@@ -490,15 +493,16 @@ void launch_gather_rows_cached(MatrixView<const float> table, MatrixView<const f
                    vec4_ok(out.data, out.stride, out.cols);
   const int lanes = group_lanes(vec ? out.cols / 4 : out.cols);
   const unsigned grid = grid_for(out.rows, lanes);
-  if (lanes == 8)
+  if (lanes == 8) {
     GRL_LAUNCH(grid, kBlock, stream, gather_rows_cached_kernel<8>)
     (table, cache, cache_slot, rows, out, vec, hits, num_rows);
-  else if (lanes == 16)
+  } else if (lanes == 16) {
     GRL_LAUNCH(grid, kBlock, stream, gather_rows_cached_kernel<16>)
     (table, cache, cache_slot, rows, out, vec, hits, num_rows);
-  else
+  } else {
     GRL_LAUNCH(grid, kBlock, stream, gather_rows_cached_kernel<32>)
     (table, cache, cache_slot, rows, out, vec, hits, num_rows);
+  }
   GRL_LAUNCH_CHECK("gather_rows_cached_kernel");
 }
 

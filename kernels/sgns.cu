@@ -400,23 +400,25 @@ void launch(Span<const int32_t> walks, int64_t num_walks, const SgnsSpec& s, Ali
             KernelVariant v, cudaStream_t stream) {
   const bool shared = s.share_negatives && s.negatives > 0;
   if (v == KernelVariant::kSimple) {
-    if (shared)
+    if (shared) {
       GRL_LAUNCH(1, 32, stream, sgns_simple_kernel<KPL, true>)
       (walks, num_walks, s, all, typed, syn0, syn1, stats);
-    else
+    } else {
       GRL_LAUNCH(1, 32, stream, sgns_simple_kernel<KPL, false>)
       (walks, num_walks, s, all, typed, syn0, syn1, stats);
+    }
   } else {
     const int64_t centres = num_walks * s.length;
     int64_t blocks = (centres + kWarpsPerBlock - 1) / kWarpsPerBlock;
     if (blocks > (1 << 20)) blocks = 1 << 20;
     const unsigned grid = static_cast<unsigned>(blocks);
-    if (shared)
+    if (shared) {
       GRL_LAUNCH(grid, 32 * kWarpsPerBlock, stream, sgns_tuned_kernel<KPL, true>)
       (walks, num_walks, s, all, typed, syn0, syn1, stats);
-    else
+    } else {
       GRL_LAUNCH(grid, 32 * kWarpsPerBlock, stream, sgns_tuned_kernel<KPL, false>)
       (walks, num_walks, s, all, typed, syn0, syn1, stats);
+    }
   }
   GRL_LAUNCH_CHECK("sgns_kernel");
 }

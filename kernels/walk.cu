@@ -77,12 +77,13 @@ void launch_random_walks(CsrView g, const WalkSpec& s, Span<const NodeId> starts
   if (num_walks == 0 || starts.size == 0) return;
   const unsigned grid = static_cast<unsigned>((num_walks + kBlock - 1) / kBlock);
   const bool aligned = s.length % 4 == 0 && reinterpret_cast<uintptr_t>(walks) % 16 == 0;
-  if (variant == KernelVariant::kTuned && aligned)
+  if (variant == KernelVariant::kTuned && aligned) {
     GRL_LAUNCH(grid, kBlock, stream, random_walks_kernel<true>)
     (g, s, starts, num_walks, walks, ended_early);
-  else
+  } else {
     GRL_LAUNCH(grid, kBlock, stream, random_walks_kernel<false>)
     (g, s, starts, num_walks, walks, ended_early);
+  }
   GRL_LAUNCH_CHECK("random_walks_kernel");
 }
 
