@@ -76,14 +76,11 @@ void expect_close(const std::vector<float>& cpu, const std::vector<float>& gpu, 
     }
 }
 
-constexpr int32_t kDst = 700, kSrc = 1500;
-constexpr int64_t kH = 37, kS4 = 4 * kH + 4, kSH = kH + 3;
-
 TEST(GpuLstm, KernelsEqualCpu) {
   GRL_REQUIRE_GPU();
   auto gpu = test::make_gpu_backend();
-  const int32_t n_dst = kDst, n_src = kSrc;
-  const int64_t H = kH, S4 = kS4, SH = kSH;
+  const int32_t n_dst = 700, n_src = 1500;
+  const int64_t H = 37, S4 = 4 * H + 4, SH = H + 3;
   HostBlock b = make_block(*gpu, 200, n_dst, 25, 10, n_src, 1);
   const int W = lstm_max_steps(b.host);
 
@@ -141,21 +138,8 @@ TEST(GpuLstm, KernelsEqualCpu) {
     expect_close(gates, test::download(d_gates), st.rows, 4 * H, S4, "backward gates");
     expect_close(dc, test::download(d_dc), st.rows, H, SH, "backward cell gradient");
   }
-}
 
-// Scatter of W slabs of gate gradients onto the sources.
-TEST(GpuLstm, ScatterEqualsCpu) {
-  GRL_REQUIRE_GPU();
-  auto gpu = test::make_gpu_backend();
-  const int32_t n_dst = kDst, n_src = kSrc;
-  const int64_t H = kH, S4 = kS4;
-  HostBlock b = make_block(*gpu, 200, n_dst, 25, 10, n_src, 1);
-  const int W = lstm_max_steps(b.host);
-  // Each side scatters by its own orders (equal: KernelsEqualCpu).
-  std::vector<uint8_t> ord(size_t(n_dst) * W), tpos(ord.size());
-  ref::lstm_orders(b.host, W, 5, 77, ord.data(), tpos.data());
-  Buffer<uint8_t> d_ord(*gpu, ord.size(), "test"), d_tpos(*gpu, ord.size(), "test");
-  gpu->lstm_orders(b.dev, W, 5, 77, d_ord.data(), d_tpos.data());
+  // Scatter of W slabs of gate gradients onto the sources, by each side's own orders.
   auto all = random_vec(size_t(W) * n_dst * S4, 60, 1.0f);
   auto d_all = test::upload(*gpu, all);
   std::vector<float> out(size_t(n_src) * S4, 0.0f);
