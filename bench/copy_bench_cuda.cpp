@@ -4,7 +4,7 @@
 
 #include "bench/gpu_bench_util.h"
 #include "host/device/device_info.h"
-#include "host/reference/random.h"
+#include "host/reference/random_ref.h"
 #include "kernels/random.h"
 
 namespace grl::bench {

@@ -7,10 +7,11 @@
 
 #include "bench/workloads.h"
 #include "host/ops/backend.h"
-#include "host/reference/aggregate.h"
-#include "host/reference/sampling.h"
-#include "host/reference/sgns.h"
-#include "host/reference/walk.h"
+#include "host/pipeline/sample_plan.h"
+#include "host/reference/aggregate_ref.h"
+#include "host/reference/sampling_ref.h"
+#include "host/reference/sgns_ref.h"
+#include "host/reference/walk_ref.h"
 #include "host/train/sage_engine.h"
 #include "host/train/skipgram.h"
 

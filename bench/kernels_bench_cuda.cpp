@@ -33,8 +33,10 @@
 #include "bench/workloads.h"
 #include "host/device/device_info.h"
 #include "host/ops/backend.h"
-#include "host/reference/aggregate.h"
+#include "host/pipeline/sample_plan.h"
+#include "host/reference/aggregate_ref.h"
 #include "kernels/aggregate.h"
+#include "kernels/gather.h"
 #include "kernels/lstm.h"
 #include "kernels/random.h"
 #include "kernels/sampling.h"
@@ -244,7 +246,8 @@ void BM_GatherRows(benchmark::State& state) {
   Stream s;
   time_with_events(state, s, [&] {
     launch_gather_rows(MatrixView<const float>{a.table.data(), a.table_rows, a.dim, a.dim},
-                       a.rows.data(), MatrixView<float>{a.out.data(), a.dst, a.dim, a.dim}, s);
+                       a.rows.data(), MatrixView<float>{a.out.data(), a.dst, a.dim, a.dim}, nullptr,
+                       s);
   });
   report_bandwidth(state, a.dst * a.dim * 8.0 + a.dst * 4.0);
   state.SetItemsProcessed(a.dst * state.iterations());
@@ -263,7 +266,7 @@ void BM_GatherRowsHost(benchmark::State& state) {
   Stream s;
   time_with_events(state, s, [&] {
     launch_gather_rows(MatrixView<const float>{table.data(), rows, dim, dim}, a.rows.data(),
-                       MatrixView<float>{a.out.data(), a.dst, dim, dim}, s);
+                       MatrixView<float>{a.out.data(), a.dst, dim, dim}, nullptr, s);
   });
   state.SetBytesProcessed(static_cast<int64_t>(a.dst * dim * 4) * state.iterations());
   state.SetItemsProcessed(a.dst * state.iterations());

@@ -28,7 +28,7 @@
 #include "bench/gpu_bench_util.h"
 #include "host/device/device_info.h"
 #include "host/io/loaders.h"
-#include "host/reference/walk.h"
+#include "host/reference/walk_ref.h"
 #include "host/train/skipgram.h"
 #include "kernels/random.h"
 #include "kernels/sgns.h"

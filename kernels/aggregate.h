@@ -17,9 +17,9 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "kernels/common/hd.h"
+#include "kernels/common/block.h"
+#include "kernels/common/variant.h"
 #include "kernels/common/views.h"
-#include "kernels/sampling.h"
 
 #if defined(GRL_WITH_CUDA) || defined(__CUDACC__)
 #include <cuda_runtime.h>
@@ -28,43 +28,6 @@
 namespace grl {
 
 enum class AggregateKind : int { kMean = 0, kMax = 1 };
-
-// Rows [row_begin, row_end) of the destinations take their neighbours from one hop's ELL:
-// row i's neighbours are nbr[(i - row_begin) * fanout + j] for j < cnt[i - row_begin].
-struct BlockSegment {
-  int32_t row_begin = 0, row_end = 0;
-  int32_t fanout = 0;
-  const int32_t* nbr = nullptr;
-  const int32_t* cnt = nullptr;
-};
-
-// One GNN layer's message-flow graph: destinations [0, num_dst) are a prefix of the sources
-// [0, num_src); the segments cover the destinations in order.
-struct BlockView {
-  int32_t num_dst = 0;
-  int32_t num_src = 0;
-  int32_t num_segments = 0;
-  BlockSegment seg[kMaxHops];
-  // Slots of all segments (rows x fanout), valid or not.
-  int64_t num_slots() const {
-    int64_t e = 0;
-    for (int s = 0; s < num_segments; ++s)
-      e += int64_t{seg[s].row_end - seg[s].row_begin} * seg[s].fanout;
-    return e;
-  }
-};
-
-// The segment holding destination row i (segments are few: a linear scan). Shared by the
-// kernels and the CPU references.
-GRL_HD const BlockSegment& block_segment_of(const BlockView& b, int32_t i) {
-  int s = 0;
-  while (s + 1 < b.num_segments && i >= b.seg[s].row_end) ++s;
-  return b.seg[s];
-}
-
-// Which implementation to launch: the first simple version (one thread per output element)
-// is kept beside the tuned one (a warp per row, 16-byte loads) so every speed-up is measured.
-enum class KernelVariant : int { kSimple = 0, kTuned = 1 };
 
 #if defined(GRL_WITH_CUDA) || defined(__CUDACC__)
 void launch_aggregate_forward(AggregateKind kind, MatrixView<const float> src,
@@ -89,22 +52,6 @@ struct BlockTranspose {
 };
 BlockTranspose launch_block_transpose(const BlockView& block, void* scratch, size_t scratch_bytes,
                                       cudaStream_t stream);
-
-// out[i] = table[rows[i]] for i < out.rows (vectorised when widths allow). With `num_rows`
-// (device memory, e.g. the sampler's hop counts, written by an earlier kernel of the stream),
-// out.rows is only a bound and the rows gathered are i < min(*num_rows, out.rows): the gather
-// can be queued before the host knows the count.
-void launch_gather_rows(MatrixView<const float> table, const int32_t* rows, MatrixView<float> out,
-                        cudaStream_t stream, const int32_t* num_rows = nullptr);
-
-// The gather through a feature cache: out[i] = cache[s] where s = cache_slot[rows[i]] >= 0,
-// else table[rows[i]] (the table may be pinned host memory, read zero-copy; the cache holds
-// the hottest rows in device memory). hits[0] += the rows served from the cache (one shared-
-// memory count per block, one global atomic per block). `num_rows` as in launch_gather_rows.
-void launch_gather_rows_cached(MatrixView<const float> table, MatrixView<const float> cache,
-                               const int32_t* cache_slot, const int32_t* rows,
-                               MatrixView<float> out, unsigned long long* hits, cudaStream_t stream,
-                               const int32_t* num_rows = nullptr);
 #endif
 
 }  // namespace grl

@@ -88,7 +88,7 @@ GRL_HD bool dropout_keep(uint64_t seed, uint32_t key, int64_t r, int64_t c, floa
 //   k < 2P:      r = v[k - P]         (r is the second node of pair k - P)
 //   otherwise:   r = neg[k - 2P]      (r is negative k - 2P)
 // A row may be referenced any number of times, in any roles (ref::build_unsup_refs in
-// host/reference/dense.h builds the transpose on the host).
+// host/reference/dense_ref.h builds the transpose on the host).
 struct UnsupPairsView {
   const int32_t* u = nullptr;
   const int32_t* v = nullptr;

@@ -2,6 +2,7 @@
 // deterministic scatter of the gate gradients onto source rows (math and layout in lstm.h).
 #include <cmath>
 
+#include "kernels/aggregate.h"  // the block transpose of the scatter
 #include "kernels/common/cuda_check.h"
 #include "kernels/common/launch.h"
 #include "kernels/lstm.h"

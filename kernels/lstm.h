@@ -40,7 +40,7 @@
 #pragma once
 #include <cstdint>
 
-#include "kernels/aggregate.h"
+#include "kernels/common/block.h"
 #include "kernels/common/philox.h"
 #include "kernels/common/views.h"
 

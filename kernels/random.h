@@ -1,5 +1,5 @@
 // Philox fill: out[i] = word (i % 4) of philox(seed, purpose, i / 4, 0, 0). The device twin of
-// host/reference/random.h; used to prove the generator is bit-identical on CPU and GPU, and to
+// host/reference/random_ref.h; used to prove the generator is bit-identical on CPU and GPU, and to
 // fill buffers with reproducible random data (benchmarks, initialisation).
 #pragma once
 #include <cuda_runtime.h>

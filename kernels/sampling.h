@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/common/block.h"
 #include "kernels/common/views.h"
 
 #if defined(GRL_WITH_CUDA) || defined(__CUDACC__)
@@ -34,7 +35,6 @@
 
 namespace grl {
 
-constexpr int kMaxHops = 6;
 constexpr int kMaxFanout = 255;  // slots are stored in 8 bits by the max aggregator
 
 struct SampleLayout {
@@ -51,10 +51,6 @@ struct SampleLayout {
   int64_t max_hop_slots = 0;  // max over hops of max_rows * fanout (and max_seeds)
   int64_t hash_capacity = 0;  // power of two >= 2 * max_nodes
 };
-
-// Bounds for batches of up to `max_seeds` seeds on a graph of `num_nodes` nodes.
-SampleLayout make_sample_layout(int64_t max_seeds, const std::vector<int>& fanouts,
-                                int64_t num_nodes);
 
 struct SampleParams {
   uint64_t seed = 0;

@@ -1,5 +1,5 @@
 // Skip-gram with negative sampling (semantics in sgns.h; the random choices are shared with
-// the CPU reference through kernels/common/sgns_draw.h).
+// the CPU reference through kernels/sgns_draw.h).
 //
 // A warp owns one centre: lane l holds dimensions l, l + 32, ... of the centre vector v and of
 // its gradient e in registers (dim <= 512), so v stays on chip across the whole window; dot
@@ -15,8 +15,8 @@
 
 #include "kernels/common/cuda_check.h"
 #include "kernels/common/launch.h"
-#include "kernels/common/sgns_draw.h"
 #include "kernels/sgns.h"
+#include "kernels/sgns_draw.h"
 
 namespace grl {
 

@@ -51,7 +51,7 @@
 #pragma once
 #include <cstdint>
 
-#include "kernels/aggregate.h"
+#include "kernels/common/variant.h"
 #include "kernels/common/views.h"
 
 #if defined(GRL_WITH_CUDA) || defined(__CUDACC__)

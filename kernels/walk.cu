@@ -1,5 +1,5 @@
 // Random walks (semantics in walk.h; the step logic is shared with the CPU reference through
-// kernels/common/walk_step.h). One thread per walk, the current node in a register.
+// kernels/walk_step.h). One thread per walk, the current node in a register.
 // Bytes per uniform step: one offsets pair (16 B; 8 B with WalkSpec::offsets32) and one adjacency
 // entry (4 B), both random 32-byte sectors (1.25 + 1 sectors on average: a pair straddles two
 // sectors one time in four, in eight with 32-bit offsets), plus 4 B written; node2vec adds a
@@ -16,8 +16,8 @@
 // about one random sector per step for DRAM (KERNEL-NOTES section 5).
 #include "kernels/common/cuda_check.h"
 #include "kernels/common/launch.h"
-#include "kernels/common/walk_step.h"
 #include "kernels/walk.h"
+#include "kernels/walk_step.h"
 
 namespace grl {
 

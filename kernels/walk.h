@@ -23,7 +23,7 @@
 #pragma once
 #include <cstdint>
 
-#include "kernels/aggregate.h"  // KernelVariant
+#include "kernels/common/variant.h"
 #include "kernels/common/views.h"
 
 #if defined(GRL_WITH_CUDA) || defined(__CUDACC__)

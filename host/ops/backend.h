@@ -12,6 +12,7 @@
 
 #include "kernels/aggregate.h"
 #include "kernels/dense.h"
+#include "kernels/gather.h"
 #include "kernels/lstm.h"
 #include "kernels/sampling.h"
 #include "kernels/sgns.h"
@@ -119,7 +120,8 @@ class Backend {
                     AliasView all, AliasView typed, MatrixView<float> syn0, MatrixView<float> syn1,
                     SgnsStats* stats) = 0;
 
-  // ---- dense (kernels/dense.h; gemm as in host/reference/dense.h) ----------------------------
+  // ---- dense (kernels/dense.h; gemm as in host/reference/dense_ref.h)
+  // ----------------------------
   virtual void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                     const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
                     int64_t ldc) = 0;

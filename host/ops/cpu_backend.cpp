@@ -7,12 +7,13 @@
 #include "host/core/error.h"
 #include "host/core/parallel.h"
 #include "host/ops/backend.h"
-#include "host/reference/aggregate.h"
-#include "host/reference/dense.h"
-#include "host/reference/lstm.h"
-#include "host/reference/sampling.h"
-#include "host/reference/sgns.h"
-#include "host/reference/walk.h"
+#include "host/reference/aggregate_ref.h"
+#include "host/reference/dense_ref.h"
+#include "host/reference/gather_ref.h"
+#include "host/reference/lstm_ref.h"
+#include "host/reference/sampling_ref.h"
+#include "host/reference/sgns_ref.h"
+#include "host/reference/walk_ref.h"
 
 namespace grl {
 

@@ -245,11 +245,11 @@ class CudaBackend final : public Backend {
   void gather_rows_cached(MatrixView<const float> table, MatrixView<const float> cache,
                           const int32_t* cache_slot, const int32_t* rows, MatrixView<float> out,
                           unsigned long long* hits, const int32_t* num_rows) override {
-    launch_gather_rows_cached(table, cache, cache_slot, rows, out, hits, stream_, num_rows);
+    launch_gather_rows_cached(table, cache, cache_slot, rows, out, hits, num_rows, stream_);
   }
   void gather_rows(MatrixView<const float> table, const int32_t* rows, MatrixView<float> out,
                    const int32_t* num_rows) override {
-    launch_gather_rows(table, rows, out, stream_, num_rows);
+    launch_gather_rows(table, rows, out, num_rows, stream_);
   }
   void random_walks(CsrView g, const WalkSpec& s, Span<const NodeId> starts, int64_t n,
                     int32_t* walks, unsigned long long* ended) override {

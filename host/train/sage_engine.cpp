@@ -9,8 +9,9 @@
 
 #include "host/core/error.h"
 #include "host/core/parallel.h"
-#include "host/reference/aggregate.h"
-#include "host/reference/dense.h"
+#include "host/pipeline/sample_plan.h"
+#include "host/reference/aggregate_ref.h"
+#include "host/reference/dense_ref.h"
 #include "kernels/lstm.h"
 
 namespace grl {
@@ -571,7 +572,7 @@ struct SageEngine::Impl {
     Layer& y = layers[l - 1];
     const LayerParams& P = lp[l - 1];
     const int64_t n_dst = hop_end_host[K - l], n_src = hop_end_host[K - l + 1];
-    const BlockView block = ref::make_block(L, hop_end_host.data(), cnt_p(), nbr_p(), l, K);
+    const BlockView block = make_block(L, hop_end_host.data(), cnt_p(), nbr_p(), l, K);
     const int32_t* row_map = l == 1 && !features_remote ? nodes_p() : nullptr;
     // The first layer's feature rows: with features in host memory they were brought into the
     // slot's rows on the sample lane (each row crosses the host link once, however many edges
@@ -697,7 +698,7 @@ struct SageEngine::Impl {
     Layer& y = layers[l - 1];
     const LayerParams& P = lp[l - 1];
     const int64_t n_dst = hop_end_host[K - l], n_src = hop_end_host[K - l + 1];
-    const BlockView block = ref::make_block(L, hop_end_host.data(), cnt_p(), nbr_p(), l, K);
+    const BlockView block = make_block(L, hop_end_host.data(), cnt_p(), nbr_p(), l, K);
     MatrixView<float> dz = y.g_out.view(n_dst);
     if (l < K && !arch.normalize) {
       // The output is > 0 exactly where a unit was active and kept.
@@ -873,7 +874,7 @@ struct SageEngine::Impl {
     std::copy(pu.begin(), pu.end(), h);
     std::copy(pv.begin(), pv.end(), h + P);
     std::copy(pn.begin(), pn.end(), h + 2 * P);
-    ref::build_unsup_refs(B, h, h + P, P, h + 2 * P, Q, h + n_pairs, h + n_pairs + B + 1);
+    build_unsup_refs(B, h, h + P, P, h + 2 * P, Q, h + n_pairs, h + n_pairs + B + 1);
     unsup_index.upload(h, unsup_host.size());
     const int32_t* d = unsup_index.data();
     const UnsupPairsView view{d, d + P, P, d + 2 * P, Q, d + n_pairs, d + n_pairs + B + 1};

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "host/io/synthetic.h"
-#include "host/reference/sgns.h"
-#include "host/reference/walk.h"
+#include "host/reference/sgns_ref.h"
+#include "host/reference/walk_ref.h"
 #include "host/train/skipgram.h"
 #include "kernels/common/philox.h"
 #include "kernels/sgns.h"

@@ -1,8 +1,10 @@
-// The CPU aggregation (host/reference/aggregate.cpp), the oracle of the GPU aggregation kernels:
-// make_block against the sample's hop_end, the forward pass (mean and max, with and without a row
-// map, odd and padded widths) against a recomputation from the definition in kernels/aggregate.h,
-// zero-count rows, ties and NaN in the max, the backward pass against a naive scatter and against
-// finite differences of a scalar loss, and gather_rows against direct copies.
+// The CPU aggregation (host/reference/aggregate_ref.cpp), the oracle of the GPU aggregation
+// kernels: make_block against the sample's hop_end, the forward pass (mean and max, with and
+// without a row map, odd and padded widths) against a recomputation from the definition in
+// kernels/aggregate.h, zero-count rows, ties and NaN in the max, the backward pass against a naive
+// scatter and against finite differences of a scalar loss, and gather_rows against direct copies.
+#include "host/reference/aggregate_ref.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -17,8 +19,9 @@
 #include <vector>
 
 #include "host/graph/graph.h"
-#include "host/reference/aggregate.h"
-#include "host/reference/sampling.h"
+#include "host/pipeline/sample_plan.h"
+#include "host/reference/gather_ref.h"
+#include "host/reference/sampling_ref.h"
 #include "tests/cpu/test_util.h"
 
 namespace grl {
@@ -75,8 +78,7 @@ Fixture make_fixture(uint32_t seed, const std::vector<int>& fanouts, bool replac
 }
 
 BlockView block_of(const Fixture& fx, int layer) {
-  return ref::make_block(fx.L, fx.hop_end.data(), fx.cnt.data(), fx.nbr.data(), layer,
-                         fx.num_hops());
+  return make_block(fx.L, fx.hop_end.data(), fx.cnt.data(), fx.nbr.data(), layer, fx.num_hops());
 }
 
 // The neighbour list of destination i, read from the sample directly (not through the block):

@@ -1,9 +1,11 @@
-// The CPU dense operations (host/reference/dense.cpp), the oracle of the GPU dense kernels and
+// The CPU dense operations (host/reference/dense_ref.cpp), the oracle of the GPU dense kernels and
 // of the CUDA backend's cuBLAS calls: gemm against a double-precision triple loop for every
 // transpose, odd and empty shapes, padded leading dimensions and alpha/beta; the element-wise
 // and row-wise pieces (bias_act, relu_backward, column_sums, dropout, l2norm, softmax_xent,
 // sigmoid_bce) against their definitions and finite differences; the optimiser steps against
 // hand-computed values, with and without global-norm clipping; sum_into, sum_squares.
+#include "host/reference/dense_ref.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -15,7 +17,6 @@
 #include <string>
 #include <vector>
 
-#include "host/reference/dense.h"
 #include "tests/cpu/test_util.h"
 
 namespace grl {

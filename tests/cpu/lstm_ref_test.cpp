@@ -1,8 +1,10 @@
-// The CPU LSTM aggregator (host/reference/lstm.cpp), the oracle of the GPU kernels: the
+// The CPU LSTM aggregator (host/reference/lstm_ref.cpp), the oracle of the GPU kernels: the
 // per-row orders (permutations, inverse, fresh per key), the batched step-by-step forward
 // against a naive per-destination LSTM written from the equations (rows of different lengths,
 // empty and one-neighbour rows, two segments with different fanouts, padded strides), the
 // backward step against finite differences of one step, and the scatter against a naive sum.
+#include "host/reference/lstm_ref.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,8 +12,7 @@
 #include <set>
 #include <vector>
 
-#include "host/reference/dense.h"
-#include "host/reference/lstm.h"
+#include "host/reference/dense_ref.h"
 #include "tests/cpu/test_util.h"
 
 namespace grl {

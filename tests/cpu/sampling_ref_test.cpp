@@ -1,8 +1,10 @@
-// The CPU sampler (host/reference/sampling.cpp), the oracle of the GPU sampler: the layout's
+// The CPU sampler (host/reference/sampling_ref.cpp), the oracle of the GPU sampler: the layout's
 // bounds and errors, exact output on a hand-made graph, the invariants of kernels/sampling.h on
 // random graphs (every sampled edge exists, counts are min(degree, fanout), nodes are unique and
 // numbered in order of first occurrence, nested prefixes), determinism and keying of the draws,
 // chi-square tests of uniformity, and Floyd's algorithm against a hand-written one.
+#include "host/reference/sampling_ref.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -15,7 +17,7 @@
 
 #include "host/core/error.h"
 #include "host/graph/graph.h"
-#include "host/reference/sampling.h"
+#include "host/pipeline/sample_plan.h"
 #include "kernels/common/philox.h"
 
 namespace grl {

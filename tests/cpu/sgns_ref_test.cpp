@@ -1,14 +1,15 @@
 // Skip-gram pieces on the CPU: alias tables draw their weights, one positive pair moves the two
 // vectors exactly as the SGNS gradient says, and the whole pipeline is deterministic.
+#include "host/reference/sgns_ref.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
 
-#include "host/reference/sgns.h"
 #include "host/train/skipgram.h"
 #include "kernels/common/philox.h"
-#include "kernels/common/sgns_draw.h"
+#include "kernels/sgns_draw.h"
 
 namespace grl {
 namespace {

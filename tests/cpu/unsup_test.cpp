@@ -14,7 +14,8 @@
 #include "host/io/loaders.h"
 #include "host/io/section_file.h"
 #include "host/io/synthetic.h"
-#include "host/reference/dense.h"
+#include "host/pipeline/sample_plan.h"
+#include "host/reference/dense_ref.h"
 #include "host/train/embedding_eval.h"
 #include "host/train/sage_engine.h"
 #include "host/train/sage_unsup.h"
@@ -32,8 +33,8 @@ struct LossCase {
   UnsupPairsView view() {
     offsets.assign(z.rows + 1, -7);
     refs.assign(2 * u.size() + neg.size(), -7);
-    ref::build_unsup_refs(z.rows, u.data(), v.data(), static_cast<int64_t>(u.size()), neg.data(),
-                          static_cast<int64_t>(neg.size()), offsets.data(), refs.data());
+    build_unsup_refs(z.rows, u.data(), v.data(), static_cast<int64_t>(u.size()), neg.data(),
+                     static_cast<int64_t>(neg.size()), offsets.data(), refs.data());
     return {u.data(),
             v.data(),
             static_cast<int64_t>(u.size()),
@@ -207,8 +208,8 @@ TEST(UnsupLoss, RefsTransposeAndGatherMatchScatter) {
     }
   std::vector<int32_t> off(c.z.rows + 1), refs(2 * P + Q);
   c.neg[0] = static_cast<int32_t>(c.z.rows);
-  EXPECT_THROW(ref::build_unsup_refs(c.z.rows, c.u.data(), c.v.data(), P, c.neg.data(), Q,
-                                     off.data(), refs.data()),
+  EXPECT_THROW(build_unsup_refs(c.z.rows, c.u.data(), c.v.data(), P, c.neg.data(), Q, off.data(),
+                                refs.data()),
                Error);
 }
 

@@ -1,13 +1,14 @@
 // Random walks (CPU reference): walks follow edges, dead ends end walks and are counted,
 // node2vec's p and q change return and out-move frequencies exactly as the paper's weights say,
 // meta-path walks follow the node types, and everything is a pure function of the seed.
+#include "host/reference/walk_ref.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 
 #include "host/io/synthetic.h"
-#include "host/reference/walk.h"
 #include "host/train/skipgram.h"
 
 namespace grl {

@@ -77,11 +77,11 @@ class EmulatedBackend final : public Backend {
   void gather_rows_cached(MatrixView<const float> table, MatrixView<const float> cache,
                           const int32_t* cache_slot, const int32_t* rows, MatrixView<float> out,
                           unsigned long long* hits, const int32_t* num_rows) override {
-    launch_gather_rows_cached(table, cache, cache_slot, rows, out, hits, nullptr, num_rows);
+    launch_gather_rows_cached(table, cache, cache_slot, rows, out, hits, num_rows, nullptr);
   }
   void gather_rows(MatrixView<const float> table, const int32_t* rows, MatrixView<float> out,
                    const int32_t* num_rows) override {
-    launch_gather_rows(table, rows, out, nullptr, num_rows);
+    launch_gather_rows(table, rows, out, num_rows, nullptr);
   }
   void lstm_scatter(const BlockView& block, MatrixView<const float> gates_all, int64_t slab,
                     const uint8_t* tpos, int width, MatrixView<float> grad_proj, void* scratch,

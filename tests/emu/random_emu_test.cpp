@@ -1,4 +1,4 @@
-// kernels/random.cu under the emulator against host/reference/random.h: bit-identical words and
+// kernels/random.cu under the emulator against host/reference/random_ref.h: bit-identical words and
 // floats, for sizes that are and are not a multiple of the 4 words one Philox call gives.
 #include "tests/emu/warp_emulator.h"
 // (the emulator first: the kernel file uses its intrinsics)
@@ -8,7 +8,7 @@
 
 #include <vector>
 
-#include "host/reference/random.h"
+#include "host/reference/random_ref.h"
 
 namespace grl {
 namespace {

@@ -15,7 +15,7 @@
 #include <string>
 
 #include "host/io/synthetic.h"
-#include "host/reference/walk.h"
+#include "host/reference/walk_ref.h"
 #include "tests/gpu/gpu_graphs.h"
 
 namespace grl {

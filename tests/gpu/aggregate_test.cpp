@@ -1,15 +1,17 @@
 // GPU aggregation == CPU reference: mean and max, forward (values, and arg-max slots exactly)
 // and backward, simple and tuned variants, with and without a row map, over feature widths that
 // are and are not multiples of 4 (and of 32), padded strides, zero-count rows and forced ties.
-#include "host/reference/aggregate.h"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstring>
 #include <random>
 
-#include "host/reference/sampling.h"
+#include "host/pipeline/sample_plan.h"
+#include "host/reference/aggregate_ref.h"
+#include "host/reference/gather_ref.h"
+#include "host/reference/sampling_ref.h"
+#include "kernels/gather.h"
 #include "tests/gpu/gpu_graphs.h"
 #include "tests/gpu/gpu_test_util.h"
 
@@ -86,9 +88,9 @@ TEST(GpuAggregate, ForwardAndBackwardEqualCpu) {
             dim % 4 == 0 ? dim + (dim == 64 ? 8 : 0) : dim + (dim % 2 == 0 ? 2 : 1);
         for (int l = 1; l <= K; ++l) {
           const BlockView hb =
-              ref::make_block(smp.L, smp.hop.data(), smp.cnt.data(), smp.nbr.data(), l, K);
+              make_block(smp.L, smp.hop.data(), smp.cnt.data(), smp.nbr.data(), l, K);
           const BlockView db =
-              ref::make_block(smp.L, smp.hop.data(), smp.d_cnt.data(), smp.d_nbr.data(), l, K);
+              make_block(smp.L, smp.hop.data(), smp.d_cnt.data(), smp.d_nbr.data(), l, K);
           const bool use_map = l == 1;
           const int64_t src_rows = use_map ? n : hb.num_src;
           std::vector<float> src = random_matrix(src_rows, stride, dim * 31 + l, quantised);
@@ -170,7 +172,7 @@ TEST(GpuAggregate, GatherRowsEqualsCpu) {
     test::DeviceBuffer<float> out(n * stride);
     test::poison(out);
     launch_gather_rows(MatrixView<const float>{d_table.data(), rows, dim, stride}, d_idx.data(),
-                       MatrixView<float>{out.data(), n, dim, stride}, s);
+                       MatrixView<float>{out.data(), n, dim, stride}, nullptr, s);
     s.synchronize();
     auto got = test::to_host(out);
     for (int64_t i = 0; i < n; ++i)
@@ -183,7 +185,7 @@ TEST(GpuAggregate, GatherRowsEqualsCpu) {
     test::poison(out);
     const std::vector<float> poisoned = test::to_host(out);
     launch_gather_rows(MatrixView<const float>{d_table.data(), rows, dim, stride}, d_idx.data(),
-                       MatrixView<float>{out.data(), n, dim, stride}, s, d_count.data());
+                       MatrixView<float>{out.data(), n, dim, stride}, d_count.data(), s);
     s.synchronize();
     got = test::to_host(out);
     for (int64_t i = 0; i < n; ++i)
@@ -225,10 +227,10 @@ TEST(GpuAggregate, CachedGatherFromHostMemoryEqualsCpu) {
     test::poison(out);
     test::DeviceBuffer<unsigned long long> hits(1);
     test::fill_bytes(hits, 0);
-    launch_gather_rows_cached(MatrixView<const float>{host_table.data(), rows, dim, stride},
-                              MatrixView<const float>{d_cache.data(), cached, dim, stride},
-                              d_slot.data(), d_idx.data(),
-                              MatrixView<float>{out.data(), n, dim, stride}, hits.data(), s);
+    launch_gather_rows_cached(
+        MatrixView<const float>{host_table.data(), rows, dim, stride},
+        MatrixView<const float>{d_cache.data(), cached, dim, stride}, d_slot.data(), d_idx.data(),
+        MatrixView<float>{out.data(), n, dim, stride}, hits.data(), nullptr, s);
     s.synchronize();
     auto got = test::to_host(out);
     for (int64_t i = 0; i < n; ++i)
@@ -245,7 +247,7 @@ TEST(GpuAggregate, CachedGatherFromHostMemoryEqualsCpu) {
     launch_gather_rows_cached(
         MatrixView<const float>{host_table.data(), rows, dim, stride},
         MatrixView<const float>{d_cache.data(), cached, dim, stride}, d_slot.data(), d_idx.data(),
-        MatrixView<float>{out.data(), n, dim, stride}, hits.data(), s, d_count.data());
+        MatrixView<float>{out.data(), n, dim, stride}, hits.data(), d_count.data(), s);
     s.synchronize();
     EXPECT_EQ(test::to_host(hits)[0], want_counted);
   }

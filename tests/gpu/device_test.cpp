@@ -4,7 +4,7 @@
 #include <cstring>
 #include <numeric>
 
-#include "host/reference/random.h"
+#include "host/reference/random_ref.h"
 #include "kernels/random.h"
 #include "tests/gpu/gpu_test_util.h"
 

@@ -2,13 +2,13 @@
 // and at a middle step, one backward step, and the scatter, over a block of two segments with
 // empty, one-neighbour and full rows, an odd unit count and padded strides. Through the Backend
 // interface, so that grl_emu_tests runs them on the emulated backend too (gpu_test_util.h).
-#include "host/reference/lstm.h"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
 
+#include "host/pipeline/sample_plan.h"
+#include "host/reference/lstm_ref.h"
 #include "tests/gpu/gpu_test_util.h"
 
 namespace grl {

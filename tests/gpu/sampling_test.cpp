@@ -1,11 +1,11 @@
 // GPU sampler == CPU reference, element for element (same Philox draws, same first-occurrence
 // relabelling), over graphs with hubs, zero-degree nodes and the top id, with and without
 // replacement, repeated seeds, partial batches and an empty batch.
-#include "host/reference/sampling.h"
-
 #include <gtest/gtest.h>
 
 #include "host/ops/backend.h"
+#include "host/pipeline/sample_plan.h"
+#include "host/reference/sampling_ref.h"
 #include "tests/gpu/gpu_graphs.h"
 #include "tests/gpu/gpu_test_util.h"
 

@@ -7,8 +7,8 @@
 
 #include "host/io/synthetic.h"
 #include "host/ops/backend.h"
-#include "host/reference/sgns.h"
-#include "host/reference/walk.h"
+#include "host/reference/sgns_ref.h"
+#include "host/reference/walk_ref.h"
 #include "host/train/embedding_eval.h"
 #include "host/train/skipgram.h"
 #include "kernels/sgns.h"

@@ -9,7 +9,8 @@
 
 #include "host/io/synthetic.h"
 #include "host/ops/backend.h"
-#include "host/reference/dense.h"
+#include "host/pipeline/sample_plan.h"
+#include "host/reference/dense_ref.h"
 #include "host/train/sage_engine.h"
 #include "host/train/sage_unsup.h"
 #include "host/train/skipgram.h"
@@ -51,8 +52,7 @@ TEST(GpuUnsupLoss, MatchesReference) {
     for (auto& x : neg) x = static_cast<int32_t>(rng() % used);
     if (P > 0 && Q > 0) neg[0] = u[0];  // a pair's node among the negatives
     std::vector<int32_t> offsets(s.rows + 1), refs(2 * P + Q);
-    ref::build_unsup_refs(s.rows, u.data(), v.data(), P, neg.data(), Q, offsets.data(),
-                          refs.data());
+    build_unsup_refs(s.rows, u.data(), v.data(), P, neg.data(), Q, offsets.data(), refs.data());
     const float scale = P > 0 ? 1.0f / static_cast<float>(P) : 1.0f;
 
     std::vector<float> coef(P * (Q + 1)), loss(P), dz(s.rows * stride, 7.0f);

@@ -1,5 +1,5 @@
 // One step of each walk kind, written once for host and device (kernels/walk.cu and
-// host/reference/walk.cpp call these), so CPU and GPU walks are identical by construction.
+// host/reference/walk_ref.cpp call these), so CPU and GPU walks are identical by construction.
 #pragma once
 #include "kernels/common/philox.h"
 #include "kernels/walk.h"

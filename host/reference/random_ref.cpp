@@ -1,4 +1,4 @@
-#include "host/reference/random.h"
+#include "host/reference/random_ref.h"
 
 namespace grl::ref {
 

@@ -1,4 +1,4 @@
-#include "host/reference/lstm.h"
+#include "host/reference/lstm_ref.h"
 
 #include <cmath>
 #include <cstring>

@@ -25,11 +25,6 @@ void sigmoid_bce(MatrixView<const float> logits, MatrixView<const float> targets
 // Scatters each pair's gradient in pair order (dz zeroed first); batch.refs is not used.
 void unsup_loss(MatrixView<const float> z, const UnsupPairsView& batch, float grad_scale,
                 float* coef, float* pair_loss, MatrixView<float> dz);
-// The transpose UnsupPairsView carries for the kernel: ref_offsets (rows + 1) and refs
-// (2P + Q) of the pairs (u_i, v_i) and negatives over `rows` rows, built on the host by a
-// counting sort. Throws grl::Error when an index is outside [0, rows).
-void build_unsup_refs(int64_t rows, const int32_t* u, const int32_t* v, int64_t num_pairs,
-                      const int32_t* neg, int64_t num_negs, int32_t* ref_offsets, int32_t* refs);
 void adam(Span<float> params, Span<const float> grads, Span<float> m, Span<float> v,
           const AdamParams& p);
 void sgd(Span<float> params, Span<const float> grads, Span<float> velocity, const SgdParams& p);

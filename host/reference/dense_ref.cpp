@@ -1,4 +1,4 @@
-#include "host/reference/dense.h"
+#include "host/reference/dense_ref.h"
 
 #include <algorithm>
 #include <cmath>
@@ -267,23 +267,6 @@ void unsup_loss(MatrixView<const float> z, const UnsupPairsView& b, float grad_s
       axpy(ci[1 + j], u, b.neg[j]);
     }
   }
-}
-
-void build_unsup_refs(int64_t rows, const int32_t* u, const int32_t* v, int64_t P,
-                      const int32_t* neg, int64_t Q, int32_t* ref_offsets, int32_t* refs) {
-  auto row_of = [&](int64_t k) { return k < P ? u[k] : k < 2 * P ? v[k - P] : neg[k - 2 * P]; };
-  const int64_t total = 2 * P + Q;
-  std::fill(ref_offsets, ref_offsets + rows + 1, 0);
-  for (int64_t k = 0; k < total; ++k) {
-    const int32_t r = row_of(k);
-    if (r < 0 || r >= rows)
-      throw Error("unsupervised batch: row index " + std::to_string(r) + " outside [0, " +
-                  std::to_string(rows) + ")");
-    ++ref_offsets[r + 1];
-  }
-  for (int64_t r = 0; r < rows; ++r) ref_offsets[r + 1] += ref_offsets[r];
-  std::vector<int32_t> next(ref_offsets, ref_offsets + rows);
-  for (int64_t k = 0; k < total; ++k) refs[next[row_of(k)]++] = static_cast<int32_t>(k);
 }
 
 void adam(Span<float> w, Span<const float> g, Span<float> m, Span<float> v, const AdamParams& p) {

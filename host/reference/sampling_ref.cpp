@@ -1,4 +1,4 @@
-#include "host/reference/sampling.h"
+#include "host/reference/sampling_ref.h"
 
 #include <algorithm>
 #include <string>
@@ -7,59 +7,7 @@
 #include "host/core/error.h"
 #include "kernels/common/philox.h"
 
-namespace grl {
-
-SampleLayout make_sample_layout(int64_t max_seeds, const std::vector<int>& fanouts,
-                                int64_t num_nodes) {
-  if (fanouts.empty() || fanouts.size() > static_cast<size_t>(kMaxHops))
-    throw UsageError("between 1 and " + std::to_string(kMaxHops) + " fanouts are supported, got " +
-                     std::to_string(fanouts.size()));
-  if (max_seeds <= 0) throw UsageError("batch size must be positive");
-  SampleLayout L;
-  L.num_hops = static_cast<int>(fanouts.size());
-  L.max_seeds = max_seeds;
-  const int64_t n = std::max<int64_t>(num_nodes, 1);
-  int64_t frontier = std::min(max_seeds, n);  // unique seeds
-  int64_t nodes = frontier;
-  int64_t max_slots = max_seeds;
-  L.max_hop_end[0] = nodes;
-  for (int h = 0; h < L.num_hops; ++h) {
-    int f = fanouts[h];
-    if (f < 1 || f > kMaxFanout)
-      throw UsageError("fanout " + std::to_string(f) + " out of range [1, " +
-                       std::to_string(kMaxFanout) + "]");
-    L.fanouts[h] = f;
-    L.max_rows[h] = frontier;
-    L.row_offset[h] = L.total_rows;
-    L.slot_offset[h] = L.total_slots;
-    L.total_rows += frontier;
-    L.total_slots += frontier * f;
-    max_slots = std::max(max_slots, frontier * f);
-    int64_t fresh = std::min(frontier * f, n);  // nodes new at this hop
-    nodes = std::min(nodes + fresh, n);
-    L.max_hop_end[h + 1] = nodes;
-    frontier = fresh;
-  }
-  L.max_nodes = nodes;
-  L.max_hop_slots = max_slots;
-  // Slot positions are int32 and first-occurrence markers start at 0x7F7F7F7F.
-  if (L.max_hop_slots >= 0x7F000000 || L.max_nodes >= (int64_t{1} << 24))
-    throw UsageError("batch too large: " + std::to_string(L.max_nodes) +
-                     " sampled nodes per batch (limit 16,777,215); use a smaller --batch-size or "
-                     "smaller fanouts");
-  // A layer's block spans hops 1..h: its slots are sorted with int32 counts in the backward pass.
-  for (int h = 0; h < L.num_hops; ++h)
-    if (L.slot_offset[h] + L.max_rows[h] * L.fanouts[h] >= 0x7F000000)
-      throw UsageError(
-          "batch too large: " + std::to_string(L.slot_offset[h] + L.max_rows[h] * L.fanouts[h]) +
-          " neighbour slots in one layer; use a smaller --batch-size or smaller fanouts");
-  int64_t cap = 64;
-  while (cap < 2 * L.max_nodes) cap <<= 1;
-  L.hash_capacity = cap;
-  return L;
-}
-
-namespace ref {
+namespace grl::ref {
 
 int sample_positions(int64_t degree, int fanout, NodeId node, int hop, const SampleParams& p,
                      int64_t* pos) {
@@ -122,5 +70,4 @@ void sample_neighbors(CsrView g, Span<const NodeId> seeds, const SampleLayout& L
   }
 }
 
-}  // namespace ref
-}  // namespace grl
+}  // namespace grl::ref

@@ -1,9 +1,9 @@
-#include "host/reference/walk.h"
+#include "host/reference/walk_ref.h"
 
 #include <atomic>
 
 #include "host/core/parallel.h"
-#include "kernels/common/walk_step.h"
+#include "kernels/walk_step.h"
 
 namespace grl::ref {
 

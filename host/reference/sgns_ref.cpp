@@ -1,4 +1,4 @@
-#include "host/reference/sgns.h"
+#include "host/reference/sgns_ref.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "host/core/error.h"
-#include "kernels/common/sgns_draw.h"
+#include "kernels/sgns_draw.h"
 
 namespace grl::ref {
 

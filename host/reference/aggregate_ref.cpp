@@ -1,28 +1,10 @@
-#include "host/reference/aggregate.h"
+#include "host/reference/aggregate_ref.h"
 
 #include <cstring>
 
 #include "host/core/parallel.h"
 
 namespace grl::ref {
-
-BlockView make_block(const SampleLayout& L, const int32_t* hop_end, const int32_t* cnt,
-                     const int32_t* nbr, int layer, int num_layers) {
-  BlockView b;
-  const int hops = num_layers - layer + 1;  // hops 1..hops feed this layer
-  b.num_dst = hop_end[hops - 1];
-  b.num_src = hop_end[hops];
-  b.num_segments = hops;
-  for (int h = 1; h <= hops; ++h) {
-    BlockSegment& s = b.seg[h - 1];
-    s.row_begin = h == 1 ? 0 : hop_end[h - 2];
-    s.row_end = hop_end[h - 1];
-    s.fanout = L.fanouts[h - 1];
-    s.nbr = nbr + L.slot_offset[h - 1];
-    s.cnt = cnt + L.row_offset[h - 1];
-  }
-  return b;
-}
 
 void aggregate_forward(AggregateKind kind, MatrixView<const float> src, const int32_t* row_map,
                        const BlockView& b, MatrixView<float> out, uint8_t* argslot) {
@@ -94,27 +76,6 @@ void aggregate_backward(AggregateKind kind, const BlockView& b, MatrixView<const
       }
     }
   }
-}
-
-void gather_rows(MatrixView<const float> table, const int32_t* rows, MatrixView<float> out,
-                 const int32_t* num_rows) {
-  parallel_for(
-      num_rows ? std::min<int64_t>(*num_rows, out.rows) : out.rows,
-      [&](int64_t i) { std::memcpy(out.row(i), table.row(rows[i]), out.cols * sizeof(float)); },
-      256);
-}
-
-void gather_rows_cached(MatrixView<const float> table, MatrixView<const float> cache,
-                        const int32_t* cache_slot, const int32_t* rows, MatrixView<float> out,
-                        unsigned long long* hits, const int32_t* num_rows) {
-  unsigned long long h = 0;
-  const int64_t n = num_rows ? std::min<int64_t>(*num_rows, out.rows) : out.rows;
-  for (int64_t i = 0; i < n; ++i) {
-    const int32_t s = cache_slot[rows[i]];
-    h += s >= 0;
-    std::memcpy(out.row(i), s >= 0 ? cache.row(s) : table.row(rows[i]), out.cols * sizeof(float));
-  }
-  *hits += h;
 }
 
 }  // namespace grl::ref
