@@ -1,47 +1,13 @@
-// The ceiling: device-to-device copy bandwidth (bytes read + bytes written per second).
+// The ceilings every kernel is quoted against: device-to-device copy bandwidth (bytes read +
+// bytes written per second) and pinned host-to-device copies.
 #include <algorithm>
 #include <vector>
 
 #include "bench/gpu_bench_util.h"
 #include "host/device/device_info.h"
-#include "host/reference/random_ref.h"
 #include "kernels/random.h"
 
 namespace grl::bench {
-
-double copy_ceiling_bytes_per_second() {
-  static const double value = [] {
-    const size_t bytes = size_t{1} << 30;
-    DeviceBuffer<char> src(bytes, "copy benchmark"), dst(bytes, "copy benchmark");
-    Stream s;
-    launch_philox_fill(
-        Span<uint32_t>{reinterpret_cast<uint32_t*>(src.data()), static_cast<int64_t>(bytes / 4)}, 1,
-        RandomPurpose::kTest, s);
-    Event a, b;
-    std::vector<double> rates;
-    for (int i = 0; i < 17; ++i) {
-      a.record(s);
-      GRL_CUDA_CHECK(cudaMemcpyAsync(dst.data(), src.data(), bytes, cudaMemcpyDeviceToDevice, s));
-      b.record(s);
-      b.synchronize();
-      if (i >= 2) rates.push_back(2.0 * bytes / (b.elapsed_ms_since(a) / 1e3));
-    }
-    std::sort(rates.begin(), rates.end());
-    return rates[rates.size() / 2];
-  }();
-  return value;
-}
-
-void report_bandwidth(benchmark::State& state, double bytes_per_iteration) {
-  state.SetBytesProcessed(static_cast<int64_t>(bytes_per_iteration * state.iterations()));
-  const double ceiling = copy_ceiling_bytes_per_second();
-  state.counters["GBps"] =
-      benchmark::Counter(bytes_per_iteration / 1e9, benchmark::Counter::kIsIterationInvariantRate);
-  state.counters["copy_GBps"] = ceiling / 1e9;
-  // Filled in as a ratio of rates: (bytes / iteration time) / ceiling.
-  state.counters["frac_of_copy"] = benchmark::Counter(
-      bytes_per_iteration / ceiling, benchmark::Counter::kIsIterationInvariantRate);
-}
 
 namespace {
 

@@ -1,7 +1,6 @@
 // CPU twins of kernels/random.h, same arguments (minus the stream).
 #pragma once
-#include "kernels/common/philox.h"
-#include "kernels/common/views.h"
+#include "kernels/random.h"
 
 namespace grl::ref {
 

@@ -10,8 +10,6 @@
 #include "host/core/error.h"
 #include "host/core/parallel.h"
 #include "host/pipeline/sample_plan.h"
-#include "host/reference/aggregate_ref.h"
-#include "host/reference/dense_ref.h"
 #include "kernels/lstm.h"
 
 namespace grl {
