@@ -17,6 +17,12 @@ namespace grl {
 // Throws a CudaError that says how much was asked for and how much is free, with advice.
 [[noreturn]] void throw_device_oom(size_t bytes, const char* what);
 
+// Compiled against the emulator's runtime stand-ins (tests/emu), these classes are other
+// functions with the same names: an inline namespace keeps them apart at link time.
+#if defined(GRL_WARP_EMULATION)
+inline namespace emulated {
+#endif
+
 template <class T>
 class DeviceBuffer {
  public:
@@ -197,5 +203,9 @@ class CublasHandle {
  private:
   cublasHandle_t h_ = nullptr;
 };
+
+#if defined(GRL_WARP_EMULATION)
+}  // namespace emulated
+#endif
 
 }  // namespace grl

@@ -1,7 +1,8 @@
 // The operations interface the trainers are written against: one CPU implementation (the
 // references in host/reference/) and one CUDA implementation (the launchers in kernels/ and
-// cuBLAS). Pointers passed to a backend live in that backend's memory (host memory for the
-// CPU backend), allocated through Buffer<T>.
+// cuBLAS). The kernel operations are listed once, in host/ops/backend_ops.inc; memory, lanes
+// and timing are below. Pointers passed to a backend live in that backend's memory (host
+// memory for the CPU backend), allocated through Buffer<T>.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -55,8 +56,8 @@ class Backend {
   // the engine samples the next minibatches ahead of their compute. On the GPU they are two
   // streams, ordered only through these events (no host synchronisation); the CPU backend runs
   // every call at once in program order, so there they cost nothing and order nothing.
+  // Calls go to the current lane (kLaneCompute unless a LaneScope says otherwise).
   static constexpr int kLaneCompute = 0, kLaneSample = 1;
-  virtual void set_lane(int lane) = 0;    // the lane the following calls are queued on
   virtual int new_event() = 0;            // an event owned by the backend, by id
   virtual void record_event(int id) = 0;  // marks the current lane's position
   virtual void wait_event(int id) = 0;    // the current lane waits for it (not the host)
@@ -73,83 +74,16 @@ class Backend {
   // Milliseconds per stage since the last call, in first-seen order (waits for the device).
   virtual std::vector<std::pair<std::string, double>> take_stage_times() = 0;
 
-  // ---- sampling (kernels/sampling.h) ---------------------------------------------------------
-  virtual size_t sample_scratch_bytes(const SampleLayout& layout) = 0;
-  virtual void sample_neighbors(CsrView graph, Span<const NodeId> seeds, const SampleLayout& layout,
-                                const SampleParams& params, const SampleOutput& out,
-                                void* scratch) = 0;
+  // ---- kernel operations (host/ops/backend_ops.inc: one line each) ---------------------------
+#define GRL_BACKEND_OP(ret, name, params, cpu_call, cuda_call) virtual ret name params = 0;
+#include "host/ops/backend_ops.inc"
 
-  // ---- aggregation (kernels/aggregate.h) -----------------------------------------------------
-  virtual void aggregate_forward(AggregateKind kind, MatrixView<const float> src,
-                                 const int32_t* row_map, const BlockView& block,
-                                 MatrixView<float> out, uint8_t* argslot) = 0;
-  virtual size_t aggregate_backward_scratch_bytes(int64_t max_slots, int64_t max_src) = 0;
-  virtual void aggregate_backward(AggregateKind kind, const BlockView& block,
-                                  MatrixView<const float> grad_out, const uint8_t* argslot,
-                                  MatrixView<float> grad_src, void* scratch,
-                                  size_t scratch_bytes) = 0;
-  // num_rows (backend memory, optional): out.rows is a bound, the count is read on the device.
-  virtual void gather_rows_cached(MatrixView<const float> table, MatrixView<const float> cache,
-                                  const int32_t* cache_slot, const int32_t* rows,
-                                  MatrixView<float> out, unsigned long long* hits,
-                                  const int32_t* num_rows = nullptr) = 0;
-  virtual void gather_rows(MatrixView<const float> table, const int32_t* rows,
-                           MatrixView<float> out, const int32_t* num_rows = nullptr) = 0;
-
-  // ---- LSTM aggregator (kernels/lstm.h; scratch as aggregate_backward_scratch_bytes) --------
-  virtual void lstm_orders(const BlockView& block, int width, uint64_t seed, uint32_t key,
-                           uint8_t* ord, uint8_t* tpos) = 0;
-  virtual void lstm_gates_forward(const BlockView& block, const LstmStep& step,
-                                  MatrixView<const float> proj, const uint8_t* ord,
-                                  const float* bias, MatrixView<float> gates,
-                                  MatrixView<const float> c_prev, MatrixView<float> c_out,
-                                  MatrixView<float> h_out, MatrixView<float> agg) = 0;
-  virtual void lstm_gates_backward(const BlockView& block, const LstmStep& step,
-                                   MatrixView<float> gates, MatrixView<const float> c_prev,
-                                   MatrixView<const float> c_t, MatrixView<const float> d_agg,
-                                   MatrixView<float> dh_run, MatrixView<float> dc_run) = 0;
-  virtual void lstm_scatter(const BlockView& block, MatrixView<const float> gates_all, int64_t slab,
-                            const uint8_t* tpos, int width, MatrixView<float> grad_proj,
-                            void* scratch, size_t scratch_bytes) = 0;
-
-  // ---- walks and skip-gram (kernels/walk.h, kernels/sgns.h) ---------------------------------
-  virtual void random_walks(CsrView graph, const WalkSpec& spec, Span<const NodeId> starts,
-                            int64_t num_walks, int32_t* walks, unsigned long long* ended_early) = 0;
-  virtual void count_nodes(Span<const int32_t> walks, int64_t* counts) = 0;
-  virtual void sgns(Span<const int32_t> walks, int64_t num_walks, const SgnsSpec& spec,
-                    AliasView all, AliasView typed, MatrixView<float> syn0, MatrixView<float> syn1,
-                    SgnsStats* stats) = 0;
-
-  // ---- dense (kernels/dense.h; gemm as in host/reference/dense_ref.h)
-  // ----------------------------
-  virtual void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
-                    const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
-                    int64_t ldc) = 0;
-  virtual void bias_act(MatrixView<float> z, const float* bias, Activation act) = 0;
-  virtual void relu_backward(MatrixView<float> grad, MatrixView<const float> y) = 0;
-  virtual void bias_relu_dropout(MatrixView<float> z, const float* bias, float p, uint64_t seed,
-                                 uint32_t key) = 0;
-  virtual void relu_dropout_backward(MatrixView<float> grad, MatrixView<const float> y,
-                                     float p) = 0;
-  virtual void column_sums(MatrixView<const float> x, float* sums, bool accumulate,
-                           float* partials) = 0;
-  virtual void dropout(MatrixView<float> x, float p, uint64_t seed, uint32_t key) = 0;
-  virtual void l2norm_forward(MatrixView<float> x, float* inv_norm) = 0;
-  virtual void l2norm_backward(MatrixView<float> grad, MatrixView<const float> y,
-                               const float* inv_norm) = 0;
-  virtual void softmax_xent(MatrixView<const float> logits, const int32_t* labels, float grad_scale,
-                            MatrixView<float> dlogits, float* row_loss, int32_t* pred) = 0;
-  virtual void sigmoid_bce(MatrixView<const float> logits, MatrixView<const float> targets,
-                           float grad_scale, MatrixView<float> dlogits, float* row_loss) = 0;
-  virtual void unsup_loss(MatrixView<const float> z, const UnsupPairsView& batch, float grad_scale,
-                          float* coef, float* pair_loss, MatrixView<float> dz) = 0;
-  virtual void adam(Span<float> params, Span<const float> grads, Span<float> m, Span<float> v,
-                    const AdamParams& p) = 0;
-  virtual void sgd(Span<float> params, Span<const float> grads, Span<float> velocity,
-                   const SgdParams& p) = 0;
-  virtual void sum_into(Span<const float> x, float* acc) = 0;
-  // out[0] = sum(x^2); norm_acc[0] += sqrt(out[0]) if set. `partials`: sum_squares_partials(n).
-  virtual void sum_squares(Span<const float> x, float* out, float* partials, float* norm_acc) = 0;
+ protected:
+  // The lane the following calls are queued on; only LaneScope (host/pipeline/lane_scope.h)
+  // switches it, and switches it back.
+  friend class LaneScope;
+  virtual void set_lane(int lane) = 0;
+  virtual int lane() const = 0;
 };
 
 // Adds `ms` to the entry `name` (appending it if new): the backends' stage-time bookkeeping.

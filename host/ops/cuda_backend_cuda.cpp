@@ -1,5 +1,7 @@
-// The CUDA backend: the launchers in kernels/ on one compute stream, and cuBLAS for the GEMMs
-// (the project's only cuBLAS call site).
+// The CUDA backend: the launchers in kernels/ on two streams (the compute and sample lanes), and
+// cuBLAS for the GEMMs (the project's only cuBLAS call site). The kernel operations are
+// generated from host/ops/backend_ops.inc. tests/emu compiles this very file with the warp
+// emulator and host stand-ins for the runtime and cuBLAS (GRL_WARP_EMULATION), so CI runs it.
 #include <array>
 #include <cstdint>
 #include <cstdlib>
@@ -18,9 +20,11 @@ namespace {
 
 class CudaBackend final : public Backend {
  public:
-  explicit CudaBackend(const BackendOptions& o) : options_(o) {
-#if defined(GRL_DEBUG_SYNC)
-    use_graphs_ = false;  // synchronising inside a capture is illegal
+  explicit CudaBackend(const BackendOptions& o) : options_(o), variant_(o.variant) {
+#if defined(GRL_DEBUG_SYNC) || defined(GRL_WARP_EMULATION)
+    // Synchronising inside a capture is illegal; the emulator runs each launch as it is queued,
+    // so there is nothing to capture.
+    use_graphs_ = false;
 #endif
     if (std::getenv("GRL_NO_CUDA_GRAPHS")) use_graphs_ = false;
     stream_ = compute_.get();
@@ -36,6 +40,9 @@ class CudaBackend final : public Backend {
 
   bool is_cuda() const override { return true; }
   std::string describe() const override {
+#if defined(GRL_WARP_EMULATION)
+    return "cuda backend under the warp emulator (cpu)";
+#endif
     return "cuda (" + cuda_device_info().name + (options_.tf32 ? ", tf32" : "") + ")";
   }
   bool shares_host_memory() const override { return false; }
@@ -92,10 +99,6 @@ class CudaBackend final : public Backend {
     GRL_CUDA_CHECK(cudaStreamSynchronize(sample_.get()));
     GRL_CUDA_CHECK(cudaStreamSynchronize(compute_.get()));
   }
-  void set_lane(int lane) override {
-    if (lane != kLaneCompute && lane != kLaneSample) throw Error("set_lane: no such lane");
-    stream_ = lane == kLaneSample ? sample_.get() : compute_.get();
-  }
   int new_event() override {
     lane_events_.emplace_back(false);
     return static_cast<int>(lane_events_.size()) - 1;
@@ -150,16 +153,25 @@ class CudaBackend final : public Backend {
     }
     return out;
   }
-  int lane() const { return stream_ == sample_.get() ? kLaneSample : kLaneCompute; }
 
-  size_t sample_scratch_bytes(const SampleLayout& L) override {
-    return grl::sample_scratch_bytes(L);
+  // The kernel operations: the launchers on the current lane's stream (backend_ops.inc).
+#define GRL_BACKEND_OP(ret, name, params, cpu_call, cuda_call) \
+  ret name params override { return cuda_call; }
+#include "host/ops/backend_ops.inc"
+
+ protected:
+  void set_lane(int lane) override {
+    if (lane != kLaneCompute && lane != kLaneSample) throw Error("set_lane: no such lane");
+    stream_ = lane == kLaneSample ? sample_.get() : compute_.get();
   }
+  int lane() const override { return stream_ == sample_.get() ? kLaneSample : kLaneCompute; }
+
+ private:
   // The sampler is ~25 small launches whose sizes all live in device memory, so the sequence is
   // captured once as a CUDA graph and replayed: one launch per batch instead of ~25. Graphs are
   // cached by their arguments (a few entries: training epoch, evaluation, short last batches).
-  void sample_neighbors(CsrView g, Span<const NodeId> seeds, const SampleLayout& L,
-                        const SampleParams& p, const SampleOutput& out, void* scratch) override {
+  void sample_through_graphs(CsrView g, Span<const NodeId> seeds, const SampleLayout& L,
+                             const SampleParams& p, const SampleOutput& out, void* scratch) {
     const SampleScratch sc = bind_sample_scratch(L, scratch);
     if (!use_graphs_ || sample_graph_misses_ > kMaxSampleGraphMisses) {
       launch_sample_neighbors(g, seeds, L, p, out, sc, stream_);
@@ -208,63 +220,9 @@ class CudaBackend final : public Backend {
     sample_graphs_.emplace_back(key, exec);
     GRL_CUDA_CHECK(cudaGraphLaunch(exec, stream_));
   }
-  void aggregate_forward(AggregateKind kind, MatrixView<const float> src, const int32_t* row_map,
-                         const BlockView& b, MatrixView<float> out, uint8_t* argslot) override {
-    launch_aggregate_forward(kind, src, row_map, b, out, argslot, options_.variant, stream_);
-  }
-  size_t aggregate_backward_scratch_bytes(int64_t slots, int64_t src) override {
-    return grl::aggregate_backward_scratch_bytes(slots, src);
-  }
-  void aggregate_backward(AggregateKind kind, const BlockView& b, MatrixView<const float> g,
-                          const uint8_t* argslot, MatrixView<float> grad_src, void* scratch,
-                          size_t bytes) override {
-    launch_aggregate_backward(kind, b, g, argslot, grad_src, scratch, bytes, stream_);
-  }
-  void lstm_orders(const BlockView& b, int width, uint64_t seed, uint32_t key, uint8_t* ord,
-                   uint8_t* tpos) override {
-    launch_lstm_orders(b, width, seed, key, ord, tpos, stream_);
-  }
-  void lstm_gates_forward(const BlockView& b, const LstmStep& st, MatrixView<const float> proj,
-                          const uint8_t* ord, const float* bias, MatrixView<float> gates,
-                          MatrixView<const float> c_prev, MatrixView<float> c_out,
-                          MatrixView<float> h_out, MatrixView<float> agg) override {
-    launch_lstm_gates_forward(b, st, proj, ord, bias, gates, c_prev, c_out, h_out, agg, stream_);
-  }
-  void lstm_gates_backward(const BlockView& b, const LstmStep& st, MatrixView<float> gates,
-                           MatrixView<const float> c_prev, MatrixView<const float> c_t,
-                           MatrixView<const float> d_agg, MatrixView<float> dh_run,
-                           MatrixView<float> dc_run) override {
-    launch_lstm_gates_backward(b, st, gates, c_prev, c_t, d_agg, dh_run, dc_run, stream_);
-  }
-  void lstm_scatter(const BlockView& b, MatrixView<const float> gates_all, int64_t slab,
-                    const uint8_t* tpos, int width, MatrixView<float> grad_proj, void* scratch,
-                    size_t scratch_bytes) override {
-    launch_lstm_scatter(b, gates_all, slab, tpos, width, grad_proj, scratch, scratch_bytes,
-                        stream_);
-  }
-  void gather_rows_cached(MatrixView<const float> table, MatrixView<const float> cache,
-                          const int32_t* cache_slot, const int32_t* rows, MatrixView<float> out,
-                          unsigned long long* hits, const int32_t* num_rows) override {
-    launch_gather_rows_cached(table, cache, cache_slot, rows, out, hits, num_rows, stream_);
-  }
-  void gather_rows(MatrixView<const float> table, const int32_t* rows, MatrixView<float> out,
-                   const int32_t* num_rows) override {
-    launch_gather_rows(table, rows, out, num_rows, stream_);
-  }
-  void random_walks(CsrView g, const WalkSpec& s, Span<const NodeId> starts, int64_t n,
-                    int32_t* walks, unsigned long long* ended) override {
-    launch_random_walks(g, s, starts, n, walks, ended, KernelVariant::kTuned, stream_);
-  }
-  void count_nodes(Span<const int32_t> walks, int64_t* counts) override {
-    launch_count_nodes(walks, counts, stream_);
-  }
-  void sgns(Span<const int32_t> walks, int64_t n, const SgnsSpec& s, AliasView all, AliasView typed,
-            MatrixView<float> syn0, MatrixView<float> syn1, SgnsStats* stats) override {
-    launch_sgns(walks, n, s, all, typed, syn0, syn1, stats, options_.variant, stream_);
-  }
   // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: swap the operands.
-  void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
-            int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) override {
+  void cublas_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+                   int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
     if (m == 0 || n == 0) return;
     if (stream_ != compute_.get()) throw Error("gemm: matrix products run on the compute lane");
     if (k == 0) {
@@ -279,63 +237,13 @@ class CudaBackend final : public Backend {
         static_cast<int>(n), static_cast<int>(m), static_cast<int>(k), &alpha, b,
         static_cast<int>(ldb), a, static_cast<int>(lda), &beta, c, static_cast<int>(ldc)));
   }
-  void bias_act(MatrixView<float> z, const float* bias, Activation act) override {
-    launch_bias_act(z, bias, act, stream_);
-  }
-  void relu_backward(MatrixView<float> g, MatrixView<const float> y) override {
-    launch_relu_backward(g, y, stream_);
-  }
-  void bias_relu_dropout(MatrixView<float> z, const float* bias, float p, uint64_t seed,
-                         uint32_t key) override {
-    launch_bias_relu_dropout(z, bias, p, seed, key, stream_);
-  }
-  void relu_dropout_backward(MatrixView<float> g, MatrixView<const float> y, float p) override {
-    launch_relu_dropout_backward(g, y, p, stream_);
-  }
-  void column_sums(MatrixView<const float> x, float* sums, bool accumulate,
-                   float* partials) override {
-    launch_column_sums(x, sums, accumulate, partials, stream_);
-  }
-  void dropout(MatrixView<float> x, float p, uint64_t seed, uint32_t key) override {
-    launch_dropout(x, p, seed, key, stream_);
-  }
-  void l2norm_forward(MatrixView<float> x, float* inv) override {
-    launch_l2norm_forward(x, inv, stream_);
-  }
-  void l2norm_backward(MatrixView<float> g, MatrixView<const float> y, const float* inv) override {
-    launch_l2norm_backward(g, y, inv, stream_);
-  }
-  void softmax_xent(MatrixView<const float> z, const int32_t* labels, float scale,
-                    MatrixView<float> dz, float* row_loss, int32_t* pred) override {
-    launch_softmax_xent(z, labels, scale, dz, row_loss, pred, stream_);
-  }
-  void sigmoid_bce(MatrixView<const float> z, MatrixView<const float> t, float scale,
-                   MatrixView<float> dz, float* row_loss) override {
-    launch_sigmoid_bce(z, t, scale, dz, row_loss, stream_);
-  }
-  void unsup_loss(MatrixView<const float> z, const UnsupPairsView& b, float scale, float* coef,
-                  float* pair_loss, MatrixView<float> dz) override {
-    launch_unsup_loss(z, b, scale, coef, pair_loss, dz, stream_);
-  }
-  void adam(Span<float> w, Span<const float> g, Span<float> m, Span<float> v,
-            const AdamParams& p) override {
-    launch_adam(w, g, m, v, p, stream_);
-  }
-  void sgd(Span<float> w, Span<const float> g, Span<float> vel, const SgdParams& p) override {
-    launch_sgd(w, g, vel, p, stream_);
-  }
-  void sum_into(Span<const float> x, float* acc) override { launch_sum_into(x, acc, stream_); }
-  void sum_squares(Span<const float> x, float* out, float* partials, float* norm_acc) override {
-    launch_sum_squares(x, out, partials, norm_acc, stream_);
-  }
-
- private:
   using SampleKey = std::array<uint64_t, 20 + 2 * kMaxHops>;
   // Slots of the engine's prefetch ring (each its own buffers) x full and last batch sizes.
   static constexpr size_t kMaxSampleGraphs = 12;
   static constexpr int kMaxSampleGraphMisses = 2 * kMaxSampleGraphs;
 
   BackendOptions options_;
+  KernelVariant variant_;
   Stream compute_, sample_;
   cudaStream_t stream_ = nullptr;  // the current lane's stream
   std::deque<Event> lane_events_;  // deque: ids stay valid as it grows
@@ -351,9 +259,19 @@ class CudaBackend final : public Backend {
 
 }  // namespace
 
+#if defined(GRL_WARP_EMULATION)
+// tests/emu/emulated_backend.cpp compiles this file against host stand-ins for the CUDA runtime
+// and cuBLAS: the same backend, its kernels run by the warp emulator on host memory.
+namespace test {
+std::unique_ptr<Backend> make_emulated_backend(const BackendOptions& options) {
+  return std::make_unique<CudaBackend>(options);
+}
+}  // namespace test
+#else
 std::unique_ptr<Backend> make_cuda_backend(const BackendOptions& options) {
   if (!cuda_available()) throw UsageError("--device cuda: " + cuda_device_info().reason);
   return std::make_unique<CudaBackend>(options);
 }
+#endif
 
 }  // namespace grl

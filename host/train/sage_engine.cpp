@@ -9,6 +9,7 @@
 
 #include "host/core/error.h"
 #include "host/core/parallel.h"
+#include "host/pipeline/lane_scope.h"
 #include "host/pipeline/sample_plan.h"
 #include "kernels/lstm.h"
 
@@ -448,11 +449,7 @@ struct SageEngine::Impl {
     // the host), so the copies out of these buffers are complete.
     std::copy(s.begin(), s.end(), S.seeds_staging.data());
     if (with_labels) stage_labels(S, s);
-    be.set_lane(Backend::kLaneSample);
-    struct BackToCompute {
-      Backend& b;
-      ~BackToCompute() { b.set_lane(Backend::kLaneCompute); }
-    } back{be};
+    LaneScope sample_lane(be, Backend::kLaneSample);
     be.mark("sample-lane idle");
     if (S.consumed_recorded) be.wait_event(S.consumed);  // its previous batch's compute is done
     be.mark("sample-lane waits for compute");
@@ -539,11 +536,7 @@ struct SageEngine::Impl {
         2048);
     cpu_gather_ms +=
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    be.set_lane(Backend::kLaneSample);
-    struct BackToCompute {
-      Backend& b;
-      ~BackToCompute() { b.set_lane(Backend::kLaneCompute); }
-    } back{be};
+    LaneScope sample_lane(be, Backend::kLaneSample);
     be.mark("sample-lane idle");
     S.feat.buf.upload(S.feat_staging.data(), static_cast<size_t>(n_src * st));
     be.mark("transfer");

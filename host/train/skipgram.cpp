@@ -11,6 +11,7 @@
 
 #include "host/core/error.h"
 #include "host/ops/backend.h"
+#include "host/pipeline/lane_scope.h"
 #include "kernels/common/philox.h"
 
 namespace grl {
@@ -457,13 +458,14 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
   uint64_t rows_done = 0;  // centre-block rows trained so far: the snake's parity
   auto rows_of = [&](int k) { return block_begin[k + 1] - block_begin[k]; };
   auto fetch = [&](int blk, int slot) {
-    be->set_lane(Backend::kLaneSample);
-    if (slot_block[slot] >= 0) be->wait_event(written[slot_block[slot]]);
-    if (ever_written[blk]) be->wait_event(written[blk]);
     const size_t bytes = static_cast<size_t>(rows_of(blk) * row_bytes);
-    be->upload(slot1[slot].data(), host1.data() + block_begin[blk] * D, bytes);
-    be->record_event(ready[slot]);
-    be->set_lane(Backend::kLaneCompute);
+    {
+      LaneScope sample_lane(*be, Backend::kLaneSample);
+      if (slot_block[slot] >= 0) be->wait_event(written[slot_block[slot]]);
+      if (ever_written[blk]) be->wait_event(written[blk]);
+      be->upload(slot1[slot].data(), host1.data() + block_begin[blk] * D, bytes);
+      be->record_event(ready[slot]);
+    }
     slot_block[slot] = blk;
     res.swap_bytes += bytes;
   };
@@ -515,11 +517,7 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
     int64_t m;
   };
   auto generate = [&](const Chunk& k, int b) {
-    be->set_lane(Backend::kLaneSample);
-    struct BackToCompute {
-      Backend& be;
-      ~BackToCompute() { be.set_lane(Backend::kLaneCompute); }
-    } back{*be};
+    LaneScope sample_lane(*be, Backend::kLaneSample);
     if (used[b]) be->wait_event(consumed[b]);
     WalkSpec s = plans[k.plan].spec;
     s.first_walk = k.first_walk;

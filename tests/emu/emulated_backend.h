@@ -1,8 +1,9 @@
-// A backend for the GPU tests on a machine without a GPU: the CPU backend's memory (host
-// memory), lanes and timing, with every kernel operation running its kernel under the warp
-// emulator through its launcher (kernels/*.cu compiled by tests/emu/kernels_*.cpp and the
-// emulator tests). Only gemm, which is cuBLAS, is the CPU reference; gpu_test_util.h's
-// GRL_SKIP_EMULATED marks the GPU test that would then compare the CPU with itself.
+// A backend for the GPU tests on a machine without a GPU: the CUDA backend's own code
+// (host/ops/cuda_backend_cuda.cpp, compiled by emulated_backend.cpp against host stand-ins for
+// the CUDA runtime and cuBLAS), its kernels run by the warp emulator through their launchers
+// (kernels/*.cu compiled by tests/emu/kernels_*.cpp and the emulator tests), "device" memory
+// being host memory. Only cuBLAS's own arithmetic is the CPU reference gemm; the tests that
+// train through --device cuda skip here (gpu_test_util.h's GRL_SKIP_EMULATED).
 #pragma once
 #include <memory>
 

@@ -52,7 +52,6 @@ void expect_near(const std::vector<float>& got, const std::vector<float>& want, 
 
 TEST(GpuDense, GemmAllTransposesAndOddShapes) {
   GRL_REQUIRE_GPU();
-  GRL_SKIP_EMULATED("GEMM is cuBLAS, which it leaves to the CPU reference");
   Both b;
   struct Shape {
     int64_t m, n, k;
