@@ -12,6 +12,7 @@
 #include "host/reference/sampling_ref.h"
 #include "host/reference/sgns_ref.h"
 #include "host/reference/walk_ref.h"
+#include "host/train/negative_tables.h"
 #include "host/train/sage_engine.h"
 #include "host/train/skipgram.h"
 

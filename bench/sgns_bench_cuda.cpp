@@ -16,6 +16,7 @@
 
 #include "bench/gpu_bench_util.h"
 #include "host/io/loaders.h"
+#include "host/train/negative_tables.h"
 #include "host/train/skipgram.h"
 #include "kernels/random.h"
 #include "kernels/sgns.h"

@@ -103,17 +103,7 @@ void check_model_fits(const SageModel& m, const Graph& g, const std::string& pat
 }
 
 // grl sage --unsupervised, after the options it shares with supervised training are parsed.
-int sage_unsupervised(const SageArgs& a, const Graph& g, const SageTrainConfig& c) {
-  if (!a.split.empty())
-    throw UsageError(
-        "--split does not apply with --unsupervised: every node's walks are trained on (labels, "
-        "if any, only score the final embeddings)");
-  SageUnsupConfig u;
-  u.train = c;
-  if (a.dim != -1) u.dim = a.dim;
-  if (a.negatives != -1) u.negatives = a.negatives;
-  if (a.walk_length != -1) u.walk_length = a.walk_length;
-  if (a.walks_per_node != -1) u.walks_per_node = a.walks_per_node;
+int sage_unsupervised(const SageArgs& a, const Graph& g, const SageUnsupConfig& u) {
   SageUnsupResult r = train_sage_unsupervised(g, u);
   if (!a.quiet) {
     std::printf("final loss %.4f; %d epochs, %s pairs in %.2f s, %s pairs/s on %s\n", r.loss,
@@ -124,8 +114,9 @@ int sage_unsupervised(const SageArgs& a, const Graph& g, const SageTrainConfig& 
           "embeddings: logistic regression on half of %lld labelled nodes, micro-F1 %.4f  "
           "macro-F1 %.4f on the other half\n",
           static_cast<long long>(r.eval_nodes), r.eval_micro_f1, r.eval_macro_f1);
-    if (!a.save.empty())
-      std::printf("model saved to %s (grl embed writes its embeddings)\n", a.save.c_str());
+    if (!u.train.save_path.empty())
+      std::printf("model saved to %s (grl embed writes its embeddings)\n",
+                  u.train.save_path.c_str());
   }
   if (a.json) {
     nlohmann::json j = {{"unsupervised", true},
@@ -147,9 +138,26 @@ int sage_unsupervised(const SageArgs& a, const Graph& g, const SageTrainConfig& 
 
 }  // namespace
 
-int cmd_sage(const SageArgs& a) {
+int cmd_sage(const SageArgs& args) {
+  SageArgs a = args;
+  SageUnsupConfig& u = a.config;
+  SageTrainConfig& c = u.train;
+  c.fanouts = parse_fanouts(a.fanouts, a.layers);
+  c.progress = !a.quiet;
+  if (a.unsupervised) {
+    if (!c.split.empty())
+      throw UsageError(
+          "--split does not apply with --unsupervised: every node's walks are trained on "
+          "(labels, if any, only score the final embeddings)");
+    validate(u);
+  } else {
+    if (a.unsupervised_options_given)
+      throw UsageError(
+          "--dim, --negatives, --walk-length and --walks-per-node apply only with "
+          "--unsupervised");
+    validate(c);
+  }
   Graph g = load_graph_verbose(a.graph, a.quiet);
-  SageTrainConfig c;
   if (!a.labels.empty()) g.labels = load_label_file(a.labels, g);
   if (!a.features.empty()) {
     FeatureTableOptions fo;
@@ -164,36 +172,7 @@ int cmd_sage(const SageArgs& a) {
     c.feature_encoder_json = e.to_json();
     append_features(g, v, e.dim());
   }
-  c.aggregator = parse_aggregator(a.aggr);
-  c.fanouts = parse_fanouts(a.fanouts, a.layers);
-  c.hidden = a.hidden;
-  c.lstm_hidden = a.lstm_hidden;
-  c.graph_placement = parse_placement(a.graph_placement, "--graph-placement");
-  c.feature_placement = parse_placement(a.feature_placement, "--feature-placement");
-  c.prefetch = a.prefetch;
-  c.feature_cache_gb = a.feature_cache_gb;
-  c.host_gather = parse_host_gather(a.host_gather);
-  c.normalize = a.normalize;
-  c.batch_size = a.batch_size;
-  c.epochs = a.epochs;
-  c.lr = a.lr;
-  c.lr_schedule = parse_lr_schedule(a.lr_schedule, a.lr_step_epochs, a.lr_gamma);
-  c.dropout = a.dropout;
-  c.weight_decay = a.weight_decay;
-  c.optimizer = a.optimizer;
-  c.momentum = a.momentum;
-  c.clip_grad_norm = a.clip_grad_norm;
-  c.replace = a.replace;
-  c.split = a.split;
-  c.device = a.device;
-  c.tf32 = a.tf32;
-  c.seed = a.seed;
-  c.save_path = a.save;
-  c.progress = !a.quiet;
-  if (a.unsupervised) return sage_unsupervised(a, g, c);
-  if (a.dim != -1 || a.negatives != -1 || a.walk_length != -1 || a.walks_per_node != -1)
-    throw UsageError(
-        "--dim, --negatives, --walk-length and --walks-per-node apply only with --unsupervised");
+  if (a.unsupervised) return sage_unsupervised(a, g, u);
   SageTrainResult r = train_sage(g, c);
   if (!a.quiet) {
     std::printf(
@@ -203,7 +182,7 @@ int cmd_sage(const SageArgs& a) {
     std::printf("best epoch %d (valid f1-micro %.4f); %d epochs in %.2f s, %s seeds/s on %s\n",
                 r.best_epoch, r.valid.f1_micro, r.epochs, r.train_seconds,
                 with_commas(std::llround(r.seeds_per_second)).c_str(), r.device.c_str());
-    if (!a.save.empty()) std::printf("best model saved to %s\n", a.save.c_str());
+    if (!c.save_path.empty()) std::printf("best model saved to %s\n", c.save_path.c_str());
   }
   if (a.json) {
     nlohmann::json j = {{"test_accuracy", r.test.accuracy},
@@ -218,12 +197,12 @@ int cmd_sage(const SageArgs& a) {
                         {"device", r.device},
                         {"placement", r.placement},
                         {"feature_cache_hit_rate", r.feature_cache_hit_rate},
-                        {"host_gather", a.host_gather},
+                        {"host_gather", host_gather_name(c.host_gather)},
                         {"engine_bytes", r.engine_bytes},
                         {"device_memory_used_bytes", r.device_memory_used_bytes},
                         {"stages", r.stages.json()}};
     // The last epoch's mean pre-clip gradient norm (measured only when clipping).
-    if (a.clip_grad_norm > 0 && !r.history.empty()) j["grad_norm"] = r.history.back().grad_norm;
+    if (c.clip_grad_norm > 0 && !r.history.empty()) j["grad_norm"] = r.history.back().grad_norm;
     std::cout << j.dump() << std::endl;
   }
   return 0;

@@ -35,33 +35,11 @@ int parse_partitions(const std::string& s) {
 }  // namespace
 
 int cmd_walk(const WalkArgs& a) {
-  const int partitions = parse_partitions(a.partitions);
-  GraphArgs ga = a.graph;
-  Graph g = load_graph_verbose(ga, a.quiet);
-  SkipgramConfig c;
-  c.method = parse_walk_method(a.method);
-  c.metapaths = a.metapaths;
-  c.p = a.p;
-  c.q = a.q;
-  c.walk_length = a.walk_length;
-  c.walks_per_node = a.walks_per_node;
-  c.window = a.window;
-  c.negatives = a.negatives;
-  c.dim = a.dim;
-  c.epochs = a.epochs;
-  c.lr = a.lr;
-  c.sample = a.sample;
-  c.atomic_updates = a.atomic_updates;
-  c.share_negatives = a.share_negatives;
-  c.shared_span = a.shared_span;
-  c.l1_reads = a.l1_reads;
-  c.ordered_starts = a.ordered_starts;
-  c.model_warps = a.model_warps;
-  c.model_l1_rows = a.model_l1_rows;
-  c.partitions = partitions;
-  c.device = a.device;
-  c.seed = a.seed;
+  SkipgramConfig c = a.config;
+  c.partitions = parse_partitions(a.partitions);
   c.progress = !a.quiet;
+  validate(c);
+  Graph g = load_graph_verbose(a.graph, a.quiet);
   SkipgramResult r = train_skipgram(g, c);
   const NodeId n = g.num_nodes();
   std::vector<std::string> ids(n);
@@ -92,12 +70,12 @@ int cmd_walk(const WalkArgs& a) {
                         {"walks_ended_early", r.ended_early},
                         {"loss", r.loss},
                         {"partitions", r.partitions},
-                        {"share_negatives", a.share_negatives},
-                        {"shared_span", a.shared_span},
-                        {"l1_reads", a.l1_reads},
-                        {"ordered_starts", a.ordered_starts},
-                        {"model_warps", a.model_warps},
-                        {"model_l1_rows", a.model_l1_rows},
+                        {"share_negatives", c.share_negatives},
+                        {"shared_span", c.shared_span},
+                        {"l1_reads", c.l1_reads},
+                        {"ordered_starts", c.ordered_starts},
+                        {"model_warps", c.model_warps},
+                        {"model_l1_rows", c.model_l1_rows},
                         {"swap_bytes", r.swap_bytes}};
     std::cout << j.dump() << std::endl;
   }
@@ -177,11 +155,9 @@ NamedLabels load_labels(const EvalArgs& a) {
 }  // namespace
 
 int cmd_eval(const EvalArgs& a) {
-  EvalConfig cfg;
+  EvalConfig cfg = a.config;
   cfg.train_ratios = parse_ratios(a.train_ratios);
-  cfg.repeats = a.repeats;
-  cfg.seed = a.seed;
-  if (a.repeats < 1) throw UsageError("--repeats must be at least 1");
+  if (cfg.repeats < 1) throw UsageError("--repeats must be at least 1");
   std::vector<std::string> ids;
   std::vector<float> values;
   int64_t dim = 0;
@@ -202,7 +178,7 @@ int cmd_eval(const EvalArgs& a) {
   std::fprintf(stderr,
                "evaluating %lld labelled nodes of %zu embedded (%d classes, %s), %d repeats\n",
                static_cast<long long>(n), ids.size(), labels.num_classes,
-               labels.multi ? "multi-label" : "single-label", a.repeats);
+               labels.multi ? "multi-label" : "single-label", cfg.repeats);
   std::vector<EvalRow> rows =
       evaluate_embeddings(x, n, dim, y, labels.num_classes, labels.multi, cfg);
   nlohmann::json j = nlohmann::json::array();

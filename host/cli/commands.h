@@ -5,6 +5,9 @@
 #include <vector>
 
 #include "host/io/loaders.h"
+#include "host/train/embedding_eval.h"
+#include "host/train/sage_config.h"
+#include "host/train/skipgram.h"
 
 namespace grl::cli {
 
@@ -33,49 +36,24 @@ struct ConvertArgs {
 };
 int cmd_convert(const ConvertArgs& args);
 
+// grl sage: the trainer's configuration is filled in directly by the flags (config.train is the
+// supervised configuration and the part unsupervised training shares); what is kept here is
+// only what the command line adds: strings it parses and the attribute table.
 struct SageArgs {
   GraphArgs graph;
-  std::string aggr = "mean";
+  SageUnsupConfig config;
   std::string fanouts = "25,10";
   int layers = 0;  // 0: one per fanout
-  int64_t hidden = 256;
-  int64_t lstm_hidden = 128;
-  std::string graph_placement = "auto", feature_placement = "auto";
-  int prefetch = 2;
-  double feature_cache_gb = 0.0;
-  std::string host_gather = "zero-copy";
-  int64_t batch_size = 512;
-  int epochs = 30;
-  float lr = 0.01f;
-  float dropout = 0.5f;
-  float weight_decay = 5e-4f;
-  std::string optimizer = "adam";
-  float momentum = 0.9f;
-  float clip_grad_norm = 0.0f;  // 0: off
-  bool normalize = false;
-  bool replace = false;
-  bool tf32 = false;
-  std::string split;
-  std::string device = "auto";
-  uint64_t seed = 0;
-  std::string save;
   bool json = false;
   bool quiet = false;
-  std::string lr_schedule = "constant";
-  int lr_step_epochs = 10;
-  double lr_gamma = 0.5;
   std::string features;  // attribute table (CSV)
   std::string id_column;
   std::vector<std::string> categorical;
   bool standardize = false;
   std::string labels;  // "node label" file
-  // Unsupervised GraphSAGE; the options below are -1 when not given (their defaults are in
-  // SageUnsupConfig) and an error without --unsupervised.
   bool unsupervised = false;
-  int64_t dim = -1;
-  int negatives = -1;
-  int walk_length = -1;
-  int walks_per_node = -1;
+  // Set by the parser: one of the options that apply only with --unsupervised was given.
+  bool unsupervised_options_given = false;
 };
 int cmd_sage(const SageArgs& args);
 
@@ -93,24 +71,11 @@ struct EmbedArgs {
 int cmd_embed(const EmbedArgs& args);
 int cmd_predict(const EmbedArgs& args);
 
+// grl walk: the flags fill the trainer's configuration directly.
 struct WalkArgs {
   GraphArgs graph;
-  std::string method = "deepwalk";
-  std::vector<std::string> metapaths;
-  float p = 1.0f, q = 1.0f;
-  int walk_length = 80, walks_per_node = 10, window = 5, negatives = 5, dim = 128, epochs = 1;
-  float lr = 0.025f;
-  double sample = 1e-3;
-  bool atomic_updates = false;
-  bool share_negatives = false;
-  int shared_span = 0;
-  bool l1_reads = false;
-  bool ordered_starts = false;
-  int model_warps = 0;
-  int model_l1_rows = 0;
+  SkipgramConfig config;
   std::string partitions = "auto";  // a positive count or "auto"
-  std::string device = "auto";
-  uint64_t seed = 0;
   std::string out;
   bool json = false;
   bool quiet = false;
@@ -121,8 +86,7 @@ struct EvalArgs {
   std::string embeddings;
   std::string labels;  // a graph spec with labels, or a "node label" file
   std::string train_ratios = "0.1,0.5,0.9";
-  int repeats = 10;
-  uint64_t seed = 0;
+  EvalConfig config;
   bool json = false;
   GraphArgs graph;  // loader options for a labels spec
 };
@@ -140,5 +104,9 @@ int cmd_demo(const DemoArgs& args);
 
 // Human-readable numbers: 1234567 -> "1,234,567".
 std::string with_commas(long long v);
+
+// The flag that sets a configuration field (host/core/error.h's {field} tokens): "--" and the
+// field with '-' for '_', but for the few whose flag reads differently.
+std::string flag_for(const std::string& field);
 
 }  // namespace grl::cli

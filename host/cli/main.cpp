@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
+#include <map>
+#include <string>
 
 #include "host/cli/commands.h"
 #include "host/core/error.h"
@@ -10,6 +12,29 @@
 namespace {
 
 using grl::cli::GraphArgs;
+
+// Enumerated options: the names on the command line, and what they set in a configuration.
+const std::map<std::string, grl::SageAggregator> kAggregators = {
+    {"mean", grl::SageAggregator::kMean},
+    {"max", grl::SageAggregator::kMax},
+    {"pool", grl::SageAggregator::kPool},
+    {"lstm", grl::SageAggregator::kLstm}};
+const std::map<std::string, grl::OptimizerKind> kOptimizers = {{"adam", grl::OptimizerKind::kAdam},
+                                                               {"sgd", grl::OptimizerKind::kSgd}};
+const std::map<std::string, grl::LrSchedule::Kind> kLrSchedules = {
+    {"constant", grl::LrSchedule::kConstant},
+    {"step", grl::LrSchedule::kStep},
+    {"cosine", grl::LrSchedule::kCosine}};
+const std::map<std::string, grl::Placement> kPlacements = {{"auto", grl::Placement::kAuto},
+                                                           {"gpu", grl::Placement::kGpu},
+                                                           {"host", grl::Placement::kHost}};
+const std::map<std::string, grl::HostGather> kHostGathers = {
+    {"zero-copy", grl::HostGather::kZeroCopy}, {"cpu", grl::HostGather::kCpu}};
+const std::map<std::string, grl::WalkMethod> kWalkMethods = {
+    {"deepwalk", grl::WalkMethod::kDeepWalk},
+    {"node2vec", grl::WalkMethod::kNode2vec},
+    {"metapath2vec", grl::WalkMethod::kMetapath2vec},
+    {"metapath2vec++", grl::WalkMethod::kMetapath2vecPP}};
 
 void add_graph_options(CLI::App* cmd, GraphArgs& g) {
   cmd->add_option("--graph,-g", g.spec, "Graph spec KIND:ARG (see `grl --help`)")->required();
@@ -53,93 +78,96 @@ int main(int argc, char** argv) {
       ->required();
 
   grl::cli::SageArgs sage;
+  grl::SageTrainConfig& st = sage.config.train;
   auto* c_sage = app.add_subcommand(
       "sage",
       "Train GraphSAGE (supervised node classification) and report test metrics, or node "
       "embeddings without labels (--unsupervised)");
   add_graph_options(c_sage, sage.graph);
   c_sage
-      ->add_option("--aggr", sage.aggr,
+      ->add_option("--aggr", st.aggregator,
                    "Aggregator: mean, max, pool (max over a dense layer) or lstm (an LSTM over "
                    "the neighbours in a random order)")
-      ->check(CLI::IsMember({"mean", "max", "pool", "lstm"}))
-      ->capture_default_str();
-  c_sage->add_option("--lstm-hidden", sage.lstm_hidden, "lstm aggregator: LSTM units")
+      ->transform(CLI::CheckedTransformer(kAggregators))
+      ->default_str("mean");
+  c_sage->add_option("--lstm-hidden", st.lstm_hidden, "lstm aggregator: LSTM units")
       ->capture_default_str();
   c_sage->add_option("--fanouts", sage.fanouts, "Neighbours sampled per hop, hop 1 first")
       ->capture_default_str();
   c_sage->add_option("--layers", sage.layers, "Number of layers (default: one per fanout)");
-  c_sage->add_option("--hidden", sage.hidden, "Hidden width")->capture_default_str();
-  c_sage->add_option("--batch-size", sage.batch_size, "Seeds per minibatch")->capture_default_str();
-  c_sage->add_option("--epochs", sage.epochs, "Passes over the training nodes")
+  c_sage->add_option("--hidden", st.hidden, "Hidden width")->capture_default_str();
+  c_sage->add_option("--batch-size", st.batch_size, "Seeds per minibatch")->capture_default_str();
+  c_sage->add_option("--epochs", st.epochs, "Passes over the training nodes")
       ->capture_default_str();
-  c_sage->add_option("--lr", sage.lr, "Learning rate")->capture_default_str();
+  c_sage->add_option("--lr", st.lr, "Learning rate")->capture_default_str();
   c_sage
-      ->add_option("--lr-schedule", sage.lr_schedule,
+      ->add_option("--lr-schedule", st.lr_schedule.kind,
                    "constant, step (x gamma every N epochs) or cosine")
-      ->check(CLI::IsMember({"constant", "step", "cosine"}))
-      ->capture_default_str();
-  c_sage->add_option("--lr-step-epochs", sage.lr_step_epochs, "step schedule: epochs per decay")
-      ->capture_default_str();
-  c_sage->add_option("--lr-gamma", sage.lr_gamma, "step schedule: decay factor")
-      ->capture_default_str();
-  c_sage->add_option("--dropout", sage.dropout, "Dropout on hidden layers")->capture_default_str();
-  c_sage->add_option("--weight-decay", sage.weight_decay, "L2 weight decay")->capture_default_str();
-  c_sage->add_option("--optimizer", sage.optimizer, "adam or sgd")
-      ->check(CLI::IsMember({"adam", "sgd"}))
-      ->capture_default_str();
-  c_sage->add_option("--momentum", sage.momentum, "SGD momentum")->capture_default_str();
+      ->transform(CLI::CheckedTransformer(kLrSchedules))
+      ->default_str("constant");
   c_sage
-      ->add_option("--clip-grad-norm", sage.clip_grad_norm,
+      ->add_option("--lr-step-epochs", st.lr_schedule.step_epochs,
+                   "step schedule: epochs per decay")
+      ->capture_default_str();
+  c_sage->add_option("--lr-gamma", st.lr_schedule.gamma, "step schedule: decay factor")
+      ->capture_default_str();
+  c_sage->add_option("--dropout", st.dropout, "Dropout on hidden layers")->capture_default_str();
+  c_sage->add_option("--weight-decay", st.weight_decay, "L2 weight decay")->capture_default_str();
+  c_sage->add_option("--optimizer", st.optimizer, "adam or sgd")
+      ->transform(CLI::CheckedTransformer(kOptimizers))
+      ->default_str("adam");
+  c_sage->add_option("--momentum", st.momentum, "SGD momentum")->capture_default_str();
+  c_sage
+      ->add_option("--clip-grad-norm", st.clip_grad_norm,
                    "Clip gradients to this global L2 norm before each optimiser step; 0 = off")
       ->capture_default_str();
-  c_sage->add_flag("--normalize", sage.normalize, "L2-normalise hidden layers (as in the paper)");
-  c_sage->add_flag("--replace", sage.replace, "Sample neighbours with replacement");
+  c_sage->add_flag("--normalize", st.normalize, "L2-normalise hidden layers (as in the paper)");
+  c_sage->add_flag("--replace", st.replace, "Sample neighbours with replacement");
   c_sage
-      ->add_option("--graph-placement", sage.graph_placement,
+      ->add_option("--graph-placement", st.graph_placement,
                    "GPU: topology in gpu memory or in pinned host memory read zero-copy (host: "
                    "graphs larger than the GPU); auto decides from free memory and says so")
-      ->check(CLI::IsMember({"auto", "gpu", "host"}))
-      ->capture_default_str();
+      ->transform(CLI::CheckedTransformer(kPlacements))
+      ->default_str("auto");
   c_sage
-      ->add_option("--feature-placement", sage.feature_placement,
+      ->add_option("--feature-placement", st.feature_placement,
                    "GPU: node features in gpu memory or in pinned host memory read zero-copy; "
                    "auto as above (topology gets the GPU first)")
-      ->check(CLI::IsMember({"auto", "gpu", "host"}))
-      ->capture_default_str();
+      ->transform(CLI::CheckedTransformer(kPlacements))
+      ->default_str("auto");
   c_sage
-      ->add_option("--feature-cache-gb", sage.feature_cache_gb,
+      ->add_option("--feature-cache-gb", st.feature_cache_gb,
                    "With features in host memory: keep the rows of the most-sampled nodes "
                    "(highest in-degree) in this many GiB of GPU memory; the run reports the hit "
                    "rate")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   c_sage
-      ->add_option("--host-gather", sage.host_gather,
+      ->add_option("--host-gather", st.host_gather,
                    "With features in host memory, how each minibatch's rows reach the GPU (on "
                    "the sampling stream, ahead of compute): zero-copy = a GPU kernel reads the "
                    "pinned table directly; cpu = host threads gather into pinned staging, then "
                    "one copy")
-      ->check(CLI::IsMember({"zero-copy", "cpu"}))
-      ->capture_default_str();
+      ->transform(CLI::CheckedTransformer(kHostGathers))
+      ->default_str("zero-copy");
   c_sage
-      ->add_option("--prefetch", sage.prefetch,
+      ->add_option("--prefetch", st.prefetch,
                    "Minibatches sampled ahead of the one being trained (GPU: on their own "
                    "stream, overlapping compute); 0 = sample each just before its step")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  c_sage->add_flag("--tf32", sage.tf32,
+  c_sage->add_flag("--tf32", st.tf32,
                    "GPU: TF32 tensor-core matrix products (faster, less precise)");
   c_sage->add_option(
-      "--split", sage.split,
+      "--split", st.split,
       "random:TRAIN,VALID,TEST fractions, or dataset (default: the dataset's own split "
       "if it has one, else random:0.6,0.2,0.2)");
-  c_sage->add_option("--device", sage.device, "auto (GPU if present), cpu or cuda")
+  c_sage->add_option("--device", st.device, "auto (GPU if present), cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
       ->capture_default_str();
-  c_sage->add_option("--seed", sage.seed, "Seed of every random draw (same seed, same result)")
+  c_sage->add_option("--seed", st.seed, "Seed of every random draw (same seed, same result)")
       ->capture_default_str();
-  c_sage->add_option("--save", sage.save,
+  c_sage->add_option("--save", st.save_path,
                      "Save the best model (by validation micro-F1) here; --unsupervised: the "
                      "model after every epoch");
   c_sage->add_option(
@@ -161,14 +189,22 @@ int main(int argc, char** argv) {
       "Train without labels (Hamilton et al.'s unsupervised loss): nodes close on short random "
       "walks get similar embeddings, degree^0.75-sampled negatives dissimilar ones. The model "
       "outputs L2-normalised --dim embeddings for grl embed; --batch-size counts pairs");
-  c_sage->add_option("--dim", sage.dim, "--unsupervised: embedding width (default 128)");
-  c_sage->add_option("--negatives", sage.negatives,
-                     "--unsupervised: negative nodes per batch, shared by its pairs (default 20)");
-  c_sage->add_option("--walk-length", sage.walk_length,
-                     "--unsupervised: nodes per walk; a walk pairs its start with each later "
-                     "node (default 5)");
-  c_sage->add_option("--walks-per-node", sage.walks_per_node,
-                     "--unsupervised: walks from every node per epoch (default 2)");
+  CLI::Option* unsup_options[] = {
+      c_sage->add_option("--dim", sage.config.dim, "--unsupervised: embedding width")
+          ->capture_default_str(),
+      c_sage
+          ->add_option("--negatives", sage.config.negatives,
+                       "--unsupervised: negative nodes per batch, shared by its pairs")
+          ->capture_default_str(),
+      c_sage
+          ->add_option("--walk-length", sage.config.walk_length,
+                       "--unsupervised: nodes per walk; a walk pairs its start with each later "
+                       "node")
+          ->capture_default_str(),
+      c_sage
+          ->add_option("--walks-per-node", sage.config.walks_per_node,
+                       "--unsupervised: walks from every node per epoch")
+          ->capture_default_str()};
   c_sage->add_flag("--json", sage.json, "End with a one-line JSON summary");
   c_sage->add_flag("--quiet,-q", sage.quiet, "No progress output");
 
@@ -213,64 +249,65 @@ int main(int argc, char** argv) {
                         "Attribute table, if the model was trained with --features");
 
   grl::cli::WalkArgs walk;
+  grl::SkipgramConfig& wk = walk.config;
   auto* c_walk = app.add_subcommand(
       "walk", "Skip-gram node embeddings over random walks: DeepWalk, node2vec, metapath2vec(++)");
   add_graph_options(c_walk, walk.graph);
-  c_walk->add_option("--method", walk.method, "deepwalk, node2vec, metapath2vec or metapath2vec++")
-      ->check(CLI::IsMember({"deepwalk", "node2vec", "metapath2vec", "metapath2vec++"}))
-      ->capture_default_str();
+  c_walk->add_option("--method", wk.method, "deepwalk, node2vec, metapath2vec or metapath2vec++")
+      ->transform(CLI::CheckedTransformer(kWalkMethods))
+      ->default_str("deepwalk");
   c_walk->add_option(
-      "--metapath", walk.metapaths,
+      "--metapath", wk.metapaths,
       "Node types to walk through, e.g. author-paper-venue-paper-author (repeat for several)");
-  c_walk->add_option("--p", walk.p, "node2vec return parameter")->capture_default_str();
-  c_walk->add_option("--q", walk.q, "node2vec in-out parameter")->capture_default_str();
-  c_walk->add_option("--walk-length", walk.walk_length, "Nodes per walk")->capture_default_str();
-  c_walk->add_option("--walks-per-node", walk.walks_per_node, "Walks started from every node")
+  c_walk->add_option("--p", wk.p, "node2vec return parameter")->capture_default_str();
+  c_walk->add_option("--q", wk.q, "node2vec in-out parameter")->capture_default_str();
+  c_walk->add_option("--walk-length", wk.walk_length, "Nodes per walk")->capture_default_str();
+  c_walk->add_option("--walks-per-node", wk.walks_per_node, "Walks started from every node")
       ->capture_default_str();
   c_walk
-      ->add_option("--window", walk.window,
+      ->add_option("--window", wk.window,
                    "Context window (up to W nodes each side, shrunk at random)")
       ->capture_default_str();
-  c_walk->add_option("--negatives", walk.negatives, "Negative samples per positive pair")
+  c_walk->add_option("--negatives", wk.negatives, "Negative samples per positive pair")
       ->capture_default_str();
-  c_walk->add_option("--dim", walk.dim, "Embedding dimension")->capture_default_str();
-  c_walk->add_option("--epochs", walk.epochs, "Passes over freshly drawn walks")
+  c_walk->add_option("--dim", wk.dim, "Embedding dimension")->capture_default_str();
+  c_walk->add_option("--epochs", wk.epochs, "Passes over freshly drawn walks")
       ->capture_default_str();
-  c_walk->add_option("--lr", walk.lr, "Starting learning rate (decays linearly, as word2vec)")
+  c_walk->add_option("--lr", wk.lr, "Starting learning rate (decays linearly, as word2vec)")
       ->capture_default_str();
   c_walk
-      ->add_option("--sample", walk.sample,
+      ->add_option("--sample", wk.sample,
                    "Subsampling of frequent nodes (word2vec's sample; 0 = off)")
       ->capture_default_str();
-  c_walk->add_option("--device", walk.device, "auto (GPU if present), cpu or cuda")
+  c_walk->add_option("--device", wk.device, "auto (GPU if present), cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
       ->capture_default_str();
-  c_walk->add_option("--seed", walk.seed, "Seed of every random draw")->capture_default_str();
+  c_walk->add_option("--seed", wk.seed, "Seed of every random draw")->capture_default_str();
   c_walk
       ->add_option("--out,-o", walk.out,
                    "FILE.npy (+ FILE.ids.txt) or FILE.txt / FILE.emb (word2vec text)")
       ->required();
-  c_walk->add_flag("--atomic-updates", walk.atomic_updates,
+  c_walk->add_flag("--atomic-updates", wk.atomic_updates,
                    "GPU: update the context table with atomic adds, so concurrent updates of "
                    "the same (hub) node are not lost (slower; experimental)");
-  c_walk->add_flag("--share-negatives", walk.share_negatives,
+  c_walk->add_flag("--share-negatives", wk.share_negatives,
                    "Draw the negatives once per centre and share them across its window (fewer "
                    "bytes per pair: faster on the GPU; quality effect in the README); not with "
                    "metapath2vec++");
   c_walk
-      ->add_option("--shared-span", walk.shared_span,
+      ->add_option("--shared-span", wk.shared_span,
                    "With --share-negatives: draw fresh shared negatives every N context slots of "
                    "the window (smaller: closer to per-context quality, more bytes per pair); 0 = "
                    "one draw per window")
       ->capture_default_str();
-  c_walk->add_flag("--l1-reads", walk.l1_reads,
+  c_walk->add_flag("--l1-reads", wk.l1_reads,
                    "GPU, for measurement only: read the embedding tables through L1 as plain "
                    "loads do (stale across SMs) instead of from L2");
-  c_walk->add_flag("--ordered-starts", walk.ordered_starts,
+  c_walk->add_flag("--ordered-starts", wk.ordered_starts,
                    "Start each pass's walks in node order (as before 2026-11-27) instead of in a "
                    "random order per pass, as DeepWalk does");
   c_walk
-      ->add_option("--model-warps", walk.model_warps,
+      ->add_option("--model-warps", wk.model_warps,
                    "With --device cpu: train with a model of the GPU kernel's lock-free "
                    "concurrency, N warps in lock-step, one target row at a time (a study of its "
                    "quality cost without a GPU; 8448 fills an H100/H200's 132 SMs, while the "
@@ -278,7 +315,7 @@ int main(int argc, char** argv) {
                    "resident_warps); 0 = serial")
       ->capture_default_str();
   c_walk
-      ->add_option("--model-l1-rows", walk.model_l1_rows,
+      ->add_option("--model-l1-rows", wk.model_l1_rows,
                    "With --model-warps: also model each SM's L1 cache (64 warps per SM), holding "
                    "this many embedding rows, not coherent across SMs (stale reads, as plain "
                    "loads allow); 0 = reads always see the latest value")
@@ -310,8 +347,9 @@ int main(int argc, char** argv) {
       ->required();
   c_eval->add_option("--train-ratio", eval.train_ratios, "Fractions of labelled nodes to train on")
       ->capture_default_str();
-  c_eval->add_option("--repeats", eval.repeats, "Random splits per ratio")->capture_default_str();
-  c_eval->add_option("--seed", eval.seed, "Seed of the splits")->capture_default_str();
+  c_eval->add_option("--repeats", eval.config.repeats, "Random splits per ratio")
+      ->capture_default_str();
+  c_eval->add_option("--seed", eval.config.seed, "Seed of the splits")->capture_default_str();
   c_eval->add_flag("--json", eval.json, "Print one JSON object");
   c_eval->add_flag("--reverse-relations", eval.graph.reverse_relations,
                    "hetero label graphs: as for grl walk");
@@ -332,6 +370,7 @@ int main(int argc, char** argv) {
     // (CLI11's own codes, 105 for a bad value and so on, tell a script nothing more).
     return app.exit(e) == 0 ? 0 : 2;
   }
+  for (CLI::Option* o : unsup_options) sage.unsupervised_options_given |= o->count() > 0;
   try {
     if (*c_info) return grl::cli::cmd_info(info);
     if (*c_convert) return grl::cli::cmd_convert(convert);
@@ -342,13 +381,20 @@ int main(int argc, char** argv) {
     if (*c_walk) return grl::cli::cmd_walk(walk);
     if (*c_eval) return grl::cli::cmd_eval(eval);
   } catch (const grl::UsageError& e) {
-    std::fprintf(stderr, "grl: error: %s\n", e.what());
+    std::fprintf(stderr, "grl: error: %s\n", e.render(grl::cli::flag_for).c_str());
     return 2;
+  } catch (const grl::Error& e) {
+    std::fprintf(stderr, "grl: error: %s\n", e.render(grl::cli::flag_for).c_str());
+    return 1;
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "grl: error: out of host memory\n");
     return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "grl: error: %s\n", e.what());
+    if (std::string(e.what()).find("out of GPU memory") != std::string::npos)
+      std::fprintf(stderr,
+                   "grl: hint: --batch-size, --fanouts, --graph-placement host, "
+                   "--feature-placement host or --device cpu\n");
     return 1;
   }
   return 0;

@@ -11,9 +11,8 @@ namespace grl {
   char buf[512];
   std::snprintf(buf, sizeof buf,
                 "out of GPU memory allocating %s: needed %.2f GiB, %.2f GiB free of %.2f GiB. "
-                "Use a smaller --batch-size or smaller fanouts, keep the graph or the features "
-                "in host memory (--graph-placement host, --feature-placement host), or "
-                "--device cpu.",
+                "Use a smaller batch size or smaller fanouts, keep the graph or the features in "
+                "host memory (graph and feature placement: host), or train on the CPU.",
                 what, bytes / 1073741824.0, free_b / 1073741824.0, total_b / 1073741824.0);
   throw CudaError(buf, static_cast<int>(cudaErrorMemoryAllocation));
 }

@@ -83,7 +83,7 @@ std::vector<std::string> write_embeddings(const std::string& path,
     write_file_atomic(path, text);
     return {path};
   }
-  throw UsageError("--out '" + path + "': use a .npy, .txt or .emb file name");
+  throw UsageError("output '" + path + "': use a .npy, .txt or .emb file name");
 }
 
 void read_embeddings(const std::string& path, std::vector<std::string>& ids,

@@ -115,7 +115,7 @@ Table read_table(const std::string& path, const std::string& id_column) {
       }
       if (!found)
         r.fail(id_column.empty() ? "no node id column in the header (looked for id, node, node_id; "
-                                   "name it with --id-column)"
+                                   "name it with {id_column})"
                                  : "no column named '" + id_column + "' in the header");
       if (f.size() < 2) r.fail("the table has no attribute columns besides the node id");
       continue;
@@ -139,7 +139,7 @@ FeatureEncoder FeatureEncoder::fit(const std::string& path, const Graph& g,
   e.id_column_ = t.header[t.id_col];
   for (const std::string& c : o.categorical)
     if (std::find(t.header.begin(), t.header.end(), c) == t.header.end())
-      throw UsageError("--categorical " + c + ": no such column in " + path);
+      throw ConfigError("{categorical} " + c + ": no such column in " + path);
   for (size_t c = 0; c < t.header.size(); ++c) {
     if (c == t.id_col) continue;
     FeatureColumn col;
@@ -176,7 +176,7 @@ FeatureEncoder FeatureEncoder::fit(const std::string& path, const Graph& g,
         if (!try_parse_double(v, x) || !std::isfinite(x))
           throw InputError(path, t.lines[i],
                            "column '" + col.name + "': expected a number, got " + quote_field(v) +
-                               " (the column's first value is numeric; list it in --categorical "
+                               " (the column's first value is numeric; list it in {categorical} "
                                "to treat it as a category)");
         sum += x;
         sumsq += x * x;

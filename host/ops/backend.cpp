@@ -17,7 +17,7 @@ void add_stage_time(std::vector<std::pair<std::string, double>>& stages, const s
 
 #if !defined(GRL_WITH_CUDA)
 std::unique_ptr<Backend> make_cuda_backend(const BackendOptions&) {
-  throw UsageError("--device cuda: " + cuda_device_info().reason);
+  throw ConfigError("{device} cuda: " + cuda_device_info().reason);
 }
 #endif
 

@@ -65,7 +65,7 @@ class CudaBackend final : public Backend {
       cudaGetLastError();
       throw Error(std::string("out of pinned host memory allocating ") + what + " (" +
                   std::to_string(bytes >> 20) + " MiB): the host cannot pin that much; free host " +
-                  "memory or place it on the GPU (--graph-placement / --feature-placement gpu)");
+                  "memory or place it on the GPU ({graph_placement} / {feature_placement} gpu)");
     }
     GRL_CUDA_CHECK(err);
     return p;  // unified addressing: the host pointer is valid in kernels as it is
@@ -269,7 +269,7 @@ std::unique_ptr<Backend> make_emulated_backend(const BackendOptions& options) {
 }  // namespace test
 #else
 std::unique_ptr<Backend> make_cuda_backend(const BackendOptions& options) {
-  if (!cuda_available()) throw UsageError("--device cuda: " + cuda_device_info().reason);
+  if (!cuda_available()) throw ConfigError("{device} cuda: " + cuda_device_info().reason);
   return std::make_unique<CudaBackend>(options);
 }
 #endif

@@ -42,15 +42,15 @@ SampleLayout make_sample_layout(int64_t max_seeds, const std::vector<int>& fanou
   L.max_hop_slots = max_slots;
   // Slot positions are int32 and first-occurrence markers start at 0x7F7F7F7F.
   if (L.max_hop_slots >= 0x7F000000 || L.max_nodes >= (int64_t{1} << 24))
-    throw UsageError("batch too large: " + std::to_string(L.max_nodes) +
-                     " sampled nodes per batch (limit 16,777,215); use a smaller --batch-size or "
-                     "smaller fanouts");
+    throw ConfigError("batch too large: " + std::to_string(L.max_nodes) +
+                      " sampled nodes per batch (limit 16,777,215); use a smaller {batch_size} or "
+                      "smaller fanouts");
   // A layer's block spans hops 1..h: its slots are sorted with int32 counts in the backward pass.
   for (int h = 0; h < L.num_hops; ++h)
     if (L.slot_offset[h] + L.max_rows[h] * L.fanouts[h] >= 0x7F000000)
-      throw UsageError(
+      throw ConfigError(
           "batch too large: " + std::to_string(L.slot_offset[h] + L.max_rows[h] * L.fanouts[h]) +
-          " neighbour slots in one layer; use a smaller --batch-size or smaller fanouts");
+          " neighbour slots in one layer; use a smaller {batch_size} or smaller fanouts");
   int64_t cap = 64;
   while (cap < 2 * L.max_nodes) cap <<= 1;
   L.hash_capacity = cap;

@@ -15,9 +15,9 @@ LrSchedule parse_lr_schedule(const std::string& name, int step_epochs, double ga
   else if (name == "cosine")
     s.kind = LrSchedule::kCosine;
   else
-    throw UsageError("unknown --lr-schedule '" + name + "' (expected constant, step or cosine)");
-  if (step_epochs < 1) throw UsageError("--lr-step-epochs must be at least 1");
-  if (!(gamma > 0 && gamma <= 1)) throw UsageError("--lr-gamma must be in (0, 1]");
+    throw ConfigError("unknown {lr_schedule} '" + name + "' (expected constant, step or cosine)");
+  if (step_epochs < 1) throw ConfigError("{lr_step_epochs} must be at least 1");
+  if (!(gamma > 0 && gamma <= 1)) throw ConfigError("{lr_gamma} must be in (0, 1]");
   s.step_epochs = step_epochs;
   s.gamma = gamma;
   return s;

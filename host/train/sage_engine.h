@@ -1,6 +1,8 @@
-// The GraphSAGE computation on one backend: sampling, forward, backward and the optimiser step,
-// written once against the Backend interface. Every buffer is allocated in the constructor
-// from upper bounds (SampleLayout); nothing is allocated per step.
+// The GraphSAGE computation on one backend, step by step: a batch is sampled into the prefetch
+// ring (host/pipeline/prefetch_ring.h), its layers run forward and backward (sage_layers.h),
+// the loss in between, then the optimiser step (optimizer.h); the graph and features sit where
+// the GraphStore placed them. Written once against the Backend interface. Every buffer is
+// allocated in the constructor from upper bounds (SampleLayout); nothing is allocated per step.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -11,19 +13,20 @@
 
 #include "host/graph/graph.h"
 #include "host/ops/backend.h"
-#include "host/train/placement.h"
+#include "host/pipeline/placement.h"
+#include "host/train/optimizer.h"
 #include "host/train/sage_model.h"
 
 namespace grl {
 
 struct EngineOptions {
   int64_t max_batch = 512;
-  bool training = true;            // allocate gradients and optimiser state
-  float dropout = 0.0f;            // on hidden layers, training only
-  bool replace = false;            // neighbour sampling with replacement
-  uint64_t seed = 0;               // sampling and dropout draws
-  std::string optimizer = "adam";  // adam | sgd
-  // Topology and features: GPU memory or pinned host memory (host/train/placement.h).
+  bool training = true;  // allocate gradients and optimiser state
+  float dropout = 0.0f;  // on hidden layers, training only
+  bool replace = false;  // neighbour sampling with replacement
+  uint64_t seed = 0;     // sampling and dropout draws
+  OptimizerKind optimizer = OptimizerKind::kAdam;
+  // Topology and features: GPU memory or pinned host memory (host/pipeline/placement.h).
   Placement graph_placement = Placement::kAuto, feature_placement = Placement::kAuto;
   // With features in host memory: keep this many GiB of the hottest rows in backend memory
   // (zero-copy gather only), and how each minibatch's rows reach the GPU.

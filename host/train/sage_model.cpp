@@ -40,10 +40,10 @@ SageAggregator parse_aggregator(const std::string& s) {
 SageModel::SageModel(SageArch arch) : arch_(std::move(arch)) {
   if (arch_.in_dim <= 0) throw UsageError("the graph has no node features; GraphSAGE needs them");
   if (arch_.num_classes <= 0) throw UsageError("the graph has no labels to train on");
-  if (arch_.hidden <= 0) throw UsageError("--hidden must be positive");
+  if (arch_.hidden <= 0) throw ConfigError("{hidden} must be positive");
   if (arch_.fanouts.empty()) throw UsageError("at least one fanout (layer) is needed");
   const bool lstm = arch_.aggregator == SageAggregator::kLstm;
-  if (lstm && arch_.lstm_hidden <= 0) throw UsageError("--lstm-hidden must be positive");
+  if (lstm && arch_.lstm_hidden <= 0) throw ConfigError("{lstm_hidden} must be positive");
   if (lstm)
     for (int f : arch_.fanouts)
       if (f > 255)

@@ -6,7 +6,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <nlohmann/json.hpp>
 #include <sstream>
 #include <unordered_map>
 
@@ -57,33 +56,33 @@ std::vector<NodeId> labelled(const Graph& g, const std::vector<NodeId>& nodes) {
 Split resolve_split(const Graph& g, const std::string& spec, uint64_t seed) {
   if (spec.empty() || spec == "dataset") {
     if (!g.split.empty()) return g.split;
-    if (spec == "dataset") throw UsageError("--split dataset: this graph has no split of its own");
+    if (spec == "dataset") throw ConfigError("{split} dataset: this graph has no split of its own");
     return random_split(g.labels, g.num_nodes(), 0.6, 0.2, 0.2, seed);
   }
   if (spec.rfind("random", 0) == 0) {
     double f[3] = {0.6, 0.2, 0.2};
     if (spec.size() > 6) {
       if (spec[6] != ':')
-        throw UsageError("bad --split '" + spec + "' (expected random:TRAIN,VALID,TEST)");
+        throw ConfigError("bad {split} '" + spec + "' (expected random:TRAIN,VALID,TEST)");
       std::stringstream ss(spec.substr(7));
       std::string part;
       int k = 0;
       while (std::getline(ss, part, ',')) {
-        if (k >= 3) throw UsageError("bad --split '" + spec + "': three fractions expected");
+        if (k >= 3) throw ConfigError("bad {split} '" + spec + "': three fractions expected");
         try {
           size_t used = 0;
           f[k] = std::stod(part, &used);
           if (used != part.size()) throw std::invalid_argument(part);
         } catch (const std::exception&) {
-          throw UsageError("bad --split '" + spec + "': '" + part + "' is not a number");
+          throw ConfigError("bad {split} '" + spec + "': '" + part + "' is not a number");
         }
         ++k;
       }
-      if (k != 3) throw UsageError("bad --split '" + spec + "': three fractions expected");
+      if (k != 3) throw ConfigError("bad {split} '" + spec + "': three fractions expected");
     }
     return random_split(g.labels, g.num_nodes(), f[0], f[1], f[2], seed);
   }
-  throw UsageError("unknown --split '" + spec + "' (expected random:TRAIN,VALID,TEST or dataset)");
+  throw ConfigError("unknown {split} '" + spec + "' (expected random:TRAIN,VALID,TEST or dataset)");
 }
 
 ClassMetrics score_logits(const Graph& g, std::span<const NodeId> nodes,
@@ -166,40 +165,14 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
     throw UsageError(
         "the graph has no node features; GraphSAGE needs them (for a featureless graph "
         "use skip-gram embeddings instead)");
-  if (cfg.epochs < 0) throw UsageError("--epochs must be >= 0");
-  if (cfg.batch_size <= 0) throw UsageError("--batch-size must be positive");
-  if (cfg.dropout < 0 || cfg.dropout >= 1) throw UsageError("--dropout must be in [0, 1)");
-  if (!(cfg.lr > 0)) throw UsageError("--lr must be positive");
-  if (!(cfg.clip_grad_norm >= 0) || !std::isfinite(cfg.clip_grad_norm))
-    throw UsageError("--clip-grad-norm must be a finite number >= 0 (0 = off)");
-
-  SageArch arch;
-  arch.aggregator = cfg.aggregator;
-  arch.in_dim = g.features.dim;
-  arch.hidden = cfg.hidden;
-  arch.lstm_hidden = cfg.lstm_hidden;
-  arch.num_classes = g.labels.num_classes;
+  validate(cfg);
+  SageArch arch = sage_arch(cfg, g.features.dim, g.labels.num_classes);
   arch.multi_label = g.labels.multi_label;
-  arch.normalize = cfg.normalize;
-  arch.fanouts = cfg.fanouts;
   SageModel model(arch);
   model.initialize(cfg.seed);
   model.class_names = g.labels.class_names;
   model.trained_on = g.source;
-  nlohmann::json cj = {{"aggregator", aggregator_name(cfg.aggregator)},
-                       {"fanouts", cfg.fanouts},
-                       {"hidden", cfg.hidden},
-                       {"lstm_hidden", cfg.lstm_hidden},
-                       {"batch_size", cfg.batch_size},
-                       {"epochs", cfg.epochs},
-                       {"lr", cfg.lr},
-                       {"dropout", cfg.dropout},
-                       {"weight_decay", cfg.weight_decay},
-                       {"optimizer", cfg.optimizer},
-                       {"clip_grad_norm", cfg.clip_grad_norm},
-                       {"split", cfg.split},
-                       {"seed", cfg.seed}};
-  model.config_json = cj.dump();
+  model.config_json = config_json(cfg);
   model.feature_encoder_json = cfg.feature_encoder_json;
   model.base_feature_dim = cfg.base_feature_dim;
 
@@ -210,27 +183,9 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
                             test = labelled(g, res.split.test);
   if (train.empty()) throw UsageError("the split leaves no labelled training nodes");
 
-  BackendOptions bo;
-  bo.tf32 = cfg.tf32;
-  std::unique_ptr<Backend> be = make_backend(cfg.device, bo);
+  std::unique_ptr<Backend> be = make_backend(cfg.device, backend_options(cfg));
   res.device = be->describe();
-  EngineOptions eo;
-  eo.max_batch = cfg.batch_size;
-  eo.training = true;
-  eo.dropout = cfg.dropout;
-  eo.replace = cfg.replace;
-  eo.seed = cfg.seed;
-  eo.optimizer = cfg.optimizer;
-  eo.lr = cfg.lr;
-  eo.weight_decay = cfg.weight_decay;
-  eo.momentum = cfg.optimizer == "sgd" ? cfg.momentum : 0.0f;
-  eo.clip_grad_norm = cfg.clip_grad_norm;
-  eo.graph_placement = cfg.graph_placement;
-  eo.feature_placement = cfg.feature_placement;
-  eo.prefetch = cfg.prefetch;
-  eo.feature_cache_gb = cfg.feature_cache_gb;
-  eo.host_gather = cfg.host_gather;
-  SageEngine engine(*be, g, arch, eo);
+  SageEngine engine(*be, g, arch, engine_options(cfg));
   engine.load_params(model.params());
   if (cfg.progress)
     log("training GraphSAGE (" + std::string(aggregator_name(cfg.aggregator)) + ", " +

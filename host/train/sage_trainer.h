@@ -9,44 +9,12 @@
 
 #include "host/graph/graph.h"
 #include "host/ops/backend.h"
-#include "host/train/lr_schedule.h"
 #include "host/train/metrics.h"
-#include "host/train/placement.h"
+#include "host/train/sage_config.h"
 #include "host/train/sage_model.h"
 #include "host/train/stage_report.h"
 
 namespace grl {
-
-struct SageTrainConfig {
-  SageAggregator aggregator = SageAggregator::kMean;
-  std::vector<int> fanouts = {25, 10};
-  int64_t hidden = 256;
-  int64_t lstm_hidden = 128;  // lstm aggregator only
-  bool normalize = false;
-  int64_t batch_size = 512;
-  int epochs = 30;
-  float lr = 0.01f;
-  LrSchedule lr_schedule;  // constant by default
-  float dropout = 0.5f;
-  float weight_decay = 5e-4f;
-  std::string optimizer = "adam";
-  float momentum = 0.9f;        // sgd only
-  float clip_grad_norm = 0.0f;  // > 0: clip gradients to this global L2 norm; 0: off
-  bool replace = false;
-  std::string split;  // "" (the dataset's own, else random:0.6,0.2,0.2) or "random:a,b,c"
-  std::string device = "auto";
-  bool tf32 = false;
-  Placement graph_placement = Placement::kAuto, feature_placement = Placement::kAuto;
-  int prefetch = 2;               // minibatches sampled ahead of the one being trained
-  double feature_cache_gb = 0.0;  // host-resident features: GiB of hot rows kept on the GPU
-  HostGather host_gather = HostGather::kZeroCopy;  // host-resident features: how rows move
-  uint64_t seed = 0;
-  std::string save_path;             // best model, saved atomically whenever validation improves
-  bool progress = true;              // progress bar on a terminal, periodic lines otherwise
-  std::string feature_encoder_json;  // recorded in the model (see SageModel)
-  int64_t base_feature_dim = 0;
-  std::function<void(const std::string&)> log;  // where progress lines go (default: stderr)
-};
 
 struct EpochRecord {
   int epoch = 0;

@@ -8,10 +8,10 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <nlohmann/json.hpp>
 
 #include "host/core/error.h"
 #include "host/train/embedding_eval.h"
+#include "host/train/negative_tables.h"
 #include "host/train/sage_engine.h"
 #include "host/train/skipgram.h"
 #include "kernels/common/philox.h"
@@ -154,72 +154,23 @@ SageUnsupResult train_sage_unsupervised(const Graph& g, const SageUnsupConfig& c
         "the graph has no node features; GraphSAGE needs them (for a featureless graph "
         "use skip-gram embeddings instead)");
   if (g.num_nodes() == 0) throw UsageError("the graph has no nodes");
-  if (t.epochs < 0) throw UsageError("--epochs must be >= 0");
-  if (t.batch_size <= 0) throw UsageError("--batch-size must be positive");
-  if (t.dropout < 0 || t.dropout >= 1) throw UsageError("--dropout must be in [0, 1)");
-  if (!(t.lr > 0)) throw UsageError("--lr must be positive");
-  if (c.dim <= 0) throw UsageError("--dim must be positive");
-  if (c.negatives < 1) throw UsageError("--negatives must be at least 1");
-  if (c.walk_length < 2) throw UsageError("--walk-length must be at least 2");
-  if (c.walks_per_node < 1) throw UsageError("--walks-per-node must be at least 1");
+  validate(c);
   if (static_cast<int64_t>(g.num_nodes()) * c.walks_per_node * c.walk_length > (int64_t{1} << 31))
-    throw UsageError("--walks-per-node x --walk-length x nodes exceeds 2^31 walk positions");
+    throw ConfigError("{walks_per_node} x {walk_length} x nodes exceeds 2^31 walk positions");
 
-  SageArch arch;
-  arch.aggregator = t.aggregator;
-  arch.in_dim = g.features.dim;
-  arch.hidden = t.hidden;
-  arch.num_classes = c.dim;
-  arch.normalize = t.normalize;
-  arch.lstm_hidden = t.lstm_hidden;
+  SageArch arch = sage_arch(t, g.features.dim, c.dim);
   arch.unsupervised = true;
-  arch.fanouts = t.fanouts;
   SageModel model(arch);
   model.initialize(t.seed);
   model.trained_on = g.source;
-  nlohmann::json cj = {{"unsupervised", true},
-                       {"aggregator", aggregator_name(t.aggregator)},
-                       {"fanouts", t.fanouts},
-                       {"hidden", t.hidden},
-                       {"dim", c.dim},
-                       {"negatives", c.negatives},
-                       {"walk_length", c.walk_length},
-                       {"walks_per_node", c.walks_per_node},
-                       {"batch_size", t.batch_size},
-                       {"epochs", t.epochs},
-                       {"lr", t.lr},
-                       {"dropout", t.dropout},
-                       {"weight_decay", t.weight_decay},
-                       {"optimizer", t.optimizer},
-                       {"seed", t.seed}};
-  model.config_json = cj.dump();
+  model.config_json = config_json(c);
   model.feature_encoder_json = t.feature_encoder_json;
   model.base_feature_dim = t.base_feature_dim;
 
   SageUnsupResult res;
-  BackendOptions bo;
-  bo.tf32 = t.tf32;
-  std::unique_ptr<Backend> be = make_backend(t.device, bo);
+  std::unique_ptr<Backend> be = make_backend(t.device, backend_options(t));
   res.device = be->describe();
-  EngineOptions eo;
-  eo.max_pairs = t.batch_size;
-  eo.max_negatives = c.negatives;
-  eo.max_batch = 2 * t.batch_size + c.negatives;
-  eo.training = true;
-  eo.dropout = t.dropout;
-  eo.replace = t.replace;
-  eo.seed = t.seed;
-  eo.optimizer = t.optimizer;
-  eo.lr = t.lr;
-  eo.weight_decay = t.weight_decay;
-  eo.momentum = t.optimizer == "sgd" ? t.momentum : 0.0f;
-  eo.prefetch = 0;  // each step samples its own pairs' nodes just before it: one slot
-  eo.clip_grad_norm = t.clip_grad_norm;
-  eo.graph_placement = t.graph_placement;
-  eo.feature_placement = t.feature_placement;
-  eo.feature_cache_gb = t.feature_cache_gb;
-  eo.host_gather = t.host_gather;
-  SageEngine engine(*be, g, arch, eo);
+  SageEngine engine(*be, g, arch, engine_options(c));
   engine.load_params(model.params());
 
   // Negatives: degree^0.75 (the reference code's unigram distortion over node degrees).

@@ -22,22 +22,10 @@
 
 #include "host/graph/graph.h"
 #include "host/ops/backend.h"
+#include "host/train/negative_tables.h"
 #include "host/train/sage_trainer.h"
 
 namespace grl {
-
-struct SageUnsupConfig {
-  // Architecture, optimiser, epochs, seed, device, save_path (saved after every epoch), progress
-  // and log as for supervised training; batch_size counts positive pairs; split is not used.
-  SageTrainConfig train;
-  int64_t dim = 128;       // embedding width (the last layer's outputs)
-  int negatives = 20;      // Q, shared by the pairs of a batch
-  int walk_length = 5;     // nodes per walk, the start included
-  int walks_per_node = 2;  // per epoch
-  // Labelled graphs: score the final embeddings with embedding_eval's logistic regression
-  // (half of at most kUnsupEvalMaxNodes labelled nodes for training, the rest for testing).
-  bool evaluate = true;
-};
 
 constexpr int64_t kUnsupEvalMaxNodes = 10000;
 

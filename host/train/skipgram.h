@@ -22,17 +22,9 @@
 #include <vector>
 
 #include "host/graph/graph.h"
+#include "host/train/walk_plan.h"
 
 namespace grl {
-
-enum class WalkMethod : int {
-  kDeepWalk = 0,
-  kNode2vec = 1,
-  kMetapath2vec = 2,
-  kMetapath2vecPP = 3
-};
-WalkMethod parse_walk_method(const std::string& s);  // throws UsageError
-const char* walk_method_name(WalkMethod m);
 
 struct SkipgramConfig {
   WalkMethod method = WalkMethod::kDeepWalk;
@@ -85,11 +77,11 @@ struct SkipgramResult {
   std::string device;
 };
 
-SkipgramResult train_skipgram(const Graph& graph, const SkipgramConfig& config);
+// Throws ConfigError (host/core/error.h) for fields out of range or in conflict; the checks
+// that need the graph (partitions beyond the nodes, meta-paths it cannot walk) come with
+// train_skipgram.
+void validate(const SkipgramConfig& config);
 
-// Walker's alias table of weights (Vose's method in double precision): entries [begin, end) of
-// prob/alias describe a distribution over the ids [begin, end). All-zero weights give uniform.
-void build_alias_table(const std::vector<double>& weights, int64_t begin, int64_t end,
-                       std::vector<float>& prob, std::vector<int32_t>& alias);
+SkipgramResult train_skipgram(const Graph& graph, const SkipgramConfig& config);
 
 }  // namespace grl

@@ -13,6 +13,7 @@
 #include "host/io/synthetic.h"
 #include "host/reference/sgns_ref.h"
 #include "host/reference/walk_ref.h"
+#include "host/train/negative_tables.h"
 #include "host/train/skipgram.h"
 #include "kernels/common/philox.h"
 #include "kernels/sgns.h"

@@ -98,7 +98,14 @@ TEST(FeatureTable, BadTablesNameRowAndColumn) {
   expect_error("node,x\nn0,\"open\n", "unterminated quoted field");
   FeatureTableOptions o;
   o.categorical = {"nope"};
-  expect_error("node,x\nn0,1\n", "--categorical nope", o);
+  // The option is named as the field it sets ({categorical}: the CLI renders its flag).
+  expect_error("node,x\nn0,1\n", "categorical nope: no such column", o);
+  try {
+    FeatureEncoder::fit((dir / "bad.csv").string(), g, o);
+  } catch (const Error& err) {
+    EXPECT_NE(err.render([](const std::string& f) { return "--" + f; }).find("--categorical nope"),
+              std::string::npos);
+  }
   // A numeric-looking column forced categorical is fine.
   o.categorical = {"x"};
   test::write_file(dir / "ok.csv", "node,x\nn0,1\nn1,lots\n");

@@ -49,7 +49,7 @@ TEST(GradClip, EngineScalesTheSgdStepToTheThreshold) {
   auto step = [&](float clip) {
     EngineOptions o;
     o.max_batch = 64;
-    o.optimizer = "sgd";
+    o.optimizer = OptimizerKind::kSgd;
     o.lr = 1.0f;
     o.clip_grad_norm = clip;
     SageEngine e(*be, g, arch, o);

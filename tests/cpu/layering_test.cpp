@@ -82,6 +82,27 @@ TEST(Layering, OnlyTheCpuBackendCallsTheReferences) {
   }
 }
 
+// Below host/cli nothing knows the command line: messages name configuration fields as {field}
+// and the CLI renders the flag (host/core/error.h). A flag in a string literal there is a leak.
+TEST(Layering, FlagNamesOnlyInTheCommandLine) {
+  const fs::path root(GRL_SOURCE_DIR);
+  const std::regex literal(R"re("(?:[^"\\]|\\.)*")re"), flag(R"re((^|[^-a-z])--[a-z])re");
+  for (const auto& e : fs::recursive_directory_iterator(root / "host")) {
+    if (!e.is_regular_file()) continue;
+    const std::string rel = fs::relative(e.path(), root).string();
+    if (starts_with(rel, "host/cli/")) continue;
+    std::ifstream in(e.path());
+    std::string line;
+    int n = 0;
+    while (std::getline(in, line)) {
+      ++n;
+      const std::string code = line.substr(0, line.find("//"));
+      for (std::sregex_iterator it(code.begin(), code.end(), literal), end; it != end; ++it)
+        EXPECT_FALSE(std::regex_search(it->str(), flag)) << rel << ":" << n << ": " << it->str();
+    }
+  }
+}
+
 TEST(Layering, EveryKernelFamilyHasItsTwinTestAndBenchmark) {
   const fs::path root(GRL_SOURCE_DIR);
   std::vector<std::string> files;

@@ -42,7 +42,7 @@ TEST(LrSchedule, TrainerAppliesTheSchedule) {
   c.device = "cpu";
   c.progress = false;
   c.hidden = 8;
-  c.optimizer = "sgd";
+  c.optimizer = OptimizerKind::kSgd;
   c.momentum = 0.0f;
   c.lr = 0.1f;
   c.dropout = 0.0f;

@@ -1,6 +1,6 @@
-// Where the engine puts topology and features (host/train/placement.h): the auto rule against
+// Where the engine puts topology and features (host/pipeline/placement.h): the auto rule against
 // hand-worked budgets, explicit requests, the CPU backend, and the flag parser.
-#include "host/train/placement.h"
+#include "host/pipeline/placement.h"
 
 #include <gtest/gtest.h>
 
@@ -84,14 +84,14 @@ TEST(Placement, CpuBackendKeepsEverythingInHostMemory) {
 }
 
 TEST(Placement, ParsesFlagsWithClearErrors) {
-  EXPECT_EQ(parse_placement("auto", "--x"), Placement::kAuto);
-  EXPECT_EQ(parse_placement("gpu", "--x"), Placement::kGpu);
-  EXPECT_EQ(parse_placement("host", "--x"), Placement::kHost);
+  EXPECT_EQ(parse_placement("auto"), Placement::kAuto);
+  EXPECT_EQ(parse_placement("gpu"), Placement::kGpu);
+  EXPECT_EQ(parse_placement("host"), Placement::kHost);
   try {
-    parse_placement("device", "--feature-placement");
+    parse_placement("device");
     FAIL() << "expected a UsageError";
   } catch (const UsageError& e) {
-    EXPECT_NE(std::string(e.what()).find("--feature-placement must be gpu, host or auto"),
+    EXPECT_NE(std::string(e.what()).find("a placement must be gpu, host or auto"),
               std::string::npos);
   }
 }

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <random>
 
+#include "host/train/negative_tables.h"
 #include "host/train/skipgram.h"
 #include "kernels/common/philox.h"
 #include "kernels/sgns_draw.h"

@@ -17,6 +17,7 @@
 #include "host/pipeline/sample_plan.h"
 #include "host/reference/dense_ref.h"
 #include "host/train/embedding_eval.h"
+#include "host/train/negative_tables.h"
 #include "host/train/sage_engine.h"
 #include "host/train/sage_unsup.h"
 #include "host/train/skipgram.h"

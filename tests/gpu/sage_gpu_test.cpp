@@ -47,7 +47,7 @@ TEST(GpuSage, OneStepMatchesCpuForEveryAggregator) {
       o.dropout = 0.25f;
       // SGD: its update is linear in the gradient, so float rounding differences between the
       // backends stay proportional (Adam's first steps amplify tiny gradients to +-lr).
-      o.optimizer = "sgd";
+      o.optimizer = OptimizerKind::kSgd;
       o.lr = 0.05f;
       o.momentum = 0.9f;
       o.weight_decay = 1e-4f;

@@ -11,6 +11,7 @@
 #include "host/ops/backend.h"
 #include "host/pipeline/sample_plan.h"
 #include "host/reference/dense_ref.h"
+#include "host/train/negative_tables.h"
 #include "host/train/sage_engine.h"
 #include "host/train/sage_unsup.h"
 #include "host/train/skipgram.h"
@@ -126,7 +127,8 @@ TEST(GpuUnsup, OneStepMatchesCpu) {
     o.max_negatives = 20;
     o.max_batch = 2 * 128 + 20;
     o.seed = 5;
-    o.optimizer = "sgd";  // linear in the gradient: rounding differences stay proportional
+    o.optimizer =
+        OptimizerKind::kSgd;  // linear in the gradient: rounding differences stay proportional
     o.lr = 0.05f;
     o.momentum = 0.9f;
     auto cpu0 = make_cpu_backend();

@@ -11,7 +11,7 @@
 namespace grl {
 
 enum class Placement : int { kAuto = 0, kGpu = 1, kHost = 2 };
-Placement parse_placement(const std::string& s, const char* flag);  // throws UsageError
+Placement parse_placement(const std::string& s);  // throws UsageError
 const char* placement_name(Placement p);
 
 // How host-resident features reach the GPU, per minibatch, on the sample lane ahead of its

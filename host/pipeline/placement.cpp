@@ -1,4 +1,4 @@
-#include "host/train/placement.h"
+#include "host/pipeline/placement.h"
 
 #include <cstdio>
 
@@ -6,11 +6,11 @@
 
 namespace grl {
 
-Placement parse_placement(const std::string& s, const char* flag) {
+Placement parse_placement(const std::string& s) {
   if (s == "auto") return Placement::kAuto;
   if (s == "gpu") return Placement::kGpu;
   if (s == "host") return Placement::kHost;
-  throw UsageError(std::string(flag) + " must be gpu, host or auto (got '" + s + "')");
+  throw UsageError("a placement must be gpu, host or auto (got '" + s + "')");
 }
 
 const char* placement_name(Placement p) {
@@ -28,7 +28,7 @@ const char* placement_name(Placement p) {
 HostGather parse_host_gather(const std::string& s) {
   if (s == "zero-copy") return HostGather::kZeroCopy;
   if (s == "cpu") return HostGather::kCpu;
-  throw UsageError("--host-gather must be zero-copy or cpu (got '" + s + "')");
+  throw UsageError("a host gather must be zero-copy or cpu (got '" + s + "')");
 }
 
 const char* host_gather_name(HostGather g) { return g == HostGather::kCpu ? "cpu" : "zero-copy"; }

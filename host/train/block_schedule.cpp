@@ -1,0 +1,153 @@
+#include "host/train/block_schedule.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "host/core/error.h"
+#include "host/pipeline/lane_scope.h"
+
+namespace grl {
+
+std::vector<int64_t> block_bounds(int64_t n, int blocks) {
+  std::vector<int64_t> begin(blocks + 1);
+  for (int k = 0; k <= blocks; ++k) begin[k] = n * k / blocks;
+  return begin;
+}
+
+BlockChoice choose_blocks(int requested, int64_t n, int64_t dim, int64_t free_b,
+                          int64_t default_chunk, int64_t requested_chunk, int L,
+                          uint64_t walks_per_epoch) {
+  BlockChoice c;
+  const int64_t row_bytes = dim * static_cast<int64_t>(sizeof(float));
+  int P = requested;
+  c.chunk_walks = requested_chunk > 0 ? requested_chunk : default_chunk;
+  if (P == 0) {
+    // Working memory besides the tables: two walk buffers, counts, negative and keep tables.
+    const int64_t margin = 2 * default_chunk * L * 4 + n * 32 + (int64_t{256} << 20);
+    if (free_b < 0) {
+      P = 1;
+      c.why = "the CPU backend trains in host memory";
+    } else if (2 * n * row_bytes + margin <= static_cast<int64_t>(0.6 * free_b)) {
+      P = 1;
+      c.why = "both tables fit in device memory";
+    } else {
+      // The fewest blocks of which three (syn0 block, two syn1 slots) fit in 40% of free memory.
+      const int64_t budget = static_cast<int64_t>(0.4 * free_b);
+      const int64_t max_rows = budget / (3 * row_bytes);
+      if (max_rows < 1) throw Error("not enough device memory for even one embedding row");
+      P = static_cast<int>(std::min<int64_t>(n, (n + max_rows - 1) / max_rows));
+      while (P < n && 3 * ((n + P - 1) / P) * row_bytes > budget) ++P;
+      c.why = "the two tables (" + std::to_string((2 * n * row_bytes) >> 20) +
+              " MiB) exceed 60% of " + std::to_string(free_b >> 20) + " MiB free device memory";
+    }
+  }
+  if (P > 1 && requested_chunk <= 0 && free_b > 0) {
+    // Every chunk swaps ~2(P + 1) tables' bytes, so take big chunks: the two walk buffers may
+    // use a quarter of what is free besides the three table blocks.
+    const int64_t blocks = 3 * ((n + P - 1) / P) * row_bytes;
+    const int64_t room = (free_b - blocks - n * 32) / 4;
+    c.chunk_walks = std::max(c.chunk_walks, std::min<int64_t>(static_cast<int64_t>(walks_per_epoch),
+                                                              room / (2 * int64_t{L} * 4)));
+  }
+  c.blocks = P;
+  return c;
+}
+
+BlockSchedule::BlockSchedule(Backend& be, int64_t n, int64_t dim, int blocks,
+                             const std::vector<float>& init)
+    : be_(be),
+      n_(n),
+      dim_(dim),
+      row_bytes_(dim * static_cast<int64_t>(sizeof(float))),
+      blocks_(blocks),
+      begin_(block_bounds(n, blocks)) {
+  if (blocks == 1) {
+    syn0_ = Buffer<float>(be, init.size(), "embeddings");
+    syn1_ = Buffer<float>(be, init.size(), "context embeddings");
+    syn0_.upload(init.data(), init.size());
+    syn1_.zero();
+  } else {
+    host0_ = Buffer<float>(be, init.size(), "embeddings (host)", Residence::kHostMapped);
+    host1_ = Buffer<float>(be, init.size(), "context embeddings (host)", Residence::kHostMapped);
+    std::memcpy(host0_.data(), init.data(), init.size() * sizeof(float));
+    std::memset(host1_.data(), 0, init.size() * sizeof(float));
+    int64_t max_rows = 0;
+    for (int k = 0; k < blocks; ++k) max_rows = std::max(max_rows, rows_of(k));
+    syn0_ = Buffer<float>(be, static_cast<size_t>(max_rows * dim), "embedding block");
+    for (Buffer<float>& b : slot1_)
+      b = Buffer<float>(be, static_cast<size_t>(max_rows * dim), "context embedding block");
+    written_.resize(blocks);
+    for (int& e : written_) e = be.new_event();
+    ever_written_.assign(blocks, false);
+    ready_[0] = be.new_event();
+    ready_[1] = be.new_event();
+  }
+}
+
+int BlockSchedule::slot_of(int blk) const {
+  return slot_block_[0] == blk ? 0 : slot_block_[1] == blk ? 1 : -1;
+}
+
+void BlockSchedule::fetch(int blk, int slot) {
+  const size_t bytes = static_cast<size_t>(rows_of(blk) * row_bytes_);
+  {
+    LaneScope sample_lane(be_, Backend::kLaneSample);
+    if (slot_block_[slot] >= 0) be_.wait_event(written_[slot_block_[slot]]);
+    if (ever_written_[blk]) be_.wait_event(written_[blk]);
+    be_.upload(slot1_[slot].data(), host1_.data() + begin_[blk] * dim_, bytes);
+    be_.record_event(ready_[slot]);
+  }
+  slot_block_[slot] = blk;
+  swap_bytes_ += bytes;
+}
+
+void BlockSchedule::train(const int32_t* walks, int64_t m, int L, const SgnsSpec& spec,
+                          AliasView all, AliasView typed, SgnsStats* stats) {
+  const Span<const int32_t> w{walks, m * L};
+  if (blocks_ == 1) {
+    be_.sgns(w, m, spec, all, typed, MatrixView<float>{syn0_.data(), n_, dim_, dim_},
+             MatrixView<float>{syn1_.data(), n_, dim_, dim_}, stats);
+    return;
+  }
+  const int P = blocks_;
+  for (int a = 0; a < P; ++a) {
+    const size_t bytes0 = static_cast<size_t>(rows_of(a) * row_bytes_);
+    be_.upload(syn0_.data(), host0_.data() + begin_[a] * dim_, bytes0);
+    const bool reverse = rows_done_++ % 2 == 1;
+    auto block_at = [&](int i) { return reverse ? P - 1 - i : i; };
+    int last_slot = 1;
+    for (int i = 0; i < P; ++i) {
+      const int blk = block_at(i);
+      int slot = slot_of(blk);
+      if (slot < 0) fetch(blk, slot = 1 - last_slot);
+      if (i + 1 < P && slot_of(block_at(i + 1)) < 0) fetch(block_at(i + 1), 1 - slot);
+      be_.wait_event(ready_[slot]);
+      SgnsSpec ps = spec;
+      ps.centre_begin = static_cast<NodeId>(begin_[a]);
+      ps.centre_end = static_cast<NodeId>(begin_[a + 1]);
+      ps.context_begin = static_cast<NodeId>(begin_[blk]);
+      ps.context_end = static_cast<NodeId>(begin_[blk + 1]);
+      be_.sgns(w, m, ps, all, typed, MatrixView<float>{syn0_.data(), rows_of(a), dim_, dim_},
+               MatrixView<float>{slot1_[slot].data(), rows_of(blk), dim_, dim_}, stats);
+      const size_t bytes1 = static_cast<size_t>(rows_of(blk) * row_bytes_);
+      be_.download_async(host1_.data() + begin_[blk] * dim_, slot1_[slot].data(), bytes1);
+      be_.record_event(written_[blk]);
+      ever_written_[blk] = true;
+      swap_bytes_ += bytes1;
+      last_slot = slot;
+    }
+    be_.download_async(host0_.data() + begin_[a] * dim_, syn0_.data(), bytes0);
+    swap_bytes_ += 2 * bytes0;
+  }
+}
+
+void BlockSchedule::embeddings(std::vector<float>& out) {
+  out.resize(static_cast<size_t>(n_ * dim_));
+  be_.synchronize();
+  if (blocks_ == 1)
+    syn0_.download(out.data(), out.size());
+  else
+    std::memcpy(out.data(), host0_.data(), out.size() * sizeof(float));
+}
+
+}  // namespace grl

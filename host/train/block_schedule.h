@@ -1,0 +1,75 @@
+// The row-block schedule of skip-gram training (GraphVite's partitions). Node ids are cut into
+// B contiguous blocks of near-equal size; a walk chunk is trained in B x B passes, pass (a, b)
+// training the pairs whose centre is in block a and whose context is in block b (negatives
+// then come from block b; kernels/sgns.h, row ranges). B = 1 is plain training.
+//
+// On one backend with B > 1 both tables live whole in pinned host memory and only syn0 block a
+// and syn1 block b are in backend memory: syn0 block a is uploaded, trained against every b and
+// written back on the compute lane; syn1 blocks rotate through two slots, the next uploaded on
+// the sample lane while the current one trains, after that slot's last write-back and after
+// the write-back of the block's own newest rows. The b order snakes (reversed on every other
+// centre block, also across chunks), so the block a row ends on stays resident for the next.
+// Each chunk moves about 2 (B + 1) tables' bytes over the host link.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "host/ops/backend.h"
+
+namespace grl {
+
+// The first id of every block, and n last: block k is [begin[k], begin[k + 1]).
+std::vector<int64_t> block_bounds(int64_t n, int blocks);
+
+struct BlockChoice {
+  int blocks = 1;
+  int64_t chunk_walks = 0;
+  std::string why;  // for `auto`: one line for the log
+};
+
+// requested: 0 = auto (1 on the CPU and when both tables fit in 60% of free device memory, else
+// the fewest blocks of which three fit in 40%), else that many. Partitioned runs take larger
+// walk chunks (unless chunk_walks was given) to amortise the swaps.
+BlockChoice choose_blocks(int requested, int64_t nodes, int64_t dim, int64_t free_bytes,
+                          int64_t default_chunk, int64_t requested_chunk, int walk_length,
+                          uint64_t walks_per_epoch);
+
+class BlockSchedule {
+ public:
+  // syn0 starts as `init` (nodes x dim), syn1 at zero.
+  BlockSchedule(Backend& backend, int64_t nodes, int64_t dim, int blocks,
+                const std::vector<float>& init);
+  BlockSchedule(const BlockSchedule&) = delete;
+  BlockSchedule& operator=(const BlockSchedule&) = delete;
+
+  int blocks() const { return blocks_; }
+  // One chunk of m walks of `length` nodes (backend memory), every block pair.
+  void train(const int32_t* walks, int64_t m, int length, const SgnsSpec& spec, AliasView all,
+             AliasView typed, SgnsStats* stats);
+  // syn0, the embeddings, after everything queued so far (waits for the backend).
+  void embeddings(std::vector<float>& out);
+  uint64_t swap_bytes() const { return swap_bytes_; }
+
+ private:
+  int64_t rows_of(int k) const { return begin_[k + 1] - begin_[k]; }
+  int slot_of(int block) const;
+  void fetch(int block, int slot);
+
+  Backend& be_;
+  int64_t n_, dim_, row_bytes_;
+  int blocks_;
+  std::vector<int64_t> begin_;
+  // B = 1: both tables in backend memory. B > 1: both whole in pinned host memory, plus backend
+  // slots for one syn0 block and two syn1 blocks (separate buffers on the CPU backend too, so
+  // that it runs, and tests, the same copies).
+  Buffer<float> syn0_, syn1_, host0_, host1_, slot1_[2];
+  std::vector<int> written_;  // per block: its syn1 rows written back
+  std::vector<bool> ever_written_;
+  int ready_[2] = {-1, -1};
+  int slot_block_[2] = {-1, -1};
+  uint64_t rows_done_ = 0;  // centre-block rows trained so far: the snake's parity
+  uint64_t swap_bytes_ = 0;
+};
+
+}  // namespace grl
