@@ -3,8 +3,9 @@
 //
 // The GPU tests are also compiled into grl_emu_tests with GRL_TEST_EMULATED (all but
 // device_test.cpp): there make_gpu_backend gives the emulated backend (tests/emu/
-// emulated_backend.h, the kernels' own source run on the CPU), DeviceBuffer, PinnedBuffer and
-// Stream below are host stand-ins, GRL_REQUIRE_GPU passes, and GRL_SKIP_EMULATED skips what
+// emulated_backend.h: the CUDA backend's own code over host stand-ins for the runtime, its
+// kernels' own source run on the CPU), DeviceBuffer, PinnedBuffer and Stream below are host
+// stand-ins, GRL_REQUIRE_GPU passes, and GRL_SKIP_EMULATED skips what
 // cannot run there. So the tests touch device memory only through these helpers.
 #pragma once
 #include <gtest/gtest.h>
