@@ -158,13 +158,22 @@ int cmd_sage(const SageArgs& args) {
     validate(c);
   }
   Graph g = load_graph_verbose(a.graph, a.quiet);
-  if (!a.labels.empty()) g.labels = load_label_file(a.labels, g);
+  if (!a.labels.empty()) {
+    LabelMatch match;
+    g.labels = load_label_file(a.labels, g, a.label_mode, &match);
+    if (!a.quiet)
+      std::fprintf(stderr, "labels from %s: %s\n", a.labels.c_str(),
+                   describe_labels(match, "the graph").c_str());
+  }
   if (!a.features.empty()) {
     FeatureTableOptions fo;
     fo.id_column = a.id_column;
     fo.categorical = a.categorical;
     fo.standardize = a.standardize;
     FeatureEncoder e = FeatureEncoder::fit(a.features, g, fo);
+    for (const std::string& w : e.warnings())
+      std::fprintf(stderr, "grl: warning: %s: %s\n", a.features.c_str(),
+                   render_fields(w, flag_for).c_str());
     FeatureTableReport rep;
     std::vector<float> v = e.encode(a.features, g, &rep);
     if (!a.quiet) print_table_report(a.features, e, rep);

@@ -1,5 +1,6 @@
 // grl walk (skip-gram embeddings over random walks) and grl eval (node classification with
 // embeddings).
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -10,6 +11,7 @@
 #include "host/cli/commands.h"
 #include "host/core/error.h"
 #include "host/io/embedding_io.h"
+#include "host/io/label_file.h"
 #include "host/io/text_reader.h"
 #include "host/train/embedding_eval.h"
 #include "host/train/skipgram.h"
@@ -99,55 +101,28 @@ std::vector<double> parse_ratios(const std::string& s) {
 }
 
 // Labels by node name, from a graph spec or a plain "node label" file.
-struct NamedLabels {
-  std::unordered_map<std::string, std::vector<int32_t>> by_name;
-  int num_classes = 0;
-  bool multi = false;
-};
-
 NamedLabels load_labels(const EvalArgs& a) {
-  NamedLabels out;
   const size_t colon = a.labels.find(':');
-  const bool is_file = file_exists(a.labels);
-  if (!is_file && colon != std::string::npos) {
-    GraphArgs ga = a.graph;
-    ga.spec = a.labels;
-    Graph g = load_graph_verbose(ga, true);
-    if (g.labels.empty()) throw UsageError("the graph " + a.labels + " has no labels");
-    out.num_classes = g.labels.num_classes;
-    out.multi = g.labels.multi_label;
-    for (NodeId v = 0; v < g.num_nodes(); ++v) {
-      if (!g.labels.has_label(v)) continue;
-      std::vector<int32_t>& l = out.by_name[node_name(g, v)];
-      if (g.labels.multi_label)
-        for (int64_t k = g.labels.multi_offsets[v]; k < g.labels.multi_offsets[v + 1]; ++k)
-          l.push_back(g.labels.multi_classes[k]);
-      else
-        l.push_back(g.labels.single[v]);
-    }
-    return out;
-  }
-  LineReader r(a.labels);
-  std::string_view line;
-  std::vector<std::string_view> f;
-  std::map<std::string, int32_t> classes;
-  std::vector<std::pair<std::string, std::string>> pairs;
-  while (r.next(line)) {
-    if (is_blank_or_comment(line)) continue;
-    split_fields(line, f);
-    if (f.size() != 2) r.fail("expected 'node label', got " + std::to_string(f.size()) + " fields");
-    pairs.emplace_back(std::string(f[0]), std::string(f[1]));
-    classes.emplace(std::string(f[1]), 0);
-  }
-  if (pairs.empty()) throw InputError(a.labels, 0, "no labels found");
-  int32_t k = 0;
-  for (auto& [name, id] : classes) id = k++;
-  out.num_classes = k;
-  for (auto& [node, label] : pairs) {
-    std::vector<int32_t>& l = out.by_name[node];
-    const int32_t c = classes[label];
-    if (std::find(l.begin(), l.end(), c) == l.end()) l.push_back(c);
-    out.multi |= l.size() > 1;
+  if (file_exists(a.labels) || colon == std::string::npos)
+    return read_label_file(a.labels, a.label_mode);
+  GraphArgs ga = a.graph;
+  ga.spec = a.labels;
+  Graph g = load_graph_verbose(ga, true);
+  if (g.labels.empty()) throw UsageError("the graph " + a.labels + " has no labels");
+  NamedLabels out;
+  out.class_names = g.labels.class_names;
+  out.class_names.resize(g.labels.num_classes);
+  for (int32_t c = 0; c < g.labels.num_classes; ++c)
+    if (out.class_names[c].empty()) out.class_names[c] = std::to_string(c);
+  out.multi_label = g.labels.multi_label;
+  for (NodeId v = 0; v < g.num_nodes(); ++v) {
+    if (!g.labels.has_label(v)) continue;
+    std::vector<int32_t>& l = out.by_name[node_name(g, v)];
+    if (g.labels.multi_label)
+      for (int64_t k = g.labels.multi_offsets[v]; k < g.labels.multi_offsets[v + 1]; ++k)
+        l.push_back(g.labels.multi_classes[k]);
+    else
+      l.push_back(g.labels.single[v]);
   }
   return out;
 }
@@ -165,22 +140,32 @@ int cmd_eval(const EvalArgs& a) {
   NamedLabels labels = load_labels(a);
   std::vector<float> x;
   std::vector<std::vector<int32_t>> y;
-  for (size_t i = 0; i < ids.size(); ++i) {
-    auto it = labels.by_name.find(ids[i]);
-    if (it == labels.by_name.end()) continue;
+  std::unordered_map<std::string, size_t> row_of;
+  for (size_t i = 0; i < ids.size(); ++i) row_of.emplace(canonical_id(ids[i]), i);
+  // Every labelled name: used when it was embedded, else skipped and counted (as grl sage does
+  // for a label file's ids that are not in the graph). Rows in embedding order.
+  std::vector<std::pair<size_t, const std::vector<int32_t>*>> rows_used;
+  const LabelMatch match = match_labels(labels, [&](const std::string& name) {
+    auto it = row_of.find(name);
+    if (it != row_of.end()) rows_used.emplace_back(it->second, &labels.by_name.at(name));
+    return it != row_of.end();
+  });
+  std::sort(rows_used.begin(), rows_used.end());
+  for (const auto& [i, l] : rows_used) {
     x.insert(x.end(), values.begin() + i * dim, values.begin() + (i + 1) * dim);
-    y.push_back(it->second);
+    y.push_back(*l);
   }
-  const int64_t n = static_cast<int64_t>(y.size());
+  const int64_t n = match.used;
   if (n < 2)
     throw UsageError("only " + std::to_string(n) + " of the " + std::to_string(ids.size()) +
                      " embedded nodes have labels in " + a.labels + " (do the node ids match?)");
-  std::fprintf(stderr,
-               "evaluating %lld labelled nodes of %zu embedded (%d classes, %s), %d repeats\n",
-               static_cast<long long>(n), ids.size(), labels.num_classes,
-               labels.multi ? "multi-label" : "single-label", cfg.repeats);
+  const int num_classes = static_cast<int>(labels.class_names.size());
+  std::fprintf(stderr, "labels from %s: %s\n", a.labels.c_str(),
+               describe_labels(match, "the embeddings").c_str());
+  std::fprintf(stderr, "evaluating %lld labelled nodes of %zu embedded, %d repeats\n",
+               static_cast<long long>(n), ids.size(), cfg.repeats);
   std::vector<EvalRow> rows =
-      evaluate_embeddings(x, n, dim, y, labels.num_classes, labels.multi, cfg);
+      evaluate_embeddings(x, n, dim, y, num_classes, labels.multi_label, cfg);
   nlohmann::json j = nlohmann::json::array();
   for (const EvalRow& r : rows) {
     if (!a.json)

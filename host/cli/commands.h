@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "host/io/label_file.h"
 #include "host/io/loaders.h"
 #include "host/train/embedding_eval.h"
 #include "host/train/sage_config.h"
@@ -51,6 +52,7 @@ struct SageArgs {
   std::vector<std::string> categorical;
   bool standardize = false;
   std::string labels;  // "node label" file
+  LabelMode label_mode = LabelMode::kAuto;
   bool unsupervised = false;
   // Set by the parser: one of the options that apply only with --unsupervised was given.
   bool unsupervised_options_given = false;
@@ -87,6 +89,7 @@ struct EvalArgs {
   std::string labels;  // a graph spec with labels, or a "node label" file
   std::string train_ratios = "0.1,0.5,0.9";
   EvalConfig config;
+  LabelMode label_mode = LabelMode::kAuto;  // a "node label" file: one or several per node
   bool json = false;
   GraphArgs graph;  // loader options for a labels spec
 };

@@ -30,6 +30,9 @@ const std::map<std::string, grl::Placement> kPlacements = {{"auto", grl::Placeme
                                                            {"host", grl::Placement::kHost}};
 const std::map<std::string, grl::HostGather> kHostGathers = {
     {"zero-copy", grl::HostGather::kZeroCopy}, {"cpu", grl::HostGather::kCpu}};
+const std::map<std::string, grl::LabelMode> kLabelModes = {{"auto", grl::LabelMode::kAuto},
+                                                           {"single", grl::LabelMode::kSingle},
+                                                           {"multi", grl::LabelMode::kMulti}};
 const std::map<std::string, grl::WalkMethod> kWalkMethods = {
     {"deepwalk", grl::WalkMethod::kDeepWalk},
     {"node2vec", grl::WalkMethod::kNode2vec},
@@ -183,7 +186,14 @@ int main(int argc, char** argv) {
   c_sage->add_flag("--standardize", sage.standardize, "--features: standardise numeric columns");
   c_sage->add_option("--labels", sage.labels,
                      "Labels from a 'node label' file (replacing the graph's own; with "
-                     "--unsupervised they only score the final embeddings)");
+                     "--unsupervised they only score the final embeddings); ids not in the graph "
+                     "are skipped and counted");
+  c_sage
+      ->add_option("--label-mode", sage.label_mode,
+                   "--labels: auto (multi-label when some node has several labels, and says "
+                   "so), single (a second label for a node is an error) or multi")
+      ->transform(CLI::CheckedTransformer(kLabelModes))
+      ->default_str("auto");
   c_sage->add_flag(
       "--unsupervised", sage.unsupervised,
       "Train without labels (Hamilton et al.'s unsupervised loss): nodes close on short random "
@@ -350,6 +360,12 @@ int main(int argc, char** argv) {
   c_eval->add_option("--repeats", eval.config.repeats, "Random splits per ratio")
       ->capture_default_str();
   c_eval->add_option("--seed", eval.config.seed, "Seed of the splits")->capture_default_str();
+  c_eval
+      ->add_option("--label-mode", eval.label_mode,
+                   "A 'node label' file: auto (multi-label when some node has several labels, "
+                   "and says so), single (a second label for a node is an error) or multi")
+      ->transform(CLI::CheckedTransformer(kLabelModes))
+      ->default_str("auto");
   c_eval->add_flag("--json", eval.json, "Print one JSON object");
   c_eval->add_flag("--reverse-relations", eval.graph.reverse_relations,
                    "hetero label graphs: as for grl walk");

@@ -44,7 +44,27 @@ IdMap IdMap::integers(std::vector<int64_t> ids) {
   return m;
 }
 
+bool is_integer_literal(std::string_view id) {
+  size_t i = !id.empty() && (id[0] == '+' || id[0] == '-') ? 1 : 0;
+  if (i == id.size()) return false;
+  for (; i < id.size(); ++i)
+    if (id[i] < '0' || id[i] > '9') return false;
+  return true;
+}
+
+std::string canonical_id(std::string_view id) {
+  if (!is_integer_literal(id)) return std::string(id);
+  const bool negative = id[0] == '-';
+  size_t i = id[0] == '+' || id[0] == '-' ? 1 : 0;
+  while (i + 1 < id.size() && id[i] == '0') ++i;
+  std::string digits(id.substr(i));
+  if (digits == "0" || !negative) return digits;
+  return "-" + digits;
+}
+
 IdMap IdMap::strings(std::vector<std::string> ids) {
+  for (std::string& s : ids)
+    if (is_integer_literal(s)) s = canonical_id(s);
   IdMap m;
   m.kind_ = Kind::kString;
   m.size_ = static_cast<NodeId>(ids.size());
@@ -67,8 +87,9 @@ std::string IdMap::name(NodeId v) const {
 std::optional<NodeId> IdMap::find(std::string_view name) const {
   if (kind_ == Kind::kIdentity) {
     int64_t v = 0;
-    if (name.empty() || name.size() > 10) return std::nullopt;
-    for (char c : name) {
+    const std::string c_name = canonical_id(name);
+    if (c_name.empty() || c_name.size() > 10) return std::nullopt;
+    for (char c : c_name) {
       if (c < '0' || c > '9') return std::nullopt;
       v = v * 10 + (c - '0');
     }
@@ -81,7 +102,7 @@ std::optional<NodeId> IdMap::find(std::string_view name) const {
     for (NodeId v = 0; v < size_; ++v) index->emplace(this->name(v), v);
     index_ = std::move(index);
   }
-  auto it = index_->find(std::string(name));
+  auto it = index_->find(canonical_id(name));
   if (it == index_->end()) return std::nullopt;
   return it->second;
 }

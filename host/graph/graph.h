@@ -76,6 +76,16 @@ struct Split {
   bool empty() const { return train.empty() && valid.empty() && test.empty(); }
 };
 
+// How grl reads node ids, in every file format: an id that is an integer literal (optional
+// sign, then digits) names the node with that integer value, so "007", "+7" and "7" are one
+// node, written back as "7"; any other id is a string, compared exactly. A file whose ids are
+// all integers that fit in 64 bits numbers its nodes in ascending order of value (IdMap kInteger);
+// otherwise in order of first appearance (kString, integer-looking ids in canonical form).
+bool is_integer_literal(std::string_view id);
+// The form an id is compared and written in: integer literals without '+' and leading zeros
+// ("-0" is "0"), anything else unchanged.
+std::string canonical_id(std::string_view id);
+
 // External ids of nodes: identity (0..n-1), integers from a file, or strings.
 class IdMap {
  public:
@@ -83,13 +93,17 @@ class IdMap {
   IdMap() = default;
   static IdMap identity(NodeId n);
   static IdMap integers(std::vector<int64_t> ids);
+  // The names are stored in canonical form (canonical_id); they must be distinct in it.
   static IdMap strings(std::vector<std::string> ids);
 
   Kind kind() const { return kind_; }
   NodeId size() const { return size_; }
   std::string name(NodeId v) const;
-  // Internal id of an external name; nullopt when absent. Builds an index on first use.
+  // Internal id of an external name (any spelling canonical_id maps to it); nullopt when
+  // absent. Builds an index on first use.
   std::optional<NodeId> find(std::string_view name) const;
+  // "integer" or "string": which rule named the nodes (see canonical_id), for the run's report.
+  const char* rule() const { return kind_ == Kind::kString ? "string" : "integer"; }
   const std::vector<int64_t>& integer_ids() const { return ints_; }
   const std::vector<std::string>& string_ids() const { return strs_; }
 

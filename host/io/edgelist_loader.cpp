@@ -1,10 +1,11 @@
 // Edge-list loader: one edge per line, `src dst [weight]`, separated by blanks or a comma.
 //
 // FILE may be gzipped (detected from the content), or given without its .gz suffix.
-// Node ids are integers or arbitrary strings. The file is read once assuming integer ids (raw
-// int64 values kept in flat vectors, no per-edge allocation); if some id is not an integer the
-// file is read again in string mode. Integer ids get dense internal ids in ascending order of
-// their value, string ids in order of first appearance.
+// Node ids follow graph.h's rule (canonical_id): integer literals name nodes by value, other ids
+// are strings. The file is read once assuming integer ids (raw int64 values kept in flat vectors,
+// no per-edge allocation); if some id is not an integer that fits in 64 bits the file is read
+// again in string mode. Integer ids get dense internal ids in ascending order of their value,
+// string ids in order of first appearance.
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
@@ -223,8 +224,12 @@ Graph load_edgelist(const std::string& path, const LoadOptions& options) {
     dst = {};
     weight.clear();
     StringInterner names;
-    auto intern = [&](const LineReader& reader, std::string_view name) {
-      if (name.empty()) reader.fail("empty node id");
+    std::string canon;
+    auto intern = [&](const LineReader& reader, std::string_view raw) {
+      if (raw.empty()) reader.fail("empty node id");
+      // Integer literals by value (canonical_id: "007" is "7"), other ids exactly.
+      std::string_view name = raw;
+      if (is_integer_literal(raw)) name = canon = canonical_id(raw);
       if (names.size() >= kMaxNodes && !names.find(name))
         reader.fail("too many distinct node ids; at most " + std::to_string(kMaxNodes) +
                     " are supported");

@@ -8,8 +8,11 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <unordered_map>
 
+#include "host/core/atomic_file.h"
 #include "host/core/error.h"
+#include "host/graph/graph.h"
 #include "host/io/text_reader.h"
 
 namespace grl {
@@ -38,23 +41,6 @@ std::string npy_bytes(const std::vector<float>& values, int64_t n, int64_t dim) 
 
 }  // namespace
 
-void write_file_atomic(const std::string& path, const std::string& content) {
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) throw InputError(path, 0, std::string("cannot create: ") + std::strerror(errno));
-  bool ok = std::fwrite(content.data(), 1, content.size(), f) == content.size();
-  ok = ok && std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
-  ok = (std::fclose(f) == 0) && ok;
-  if (!ok) {
-    std::remove(tmp.c_str());
-    throw InputError(path, 0, std::string("write failed: ") + std::strerror(errno));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw InputError(path, 0, std::string("cannot rename into place: ") + std::strerror(errno));
-  }
-}
-
 std::vector<std::string> write_embeddings(const std::string& path,
                                           const std::vector<std::string>& ids,
                                           const std::vector<float>& values, int64_t dim) {
@@ -62,11 +48,11 @@ std::vector<std::string> write_embeddings(const std::string& path,
   if (static_cast<int64_t>(values.size()) != n * dim)
     throw Error("write_embeddings: size mismatch");
   if (ends_with(path, ".npy")) {
-    write_file_atomic(path, npy_bytes(values, n, dim));
+    // The array and its ids are one output: both or neither.
     std::string ids_path = path.substr(0, path.size() - 4) + ".ids.txt";
     std::string text;
     for (const std::string& id : ids) text += id + "\n";
-    write_file_atomic(ids_path, text);
+    write_files_atomic({{path, npy_bytes(values, n, dim)}, {ids_path, text}});
     return {path, ids_path};
   }
   if (ends_with(path, ".txt") || ends_with(path, ".emb")) {
@@ -111,7 +97,8 @@ void read_embeddings(const std::string& path, std::vector<std::string>& ids,
     values.resize(static_cast<size_t>(n * d));
     std::memcpy(values.data(), all.data() + 10 + hlen, values.size() * 4);
     dim = d;
-    ids = read_id_list(path.substr(0, path.size() - 4) + ".ids.txt");
+    const std::string ids_path = path.substr(0, path.size() - 4) + ".ids.txt";
+    ids = read_id_list(ids_path, /*unique=*/true);
     if (static_cast<long long>(ids.size()) != n)
       throw InputError(path, 0,
                        "the ids file has " + std::to_string(ids.size()) + " ids for " +
@@ -127,12 +114,17 @@ void read_embeddings(const std::string& path, std::vector<std::string>& ids,
   const int64_t n = parse_int(f[0], r, "(node count)"), d = parse_int(f[1], r, "(dimension)");
   if (n < 0 || d <= 0 || d > (1 << 20)) r.fail("bad header");
   dim = d;
+  std::unordered_map<std::string, int64_t> first_line;
   while (r.next(line)) {
     if (line.empty()) continue;
     split_fields(line, f);
     if (static_cast<int64_t>(f.size()) != d + 1)
       r.fail("expected an id and " + std::to_string(d) + " values, got " +
              std::to_string(f.size()) + " fields");
+    auto [it, fresh] = first_line.emplace(canonical_id(f[0]), r.line_number());
+    if (!fresh)
+      r.fail("node id " + quote_field(f[0]) + " appears twice (first on line " +
+             std::to_string(it->second) + "): one embedding per node");
     ids.emplace_back(f[0]);
     for (int64_t k = 1; k <= d; ++k)
       values.push_back(static_cast<float>(parse_double(f[k], r, "(embedding value)")));
@@ -141,15 +133,22 @@ void read_embeddings(const std::string& path, std::vector<std::string>& ids,
     r.fail("header says " + std::to_string(n) + " rows, found " + std::to_string(ids.size()));
 }
 
-std::vector<std::string> read_id_list(const std::string& path) {
+std::vector<std::string> read_id_list(const std::string& path, bool unique) {
   LineReader r(path);
   std::string_view line;
   std::vector<std::string> ids;
   std::vector<std::string_view> f;
+  std::unordered_map<std::string, int64_t> first_line;
   while (r.next(line)) {
     if (is_blank_or_comment(line)) continue;
     split_fields(line, f);
     if (f.size() != 1) r.fail("expected one node id per line");
+    if (unique) {
+      auto [it, fresh] = first_line.emplace(canonical_id(f[0]), r.line_number());
+      if (!fresh)
+        r.fail("node id " + quote_field(f[0]) + " appears twice (first on line " +
+               std::to_string(it->second) + "): one embedding per node");
+    }
     ids.emplace_back(f[0]);
   }
   return ids;

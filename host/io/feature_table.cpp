@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <unordered_map>
 
 #include "host/core/error.h"
+#include "host/io/label_file.h"
 #include "host/io/text_reader.h"
 
 namespace grl {
@@ -65,24 +67,6 @@ std::vector<std::string> tokens(const std::string& v) {
 }
 
 // Node lookup by the names grl writes: the external id, "type:id" for heterogeneous graphs.
-class NodeIndex {
- public:
-  explicit NodeIndex(const Graph& g) : g_(g) {
-    if (g.heterogeneous())
-      for (NodeId v = 0; v < g.num_nodes(); ++v)
-        typed_.emplace(g.node_types[g.node_type_of(v)].name + ":" + g.ids.name(v), v);
-  }
-  std::optional<NodeId> find(const std::string& name) const {
-    if (!g_.heterogeneous()) return g_.ids.find(name);
-    auto it = typed_.find(name);
-    if (it == typed_.end()) return std::nullopt;
-    return it->second;
-  }
-
- private:
-  const Graph& g_;
-  std::unordered_map<std::string, NodeId> typed_;
-};
 
 struct Table {
   std::vector<std::string> header;
@@ -135,6 +119,8 @@ Table read_table(const std::string& path, const std::string& id_column) {
 FeatureEncoder FeatureEncoder::fit(const std::string& path, const Graph& g,
                                    const FeatureTableOptions& o) {
   Table t = read_table(path, o.id_column);
+  if (t.rows.empty())
+    throw InputError(path, 0, "the table has a header but no rows: no node would get features");
   FeatureEncoder e;
   e.id_column_ = t.header[t.id_col];
   for (const std::string& c : o.categorical)
@@ -163,7 +149,7 @@ FeatureEncoder FeatureEncoder::fit(const std::string& path, const Graph& g,
           col.kind = FeatureColumn::kBagOfWords;
     }
     std::set<std::string> vocab;
-    double sum = 0, sumsq = 0;
+    double sum = 0, sumsq = 0, lo = 0, hi = 0;
     int64_t present = 0;
     for (size_t i = 0; i < t.rows.size(); ++i) {
       const std::string& v = t.rows[i][c];
@@ -180,6 +166,8 @@ FeatureEncoder FeatureEncoder::fit(const std::string& path, const Graph& g,
                                "to treat it as a category)");
         sum += x;
         sumsq += x * x;
+        lo = present ? std::min(lo, x) : x;
+        hi = present ? std::max(hi, x) : x;
         ++present;
       } else if (col.kind == FeatureColumn::kCategorical) {
         vocab.insert(v);
@@ -187,10 +175,23 @@ FeatureEncoder FeatureEncoder::fit(const std::string& path, const Graph& g,
         for (const std::string& tok : tokens(v)) vocab.insert(tok);
       }
     }
-    if (col.kind == FeatureColumn::kNumeric && o.standardize && present > 0) {
-      col.mean = sum / present;
-      const double var = std::max(0.0, sumsq / present - col.mean * col.mean);
-      col.scale = var > 0 ? std::sqrt(var) : 1.0;
+    if (col.kind == FeatureColumn::kNumeric && present > 0) {
+      const double mean = sum / present;
+      const double var = std::max(0.0, sumsq / present - mean * mean);
+      if (o.standardize) {
+        col.mean = mean;
+        col.scale = var > 0 ? std::sqrt(var) : 1.0;
+      } else if (std::max(std::fabs(lo), std::fabs(hi)) > kUnitScaleLimit ||
+                 std::sqrt(var) > kUnitScaleLimit / 5) {
+        // Raw values near 1000 next to 0/1 indicators make the first layer's products explode
+        // (a run was seen to diverge and predict one class for every node).
+        char buf[200];
+        std::snprintf(buf, sizeof buf, "ranges from %.4g to %.4g (sd %.3g)", lo, hi,
+                      std::sqrt(var));
+        e.warnings_.push_back("column '" + col.name + "' " + buf +
+                              ": far from unit scale, which trains poorly; standardise the "
+                              "numeric columns with {standardize}");
+      }
     }
     col.vocab.assign(vocab.begin(), vocab.end());
     e.columns_.push_back(std::move(col));
@@ -227,7 +228,7 @@ std::vector<float> FeatureEncoder::encode(const std::string& path, const Graph& 
   std::vector<char> has_row(n, 0);
   FeatureTableReport rep;
   rep.rows = static_cast<int64_t>(t.rows.size());
-  NodeIndex index(g);
+  NodeNameIndex index(g);
   for (size_t i = 0; i < t.rows.size(); ++i) {
     const auto& row = t.rows[i];
     auto v = index.find(row[t.id_col]);
@@ -327,52 +328,6 @@ void append_features(Graph& g, const std::vector<float>& values, int64_t dim) {
   g.features.rows = n;
   g.features.dim = total;
   g.features.values = Array<float>(std::move(f));
-}
-
-Labels load_label_file(const std::string& path, const Graph& g) {
-  LineReader r(path);
-  std::string_view line;
-  std::vector<std::string_view> f;
-  std::map<std::string, int32_t> classes;
-  std::vector<std::pair<NodeId, std::string>> pairs;
-  NodeIndex index(g);
-  while (r.next(line)) {
-    if (is_blank_or_comment(line)) continue;
-    split_fields(line, f);
-    if (f.size() != 2) r.fail("expected 'node label', got " + std::to_string(f.size()) + " fields");
-    auto v = index.find(std::string(f[0]));
-    if (!v) r.fail("node id " + quote_field(f[0]) + " is not in the graph");
-    pairs.emplace_back(*v, std::string(f[1]));
-    classes.emplace(std::string(f[1]), 0);
-  }
-  if (pairs.empty()) throw InputError(path, 0, "no labels found");
-  Labels l;
-  int32_t k = 0;
-  for (auto& [name, id] : classes) {
-    id = k++;
-    l.class_names.push_back(name);
-  }
-  l.num_classes = k;
-  const NodeId n = g.num_nodes();
-  std::vector<std::vector<int32_t>> per(n);
-  for (auto& [v, name] : pairs) {
-    const int32_t c = classes[name];
-    if (std::find(per[v].begin(), per[v].end(), c) == per[v].end()) per[v].push_back(c);
-    l.multi_label |= per[v].size() > 1;
-  }
-  if (l.multi_label) {
-    l.multi_offsets.push_back(0);
-    for (NodeId v = 0; v < n; ++v) {
-      std::sort(per[v].begin(), per[v].end());
-      for (int32_t c : per[v]) l.multi_classes.push_back(c);
-      l.multi_offsets.push_back(static_cast<int64_t>(l.multi_classes.size()));
-    }
-  } else {
-    l.single.assign(n, -1);
-    for (NodeId v = 0; v < n; ++v)
-      if (!per[v].empty()) l.single[v] = per[v][0];
-  }
-  return l;
 }
 
 }  // namespace grl

@@ -1,14 +1,16 @@
 // Heterogeneous graph loader: a folder with one file per relation and optional label files.
 //
 //   DIR/<srctype>-<relation>-<dsttype>.txt   `src dst` per line, type-local ids (any string)
+//   DIR/<type>.nodes                         one id per line: nodes no relation names (optional)
 //   DIR/<type>.labels                        `id label` per line (optional)
 //
 // Node types are ordered alphabetically and own contiguous global id ranges; within a type,
 // ids are numbered in order of first appearance, scanning relation files in sorted file-name
-// order, then label files. Label strings become class ids in alphabetical order. Each relation
-// gets its own CSR (rows: nodes of the source type, columns: global ids); the whole-graph CSR
-// is the union of all relations, symmetrised unless the graph is directed. Files may be gzipped
-// (NAME.txt.gz, NAME.labels.gz).
+// order, then node files. A label file only labels: an id no relation or node file names is an
+// error (a typo must not add a node). Label strings become class ids in alphabetical order. Each
+// relation gets its own CSR (rows: nodes of the source type, columns: global ids); the whole-graph
+// CSR is the union of all relations, symmetrised unless the graph is directed. Files may be gzipped
+// (NAME.txt.gz, NAME.nodes.gz, NAME.labels.gz).
 #include <algorithm>
 #include <filesystem>
 #include <limits>
@@ -36,7 +38,7 @@ struct TypeIds {
 
   NodeId intern(std::string_view name, const LineReader& reader) {
     if (name.empty()) reader.fail("empty node id");
-    key.assign(name);
+    key = canonical_id(name);
     auto it = index.find(key);
     if (it != index.end()) return it->second;
     if (names.size() >= static_cast<size_t>(std::numeric_limits<NodeId>::max()))
@@ -46,6 +48,12 @@ struct TypeIds {
     names.push_back(key);
     return id;
   }
+  // The node's local id if a relation file named it; -1 otherwise.
+  NodeId find(std::string_view name) {
+    key = canonical_id(name);
+    auto it = index.find(key);
+    return it == index.end() ? -1 : it->second;
+  }
 };
 
 struct RelationFile {
@@ -54,6 +62,10 @@ struct RelationFile {
 };
 
 struct LabelFile {
+  std::string path, type;
+};
+
+struct NodeFile {
   std::string path, type;
 };
 
@@ -75,12 +87,18 @@ Graph load_hetero(const std::string& dir, const LoadOptions& options) {
   std::sort(files.begin(), files.end());
   std::vector<RelationFile> relations;
   std::vector<LabelFile> label_files;
+  std::vector<NodeFile> node_files;
   std::map<std::string, int32_t> type_index;  // sorted by name
   for (const std::string& file : files) {
     std::string_view name = file;
     if (ends_with(name, ".gz")) name.remove_suffix(3);
     const std::string path = dir + "/" + file;
-    if (ends_with(name, ".labels")) {
+    if (ends_with(name, ".nodes")) {
+      name.remove_suffix(6);
+      if (name.empty()) throw InputError(path, 0, "expected a file name <type>.nodes");
+      node_files.push_back({path, std::string(name)});
+      type_index.emplace(std::string(name), 0);
+    } else if (ends_with(name, ".labels")) {
       name.remove_suffix(7);
       if (name.empty()) throw InputError(path, 0, "expected a file name <type>.labels");
       label_files.push_back({path, std::string(name)});
@@ -131,6 +149,22 @@ Graph load_hetero(const std::string& dir, const LoadOptions& options) {
     edge_lines += static_cast<int64_t>(r.src.size());
   }
 
+  // ---- Node files: nodes of a type that no relation names (isolated nodes), appended.
+  for (const NodeFile& nf : node_files) {
+    TypeIds& ids = types[type_index.at(nf.type)];
+    LineReader reader(nf.path);
+    std::vector<std::string_view> fields;
+    std::string_view line;
+    while (reader.next(line)) {
+      if (is_blank_or_comment(line)) continue;
+      split_fields(line, fields);
+      if (fields.size() != 1)
+        reader.fail("expected one " + nf.type + " id per line, got " +
+                    std::to_string(fields.size()) + " fields");
+      ids.intern(fields[0], reader);
+    }
+  }
+
   // ---- Label files: (type, local id) -> label string.
   struct Assignment {
     int32_t type;
@@ -161,7 +195,10 @@ Graph load_hetero(const std::string& dir, const LoadOptions& options) {
       if (fields.size() != 2)
         reader.fail("expected 2 fields (id label), got " + std::to_string(fields.size()));
       if (fields[1].empty()) reader.fail("empty label");
-      NodeId v = types[t].intern(fields[0], reader);
+      const NodeId v = types[t].find(fields[0]);
+      if (v < 0)
+        reader.fail("node " + quote_field(fields[0]) + " is not a " + lf.type +
+                    " of any relation file (a label file labels nodes, it does not add them)");
       key.assign(fields[1]);
       auto [lit, fresh] = label_index.emplace(key, static_cast<int32_t>(label_names.size()));
       if (fresh) label_names.push_back(key);

@@ -70,7 +70,7 @@ Graph load_planetoid(const std::string& prefix, const LoadOptions& options) {
       }
       if (names.size() >= static_cast<size_t>(std::numeric_limits<NodeId>::max()))
         reader.fail("too many papers");
-      key.assign(fields[0]);
+      key = canonical_id(fields[0]);
       auto [it, fresh] = index.emplace(key, static_cast<NodeId>(names.size()));
       if (!fresh)
         reader.fail("duplicate paper id " + quote_field(fields[0]) + " (first on line " +
@@ -121,7 +121,7 @@ Graph load_planetoid(const std::string& prefix, const LoadOptions& options) {
     std::string_view line;
     std::string key;
     auto find = [&](std::string_view name) -> NodeId {
-      key.assign(name);
+      key = canonical_id(name);
       auto it = index.find(key);
       return it == index.end() ? -1 : it->second;
     };

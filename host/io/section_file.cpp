@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "host/core/atomic_file.h"
 #include "host/core/checksum.h"
 #include "host/core/error.h"
 #include "host/core/parallel.h"
@@ -49,17 +50,6 @@ struct Mapping {
     if (addr && size) munmap(addr, size);
   }
 };
-
-void write_all(std::FILE* f, const void* data, size_t bytes, const std::string& path) {
-  const char* p = static_cast<const char*>(data);
-  while (bytes > 0) {
-    size_t chunk = std::min<size_t>(bytes, size_t{1} << 28);
-    if (std::fwrite(p, 1, chunk, f) != chunk)
-      throw InputError(path, 0, std::string("write failed: ") + std::strerror(errno));
-    p += chunk;
-    bytes -= chunk;
-  }
-}
 
 }  // namespace
 
@@ -108,42 +98,19 @@ void SectionWriter::write_atomic(const std::string& path) const {
   h.file_size = offset;
   h.table_checksum = checksum64(table.data(), n * sizeof(TableEntry));
 
-  std::filesystem::path final_path(path);
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) throw InputError(tmp, 0, std::string("cannot create: ") + std::strerror(errno));
-  try {
-    static const char zeros[kAlign] = {};
-    write_all(f, &h, sizeof(h), tmp);
-    write_all(f, table.data(), n * sizeof(TableEntry), tmp);
-    uint64_t pos = sizeof(h) + n * sizeof(TableEntry);
-    for (size_t i = 0; i < n; ++i) {
-      write_all(f, zeros, table[i].offset - pos, tmp);
-      uint64_t bytes = sections_[i].count * sections_[i].elem_size;
-      write_all(f, sections_[i].data, bytes, tmp);
-      pos = table[i].offset + bytes;
-    }
-    write_all(f, zeros, offset - pos, tmp);
-    if (std::fflush(f) != 0 || ::fsync(fileno(f)) != 0)
-      throw InputError(tmp, 0, std::string("flush failed: ") + std::strerror(errno));
-  } catch (...) {
-    std::fclose(f);
-    std::remove(tmp.c_str());
-    throw;
+  AtomicFile f(path);
+  static const char zeros[kAlign] = {};
+  f.write(&h, sizeof(h));
+  f.write(table.data(), n * sizeof(TableEntry));
+  uint64_t pos = sizeof(h) + n * sizeof(TableEntry);
+  for (size_t i = 0; i < n; ++i) {
+    f.write(zeros, table[i].offset - pos);
+    const uint64_t bytes = sections_[i].count * sections_[i].elem_size;
+    f.write(sections_[i].data, bytes);
+    pos = table[i].offset + bytes;
   }
-  std::fclose(f);
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    std::remove(tmp.c_str());
-    throw InputError(path, 0, std::string("cannot rename into place: ") + std::strerror(err));
-  }
-  // Make the rename durable.
-  std::string dir = final_path.has_parent_path() ? final_path.parent_path().string() : ".";
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
+  f.write(zeros, offset - pos);
+  f.commit();
 }
 
 SectionFile::SectionFile(const std::string& path, std::string_view magic, uint32_t max_version)

@@ -5,7 +5,9 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
+#include <memory>
 
 #include "host/core/error.h"
 
@@ -15,20 +17,57 @@ namespace {
 constexpr size_t kChunk = size_t{1} << 20;
 }
 
+// The bytes of a file, inflated when it is gzip (detected from its first two bytes). Unlike
+// zlib's gzread, which stops quietly at trailing bytes that are not another gzip member, this
+// rejects them: a file damaged at its end is an error, not a shorter graph.
+struct LineReader::Source {
+  std::FILE* file = nullptr;
+  bool gzip = false;
+  z_stream zs{};
+  bool zs_open = false;
+  std::vector<unsigned char> in;
+  int64_t consumed = 0;  // compressed bytes consumed before `in`
+  bool member_done = false;
+
+  ~Source() {
+    if (zs_open) inflateEnd(&zs);
+    if (file) std::fclose(file);
+  }
+  // Refills `in` (keeping unconsumed input); false at end of file.
+  bool refill() {
+    const size_t keep = zs.avail_in;
+    consumed += static_cast<int64_t>(zs.next_in - in.data());
+    if (keep && zs.next_in != in.data()) std::memmove(in.data(), zs.next_in, keep);
+    const size_t got = std::fread(in.data() + keep, 1, in.size() - keep, file);
+    zs.next_in = in.data();
+    zs.avail_in = static_cast<uInt>(keep + got);
+    return got > 0;
+  }
+};
+
 LineReader::LineReader(std::string path) : path_(std::move(path)), buffer_(kChunk) {
   struct stat st {};
   if (::stat(path_.c_str(), &st) != 0)
     throw InputError(path_, 0, std::string("cannot open: ") + std::strerror(errno));
   if (S_ISDIR(st.st_mode)) throw InputError(path_, 0, "is a directory, expected a file");
-  gzFile f = gzopen(path_.c_str(), "rb");
-  if (!f) throw InputError(path_, 0, std::string("cannot open: ") + std::strerror(errno));
-  gzbuffer(f, 256 * 1024);
-  gz_ = f;
+  auto src = std::make_unique<Source>();
+  src->file = std::fopen(path_.c_str(), "rb");
+  if (!src->file) throw InputError(path_, 0, std::string("cannot open: ") + std::strerror(errno));
+  unsigned char magic[2] = {0, 0};
+  const size_t m = std::fread(magic, 1, 2, src->file);
+  src->gzip = m == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+  std::rewind(src->file);
+  if (src->gzip) {
+    src->in.resize(256 * 1024);
+    if (inflateInit2(&src->zs, 15 + 16) != Z_OK) throw InputError(path_, 0, "zlib init failed");
+    src->zs_open = true;
+    src->zs.next_in = src->in.data();
+    src->zs.avail_in = 0;
+  }
+  source_ = std::move(src);
 }
 
-LineReader::~LineReader() {
-  if (gz_) gzclose(static_cast<gzFile>(gz_));
-}
+LineReader::~LineReader() = default;
 
 void LineReader::fail(const std::string& message) const {
   throw InputError(path_, line_number_, message);
@@ -36,24 +75,49 @@ void LineReader::fail(const std::string& message) const {
 
 bool LineReader::fill() {
   if (eof_) return false;
-  int n = gzread(static_cast<gzFile>(gz_), buffer_.data(), static_cast<unsigned>(buffer_.size()));
-  if (n < 0) {
-    int err = 0;
-    const char* msg = gzerror(static_cast<gzFile>(gz_), &err);
-    throw InputError(path_, line_number_ + 1, std::string("read error: ") + (msg ? msg : "?"));
+  Source& src = *source_;
+  size_t n = 0;
+  if (!src.gzip) {
+    n = std::fread(buffer_.data(), 1, buffer_.size(), src.file);
+    if (n == 0 && std::ferror(src.file))
+      throw InputError(path_, line_number_ + 1, std::string("read error: ") + std::strerror(errno));
+  } else {
+    z_stream& zs = src.zs;
+    zs.next_out = reinterpret_cast<Bytef*>(buffer_.data());
+    zs.avail_out = static_cast<uInt>(buffer_.size());
+    while (zs.avail_out == buffer_.size()) {
+      if (src.member_done) {
+        // After a member: end of file, another member (concatenated gzip), or garbage.
+        if (zs.avail_in < 2) src.refill();
+        if (zs.avail_in == 0) break;
+        if (zs.avail_in < 2 || zs.next_in[0] != 0x1f || zs.next_in[1] != 0x8b)
+          throw InputError(path_, 0,
+                           "trailing bytes after the gzip data (at compressed byte " +
+                               std::to_string(src.consumed + (zs.next_in - src.in.data())) +
+                               "): the file is damaged or not one gzip stream");
+        inflateReset(&zs);
+        src.member_done = false;
+      }
+      if (zs.avail_in == 0 && !src.refill())
+        throw InputError(path_, line_number_ + 1,
+                         "compressed data is cut short (the gzip stream does not end)");
+      const int rc = inflate(&zs, Z_NO_FLUSH);
+      if (rc == Z_STREAM_END) {
+        src.member_done = true;
+      } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+        throw InputError(path_, line_number_ + 1,
+                         std::string("compressed data is damaged (") +
+                             (zs.msg ? zs.msg : "zlib error " + std::to_string(rc)) + ")");
+      }
+    }
+    n = buffer_.size() - zs.avail_out;
   }
   if (n == 0) {
-    int err = 0;
-    const char* msg = gzerror(static_cast<gzFile>(gz_), &err);
-    if (err != Z_OK && err != Z_STREAM_END)
-      throw InputError(
-          path_, line_number_ + 1,
-          std::string("compressed data is damaged or cut short (") + (msg ? msg : "?") + ")");
     eof_ = true;
     return false;
   }
   begin_ = 0;
-  end_ = static_cast<size_t>(n);
+  end_ = n;
   return true;
 }
 
@@ -78,6 +142,7 @@ bool LineReader::next(std::string_view& line) {
       begin_ += len + 1;
       ++line_number_;
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      strip_bom(line);
       return true;
     }
     if (carry_.size() + len > kMaxLineBytes) {
@@ -95,7 +160,13 @@ bool LineReader::next(std::string_view& line) {
   ++line_number_;
   line = carry_;
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  strip_bom(line);
   return true;
+}
+
+// A UTF-8 byte-order mark (Excel's "CSV UTF-8", Notepad) at the start of the file is not data.
+void LineReader::strip_bom(std::string_view& line) const {
+  if (line_number_ == 1 && line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);
 }
 
 bool is_blank_or_comment(std::string_view line) {
@@ -191,6 +262,9 @@ bool file_exists(const std::string& path) {
 std::string resolve_maybe_gz(const std::string& path) {
   if (file_exists(path)) return path;
   if (file_exists(path + ".gz")) return path + ".gz";
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    throw InputError(path, 0, "is a directory, expected a file");
   throw InputError(path, 0, "no such file (nor " + path + ".gz)");
 }
 

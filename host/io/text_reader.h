@@ -1,6 +1,7 @@
 // Line-oriented reading of text data files, plain or gzip-compressed, with errors that name
-// the file and line. Handles CRLF endings, a missing final newline, NUL bytes (rejected), and
-// gzip files cut short (rejected).
+// the file and line. Handles CRLF endings, a missing final newline, a UTF-8 byte-order mark
+// (skipped), concatenated gzip members, NUL bytes (rejected), and gzip files cut short or
+// followed by trailing bytes (rejected).
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -28,9 +29,11 @@ class LineReader {
   static constexpr size_t kMaxLineBytes = size_t{64} << 20;
 
  private:
+  struct Source;
   bool fill();
+  void strip_bom(std::string_view& line) const;
   std::string path_;
-  void* gz_ = nullptr;
+  std::unique_ptr<Source> source_;
   std::vector<char> buffer_;
   size_t begin_ = 0, end_ = 0;
   bool eof_ = false;

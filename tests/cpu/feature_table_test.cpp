@@ -9,6 +9,7 @@
 #include <random>
 
 #include "host/core/error.h"
+#include "host/io/label_file.h"
 #include "host/io/loaders.h"
 #include "host/train/sage_trainer.h"
 #include "tests/cpu/test_util.h"
@@ -132,7 +133,7 @@ TEST(FeatureTable, LabelsLearnableOnlyFromACategoricalAttribute) {
   test::write_file(dir / "f.csv", table);
   test::write_file(dir / "l.txt", labels);
   Graph g = load_graph("edgelist:" + (dir / "e.txt").string());
-  g.labels = load_label_file((dir / "l.txt").string(), g);
+  g.labels = load_label_file((dir / "l.txt").string(), g, LabelMode::kAuto);
   EXPECT_EQ(g.labels.num_classes, 3);
   EXPECT_FALSE(g.labels.multi_label);
   FeatureEncoder e = FeatureEncoder::fit((dir / "f.csv").string(), g, {});
@@ -148,22 +149,84 @@ TEST(FeatureTable, LabelsLearnableOnlyFromACategoricalAttribute) {
   EXPECT_GT(r.test.accuracy, 0.9);
 }
 
+// Inputs once accepted without a word: a table with a header and no rows trained anyway; a
+// UTF-8 byte-order mark hid the header's first column; numeric columns near 1000 made a run
+// diverge (it predicted one class) with no hint to standardise.
+TEST(FeatureTable, HeaderOnlyBomAndUnscaledColumns) {
+  auto dir = test::scratch_dir();
+  Graph g = path_graph(dir, 3);
+  test::write_file(dir / "h.csv", "node,x\n");
+  try {
+    FeatureEncoder::fit((dir / "h.csv").string(), g, {});
+    FAIL() << "a header without rows was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("a header but no rows"), std::string::npos) << e.what();
+  }
+  test::write_file(dir / "bom.csv",
+                   "\xEF\xBB\xBF"
+                   "node,x\nn0,0.5\nn1,0.25\n");
+  FeatureEncoder b = FeatureEncoder::fit((dir / "bom.csv").string(), g, {});
+  EXPECT_EQ(b.dim(), 2);  // x and its missing indicator (n2 has no row)
+  EXPECT_TRUE(b.warnings().empty());
+  test::write_file(dir / "big.csv", "node,x,y\nn0,980,0.1\nn1,1020,0.2\nn2,1000,0.3\n");
+  FeatureEncoder w = FeatureEncoder::fit((dir / "big.csv").string(), g, {});
+  ASSERT_EQ(w.warnings().size(), 1u);
+  EXPECT_NE(w.warnings()[0].find("column 'x' ranges from 980 to 1020"), std::string::npos)
+      << w.warnings()[0];
+  EXPECT_NE(w.warnings()[0].find("{standardize}"), std::string::npos) << w.warnings()[0];
+  FeatureTableOptions o;
+  o.standardize = true;
+  EXPECT_TRUE(FeatureEncoder::fit((dir / "big.csv").string(), g, o).warnings().empty());
+}
+
 TEST(FeatureTable, LabelFilesSingleAndMultiLabel) {
   auto dir = test::scratch_dir();
   Graph g = path_graph(dir, 4);
   test::write_file(dir / "m.txt", "n0 x\nn0 y\nn2,y\n# comment\n");
-  Labels m = load_label_file((dir / "m.txt").string(), g);
+  Labels m = load_label_file((dir / "m.txt").string(), g, LabelMode::kAuto);
   EXPECT_TRUE(m.multi_label);
   EXPECT_EQ(m.class_names, (std::vector<std::string>{"x", "y"}));
   EXPECT_EQ(m.num_assignments(), 3);
   EXPECT_FALSE(m.has_label(*g.ids.find("n1")));
+  // Ids that are not in the graph are skipped and counted (eval does the same for ids that are
+  // not embedded), never silently; a file none of whose ids match is an error.
   test::write_file(dir / "bad.txt", "n0 x\nq9 y\n");
+  LabelMatch match;
+  Labels b = load_label_file((dir / "bad.txt").string(), g, LabelMode::kAuto, &match);
+  EXPECT_EQ(match.used, 1);
+  EXPECT_EQ(match.skipped, 1);
+  EXPECT_EQ(match.skipped_example, "'q9'");
+  EXPECT_NE(describe_labels(match, "the graph").find("1 skipped (not in the graph, e.g. 'q9')"),
+            std::string::npos);
+  test::write_file(dir / "none.txt", "q9 y\nq8 x\n");
   try {
-    load_label_file((dir / "bad.txt").string(), g);
+    load_label_file((dir / "none.txt").string(), g, LabelMode::kAuto);
     FAIL();
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("bad.txt:2: node id 'q9'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("none of its 2 node ids is in the graph"),
+              std::string::npos)
+        << e.what();
   }
+  // The mode: auto says which node made the file multi-label; single refuses a second label;
+  // multi is multi-label even when no node has two.
+  EXPECT_EQ(match.nodes_with_several, 0);
+  LabelMatch mm;
+  load_label_file((dir / "m.txt").string(), g, LabelMode::kAuto, &mm);
+  EXPECT_TRUE(mm.multi_label);
+  EXPECT_NE(describe_labels(mm, "the graph").find("1 nodes have several labels, e.g. node 'n0'"),
+            std::string::npos)
+      << describe_labels(mm, "the graph");
+  try {
+    load_label_file((dir / "m.txt").string(), g, LabelMode::kSingle);
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("m.txt:2: node 'n0' has a second label 'y'"),
+              std::string::npos)
+        << e.what();
+  }
+  test::write_file(dir / "s.txt", "n0 x\nn1 y\n");
+  EXPECT_TRUE(load_label_file((dir / "s.txt").string(), g, LabelMode::kMulti).multi_label);
+  EXPECT_FALSE(load_label_file((dir / "s.txt").string(), g, LabelMode::kAuto).multi_label);
 }
 
 }  // namespace

@@ -5,7 +5,9 @@
 #include <zlib.h>
 
 #include <filesystem>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <ostream>
 #include <string>
 #include <typeinfo>
@@ -124,7 +126,7 @@ std::vector<Dataset> datasets() {
       {"hetero",
        {{"a-r-b.txt", "x y\nz y\n", false},
         {"b-s-b.txt", "y w\nw y\n", false},
-        {"a.labels", "x L1\nz L2\n", false}},
+        {"b.labels", "y L1\n", false}},
        [o](const fs::path& d) { return load_hetero(d.string(), o); }},
   };
 }
@@ -620,11 +622,30 @@ TEST(HeteroMalformed, TruncatedLabelLine) {
 
 TEST(HeteroMalformed, ConflictingLabels) {
   fs::path d = test::scratch_dir();
-  test::write_file(d / "a-r-b.txt", "x y\n");
+  test::write_file(d / "a-r-b.txt", "x y\nz y\n");
   test::write_file(d / "a.labels", "x L\nz M\nx L\nx M\n");
   std::string msg =
       expect_input_error([&] { load_hetero(d.string(), {}); }, (d / "a.labels").string(), 4);
   EXPECT_CONTAINS(msg, "node 'x' already labelled 'L' on line 1");
+}
+
+// A label file labels the nodes the relation (and node) files name; an unknown id is an error,
+// not a new node (a typo once silently added an isolated node).
+TEST(HeteroMalformed, LabelOfAnUnknownNode) {
+  fs::path d = test::scratch_dir();
+  test::write_file(d / "a-r-b.txt", "x y\n");
+  test::write_file(d / "a.labels", "x L\nxx M\n");
+  std::string msg =
+      expect_input_error([&] { load_hetero(d.string(), {}); }, (d / "a.labels").string(), 2);
+  EXPECT_CONTAINS(msg, "node 'xx' is not a a of any relation file");
+  // Isolated nodes are named in a <type>.nodes file.
+  test::write_file(d / "a.nodes", "xx\n");
+  Graph g = load_hetero(d.string(), {});
+  EXPECT_EQ(g.node_types[0].count, 2);
+  EXPECT_EQ(g.labels.num_labelled(), 2);
+  test::write_file(d / "a.nodes", "xx extra\n");
+  msg = expect_input_error([&] { load_hetero(d.string(), {}); }, (d / "a.nodes").string(), 1);
+  EXPECT_CONTAINS(msg, "expected one a id per line");
 }
 
 TEST(HeteroMalformed, NoRelationFiles) {
@@ -639,6 +660,71 @@ TEST(HeteroMalformed, NotADirectory) {
   fs::path d = test::scratch_dir() / "file.txt";
   test::write_file(d, "x y\n");
   expect_input_error([&] { load_hetero(d.string(), {}); }, d.string(), 0);
+}
+
+// ---- inputs that were once silently accepted or misread --------------------------------------
+
+// A UTF-8 byte-order mark (Excel's "CSV UTF-8", Notepad) is not part of the first id or header.
+TEST(SilentMisreads, ByteOrderMarkIsSkipped) {
+  fs::path d = test::scratch_dir();
+  test::write_file(d / "e.txt",
+                   "\xEF\xBB\xBF"
+                   "1 2\n2 3\n");
+  Graph g = load_graph("edgelist:" + (d / "e.txt").string());
+  EXPECT_EQ(g.num_nodes(), 3);  // not 4: "\xEF\xBB\xBF1" is node 1
+  EXPECT_TRUE(g.ids.find("1").has_value());
+}
+
+// zlib's gzread stops quietly at trailing bytes; a file damaged at its end is an error. Several
+// concatenated gzip members (cat a.gz b.gz) are one file.
+TEST(SilentMisreads, GzipWithTrailingBytesIsAnError) {
+  fs::path d = test::scratch_dir();
+  write_gz(d / "e.txt.gz", "1 2\n2 3\n");
+  std::string bytes;
+  {
+    std::ifstream in(d / "e.txt.gz", std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  test::write_file(d / "two.txt.gz", bytes + bytes);
+  EXPECT_EQ(load_graph("edgelist:" + (d / "two.txt.gz").string()).num_nodes(), 3);
+  test::write_file(d / "bad.txt.gz", bytes + "GARBAGE\n");
+  std::string msg =
+      expect_input_error([&] { load_graph("edgelist:" + (d / "bad.txt.gz").string()); },
+                         (d / "bad.txt.gz").string(), 0);
+  EXPECT_CONTAINS(msg, "trailing bytes after the gzip data");
+}
+
+// One rule for ids in every file: integer literals name nodes by value ("01" is "1"), whether or
+// not every id of the file fits in 64 bits (once a single larger id made "01" and "1" two nodes).
+TEST(SilentMisreads, IntegerIdsAreOneRuleAcrossTheFile) {
+  fs::path d = test::scratch_dir();
+  test::write_file(d / "e.txt", "01 2\n1 3\n18446744073709551616 2\n");
+  Graph g = load_graph("edgelist:" + (d / "e.txt").string());
+  EXPECT_EQ(g.num_nodes(), 4);  // 1, 2, 3, 2^64
+  EXPECT_STREQ(g.ids.rule(), "string");
+  EXPECT_EQ(g.ids.find("01"), g.ids.find("1"));
+  EXPECT_EQ(g.ids.find("+1"), g.ids.find("1"));
+  EXPECT_EQ(g.ids.name(*g.ids.find("001")), "1");
+  test::write_file(d / "f.txt", "01 2\n1 3\n");
+  Graph h = load_graph("edgelist:" + (d / "f.txt").string());
+  EXPECT_EQ(h.num_nodes(), 3);
+  EXPECT_STREQ(h.ids.rule(), "integer");
+  EXPECT_EQ(canonical_id("-0"), "0");
+  EXPECT_EQ(canonical_id("-007"), "-7");
+  EXPECT_EQ(canonical_id("a01"), "a01");
+}
+
+// A directory where a file is expected says so, instead of "no such file".
+TEST(SilentMisreads, DirectoryWhereAFileIsExpected) {
+  fs::path d = test::scratch_dir();
+  fs::create_directories(d / "edges.txt");
+  std::string msg = expect_input_error(
+      [&] { load_graph("edgelist:" + (d / "edges.txt").string()); }, (d / "edges.txt").string(), 0);
+  EXPECT_CONTAINS(msg, "is a directory, expected a file");
+  fs::create_directories(d / "pl" / "cora.content");
+  msg = expect_input_error([&] { load_graph("planetoid:" + (d / "pl" / "cora").string()); },
+                           (d / "pl" / "cora.content").string(), 0);
+  EXPECT_CONTAINS(msg, "is a directory, expected a file");
 }
 
 // ---- load_graph spec errors -----------------------------------------------------------------

@@ -416,7 +416,8 @@ TEST(OgbLoader, EmptyLabelLineIsUnlabelledAndNoSplitDir) {
 // author-writes-paper: a1 p1, a1 p2, a2 p2, a3 p3, a1 p1 (duplicate)
 // paper-cites-paper:   p2 p1, p3 p1, p3 p3 (self-loop), p4 p2
 // paper-in-venue:      p1 v1, p2 v1, p3 v2, p4 v2
-// author.labels:       a1 ml, a2 db, a4 ml (a4 is in no relation), a3 db
+// author.nodes:        a4 (in no relation)
+// author.labels:       a1 ml, a2 db, a4 ml, a3 db
 // Global ids: author a1..a4 = 0..3, paper p1..p4 = 4..7, venue v1 v2 = 8, 9.
 TEST(HeteroLoader, Fixture) {
   Graph g = load_hetero(test::fixture("hetero"), {});
