@@ -7,9 +7,11 @@
 #include <sstream>
 
 #include "host/cli/commands.h"
+#include "host/cli/output.h"
 #include "host/core/error.h"
 #include "host/io/embedding_io.h"
 #include "host/io/feature_table.h"
+#include "host/ops/backend.h"
 #include "host/train/sage_trainer.h"
 #include "host/train/sage_unsup.h"
 
@@ -19,9 +21,18 @@ namespace {
 
 std::vector<int> parse_fanouts(const std::string& s, int layers) {
   std::vector<int> out;
-  std::stringstream ss(s);
-  std::string part;
-  while (std::getline(ss, part, ',')) {
+  std::vector<std::string> parts(1);
+  for (char ch : s) {
+    if (ch == ',')
+      parts.emplace_back();
+    else
+      parts.back() += ch;
+  }
+  for (const std::string& part : parts) {
+    if (part.empty())
+      throw UsageError("--fanouts '" + s +
+                       "': an empty fanout (expected integers in [1, 255] separated by commas, "
+                       "hop 1 first)");
     try {
       size_t used = 0;
       int v = std::stoi(part, &used);
@@ -31,8 +42,10 @@ std::vector<int> parse_fanouts(const std::string& s, int layers) {
       throw UsageError("--fanouts '" + s + "': '" + part + "' is not an integer");
     }
   }
-  if (out.empty()) throw UsageError("--fanouts is empty");
-  if (layers > 0 && layers != static_cast<int>(out.size())) {
+  if (layers == -1) return out;  // not given: one layer per fanout
+  if (layers < 1 || layers > 6)
+    throw UsageError("--layers must be in [1, 6], got " + std::to_string(layers));
+  if (layers != static_cast<int>(out.size())) {
     if (out.size() != 1)
       throw UsageError("--layers " + std::to_string(layers) + " does not match the " +
                        std::to_string(out.size()) +
@@ -60,7 +73,8 @@ std::vector<NodeId> select_nodes(const Graph& g, const std::string& file) {
 }
 
 void print_table_report(const std::string& path, const FeatureEncoder& e,
-                        const FeatureTableReport& r) {
+                        const FeatureTableReport& r, bool quiet) {
+  if (quiet) return;
   std::fprintf(
       stderr,
       "features from %s: %lld rows, %lld columns -> %lld dimensions; %lld missing values, %lld "
@@ -73,7 +87,7 @@ void print_table_report(const std::string& path, const FeatureEncoder& e,
 
 // Encodes the model's attribute table for a graph, as training did.
 void apply_model_features(const SageModel& m, Graph& g, const std::string& features,
-                          const std::string& model_path) {
+                          const std::string& model_path, bool quiet) {
   if (m.feature_encoder_json.empty()) {
     if (!features.empty())
       throw UsageError("the model " + model_path +
@@ -92,7 +106,7 @@ void apply_model_features(const SageModel& m, Graph& g, const std::string& featu
   FeatureEncoder e = FeatureEncoder::from_json(m.feature_encoder_json);
   FeatureTableReport rep;
   std::vector<float> v = e.encode(features, g, &rep);
-  print_table_report(features, e, rep);
+  print_table_report(features, e, rep, quiet);
   append_features(g, v, e.dim());
 }
 
@@ -102,37 +116,53 @@ void check_model_fits(const SageModel& m, const Graph& g, const std::string& pat
                      "-dimensional features, but the graph has " + std::to_string(g.features.dim));
 }
 
+// What a sage run was given, for its JSON summary.
+nlohmann::json sage_summary(const SageArgs& a, const SageUnsupConfig& u, const Graph& g) {
+  const SageTrainConfig& c = u.train;
+  nlohmann::json j = summary_header("sage", a.graph.spec);
+  j["config"] = nlohmann::json::parse(a.unsupervised ? config_json(u) : config_json(c));
+  j["config"]["device"] = c.device;
+  j["config"]["prefetch"] = c.prefetch;
+  j["config"]["normalize"] = c.normalize;
+  j["config"]["replace"] = c.replace;
+  j["model"] = c.save_path.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.save_path);
+  j["features_table"] = a.features.empty() ? nlohmann::json(nullptr) : nlohmann::json(a.features);
+  j["labels_file"] = a.labels.empty() ? nlohmann::json(nullptr) : nlohmann::json(a.labels);
+  j["nodes"] = g.num_nodes();
+  j["multi_label"] = g.labels.multi_label;
+  return j;
+}
+
 // grl sage --unsupervised, after the options it shares with supervised training are parsed.
-int sage_unsupervised(const SageArgs& a, const Graph& g, const SageUnsupConfig& u) {
+int sage_unsupervised(const SageArgs& a, const Graph& g, const SageUnsupConfig& u, Output& out) {
   SageUnsupResult r = train_sage_unsupervised(g, u);
-  if (!a.quiet) {
-    std::printf("final loss %.4f; %d epochs, %s pairs in %.2f s, %s pairs/s on %s\n", r.loss,
-                r.epochs, with_commas(r.pairs).c_str(), r.train_seconds,
-                with_commas(std::llround(r.pairs_per_second)).c_str(), r.device.c_str());
-    if (r.evaluated)
-      std::printf(
-          "embeddings: logistic regression on half of %lld labelled nodes, micro-F1 %.4f  "
-          "macro-F1 %.4f on the other half\n",
-          static_cast<long long>(r.eval_nodes), r.eval_micro_f1, r.eval_macro_f1);
-    if (!u.train.save_path.empty())
-      std::printf("model saved to %s (grl embed writes its embeddings)\n",
-                  u.train.save_path.c_str());
+  out.result("final loss %.4f; %d epochs, %s pairs in %.2f s, %s pairs/s on %s, %s\n", r.loss,
+             r.epochs, with_commas(r.pairs).c_str(), r.train_seconds,
+             with_commas(std::llround(r.pairs_per_second)).c_str(), r.device.c_str(),
+             threads_phrase(r.threads_used).c_str());
+  if (r.evaluated)
+    out.result(
+        "embeddings: logistic regression on half of %lld labelled nodes, micro-F1 %.4f  "
+        "macro-F1 %.4f on the other half\n",
+        static_cast<long long>(r.eval_nodes), r.eval_micro_f1, r.eval_macro_f1);
+  if (!u.train.save_path.empty())
+    out.result("model saved to %s (grl embed writes its embeddings)\n", u.train.save_path.c_str());
+  nlohmann::json& j = out.summary();
+  j = sage_summary(a, u, g);
+  j["unsupervised"] = true;
+  j["loss"] = r.loss;
+  j["epochs"] = r.epochs;
+  j["pairs"] = r.pairs;
+  j["train_seconds"] = r.train_seconds;
+  j["pairs_per_second"] = r.pairs_per_second;
+  j["device"] = r.device;
+  j["threads"]["used"] = r.threads_used;
+  if (r.evaluated) {
+    j["eval_micro_f1"] = r.eval_micro_f1;
+    j["eval_macro_f1"] = r.eval_macro_f1;
+    j["eval_nodes"] = r.eval_nodes;
   }
-  if (a.json) {
-    nlohmann::json j = {{"unsupervised", true},
-                        {"loss", r.loss},
-                        {"epochs", r.epochs},
-                        {"pairs", r.pairs},
-                        {"train_seconds", r.train_seconds},
-                        {"pairs_per_second", r.pairs_per_second},
-                        {"device", r.device}};
-    if (r.evaluated) {
-      j["eval_micro_f1"] = r.eval_micro_f1;
-      j["eval_macro_f1"] = r.eval_macro_f1;
-      j["eval_nodes"] = r.eval_nodes;
-    }
-    std::cout << j.dump() << std::endl;
-  }
+  out.finish();
   return 0;
 }
 
@@ -144,11 +174,8 @@ int cmd_sage(const SageArgs& args) {
   SageTrainConfig& c = u.train;
   c.fanouts = parse_fanouts(a.fanouts, a.layers);
   c.progress = !a.quiet;
+  if (!c.save_path.empty()) check_output_file(c.save_path, "--save");
   if (a.unsupervised) {
-    if (!c.split.empty())
-      throw UsageError(
-          "--split does not apply with --unsupervised: every node's walks are trained on "
-          "(labels, if any, only score the final embeddings)");
     validate(u);
   } else {
     if (a.unsupervised_options_given)
@@ -176,51 +203,79 @@ int cmd_sage(const SageArgs& args) {
                    render_fields(w, flag_for).c_str());
     FeatureTableReport rep;
     std::vector<float> v = e.encode(a.features, g, &rep);
-    if (!a.quiet) print_table_report(a.features, e, rep);
+    print_table_report(a.features, e, rep, a.quiet);
     c.base_feature_dim = g.features.dim;
     c.feature_encoder_json = e.to_json();
     append_features(g, v, e.dim());
   }
-  if (a.unsupervised) return sage_unsupervised(a, g, u);
+  Output out(a.json, a.quiet);
+  if (a.unsupervised) return sage_unsupervised(a, g, u, out);
   SageTrainResult r = train_sage(g, c);
-  if (!a.quiet) {
-    std::printf(
-        "test  accuracy %.4f  f1-micro %.4f  f1-macro %.4f  recall-macro %.4f  (%lld nodes)\n",
-        r.test.accuracy, r.test.f1_micro, r.test.f1_macro, r.test.recall_macro,
-        static_cast<long long>(r.test.count));
-    std::printf("best epoch %d (valid f1-micro %.4f); %d epochs in %.2f s, %s seeds/s on %s\n",
-                r.best_epoch, r.valid.f1_micro, r.epochs, r.train_seconds,
-                with_commas(std::llround(r.seeds_per_second)).c_str(), r.device.c_str());
-    if (!c.save_path.empty()) std::printf("best model saved to %s\n", c.save_path.c_str());
-  }
-  if (a.json) {
-    nlohmann::json j = {{"test_accuracy", r.test.accuracy},
-                        {"test_f1_micro", r.test.f1_micro},
-                        {"test_f1_macro", r.test.f1_macro},
-                        {"test_recall_macro", r.test.recall_macro},
-                        {"valid_f1_micro", r.valid.f1_micro},
-                        {"best_epoch", r.best_epoch},
-                        {"epochs", r.epochs},
-                        {"train_seconds", r.train_seconds},
-                        {"seeds_per_second", r.seeds_per_second},
-                        {"device", r.device},
-                        {"placement", r.placement},
-                        {"feature_cache_hit_rate", r.feature_cache_hit_rate},
-                        {"host_gather", host_gather_name(c.host_gather)},
-                        {"engine_bytes", r.engine_bytes},
-                        {"device_memory_used_bytes", r.device_memory_used_bytes},
-                        {"stages", r.stages.json()}};
-    // The last epoch's mean pre-clip gradient norm (measured only when clipping).
-    if (c.clip_grad_norm > 0 && !r.history.empty()) j["grad_norm"] = r.history.back().grad_norm;
-    std::cout << j.dump() << std::endl;
-  }
+  out.result("test  accuracy %.4f  f1-micro %.4f  f1-macro %.4f  recall-macro %.4f  (%lld nodes)\n",
+             r.test.accuracy, r.test.f1_micro, r.test.f1_macro, r.test.recall_macro,
+             static_cast<long long>(r.test.count));
+  out.result("best epoch %d (valid f1-micro %.4f); %d epochs in %.2f s, %s seeds/s on %s, %s\n",
+             r.best_epoch, r.valid.f1_micro, r.epochs, r.train_seconds,
+             with_commas(std::llround(r.seeds_per_second)).c_str(), r.device.c_str(),
+             threads_phrase(r.threads_used).c_str());
+  if (!c.save_path.empty()) out.result("best model saved to %s\n", c.save_path.c_str());
+  nlohmann::json& j = out.summary();
+  j = sage_summary(a, u, g);
+  j["unsupervised"] = false;
+  j["test_accuracy"] = r.test.accuracy;
+  j["test_f1_micro"] = r.test.f1_micro;
+  j["test_f1_macro"] = r.test.f1_macro;
+  j["test_recall_macro"] = r.test.recall_macro;
+  j["test_nodes"] = r.test.count;
+  j["valid_f1_micro"] = r.valid.f1_micro;
+  j["best_epoch"] = r.best_epoch;
+  j["epochs"] = r.epochs;
+  j["train_seconds"] = r.train_seconds;
+  j["seeds_per_second"] = r.seeds_per_second;
+  j["device"] = r.device;
+  j["threads"]["used"] = r.threads_used;
+  j["placement"] = r.placement;
+  j["engine_bytes"] = r.engine_bytes;
+  j["stages"] = r.stages.json();
+  // Fields that apply only sometimes are absent otherwise (no -1 or default placeholders).
+  if (r.feature_cache_hit_rate >= 0) j["feature_cache_hit_rate"] = r.feature_cache_hit_rate;
+  if (r.features_host_resident) j["host_gather"] = host_gather_name(c.host_gather);
+  if (r.device_memory_used_bytes >= 0) j["device_memory_used_bytes"] = r.device_memory_used_bytes;
+  // The last epoch's mean pre-clip gradient norm (measured only when clipping).
+  if (c.clip_grad_norm > 0 && !r.history.empty()) j["grad_norm"] = r.history.back().grad_norm;
+  out.finish();
   return 0;
 }
 
+void check_inference_args(const EmbedArgs& a) {
+  check_device(a.device);
+  if (a.batch_size < 1)
+    throw UsageError("--batch-size must be at least 1, got " + std::to_string(a.batch_size));
+}
+
+namespace {
+
+// What embed and predict were given, for their JSON summaries.
+nlohmann::json inference_summary(const char* command, const EmbedArgs& a, size_t nodes,
+                                 const std::string& device) {
+  nlohmann::json j = summary_header(command, a.graph.spec);
+  j["model"] = a.model;
+  j["nodes"] = nodes;
+  j["node_list"] = a.nodes.empty() ? nlohmann::json(nullptr) : nlohmann::json(a.nodes);
+  j["config"] = {{"batch_size", a.batch_size}, {"seed", a.seed}, {"device", a.device}};
+  j["device"] = device;
+  return j;
+}
+
+}  // namespace
+
 int cmd_embed(const EmbedArgs& a) {
+  check_inference_args(a);
+  check_embeddings_output(a.out, "--out");
+  Output out(a.json, a.quiet);
   SageModel m = SageModel::load(a.model);
-  Graph g = load_graph_verbose(a.graph, false);
-  apply_model_features(m, g, a.features, a.model);
+  Graph g = load_graph_verbose(a.graph, a.quiet);
+  apply_model_features(m, g, a.features, a.model, a.quiet);
   check_model_fits(m, g, a.model);
   std::vector<NodeId> nodes = select_nodes(g, a.nodes);
   std::unique_ptr<Backend> be = make_backend(a.device);
@@ -230,21 +285,27 @@ int cmd_embed(const EmbedArgs& a) {
   const int64_t dim = nodes.empty() ? 0 : static_cast<int64_t>(h.size() / nodes.size());
   std::vector<std::string> ids(nodes.size());
   for (size_t i = 0; i < nodes.size(); ++i) ids[i] = g.ids.name(nodes[i]);
-  for (const std::string& p : write_embeddings(a.out, ids, h, dim))
-    std::fprintf(stderr, "wrote %s\n", p.c_str());
-  std::fprintf(stderr, "embedded %zu nodes (%lld dimensions) on %s\n", nodes.size(),
-               static_cast<long long>(dim), be->describe().c_str());
+  const std::vector<std::string> written = write_embeddings(a.out, ids, h, dim);
+  out.result("embedded %zu nodes (%lld dimensions) on %s; wrote %s\n", nodes.size(),
+             static_cast<long long>(dim), be->describe().c_str(), written[0].c_str());
+  out.summary() = inference_summary("embed", a, nodes.size(), be->describe());
+  out.summary()["dim"] = dim;
+  out.summary()["written"] = written;
+  out.finish();
   return 0;
 }
 
 int cmd_predict(const EmbedArgs& a) {
+  check_inference_args(a);
+  check_output_file(a.out, "--out");
+  Output out(a.json, a.quiet);
   SageModel m = SageModel::load(a.model);
   if (m.arch().unsupervised)
     throw UsageError("the model " + a.model +
                      " was trained with --unsupervised and predicts no classes; use grl embed "
                      "(and grl eval) instead");
-  Graph g = load_graph_verbose(a.graph, false);
-  apply_model_features(m, g, a.features, a.model);
+  Graph g = load_graph_verbose(a.graph, a.quiet);
+  apply_model_features(m, g, a.features, a.model, a.quiet);
   check_model_fits(m, g, a.model);
   std::vector<NodeId> nodes = select_nodes(g, a.nodes);
   std::unique_ptr<Backend> be = make_backend(a.device);
@@ -253,32 +314,51 @@ int cmd_predict(const EmbedArgs& a) {
   auto name = [&](int64_t c) {
     return c < static_cast<int64_t>(m.class_names.size()) ? m.class_names[c] : std::to_string(c);
   };
-  std::string text =
-      m.arch().multi_label ? "node\tclasses\tprobabilities\n" : "node\tclass\tprobability\n";
+  const bool multi = m.arch().multi_label;
+  std::string text = multi ? "node\tclasses\tprobabilities" : "node\tclass\tprobability";
+  if (a.probabilities)
+    for (int64_t c = 0; c < C; ++c) text += "\tp_" + name(c);
+  text += "\n";
   char buf[32];
+  std::vector<double> p(C);
   for (size_t i = 0; i < nodes.size(); ++i) {
     const float* zi = z.data() + i * C;
     text += g.ids.name(nodes[i]) + "\t";
-    if (!m.arch().multi_label) {
-      int64_t best = std::max_element(zi, zi + C) - zi;
+    if (!multi) {
+      // Softmax over the classes, from the largest logit (no overflow).
+      const int64_t best = std::max_element(zi, zi + C) - zi;
       double sum = 0;
-      for (int64_t c = 0; c < C; ++c) sum += std::exp(static_cast<double>(zi[c] - zi[best]));
-      std::snprintf(buf, sizeof buf, "%.4f", 1.0 / sum);
-      text += name(best) + "\t" + buf + "\n";
+      for (int64_t c = 0; c < C; ++c) sum += p[c] = std::exp(static_cast<double>(zi[c] - zi[best]));
+      for (double& x : p) x /= sum;
+      std::snprintf(buf, sizeof buf, "%.4f", p[best]);
+      text += name(best) + "\t" + buf;
     } else {
       std::string classes, probs;
-      for (int64_t c = 0; c < C; ++c)
+      for (int64_t c = 0; c < C; ++c) {
+        p[c] = 1.0 / (1.0 + std::exp(-static_cast<double>(zi[c])));
         if (zi[c] > 0) {
-          std::snprintf(buf, sizeof buf, "%.4f",
-                        1.0 / (1.0 + std::exp(-static_cast<double>(zi[c]))));
+          std::snprintf(buf, sizeof buf, "%.4f", p[c]);
           classes += (classes.empty() ? "" : ",") + name(c);
           probs += (probs.empty() ? "" : ",") + std::string(buf);
         }
-      text += classes + "\t" + probs + "\n";
+      }
+      text += classes + "\t" + probs;
     }
+    if (a.probabilities)
+      for (int64_t c = 0; c < C; ++c) {
+        std::snprintf(buf, sizeof buf, "\t%.4f", p[c]);
+        text += buf;
+      }
+    text += "\n";
   }
   write_file_atomic(a.out, text);
-  std::fprintf(stderr, "wrote predictions for %zu nodes to %s\n", nodes.size(), a.out.c_str());
+  out.result("wrote predictions for %zu nodes to %s\n", nodes.size(), a.out.c_str());
+  out.summary() = inference_summary("predict", a, nodes.size(), be->describe());
+  out.summary()["written"] = {a.out};
+  out.summary()["classes"] = C;
+  out.summary()["multi_label"] = multi;
+  out.summary()["probabilities"] = a.probabilities;
+  out.finish();
   return 0;
 }
 

@@ -1,6 +1,7 @@
 // grl walk (skip-gram embeddings over random walks) and grl eval (node classification with
 // embeddings).
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -9,6 +10,7 @@
 #include <unordered_map>
 
 #include "host/cli/commands.h"
+#include "host/cli/output.h"
 #include "host/core/error.h"
 #include "host/io/embedding_io.h"
 #include "host/io/label_file.h"
@@ -39,8 +41,17 @@ int parse_partitions(const std::string& s) {
 int cmd_walk(const WalkArgs& a) {
   SkipgramConfig c = a.config;
   c.partitions = parse_partitions(a.partitions);
+  // Flags a method ignores are mistakes even at their default value.
+  if (a.node2vec_options_given && c.method != WalkMethod::kNode2vec)
+    throw UsageError(std::string("--p and --q bias node2vec's walks; --method ") +
+                     walk_method_name(c.method) + " does not use them");
+  if (a.metapath_given && c.method != WalkMethod::kMetapath2vec &&
+      c.method != WalkMethod::kMetapath2vecPP)
+    throw UsageError(std::string("--metapath guides metapath2vec(++) walks; --method ") +
+                     walk_method_name(c.method) + " does not use it");
   c.progress = !a.quiet;
   validate(c);
+  check_embeddings_output(a.out, "--out");
   Graph g = load_graph_verbose(a.graph, a.quiet);
   SkipgramResult r = train_skipgram(g, c);
   const NodeId n = g.num_nodes();
@@ -60,27 +71,54 @@ int cmd_walk(const WalkArgs& a) {
         written.push_back(p);
     }
   }
-  if (!a.quiet)
-    for (const std::string& p : written) std::fprintf(stderr, "wrote %s\n", p.c_str());
-  if (a.json) {
-    nlohmann::json j = {{"pairs_per_second", r.pairs_per_second},
-                        {"walk_steps_per_second", r.walk_steps_per_second},
-                        {"train_seconds", r.train_seconds},
-                        {"device", r.device},
-                        {"pairs", r.pairs},
-                        {"walks", r.walks},
-                        {"walks_ended_early", r.ended_early},
-                        {"loss", r.loss},
-                        {"partitions", r.partitions},
-                        {"share_negatives", c.share_negatives},
-                        {"shared_span", c.shared_span},
-                        {"l1_reads", c.l1_reads},
-                        {"ordered_starts", c.ordered_starts},
-                        {"model_warps", c.model_warps},
-                        {"model_l1_rows", c.model_l1_rows},
-                        {"swap_bytes", r.swap_bytes}};
-    std::cout << j.dump() << std::endl;
+  Output out(a.json, a.quiet);
+  out.result(
+      "%s: %lld nodes x %lld dims; %s positive pairs in %.2f s (%s pairs/s) on %s, %s; "
+      "wrote %s%s\n",
+      walk_method_name(c.method), static_cast<long long>(n), static_cast<long long>(r.dim),
+      with_commas(static_cast<long long>(r.pairs)).c_str(), r.train_seconds,
+      with_commas(std::llround(r.pairs_per_second)).c_str(), r.device.c_str(),
+      threads_phrase(r.threads_used).c_str(), written[0].c_str(),
+      written.size() > 1 ? " and the files beside it" : "");
+  nlohmann::json& j = out.summary();
+  j = summary_header("walk", a.graph.spec);
+  j["config"] = {{"method", walk_method_name(c.method)},
+                 {"walk_length", c.walk_length},
+                 {"walks_per_node", c.walks_per_node},
+                 {"window", c.window},
+                 {"negatives", c.negatives},
+                 {"dim", c.dim},
+                 {"epochs", c.epochs},
+                 {"lr", c.lr},
+                 {"sample", c.sample},
+                 {"seed", c.seed},
+                 {"device", c.device},
+                 {"partitions", a.partitions},
+                 {"share_negatives", c.share_negatives},
+                 {"ordered_starts", c.ordered_starts}};
+  if (c.method == WalkMethod::kNode2vec) j["config"]["p"] = c.p, j["config"]["q"] = c.q;
+  if (!c.metapaths.empty()) j["config"]["metapaths"] = c.metapaths;
+  if (c.share_negatives) j["config"]["shared_span"] = c.shared_span;
+  if (c.atomic_updates) j["config"]["atomic_updates"] = true;
+  if (c.l1_reads) j["config"]["l1_reads"] = true;
+  if (c.model_warps > 0) {
+    j["config"]["model_warps"] = c.model_warps;
+    j["config"]["model_l1_rows"] = c.model_l1_rows;
   }
+  j["nodes"] = n;
+  j["written"] = written;
+  j["pairs_per_second"] = r.pairs_per_second;
+  j["walk_steps_per_second"] = r.walk_steps_per_second;
+  j["train_seconds"] = r.train_seconds;
+  j["device"] = r.device;
+  j["threads"]["used"] = r.threads_used;
+  j["pairs"] = r.pairs;
+  j["walks"] = r.walks;
+  j["walks_ended_early"] = r.ended_early;
+  j["loss"] = r.loss;
+  j["partitions"] = r.partitions;
+  if (r.partitions > 1) j["swap_bytes"] = r.swap_bytes;
+  out.finish();
   return 0;
 }
 
@@ -164,15 +202,15 @@ int cmd_eval(const EvalArgs& a) {
                describe_labels(match, "the embeddings").c_str());
   std::fprintf(stderr, "evaluating %lld labelled nodes of %zu embedded, %d repeats\n",
                static_cast<long long>(n), ids.size(), cfg.repeats);
+  Output out(a.json, false);
   std::vector<EvalRow> rows =
       evaluate_embeddings(x, n, dim, y, num_classes, labels.multi_label, cfg);
   nlohmann::json j = nlohmann::json::array();
   for (const EvalRow& r : rows) {
-    if (!a.json)
-      std::printf(
-          "train %4.0f%%  micro-F1 %.4f +- %.4f  macro-F1 %.4f +- %.4f  (%lld train / %lld test)\n",
-          100 * r.ratio, r.micro_mean, r.micro_std, r.macro_mean, r.macro_std,
-          static_cast<long long>(r.train), static_cast<long long>(r.test));
+    out.result(
+        "train %4.0f%%  micro-F1 %.4f +- %.4f  macro-F1 %.4f +- %.4f  (%lld train / %lld test)\n",
+        100 * r.ratio, r.micro_mean, r.micro_std, r.macro_mean, r.macro_std,
+        static_cast<long long>(r.train), static_cast<long long>(r.test));
     j.push_back({{"train_ratio", r.ratio},
                  {"micro_f1", r.micro_mean},
                  {"micro_f1_std", r.micro_std},
@@ -181,7 +219,18 @@ int cmd_eval(const EvalArgs& a) {
                  {"train", r.train},
                  {"test", r.test}});
   }
-  if (a.json) std::cout << nlohmann::json{{"results", j}}.dump() << std::endl;
+  out.summary() = summary_header("eval", "");
+  out.summary()["embeddings"] = a.embeddings;
+  out.summary()["labels"] = a.labels;
+  out.summary()["config"] = {{"train_ratios", cfg.train_ratios},
+                             {"repeats", cfg.repeats},
+                             {"seed", cfg.seed},
+                             {"label_mode", label_mode_name(a.label_mode)}};
+  out.summary()["multi_label"] = labels.multi_label;
+  out.summary()["labelled_nodes_used"] = match.used;
+  out.summary()["labelled_nodes_skipped"] = match.skipped;
+  out.summary()["results"] = j;
+  out.finish();
   return 0;
 }
 

@@ -34,6 +34,8 @@ int cmd_info(const InfoArgs& args);
 struct ConvertArgs {
   GraphArgs graph;
   std::string out;
+  bool json = false;
+  bool quiet = false;
 };
 int cmd_convert(const ConvertArgs& args);
 
@@ -44,7 +46,7 @@ struct SageArgs {
   GraphArgs graph;
   SageUnsupConfig config;
   std::string fanouts = "25,10";
-  int layers = 0;  // 0: one per fanout
+  int layers = -1;  // not given: one per fanout
   bool json = false;
   bool quiet = false;
   std::string features;  // attribute table (CSV)
@@ -67,8 +69,11 @@ struct EmbedArgs {
   std::string device = "auto";
   int64_t batch_size = 1024;
   uint64_t seed = 0;
-  bool logits = false;   // predict uses logits; embed the last hidden layer
-  std::string features;  // attribute table, when the model was trained with one
+  bool logits = false;         // predict uses logits; embed the last hidden layer
+  std::string features;        // attribute table, when the model was trained with one
+  bool probabilities = false;  // predict: every class's probability, one column each
+  bool json = false;
+  bool quiet = false;
 };
 int cmd_embed(const EmbedArgs& args);
 int cmd_predict(const EmbedArgs& args);
@@ -77,7 +82,8 @@ int cmd_predict(const EmbedArgs& args);
 struct WalkArgs {
   GraphArgs graph;
   SkipgramConfig config;
-  std::string partitions = "auto";  // a positive count or "auto"
+  std::string partitions = "auto";                              // a positive count or "auto"
+  bool node2vec_options_given = false, metapath_given = false;  // set by the parser
   std::string out;
   bool json = false;
   bool quiet = false;
@@ -107,6 +113,14 @@ int cmd_demo(const DemoArgs& args);
 
 // Human-readable numbers: 1234567 -> "1,234,567".
 std::string with_commas(long long v);
+
+// Output paths, checked before anything is loaded (host/cli/outputs.cpp): the directory exists
+// and is writable, the name is not a directory; embeddings also need a known extension (and the
+// ids file beside a .npy); an output directory may be created (its nearest existing ancestor
+// must be writable). `flag` names the option in the message.
+void check_output_file(const std::string& path, const std::string& flag);
+void check_embeddings_output(const std::string& path, const std::string& flag);
+void check_output_directory(const std::string& dir, const std::string& flag);
 
 // The flag that sets a configuration field (host/core/error.h's {field} tokens): "--" and the
 // field with '-' for '_', but for the few whose flag reads differently.

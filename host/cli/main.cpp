@@ -1,13 +1,16 @@
 // grl: command-line entry point. Parses flags with CLI11 and dispatches to the commands in
 // host/cli/*.cpp. Every error ends in one line "grl: error: ..." and a non-zero exit status.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "host/cli/commands.h"
 #include "host/core/error.h"
+#include "host/core/parallel.h"
 
 namespace {
 
@@ -40,14 +43,76 @@ const std::map<std::string, grl::WalkMethod> kWalkMethods = {
     {"metapath2vec++", grl::WalkMethod::kMetapath2vecPP}};
 
 void add_graph_options(CLI::App* cmd, GraphArgs& g) {
-  cmd->add_option("--graph,-g", g.spec, "Graph spec KIND:ARG (see `grl --help`)")->required();
+  cmd->add_option("--graph,-g", g.spec, "Graph spec KIND:ARG (see `grl help specs`)")->required();
   cmd->add_flag("--directed", g.directed, "Keep edge direction (default: undirected)");
   cmd->add_flag("--undirected", g.undirected, "Store every edge in both directions (default)");
   cmd->add_flag("--keep-self-loops", g.keep_self_loops,
                 "Keep self-loops (default: dropped, counted)");
   cmd->add_flag("--reverse-relations", g.reverse_relations,
                 "hetero: add a reverse relation for every relation file");
-  cmd->add_option("--split-scheme", g.split_scheme, "ogb: which split/<scheme>/ to use");
+  cmd->add_option("--split-scheme", g.split_scheme, "ogb: which split/<scheme>/ to use (default: the only one there)");
+}
+
+// A seed is any integer in [0, 2^64 - 1]. CLI11 reads "-1" and "2^64" as 2^64 - 1, so two
+// different seeds would silently be one: check the text first.
+const CLI::Validator kSeed(
+    [](std::string& s) -> std::string {
+      const std::string max = "18446744073709551615";
+      const bool digits = !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+      if (!digits || s.size() > max.size() || (s.size() == max.size() && s > max))
+        return "a seed is an integer in [0, 18446744073709551615], got '" + s + "'";
+      return {};
+    },
+    "UINT64");
+
+// Flags for benchmarks and quality studies, apart from the ones a user needs.
+constexpr const char* kMeasurement = "Measurement (benchmarks and studies)";
+
+// An enumerated option: its names in the help (not CLI11's map of numbers), and the check that
+// turns a name into the value.
+template <class E>
+CLI::CheckedTransformer enum_names(const std::map<std::string, E>& names) {
+  CLI::CheckedTransformer t(names);
+  t.description("");
+  return t;
+}
+template <class E>
+std::string enum_type(const std::map<std::string, E>& names) {
+  std::string s;
+  for (const auto& [name, value] : names) s += (s.empty() ? "" : "|") + name;
+  return s;
+}
+
+// The edit distance between two flags, for "did you mean".
+size_t distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// The option of `cmd` nearest to an unknown flag: a prefix of one (--epoch, --window for
+// --window-size), or within two edits.
+std::string nearest_flag(const CLI::App* cmd, const std::string& flag) {
+  std::string best;
+  size_t best_d = 3;
+  for (const CLI::Option* o : cmd->get_options()) {
+    for (const std::string& name : o->get_lnames()) {
+      const std::string f = "--" + name;
+      size_t d = distance(flag, f);
+      if (f.rfind(flag, 0) == 0 || flag.rfind(f, 0) == 0) d = std::min<size_t>(d, 1);
+      if (d < best_d) best_d = d, best = f;
+    }
+  }
+  return best;
 }
 
 }  // namespace
@@ -56,15 +121,15 @@ int main(int argc, char** argv) {
   CLI::App app{
       "grl: graph representation learning on large graphs (GraphSAGE, skip-gram embeddings) "
       "with hand-written CUDA kernels and a CPU fallback."};
-  app.footer(
-      std::string("\n") + grl::graph_spec_help() +
+  app.require_subcommand(1);
+  const std::string examples =
       "\nExamples:\n"
       "  grl demo\n"
       "  grl info --graph planetoid:$GRL_DATASETS/cora/cora\n"
       "  grl convert --graph edgelist:edges.txt --out graphs/mine\n"
       "  grl sage --graph planetoid:$GRL_DATASETS/cora/cora --save cora.grl\n"
-      "  grl embed --model cora.grl --graph planetoid:$GRL_DATASETS/cora/cora --out cora.npy\n");
-  app.require_subcommand(1);
+      "  grl embed --model cora.grl --graph planetoid:$GRL_DATASETS/cora/cora --out cora.npy\n"
+      "  grl walk --graph edgelist:edges.txt --out emb.npy\n";
   app.set_version_flag("--version", "grl 0.1.0");
 
   grl::cli::InfoArgs info;
@@ -79,6 +144,8 @@ int main(int argc, char** argv) {
   add_graph_options(c_convert, convert.graph);
   c_convert->add_option("--out,-o", convert.out, "Output directory (load it as grl:DIR)")
       ->required();
+  c_convert->add_flag("--json", convert.json, "Print one JSON object on stdout");
+  c_convert->add_flag("--quiet,-q", convert.quiet, "No progress output");
 
   grl::cli::SageArgs sage;
   grl::SageTrainConfig& st = sage.config.train;
@@ -91,13 +158,18 @@ int main(int argc, char** argv) {
       ->add_option("--aggr", st.aggregator,
                    "Aggregator: mean, max, pool (max over a dense layer) or lstm (an LSTM over "
                    "the neighbours in a random order)")
-      ->transform(CLI::CheckedTransformer(kAggregators))
+      ->transform(enum_names(kAggregators))
+      ->type_name(enum_type(kAggregators))
       ->default_str("mean");
   c_sage->add_option("--lstm-hidden", st.lstm_hidden, "lstm aggregator: LSTM units")
       ->capture_default_str();
-  c_sage->add_option("--fanouts", sage.fanouts, "Neighbours sampled per hop, hop 1 first")
+  c_sage
+      ->add_option("--fanouts", sage.fanouts,
+                   "Neighbours sampled per hop, hop 1 first: 1 to 6 integers in [1, 255]")
       ->capture_default_str();
-  c_sage->add_option("--layers", sage.layers, "Number of layers (default: one per fanout)");
+  c_sage->add_option("--layers", sage.layers,
+                     "Number of layers, in [1, 6] (default: one per fanout; a single fanout is "
+                     "repeated)");
   c_sage->add_option("--hidden", st.hidden, "Hidden width")->capture_default_str();
   c_sage->add_option("--batch-size", st.batch_size, "Seeds per minibatch")->capture_default_str();
   c_sage->add_option("--epochs", st.epochs, "Passes over the training nodes")
@@ -106,7 +178,8 @@ int main(int argc, char** argv) {
   c_sage
       ->add_option("--lr-schedule", st.lr_schedule.kind,
                    "constant, step (x gamma every N epochs) or cosine")
-      ->transform(CLI::CheckedTransformer(kLrSchedules))
+      ->transform(enum_names(kLrSchedules))
+      ->type_name(enum_type(kLrSchedules))
       ->default_str("constant");
   c_sage
       ->add_option("--lr-step-epochs", st.lr_schedule.step_epochs,
@@ -117,7 +190,8 @@ int main(int argc, char** argv) {
   c_sage->add_option("--dropout", st.dropout, "Dropout on hidden layers")->capture_default_str();
   c_sage->add_option("--weight-decay", st.weight_decay, "L2 weight decay")->capture_default_str();
   c_sage->add_option("--optimizer", st.optimizer, "adam or sgd")
-      ->transform(CLI::CheckedTransformer(kOptimizers))
+      ->transform(enum_names(kOptimizers))
+      ->type_name(enum_type(kOptimizers))
       ->default_str("adam");
   c_sage->add_option("--momentum", st.momentum, "SGD momentum")->capture_default_str();
   c_sage
@@ -130,20 +204,21 @@ int main(int argc, char** argv) {
       ->add_option("--graph-placement", st.graph_placement,
                    "GPU: topology in gpu memory or in pinned host memory read zero-copy (host: "
                    "graphs larger than the GPU); auto decides from free memory and says so")
-      ->transform(CLI::CheckedTransformer(kPlacements))
+      ->transform(enum_names(kPlacements))
+      ->type_name(enum_type(kPlacements))
       ->default_str("auto");
   c_sage
       ->add_option("--feature-placement", st.feature_placement,
                    "GPU: node features in gpu memory or in pinned host memory read zero-copy; "
                    "auto as above (topology gets the GPU first)")
-      ->transform(CLI::CheckedTransformer(kPlacements))
+      ->transform(enum_names(kPlacements))
+      ->type_name(enum_type(kPlacements))
       ->default_str("auto");
   c_sage
       ->add_option("--feature-cache-gb", st.feature_cache_gb,
                    "With features in host memory: keep the rows of the most-sampled nodes "
                    "(highest in-degree) in this many GiB of GPU memory; the run reports the hit "
                    "rate")
-      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   c_sage
       ->add_option("--host-gather", st.host_gather,
@@ -151,13 +226,13 @@ int main(int argc, char** argv) {
                    "the sampling stream, ahead of compute): zero-copy = a GPU kernel reads the "
                    "pinned table directly; cpu = host threads gather into pinned staging, then "
                    "one copy")
-      ->transform(CLI::CheckedTransformer(kHostGathers))
+      ->transform(enum_names(kHostGathers))
+      ->type_name(enum_type(kHostGathers))
       ->default_str("zero-copy");
   c_sage
       ->add_option("--prefetch", st.prefetch,
                    "Minibatches sampled ahead of the one being trained (GPU: on their own "
                    "stream, overlapping compute); 0 = sample each just before its step")
-      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   c_sage->add_flag("--tf32", st.tf32,
                    "GPU: TF32 tensor-core matrix products (faster, less precise)");
@@ -169,6 +244,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
       ->capture_default_str();
   c_sage->add_option("--seed", st.seed, "Seed of every random draw (same seed, same result)")
+      ->check(kSeed)
       ->capture_default_str();
   c_sage->add_option("--save", st.save_path,
                      "Save the best model (by validation micro-F1) here; --unsupervised: the "
@@ -192,7 +268,8 @@ int main(int argc, char** argv) {
       ->add_option("--label-mode", sage.label_mode,
                    "--labels: auto (multi-label when some node has several labels, and says "
                    "so), single (a second label for a node is an error) or multi")
-      ->transform(CLI::CheckedTransformer(kLabelModes))
+      ->transform(enum_names(kLabelModes))
+      ->type_name(enum_type(kLabelModes))
       ->default_str("auto");
   c_sage->add_flag(
       "--unsupervised", sage.unsupervised,
@@ -215,8 +292,10 @@ int main(int argc, char** argv) {
           ->add_option("--walks-per-node", sage.config.walks_per_node,
                        "--unsupervised: walks from every node per epoch")
           ->capture_default_str()};
-  c_sage->add_flag("--json", sage.json, "End with a one-line JSON summary");
-  c_sage->add_flag("--quiet,-q", sage.quiet, "No progress output");
+  c_sage->add_flag("--json", sage.json,
+                   "Print one JSON object on stdout (the result and the configuration); "
+                   "everything else goes to stderr");
+  c_sage->add_flag("--quiet,-q", sage.quiet, "No progress output (the result is still printed)");
 
   grl::cli::EmbedArgs embed;
   auto* c_embed = app.add_subcommand(
@@ -234,11 +313,16 @@ int main(int argc, char** argv) {
                    "Output: FILE.npy (+ FILE.ids.txt) or FILE.txt (word2vec text)")
       ->required();
   c_embed->add_option("--device", embed.device, "auto, cpu or cuda")
-      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
+      ->capture_default_str();
   c_embed->add_option("--batch-size", embed.batch_size, "Nodes per batch")->capture_default_str();
-  c_embed->add_option("--seed", embed.seed, "Seed of the neighbour samples")->capture_default_str();
+  c_embed->add_option("--seed", embed.seed, "Seed of the neighbour samples")
+      ->check(kSeed)
+      ->capture_default_str();
   c_embed->add_option("--features", embed.features,
                       "Attribute table, if the model was trained with --features");
+  c_embed->add_flag("--json", embed.json, "Print one JSON object on stdout");
+  c_embed->add_flag("--quiet,-q", embed.quiet, "No progress output");
 
   grl::cli::EmbedArgs predict;
   auto* c_predict = app.add_subcommand("predict", "Predict node classes with a trained model");
@@ -250,13 +334,20 @@ int main(int argc, char** argv) {
   c_predict->add_option("--out,-o", predict.out, "Output TSV: node, class, probability")
       ->required();
   c_predict->add_option("--device", predict.device, "auto, cpu or cuda")
-      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
+      ->capture_default_str();
   c_predict->add_option("--batch-size", predict.batch_size, "Nodes per batch")
       ->capture_default_str();
   c_predict->add_option("--seed", predict.seed, "Seed of the neighbour samples")
+      ->check(kSeed)
       ->capture_default_str();
   c_predict->add_option("--features", predict.features,
                         "Attribute table, if the model was trained with --features");
+  c_predict->add_flag("--probabilities", predict.probabilities,
+                      "Also write every class's probability, one column p_CLASS each (softmax; "
+                      "multi-label models: per-class sigmoid)");
+  c_predict->add_flag("--json", predict.json, "Print one JSON object on stdout");
+  c_predict->add_flag("--quiet,-q", predict.quiet, "No progress output");
 
   grl::cli::WalkArgs walk;
   grl::SkipgramConfig& wk = walk.config;
@@ -264,23 +355,27 @@ int main(int argc, char** argv) {
       "walk", "Skip-gram node embeddings over random walks: DeepWalk, node2vec, metapath2vec(++)");
   add_graph_options(c_walk, walk.graph);
   c_walk->add_option("--method", wk.method, "deepwalk, node2vec, metapath2vec or metapath2vec++")
-      ->transform(CLI::CheckedTransformer(kWalkMethods))
+      ->transform(enum_names(kWalkMethods))
+      ->type_name(enum_type(kWalkMethods))
       ->default_str("deepwalk");
   c_walk->add_option(
       "--metapath", wk.metapaths,
       "Node types to walk through, e.g. author-paper-venue-paper-author (repeat for several)");
-  c_walk->add_option("--p", wk.p, "node2vec return parameter")->capture_default_str();
-  c_walk->add_option("--q", wk.q, "node2vec in-out parameter")->capture_default_str();
-  c_walk->add_option("--walk-length", wk.walk_length, "Nodes per walk")->capture_default_str();
+  c_walk->add_option("--p", wk.p, "node2vec return parameter (> 0; node2vec only)")
+      ->capture_default_str();
+  c_walk->add_option("--q", wk.q, "node2vec in-out parameter (> 0; node2vec only)")
+      ->capture_default_str();
+  c_walk->add_option("--walk-length", wk.walk_length, "Nodes per walk (at least 2)")
+      ->capture_default_str();
   c_walk->add_option("--walks-per-node", wk.walks_per_node, "Walks started from every node")
       ->capture_default_str();
   c_walk
       ->add_option("--window", wk.window,
-                   "Context window (up to W nodes each side, shrunk at random)")
+                   "Context window, in [1, 31] (up to W nodes each side, shrunk at random)")
       ->capture_default_str();
-  c_walk->add_option("--negatives", wk.negatives, "Negative samples per positive pair")
+  c_walk->add_option("--negatives", wk.negatives, "Negative samples per positive pair (>= 0)")
       ->capture_default_str();
-  c_walk->add_option("--dim", wk.dim, "Embedding dimension")->capture_default_str();
+  c_walk->add_option("--dim", wk.dim, "Embedding dimension, in [1, 512]")->capture_default_str();
   c_walk->add_option("--epochs", wk.epochs, "Passes over freshly drawn walks")
       ->capture_default_str();
   c_walk->add_option("--lr", wk.lr, "Starting learning rate (decays linearly, as word2vec)")
@@ -292,14 +387,18 @@ int main(int argc, char** argv) {
   c_walk->add_option("--device", wk.device, "auto (GPU if present), cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
       ->capture_default_str();
-  c_walk->add_option("--seed", wk.seed, "Seed of every random draw")->capture_default_str();
+  c_walk->add_option("--seed", wk.seed, "Seed of every random draw")
+      ->check(kSeed)
+      ->capture_default_str();
   c_walk
       ->add_option("--out,-o", walk.out,
                    "FILE.npy (+ FILE.ids.txt) or FILE.txt / FILE.emb (word2vec text)")
       ->required();
-  c_walk->add_flag("--atomic-updates", wk.atomic_updates,
-                   "GPU: update the context table with atomic adds, so concurrent updates of "
-                   "the same (hub) node are not lost (slower; experimental)");
+  c_walk
+      ->add_flag("--atomic-updates", wk.atomic_updates,
+                 "GPU: update the context table with atomic adds, so concurrent updates of "
+                 "the same (hub) node are not lost (slower; experimental)")
+      ->group(kMeasurement);
   c_walk->add_flag("--share-negatives", wk.share_negatives,
                    "Draw the negatives once per centre and share them across its window (fewer "
                    "bytes per pair: faster on the GPU; quality effect in the README); not with "
@@ -310,9 +409,11 @@ int main(int argc, char** argv) {
                    "the window (smaller: closer to per-context quality, more bytes per pair); 0 = "
                    "one draw per window")
       ->capture_default_str();
-  c_walk->add_flag("--l1-reads", wk.l1_reads,
-                   "GPU, for measurement only: read the embedding tables through L1 as plain "
-                   "loads do (stale across SMs) instead of from L2");
+  c_walk
+      ->add_flag("--l1-reads", wk.l1_reads,
+                 "GPU, for measurement only: read the embedding tables through L1 as plain "
+                 "loads do (stale across SMs) instead of from L2")
+      ->group(kMeasurement);
   c_walk->add_flag("--ordered-starts", wk.ordered_starts,
                    "Start each pass's walks in node order (as before 2026-11-27) instead of in a "
                    "random order per pass, as DeepWalk does");
@@ -323,12 +424,14 @@ int main(int argc, char** argv) {
                    "quality cost without a GPU; 8448 fills an H100/H200's 132 SMs, while the "
                    "kernel keeps about 20 warps per SM resident at dim 128: BM_Sgns reports "
                    "resident_warps); 0 = serial")
+      ->group(kMeasurement)
       ->capture_default_str();
   c_walk
       ->add_option("--model-l1-rows", wk.model_l1_rows,
                    "With --model-warps: also model each SM's L1 cache (64 warps per SM), holding "
                    "this many embedding rows, not coherent across SMs (stale reads, as plain "
                    "loads allow); 0 = reads always see the latest value")
+      ->group(kMeasurement)
       ->capture_default_str();
   c_walk
       ->add_option(
@@ -339,8 +442,10 @@ int main(int argc, char** argv) {
           "(negatives then come from the context's partition). auto uses 1 (off) when both "
           "tables fit in GPU memory, and always on the CPU")
       ->capture_default_str();
-  c_walk->add_flag("--json", walk.json, "End with a one-line JSON summary");
-  c_walk->add_flag("--quiet,-q", walk.quiet, "No progress output");
+  c_walk->add_flag("--json", walk.json,
+                   "Print one JSON object on stdout (the result and the configuration); "
+                   "everything else goes to stderr");
+  c_walk->add_flag("--quiet,-q", walk.quiet, "No progress output (the result is still printed)");
 
   grl::cli::EvalArgs eval;
   auto* c_eval = app.add_subcommand(
@@ -359,12 +464,15 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   c_eval->add_option("--repeats", eval.config.repeats, "Random splits per ratio")
       ->capture_default_str();
-  c_eval->add_option("--seed", eval.config.seed, "Seed of the splits")->capture_default_str();
+  c_eval->add_option("--seed", eval.config.seed, "Seed of the splits")
+      ->check(kSeed)
+      ->capture_default_str();
   c_eval
       ->add_option("--label-mode", eval.label_mode,
                    "A 'node label' file: auto (multi-label when some node has several labels, "
                    "and says so), single (a second label for a node is an error) or multi")
-      ->transform(CLI::CheckedTransformer(kLabelModes))
+      ->transform(enum_names(kLabelModes))
+      ->type_name(enum_type(kLabelModes))
       ->default_str("auto");
   c_eval->add_flag("--json", eval.json, "Print one JSON object");
   c_eval->add_flag("--reverse-relations", eval.graph.reverse_relations,
@@ -376,17 +484,73 @@ int main(int argc, char** argv) {
   c_demo->add_option("--workdir", demo.workdir,
                      "Where to write the converted graph (default: $TMPDIR/grl-demo)");
   c_demo->add_option("--device", demo.device, "auto, cpu or cuda")
-      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
-  c_demo->add_flag("--json", demo.json, "End with a one-line JSON summary");
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
+      ->capture_default_str();
+  c_demo->add_flag("--json", demo.json, "Print one JSON object on stdout");
 
+  // The graph-spec block once: `grl --help` and `grl help specs` (set after the subcommands, which
+  // would otherwise inherit it as their footer).
+  auto* c_help = app.add_subcommand("help", "Help on a topic: `grl help specs` (graph specs)");
+  std::string help_topic;
+  c_help->add_option("topic", help_topic, "specs");
+  app.footer(std::string("\n") + grl::graph_spec_help() + examples);
+
+  // Every command takes --threads (host threads; results do not depend on it).
+  int threads = 0;
+  for (CLI::App* cmd : app.get_subcommands({}))
+    cmd->add_option("--threads", threads,
+                    "Host threads (0 = every core; also GRL_THREADS); the result does not depend "
+                    "on it, the summary says how many worked")
+        ->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // --help and --version exit 0; every command-line mistake exits 2, like UsageError below
     // (CLI11's own codes, 105 for a bad value and so on, tell a script nothing more).
+    const bool asked_for_help = dynamic_cast<const CLI::CallForHelp*>(&e) ||
+                                dynamic_cast<const CLI::CallForAllHelp*>(&e) ||
+                                dynamic_cast<const CLI::CallForVersion*>(&e);
+    if (!asked_for_help) {
+      // An unknown flag, even when CLI11 first noticed something else (a required option is
+      // missing because the user misspelled it): name the nearest one of the command.
+      const CLI::App* cmd = &app;
+      for (const CLI::App* sub : app.get_subcommands({}))
+        if (argc > 1 && sub->get_name() == argv[1]) cmd = sub;
+      for (int i = 2; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg.rfind("--", 0) != 0) continue;
+        const std::string flag = arg.substr(0, arg.find('='));
+        bool known = false;
+        for (const CLI::Option* o : cmd->get_options())
+          for (const std::string& n : o->get_lnames()) known |= "--" + n == flag;
+        if (known) continue;
+        const std::string near = nearest_flag(cmd, flag);
+        std::fprintf(stderr, "grl: error: %s has no option %s%s (see grl %s --help)\n",
+                     cmd == &app ? "grl" : ("grl " + cmd->get_name()).c_str(), flag.c_str(),
+                     near.empty() ? "" : ("; did you mean " + near + "?").c_str(),
+                     cmd == &app ? "" : cmd->get_name().c_str());
+        return 2;
+      }
+    }
     return app.exit(e) == 0 ? 0 : 2;
   }
   for (CLI::Option* o : unsup_options) sage.unsupervised_options_given |= o->count() > 0;
+  if (threads < 0 || threads > 4096) {
+    std::fprintf(stderr, "grl: error: --threads must be in [0, 4096] (0 = every core), got %d\n",
+                 threads);
+    return 2;
+  }
+  grl::set_num_threads(threads);
+  walk.node2vec_options_given = c_walk->count("--p") + c_walk->count("--q") > 0;
+  walk.metapath_given = c_walk->count("--metapath") > 0;
+  if (*c_help) {
+    if (help_topic.empty() || help_topic == "specs") {
+      std::printf("%s%s", grl::graph_spec_help(), examples.c_str());
+      return 0;
+    }
+    std::fprintf(stderr, "grl: error: no help topic '%s' (topics: specs)\n", help_topic.c_str());
+    return 2;
+  }
   try {
     if (*c_info) return grl::cli::cmd_info(info);
     if (*c_convert) return grl::cli::cmd_convert(convert);

@@ -10,14 +10,22 @@
 
 namespace grl {
 
-// Number of worker threads: GRL_THREADS if set, else the hardware concurrency.
+// Number of worker threads: set_num_threads(n) if called with n > 0 (the CLI's --threads),
+// else GRL_THREADS if set, else the hardware concurrency.
 int num_threads();
+void set_num_threads(int n);
+
+// The most workers any parallel region used since the last call (at least 1): what a run's
+// summary reports as the threads that really worked (a serial phase leaves it at 1).
+int take_peak_workers();
+void note_workers(int workers);
 
 // Calls fn(begin, end, worker) on disjoint chunks covering [0, n); rethrows the first exception.
 template <class Fn>
 void parallel_chunks(int64_t n, Fn&& fn, int64_t min_chunk = 4096) {
   int workers =
       static_cast<int>(std::min<int64_t>(num_threads(), std::max<int64_t>(1, n / min_chunk)));
+  note_workers(workers);
   if (workers <= 1) {
     if (n > 0) fn(int64_t{0}, n, 0);
     return;

@@ -22,9 +22,9 @@ const DeviceInfo& cuda_device_info() {
     cudaError_t err = cudaGetDeviceCount(&count);
     if (err != cudaSuccess || count == 0) {
       cudaGetLastError();
-      d.reason = err != cudaSuccess
-                     ? std::string("no usable CUDA device (") + cudaGetErrorString(err) + ")"
-                     : "no CUDA device";
+      d.reason = err != cudaSuccess ? std::string("this machine has no usable NVIDIA GPU (CUDA: ") +
+                                          cudaGetErrorString(err) + ")"
+                                    : "this machine has no NVIDIA GPU";
       return d;
     }
     cudaDeviceProp p{};
@@ -41,7 +41,7 @@ const DeviceInfo& cuda_device_info() {
     d.total_bytes = static_cast<int64_t>(p.totalGlobalMem);
     d.l2_bytes = p.l2CacheSize;
 #else
-    d.reason = "this grl was built without CUDA (GRL_WITH_CUDA=OFF)";
+    d.reason = "this grl was built without CUDA (GRL_WITH_CUDA=OFF), so it cannot use a GPU";
 #endif
     return d;
   }();

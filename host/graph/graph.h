@@ -129,6 +129,7 @@ struct Relation {
   std::string name;
   int32_t dst_type = 0;
   Csr csr;
+  int32_t reverse_of = -1;  // the relation this one repeats the other way; -1: none
 };
 
 // Named counters of what a loader did to its input (duplicates merged, self-loops dropped,

@@ -68,7 +68,10 @@ void save_grl(const Graph& g, const std::string& dir) {
   meta["node_types"] = types;
   json rels = json::array();
   for (const Relation& r : g.relations)
-    rels.push_back({{"src_type", r.src_type}, {"name", r.name}, {"dst_type", r.dst_type}});
+    rels.push_back({{"src_type", r.src_type},
+                    {"name", r.name},
+                    {"dst_type", r.dst_type},
+                    {"reverse_of", r.reverse_of}});
   meta["relations"] = rels;
   json stats = json::array();
   for (const auto& [k, v] : g.stats.counters) stats.push_back({k, v});
@@ -178,6 +181,7 @@ Graph load_grl(const std::string& dir) {
       rel.src_type = r.at("src_type").get<int32_t>();
       rel.name = r.at("name").get<std::string>();
       rel.dst_type = r.at("dst_type").get<int32_t>();
+      rel.reverse_of = r.value("reverse_of", -1);  // absent in files before it existed
       if (rel.src_type < 0 || rel.src_type >= static_cast<int32_t>(g.node_types.size()))
         throw InputError(path, 0, "relation with a bad source type");
       rel.csr = read_csr(f, "rel" + std::to_string(i++), g.node_types[rel.src_type].count, n);

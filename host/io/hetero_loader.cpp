@@ -305,6 +305,7 @@ Graph load_hetero(const std::string& dir, const LoadOptions& options) {
       back.src_type = d;
       back.name = "rev_" + r.name;
       back.dst_type = s;
+      back.reverse_of = static_cast<int32_t>(g.relations.size()) - 1;
       back.csr = build_csr(std::move(rev), g.node_types[d].count, n, rel_build);
       reverse.push_back(std::move(back));
     }

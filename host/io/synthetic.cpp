@@ -554,7 +554,7 @@ Graph make_academic(const AcademicParams& p) {
   rel_opt.drop_self_loops = false;
   const int64_t m_auth = static_cast<int64_t>(np) * per;
   auto relation = [&](int32_t src_type, const char* name, int32_t dst_type, NodeId rows, int64_t m,
-                      auto&& edge) {
+                      int32_t reverse_of, auto&& edge) {
     EdgeList el;
     el.src.resize(static_cast<size_t>(m));
     el.dst.resize(static_cast<size_t>(m));
@@ -568,18 +568,19 @@ Graph make_academic(const AcademicParams& p) {
     rel.name = name;
     rel.dst_type = dst_type;
     rel.csr = build_csr(std::move(el), rows, n, rel_opt);
+    rel.reverse_of = reverse_of;
     g.relations.push_back(std::move(rel));
   };
-  relation(0, "writes", 1, na, m_auth, [&](int64_t i) {
+  relation(0, "writes", 1, na, m_auth, -1, [&](int64_t i) {
     return std::pair<NodeId, NodeId>{paper_authors[i], paper0 + static_cast<NodeId>(i / per)};
   });
-  relation(1, "written_by", 0, np, m_auth, [&](int64_t i) {
+  relation(1, "written_by", 0, np, m_auth, 0, [&](int64_t i) {
     return std::pair<NodeId, NodeId>{static_cast<NodeId>(i / per), paper_authors[i]};
   });
-  relation(1, "published_in", 2, np, np, [&](int64_t q) {
+  relation(1, "published_in", 2, np, np, -1, [&](int64_t q) {
     return std::pair<NodeId, NodeId>{static_cast<NodeId>(q), venue0 + paper_venue[q]};
   });
-  relation(2, "publishes", 1, nv, np, [&](int64_t q) {
+  relation(2, "publishes", 1, nv, np, 2, [&](int64_t q) {
     return std::pair<NodeId, NodeId>{paper_venue[q], paper0 + static_cast<NodeId>(q)};
   });
 

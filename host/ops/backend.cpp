@@ -17,9 +17,16 @@ void add_stage_time(std::vector<std::pair<std::string, double>>& stages, const s
 
 #if !defined(GRL_WITH_CUDA)
 std::unique_ptr<Backend> make_cuda_backend(const BackendOptions&) {
-  throw ConfigError("{device} cuda: " + cuda_device_info().reason);
+  throw ConfigError("{device} cuda: " + cuda_device_info().reason + "; use {device} cpu or auto");
 }
 #endif
+
+void check_device(const std::string& device) {
+  if (device != "auto" && device != "cpu" && device != "cuda")
+    throw UsageError("unknown device '" + device + "' (expected auto, cpu or cuda)");
+  if (device == "cuda" && !cuda_available())
+    throw ConfigError("{device} cuda: " + cuda_device_info().reason + "; use {device} cpu or auto");
+}
 
 std::unique_ptr<Backend> make_backend(const std::string& device, const BackendOptions& options) {
   if (device == "cpu") return make_cpu_backend(options);

@@ -102,6 +102,9 @@ struct BackendOptions {
 std::unique_ptr<Backend> make_cpu_backend(const BackendOptions& options = {});
 // Throws UsageError when this build has no CUDA or no device is usable.
 std::unique_ptr<Backend> make_cuda_backend(const BackendOptions& options = {});
+// Refuses, before any work starts, a device this machine cannot give: a name other than auto,
+// cpu or cuda (UsageError), or cuda without a usable GPU (ConfigError naming {device}).
+void check_device(const std::string& device);
 // "auto" (the GPU when one is usable, else the CPU), "cpu" or "cuda".
 std::unique_ptr<Backend> make_backend(const std::string& device,
                                       const BackendOptions& options = {});

@@ -24,9 +24,7 @@ class CpuBackend final : public Backend {
   explicit CpuBackend(const BackendOptions& o)
       : sgns_model_warps_(o.sgns_model_warps), sgns_model_l1_rows_(o.sgns_model_l1_rows) {}
   bool is_cuda() const override { return false; }
-  std::string describe() const override {
-    return "cpu (" + std::to_string(num_threads()) + " threads)";
-  }
+  std::string describe() const override { return "cpu"; }
   bool shares_host_memory() const override { return true; }
 
   void* allocate(size_t bytes, const char* what) override {

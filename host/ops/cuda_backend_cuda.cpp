@@ -269,7 +269,8 @@ std::unique_ptr<Backend> make_emulated_backend(const BackendOptions& options) {
 }  // namespace test
 #else
 std::unique_ptr<Backend> make_cuda_backend(const BackendOptions& options) {
-  if (!cuda_available()) throw ConfigError("{device} cuda: " + cuda_device_info().reason);
+  if (!cuda_available())
+    throw ConfigError("{device} cuda: " + cuda_device_info().reason + "; use {device} cpu or auto");
   return std::make_unique<CudaBackend>(options);
 }
 #endif

@@ -4,14 +4,22 @@
 #include <nlohmann/json.hpp>
 
 #include "host/core/error.h"
+#include "host/ops/backend.h"
 
 namespace grl {
 
 void validate(const SageTrainConfig& c) {
-  if (c.epochs < 0) throw ConfigError("{epochs} must be >= 0");
+  check_device(c.device);
+  if (c.epochs < 1) throw ConfigError("{epochs} must be at least 1");
   if (c.batch_size <= 0) throw ConfigError("{batch_size} must be positive");
-  if (c.dropout < 0 || c.dropout >= 1) throw ConfigError("{dropout} must be in [0, 1)");
-  if (!(c.lr > 0)) throw ConfigError("{lr} must be positive");
+  if (!(c.dropout >= 0 && c.dropout < 1)) throw ConfigError("{dropout} must be in [0, 1)");
+  if (!(c.lr > 0) || !std::isfinite(c.lr)) throw ConfigError("{lr} must be a finite number > 0");
+  if (!(c.weight_decay >= 0) || !std::isfinite(c.weight_decay))
+    throw ConfigError("{weight_decay} must be a finite number >= 0");
+  if (c.optimizer == OptimizerKind::kSgd && !(c.momentum >= 0 && c.momentum < 1))
+    throw ConfigError("{momentum} must be in [0, 1)");
+  if (!(c.feature_cache_gb >= 0) || !std::isfinite(c.feature_cache_gb))
+    throw ConfigError("{feature_cache_gb} must be a finite number >= 0");
   if (!(c.clip_grad_norm >= 0) || !std::isfinite(c.clip_grad_norm))
     throw ConfigError("{clip_grad_norm} must be a finite number >= 0 (0 = off)");
   if (c.hidden <= 0) throw ConfigError("{hidden} must be positive");
@@ -36,6 +44,10 @@ void validate(const SageTrainConfig& c) {
 
 void validate(const SageUnsupConfig& c) {
   validate(c.train);
+  if (!c.train.split.empty())
+    throw ConfigError(
+        "{split} does not apply to unsupervised training: every node's walks are trained on "
+        "(labels, if any, only score the final embeddings)");
   if (c.dim <= 0) throw ConfigError("{dim} must be positive");
   if (c.negatives < 1) throw ConfigError("{negatives} must be at least 1");
   if (c.walk_length < 2) throw ConfigError("{walk_length} must be at least 2");

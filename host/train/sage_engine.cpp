@@ -6,6 +6,8 @@
 #include <utility>
 
 #include "host/core/error.h"
+#include "host/core/memory.h"
+#include "host/ops/measuring_backend.h"
 #include "host/pipeline/graph_store.h"
 #include "host/pipeline/matrix_buffer.h"
 #include "host/pipeline/prefetch_ring.h"
@@ -56,7 +58,9 @@ struct SageEngine::Impl {
     return Buffer<T>(be, n, what);
   }
 
-  Impl(Backend& b, const Graph& g, const SageArch& a, const EngineOptions& o, size_t& bytes_ref)
+  // measure_only: the engine's own buffers only, on a MeasuringBackend (working_bytes).
+  Impl(Backend& b, const Graph& g, const SageArch& a, const EngineOptions& o, size_t& bytes_ref,
+       bool measure_only = false)
       : be(b),
         graph(g),
         arch(a),
@@ -66,8 +70,8 @@ struct SageEngine::Impl {
         bytes(bytes_ref),
         ring(b, g, L, ring_slots(o), ring_labels(a, o), a.num_classes, o.seed, o.replace,
              bytes_ref),
-        params(alloc<float>(SageModel(a).num_params(), "parameters")),
-        num_params(SageModel(a).num_params()),
+        params(alloc<float>(param_layout(a).num_params, "parameters")),
+        num_params(param_layout(a).num_params),
         optimizer(make_optimizer()),
         layers(b, a, L, o.training, o.dropout, o.seed, bytes_ref) {
     const int64_t B = L.max_seeds;
@@ -76,6 +80,7 @@ struct SageEngine::Impl {
     loss_acc = alloc<float>(1, "loss total");
     loss_acc.zero();
     if (arch.unsupervised) setup_unsupervised();
+    if (measure_only) return;
     // Last: `auto` placement sees what the buffers above left free; host-resident features need
     // each ring slot's first-layer rows on the GPU.
     const int64_t slot_feature_bytes = (ring.depth() + 1) * layers.first_src_max() *
@@ -246,6 +251,34 @@ SageEngine::SageEngine(Backend& backend, const Graph& graph, const SageArch& arc
 
 SageEngine::~SageEngine() = default;
 
+SageEngine::Footprint SageEngine::footprint(Backend& backend, const Graph& graph,
+                                            const SageArch& arch, const EngineOptions& opt) {
+  MeasuringBackend m(backend);
+  size_t bytes = 0;
+  Impl sizing(m, graph, arch, opt, bytes, /*measure_only=*/true);
+  return Footprint{m.backend_bytes(), m.host_mapped_bytes()};
+}
+
+void SageEngine::check_fits(Backend& backend, const Graph& graph, const SageArch& arch,
+                            const EngineOptions& opt) {
+  const Footprint f = footprint(backend, graph, arch, opt);
+  const bool host = backend.shares_host_memory();
+  // On the CPU backend every buffer is host memory; on the GPU the engine's buffers are device
+  // memory (the graph and features are placed afterwards, in what is left, or in host memory).
+  const int64_t need = host ? f.backend_bytes + f.host_mapped_bytes : f.backend_bytes;
+  const int64_t avail = host ? host_available_bytes() : backend.free_memory();
+  if (avail < 0 || need <= avail) return;
+  std::string fanouts;
+  for (int x : arch.fanouts) fanouts += (fanouts.empty() ? "" : ",") + std::to_string(x);
+  throw ConfigError("the training buffers need about " + gib_string(static_cast<double>(need)) +
+                    " of " + (host ? "host" : "GPU") + " memory (batch " +
+                    std::to_string(opt.max_batch) + ", fanouts " + fanouts + ", hidden " +
+                    std::to_string(arch.hidden) + "), but only " +
+                    gib_string(static_cast<double>(avail)) +
+                    " are free: use a smaller {batch_size}, smaller {fanouts} or a smaller "
+                    "{hidden}");
+}
+
 void SageEngine::load_params(const std::vector<float>& p) {
   if (static_cast<int64_t>(p.size()) != impl_->num_params)
     throw Error("parameter vector has the wrong size");
@@ -289,6 +322,8 @@ std::pair<int64_t, int64_t> SageEngine::take_feature_cache_stats() {
 int64_t SageEngine::last_batch_nodes() const { return impl_->ring.hop_end()[impl_->K]; }
 
 int SageEngine::prefetch_depth() const { return impl_->ring.depth(); }
+
+bool SageEngine::features_host_resident() const { return impl_->store->features_remote(); }
 
 void SageEngine::infer(std::span<const NodeId> seeds, uint32_t key, std::vector<float>* logits,
                        std::vector<float>* hidden) {

@@ -45,6 +45,20 @@ class SageEngine {
  public:
   SageEngine(Backend& backend, const Graph& graph, const SageArch& arch, const EngineOptions& opt);
   ~SageEngine();
+
+  // The memory an engine with these options would allocate for its own buffers (everything but
+  // the graph and features), measured by running the constructor's sizing on a
+  // MeasuringBackend: backend memory and pinned host memory.
+  struct Footprint {
+    int64_t backend_bytes = 0, host_mapped_bytes = 0;
+  };
+  static Footprint footprint(Backend& backend, const Graph& graph, const SageArch& arch,
+                             const EngineOptions& opt);
+  // Throws ConfigError, before anything is allocated, when that footprint exceeds the memory
+  // free now (host memory on the CPU backend, GPU memory on the GPU), with what is needed, what
+  // is free and the options that shrink it.
+  static void check_fits(Backend& backend, const Graph& graph, const SageArch& arch,
+                         const EngineOptions& opt);
   SageEngine(const SageEngine&) = delete;
   SageEngine& operator=(const SageEngine&) = delete;
 
@@ -99,6 +113,9 @@ class SageEngine {
   int64_t last_batch_nodes() const;
   // Where the graph and the features were placed, and why (one line).
   const std::string& placement() const { return placement_; }
+  // Whether the features sit in host memory, each batch's rows moved to backend memory (on the
+  // GPU: too large for it, or asked for; on the CPU: only when asked for, to test the path).
+  bool features_host_resident() const;
 
  private:
   struct Impl;

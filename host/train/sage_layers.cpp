@@ -18,8 +18,7 @@ constexpr const char* kBackward[] = {"backward.l1", "backward.l2", "backward.l3"
 SageLayers::SageLayers(Backend& be, const SageArch& arch, const SampleLayout& L, bool training,
                        float dropout, uint64_t seed, size_t& bytes)
     : be_(be), arch_(arch), layout_(L), dropout_(dropout), seed_(seed), K_(arch.num_layers()) {
-  SageModel shape(arch);
-  for (int l = 1; l <= K_; ++l) lp_.push_back(shape.layer(l));
+  lp_ = param_layout(arch).layers;
   const bool lstm = arch.aggregator == SageAggregator::kLstm;
   int64_t max_rows = 1, max_dim = 1;
   layers_.resize(K_);

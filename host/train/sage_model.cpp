@@ -37,45 +37,53 @@ SageAggregator parse_aggregator(const std::string& s) {
   throw UsageError("unknown aggregator '" + s + "' (expected mean, max, pool or lstm)");
 }
 
-SageModel::SageModel(SageArch arch) : arch_(std::move(arch)) {
-  if (arch_.in_dim <= 0) throw UsageError("the graph has no node features; GraphSAGE needs them");
-  if (arch_.num_classes <= 0) throw UsageError("the graph has no labels to train on");
-  if (arch_.hidden <= 0) throw ConfigError("{hidden} must be positive");
-  if (arch_.fanouts.empty()) throw UsageError("at least one fanout (layer) is needed");
-  const bool lstm = arch_.aggregator == SageAggregator::kLstm;
-  if (lstm && arch_.lstm_hidden <= 0) throw ConfigError("{lstm_hidden} must be positive");
+ParamLayout param_layout(const SageArch& arch) {
+  if (arch.in_dim <= 0) throw UsageError("the graph has no node features; GraphSAGE needs them");
+  if (arch.num_classes <= 0) throw UsageError("the graph has no labels to train on");
+  if (arch.hidden <= 0) throw ConfigError("{hidden} must be positive");
+  if (arch.fanouts.empty()) throw UsageError("at least one fanout (layer) is needed");
+  const bool lstm = arch.aggregator == SageAggregator::kLstm;
+  if (lstm && arch.lstm_hidden <= 0) throw ConfigError("{lstm_hidden} must be positive");
   if (lstm)
-    for (int f : arch_.fanouts)
+    for (int f : arch.fanouts)
       if (f > 255)
         throw UsageError("the lstm aggregator takes fanouts up to 255 (got " + std::to_string(f) +
                          ")");
+  ParamLayout out;
   int64_t off = 0;
   auto take = [&](int64_t n) {
     int64_t at = off;
     off = align64(off + n);
     return at;
   };
-  for (int l = 1; l <= arch_.num_layers(); ++l) {
+  for (int l = 1; l <= arch.num_layers(); ++l) {
     LayerParams p;
-    p.d_in = arch_.layer_in(l);
-    p.d_out = arch_.layer_out(l);
-    p.d_agg = arch_.layer_agg(l);
+    p.d_in = arch.layer_in(l);
+    p.d_out = arch.layer_out(l);
+    p.d_agg = arch.layer_agg(l);
     p.w_self = take((p.d_in + p.d_agg) * p.d_out);
     p.w_neigh = p.w_self + p.d_in * p.d_out;
     p.bias = take(p.d_out);
-    if (arch_.aggregator == SageAggregator::kPool) {
+    if (arch.aggregator == SageAggregator::kPool) {
       p.w_pool = take(p.d_in * p.d_in);
       p.b_pool = take(p.d_in);
     }
     if (lstm) {
-      const int64_t H = arch_.lstm_hidden;
+      const int64_t H = arch.lstm_hidden;
       p.w_ih = take(p.d_in * 4 * H);
       p.w_hh = take(H * 4 * H);
       p.b_lstm = take(4 * H);
     }
-    layers_.push_back(p);
+    out.layers.push_back(p);
   }
-  num_params_ = off;
+  out.num_params = off;
+  return out;
+}
+
+SageModel::SageModel(SageArch arch) : arch_(std::move(arch)) {
+  ParamLayout pl = param_layout(arch_);
+  layers_ = std::move(pl.layers);
+  num_params_ = pl.num_params;
   params_.assign(static_cast<size_t>(num_params_), 0.0f);
 }
 

@@ -50,6 +50,14 @@ struct LayerParams {
   int64_t w_ih = -1, w_hh = -1, b_lstm = -1;
 };
 
+// The parameter layout of an architecture, without the parameters (for sizing an engine).
+// Throws UsageError / ConfigError for an architecture that cannot be built.
+struct ParamLayout {
+  std::vector<LayerParams> layers;  // index l - 1
+  int64_t num_params = 0;
+};
+ParamLayout param_layout(const SageArch& arch);
+
 class SageModel {
  public:
   SageModel() = default;

@@ -10,6 +10,8 @@
 #include <unordered_map>
 
 #include "host/core/error.h"
+#include "host/core/parallel.h"
+#include "host/core/progress.h"
 #include "host/device/device_info.h"
 #include "host/train/sage_engine.h"
 #include "kernels/common/philox.h"
@@ -49,6 +51,22 @@ std::vector<NodeId> labelled(const Graph& g, const std::vector<NodeId>& nodes) {
   for (NodeId v : nodes)
     if (g.labels.has_label(v)) out.push_back(v);
   return out;
+}
+
+// A loss or gradient norm that is no longer a number ends the run: nothing after it can be
+// trusted, and the best model saved so far must stay as it was.
+void check_finite(const EpochRecord& rec, int best_epoch, const std::string& save_path) {
+  if (std::isfinite(rec.loss) && std::isfinite(rec.grad_norm)) return;
+  std::string saved = "nothing was saved";
+  if (best_epoch > 0)
+    saved = save_path.empty() ? "the best model so far is from epoch " + std::to_string(best_epoch)
+                              : "the best model so far (epoch " + std::to_string(best_epoch) +
+                                    ", " + save_path + ") is unchanged";
+  throw Error("training diverged in epoch " + std::to_string(rec.epoch) + ": the " +
+              (std::isfinite(rec.loss) ? "gradient norm" : "mean training loss") + " is " +
+              fmt("%g", std::isfinite(rec.loss) ? rec.grad_norm : rec.loss) + "; " + saved +
+              ". A smaller {lr}, {clip_grad_norm} or standardised features "
+              "may help");
 }
 
 }  // namespace
@@ -110,13 +128,15 @@ ClassMetrics score_logits(const Graph& g, std::span<const NodeId> nodes,
 namespace {
 
 std::vector<float> forward_all(SageEngine& e, std::span<const NodeId> nodes, bool hidden,
-                               int64_t batch, int64_t width) {
+                               int64_t batch, int64_t width, Progress* progress = nullptr) {
   std::vector<float> out(nodes.size() * width), part;
   for (size_t b = 0; b < nodes.size(); b += batch) {
     size_t n = std::min<size_t>(batch, nodes.size() - b);
     e.infer(nodes.subspan(b, n), kEvalEpochKey, hidden ? nullptr : &part, hidden ? &part : nullptr);
     std::copy(part.begin(), part.end(), out.begin() + b * width);
+    if (progress) progress->update(static_cast<double>(b + n));
   }
+  if (progress) progress->finish();
   return out;
 }
 
@@ -168,6 +188,8 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
   validate(cfg);
   SageArch arch = sage_arch(cfg, g.features.dim, g.labels.num_classes);
   arch.multi_label = g.labels.multi_label;
+  std::unique_ptr<Backend> be = make_backend(cfg.device, backend_options(cfg));
+  SageEngine::check_fits(*be, g, arch, engine_options(cfg));  // before anything large exists
   SageModel model(arch);
   model.initialize(cfg.seed);
   model.class_names = g.labels.class_names;
@@ -183,7 +205,6 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
                             test = labelled(g, res.split.test);
   if (train.empty()) throw UsageError("the split leaves no labelled training nodes");
 
-  std::unique_ptr<Backend> be = make_backend(cfg.device, backend_options(cfg));
   res.device = be->describe();
   SageEngine engine(*be, g, arch, engine_options(cfg));
   engine.load_params(model.params());
@@ -199,18 +220,27 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
   res.stages.concurrent = be->is_cuda();
   be->set_profiling(true);
 
-  const bool tty = cfg.progress && ::isatty(fileno(stderr));
   const int64_t batches =
       (static_cast<int64_t>(train.size()) + cfg.batch_size - 1) / cfg.batch_size;
+  const std::vector<NodeId>& eval_nodes = valid.empty() ? train : valid;
+  if (cfg.progress)
+    log("plan: " + std::to_string(cfg.epochs) + " epochs x " + std::to_string(batches) +
+        " batches of up to " + std::to_string(cfg.batch_size) + " seeds (" +
+        std::to_string(train.size()) + " training nodes), then validation on " +
+        std::to_string(eval_nodes.size()) + (valid.empty() ? " training" : "") +
+        " nodes; test on " + std::to_string(test.size()) + " nodes at the end");
   const int64_t C = arch.num_classes;
   std::vector<float> best_params = model.params();
   double best_f1 = -1;
   uint64_t step = 0;
   const int64_t total_steps = batches * cfg.epochs;
   int64_t cache_lookups = 0, cache_hits = 0;
+  take_peak_workers();  // from here: the training loop's threads
   for (int epoch = 1; epoch <= cfg.epochs; ++epoch) {
     const auto t0 = Clock::now();
-    auto last_report = t0;
+    Progress progress("epoch " + std::to_string(epoch) + "/" + std::to_string(cfg.epochs),
+                      static_cast<double>(batches), "batches", cfg.progress, log);
+    progress.rate_of("seeds", static_cast<double>(cfg.batch_size));
     std::vector<NodeId> order = shuffled(train, cfg.seed, static_cast<uint32_t>(epoch));
     auto batch = [&](int64_t b) {
       const int64_t lo = b * cfg.batch_size;
@@ -223,23 +253,12 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
     for (int64_t b = 0; b < batches; ++b) {
       for (; next < batches && next <= b + engine.prefetch_depth(); ++next)
         engine.enqueue_batch(batch(next), static_cast<uint32_t>(epoch));
-      const int64_t lo = b * cfg.batch_size, n = static_cast<int64_t>(batch(b).size());
       engine.set_learning_rate(static_cast<float>(
           scheduled_lr(cfg.lr_schedule, cfg.lr, epoch, static_cast<int64_t>(step), total_steps)));
       engine.train_enqueued(step++);
-      if (tty) {
-        const int width = 30, done = static_cast<int>(width * (b + 1) / batches);
-        std::fprintf(stderr, "\repoch %d/%d [%s%s] %lld/%lld batches", epoch, cfg.epochs,
-                     std::string(done, '=').c_str(), std::string(width - done, ' ').c_str(),
-                     static_cast<long long>(b + 1), static_cast<long long>(batches));
-        std::fflush(stderr);
-      } else if (cfg.progress && seconds_since(last_report) > 10.0) {
-        last_report = Clock::now();
-        log("epoch " + std::to_string(epoch) + ": " + std::to_string(b + 1) + "/" +
-            std::to_string(batches) + " batches, " +
-            fmt("%.0f seeds/s", (lo + n) / seconds_since(t0)));
-      }
+      progress.update(static_cast<double>(b + 1));
     }
+    progress.finish();
     std::vector<std::pair<std::string, double>> times = be->take_stage_times();  // waits
     for (auto& t : engine.take_host_stage_times()) times.push_back(t);
     res.stages.add(times, batches);
@@ -250,12 +269,14 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
     rec.epoch = epoch;
     rec.loss = engine.take_loss_sum() / std::max<size_t>(1, train.size());
     rec.grad_norm = engine.take_mean_grad_norm();
+    check_finite(rec, res.best_epoch, cfg.save_path);
     rec.seconds = seconds_since(t0);
     rec.seeds_per_second = train.size() / std::max(rec.seconds, 1e-9);
     res.train_seconds += rec.seconds;
-    if (tty) std::fprintf(stderr, "\r\033[K");
-    const std::vector<NodeId>& eval_nodes = valid.empty() ? train : valid;
-    std::vector<float> logits = forward_all(engine, eval_nodes, false, cfg.batch_size, C);
+    Progress validating("validating epoch " + std::to_string(epoch),
+                        static_cast<double>(eval_nodes.size()), "nodes", cfg.progress, log);
+    std::vector<float> logits =
+        forward_all(engine, eval_nodes, false, cfg.batch_size, C, &validating);
     rec.valid = score_logits(g, eval_nodes, logits, C);
     if (cfg.progress)
       log("epoch " + std::to_string(epoch) + "/" + std::to_string(cfg.epochs) + "  loss " +
@@ -280,6 +301,7 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
     engine.take_feature_cache_stats();  // nor are its cache lookups
   }
   be->set_profiling(false);
+  res.threads_used = take_peak_workers();
   if (cfg.progress && res.stages.steps > 0) log(res.stages.line());
   if (cache_lookups > 0) {
     res.feature_cache_hit_rate = static_cast<double>(cache_hits) / cache_lookups;
@@ -289,13 +311,13 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
   }
   res.engine_bytes = static_cast<int64_t>(engine.memory_bytes());
   res.placement = engine.placement();
+  res.features_host_resident = engine.features_host_resident();
   if (be->is_cuda())
     res.device_memory_used_bytes = cuda_device_info().total_bytes - be->free_memory();
   res.epochs = cfg.epochs;
   int64_t seeds_trained = static_cast<int64_t>(train.size()) * cfg.epochs;
   res.seeds_per_second = res.train_seconds > 0 ? seeds_trained / res.train_seconds : 0;
   model.params() = best_params;
-  if (cfg.epochs == 0 && !cfg.save_path.empty()) model.save(cfg.save_path);
   engine.load_params(best_params);
   if (!test.empty())
     res.test = score_logits(g, test, forward_all(engine, test, false, cfg.batch_size, C), C);

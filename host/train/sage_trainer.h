@@ -40,6 +40,8 @@ struct SageTrainResult {
   int64_t device_memory_used_bytes = -1;  // GPU memory in use at the end of training (-1: cpu)
   std::string placement;                  // where the graph and features were placed
   double feature_cache_hit_rate = -1;     // training steps' feature rows served by the cache
+  bool features_host_resident = false;    // features in host memory, rows moved per batch
+  int threads_used = 1;                   // host threads that worked in the training loop
 };
 
 // Resolves the split a configuration asks for on a graph.

@@ -10,6 +10,8 @@
 #include <cstdio>
 
 #include "host/core/error.h"
+#include "host/core/parallel.h"
+#include "host/core/progress.h"
 #include "host/train/embedding_eval.h"
 #include "host/train/negative_tables.h"
 #include "host/train/sage_engine.h"
@@ -31,10 +33,12 @@ std::string fmt(const char* f, double v) {
   return b;
 }
 
+}  // namespace
+
 // Scores embeddings of the graph's labelled nodes (at most kUnsupEvalMaxNodes, an evenly spaced
 // subset) with a one-vs-rest logistic regression trained on half of them.
-void evaluate(Backend& be, const Graph& g, const SageModel& model, const SageUnsupConfig& c,
-              SageUnsupResult& res) {
+void evaluate_unsupervised(Backend& be, const Graph& g, const SageModel& model,
+                           const SageUnsupConfig& c, SageUnsupResult& res) {
   std::vector<NodeId> labelled;
   for (NodeId v = 0; v < g.num_nodes(); ++v)
     if (g.labels.has_label(v)) labelled.push_back(v);
@@ -66,8 +70,6 @@ void evaluate(Backend& be, const Graph& g, const SageModel& model, const SageUns
   res.eval_micro_f1 = rows[0].micro_mean;
   res.eval_macro_f1 = rows[0].macro_mean;
 }
-
-}  // namespace
 
 WalkPairs unsup_walk_pairs(Backend& be, CsrView graph, int walks_per_node, int walk_length,
                            uint64_t seed, uint32_t epoch) {
@@ -160,6 +162,8 @@ SageUnsupResult train_sage_unsupervised(const Graph& g, const SageUnsupConfig& c
 
   SageArch arch = sage_arch(t, g.features.dim, c.dim);
   arch.unsupervised = true;
+  std::unique_ptr<Backend> be = make_backend(t.device, backend_options(t));
+  SageEngine::check_fits(*be, g, arch, engine_options(c));  // before anything large exists
   SageModel model(arch);
   model.initialize(t.seed);
   model.trained_on = g.source;
@@ -168,7 +172,6 @@ SageUnsupResult train_sage_unsupervised(const Graph& g, const SageUnsupConfig& c
   model.base_feature_dim = t.base_feature_dim;
 
   SageUnsupResult res;
-  std::unique_ptr<Backend> be = make_backend(t.device, backend_options(t));
   res.device = be->describe();
   SageEngine engine(*be, g, arch, engine_options(c));
   engine.load_params(model.params());
@@ -192,21 +195,29 @@ SageUnsupResult train_sage_unsupervised(const Graph& g, const SageUnsupConfig& c
         fmt("%.0f MiB of working memory", engine.memory_bytes() / 1048576.0) + "; " +
         engine.placement());
 
-  const bool tty = t.progress && ::isatty(fileno(stderr));
+  if (t.progress)
+    log("plan: " + std::to_string(t.epochs) + " epochs; each walks " +
+        std::to_string(static_cast<int64_t>(n) * c.walks_per_node) + " walks of " +
+        std::to_string(c.walk_length) + " nodes and trains up to " +
+        std::to_string(static_cast<int64_t>(n) * c.walks_per_node * (c.walk_length - 1)) +
+        " pairs in batches of " + std::to_string(t.batch_size));
   std::vector<int32_t> local_of(n, -1);
   std::vector<NodeId> negs;
   UnsupBatch batch;
   uint64_t step = 0;
   int64_t total_steps = 0;
+  take_peak_workers();  // from here: the training loop's threads
   for (int epoch = 1; epoch <= t.epochs; ++epoch) {
     const auto t0 = Clock::now();
-    auto last_report = t0;
     WalkPairs pairs = unsup_walk_pairs(*be, engine.graph_view(), c.walks_per_node, c.walk_length,
                                        t.seed, static_cast<uint32_t>(epoch - 1));
     shuffle_pairs(pairs, t.seed, static_cast<uint32_t>(epoch));
     const int64_t P = static_cast<int64_t>(pairs.u.size());
     const int64_t batches = (P + t.batch_size - 1) / t.batch_size;
     if (epoch == 1) total_steps = batches * t.epochs;  // later epochs differ by a few pairs
+    Progress progress("epoch " + std::to_string(epoch) + "/" + std::to_string(t.epochs),
+                      static_cast<double>(batches), "batches", t.progress, log);
+    progress.rate_of("pairs", static_cast<double>(t.batch_size));
     for (int64_t b = 0; b < batches; ++b) {
       const int64_t lo = b * t.batch_size, m = std::min<int64_t>(t.batch_size, P - lo);
       draw_negatives(prob, alias, t.seed, step, c.negatives, negs);
@@ -216,28 +227,25 @@ SageUnsupResult train_sage_unsupervised(const Graph& g, const SageUnsupConfig& c
           scheduled_lr(t.lr_schedule, t.lr, epoch, static_cast<int64_t>(step), total_steps)));
       engine.train_step_unsupervised(batch.seeds, batch.u, batch.v, batch.neg,
                                      static_cast<uint32_t>(epoch), step++);
-      if (tty) {
-        const int width = 30, done = static_cast<int>(width * (b + 1) / batches);
-        std::fprintf(stderr, "\repoch %d/%d [%s%s] %lld/%lld batches", epoch, t.epochs,
-                     std::string(done, '=').c_str(), std::string(width - done, ' ').c_str(),
-                     static_cast<long long>(b + 1), static_cast<long long>(batches));
-        std::fflush(stderr);
-      } else if (t.progress && seconds_since(last_report) > 10.0) {
-        last_report = Clock::now();
-        log("epoch " + std::to_string(epoch) + ": " + std::to_string(b + 1) + "/" +
-            std::to_string(batches) + " batches, " +
-            fmt("%.0f pairs/s", (lo + m) / seconds_since(t0)));
-      }
+      progress.update(static_cast<double>(b + 1));
     }
+    progress.finish();
     UnsupEpochRecord rec;
     rec.epoch = epoch;
     rec.pairs = P;
     rec.loss = engine.take_loss_sum() / static_cast<double>(std::max<int64_t>(1, P));
     rec.seconds = seconds_since(t0);
     rec.pairs_per_second = P / std::max(rec.seconds, 1e-9);
+    if (!std::isfinite(rec.loss))
+      throw Error("training diverged in epoch " + std::to_string(epoch) +
+                  ": the mean loss per pair is " + fmt("%g", rec.loss) + "; " +
+                  (epoch > 1 && !t.save_path.empty()
+                       ? "the model of epoch " + std::to_string(epoch - 1) + " (" + t.save_path +
+                             ") is unchanged"
+                       : std::string("nothing was saved")) +
+                  ". A smaller {lr} or {clip_grad_norm} may help");
     res.train_seconds += rec.seconds;
     res.pairs += P;
-    if (tty) std::fprintf(stderr, "\r\033[K");
     if (t.progress)
       log("epoch " + std::to_string(epoch) + "/" + std::to_string(t.epochs) + "  loss " +
           fmt("%.4f", rec.loss) + "  " + std::to_string(P) + " pairs  " +
@@ -249,9 +257,9 @@ SageUnsupResult train_sage_unsupervised(const Graph& g, const SageUnsupConfig& c
     if (!t.save_path.empty()) model.save(t.save_path);
   }
   res.epochs = t.epochs;
+  res.threads_used = take_peak_workers();
   res.pairs_per_second = res.train_seconds > 0 ? res.pairs / res.train_seconds : 0;
-  if (t.epochs == 0 && !t.save_path.empty()) model.save(t.save_path);
-  if (c.evaluate && !g.labels.empty()) evaluate(*be, g, model, c, res);
+  if (c.evaluate && !g.labels.empty()) evaluate_unsupervised(*be, g, model, c, res);
   res.model = std::move(model);
   return res;
 }

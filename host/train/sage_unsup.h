@@ -45,12 +45,18 @@ struct SageUnsupResult {
   int64_t pairs = 0;  // trained, all epochs
   double train_seconds = 0, pairs_per_second = 0;
   std::string device;
+  int threads_used = 1;    // host threads that worked in the training loop
   bool evaluated = false;  // the graph has labels and evaluate was on
   int64_t eval_nodes = 0;
   double eval_micro_f1 = 0, eval_macro_f1 = 0;
 };
 
 SageUnsupResult train_sage_unsupervised(const Graph& graph, const SageUnsupConfig& config);
+
+// The closing evaluation of any unsupervised model (for instance the untrained one, as a
+// baseline): fills res.evaluated, eval_nodes and the F1 scores when the graph has labels.
+void evaluate_unsupervised(Backend& backend, const Graph& graph, const SageModel& model,
+                           const SageUnsupConfig& config, SageUnsupResult& res);
 
 // The positive pairs of one epoch, in walk order (before shuffling): u[i] the start of a walk,
 // v[i] a later node of it, v[i] != u[i]. `graph` is in `backend` memory (SageEngine::graph_view).

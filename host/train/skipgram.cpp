@@ -12,6 +12,10 @@
 #include <cstdio>
 
 #include "host/core/error.h"
+#include "host/core/memory.h"
+#include "host/core/parallel.h"
+#include "host/core/progress.h"
+#include "host/device/device_info.h"
 #include "host/ops/backend.h"
 #include "host/pipeline/walk_stream.h"
 #include "host/train/block_schedule.h"
@@ -40,6 +44,7 @@ void validate_for_graph(const Graph& g, const SkipgramConfig& c) {
 }  // namespace
 
 void validate(const SkipgramConfig& c) {
+  check_device(c.device);
   if (c.walk_length < 2) throw ConfigError("{walk_length} must be at least 2");
   if (c.walks_per_node < 1) throw ConfigError("{walks_per_node} must be at least 1");
   if (c.window < 1 || c.window > kMaxSgnsWindow)
@@ -48,10 +53,19 @@ void validate(const SkipgramConfig& c) {
   if (c.dim < 1 || c.dim > kMaxSgnsDim)
     throw ConfigError("{dim} must be in [1, " + std::to_string(kMaxSgnsDim) + "]");
   if (c.epochs < 1) throw ConfigError("{epochs} must be at least 1");
-  if (!(c.lr > 0)) throw ConfigError("{lr} must be positive");
-  if (!(c.sample >= 0)) throw ConfigError("{sample} must be >= 0");
-  if (c.method == WalkMethod::kNode2vec && (!(c.p > 0) || !(c.q > 0)))
-    throw ConfigError("{p} and {q} must be positive");
+  if (!(c.lr > 0) || !std::isfinite(c.lr)) throw ConfigError("{lr} must be a finite number > 0");
+  if (!(c.sample >= 0) || !std::isfinite(c.sample))
+    throw ConfigError("{sample} must be a finite number >= 0 (0 = off)");
+  if (!(c.p > 0) || !(c.q > 0) || !std::isfinite(c.p) || !std::isfinite(c.q))
+    throw ConfigError("{p} and {q} must be finite numbers > 0");
+  if (c.method != WalkMethod::kNode2vec && (c.p != 1.0f || c.q != 1.0f))
+    throw ConfigError("{p} and {q} bias node2vec's walks; " +
+                      std::string(walk_method_name(c.method)) + " does not use them");
+  const bool meta =
+      c.method == WalkMethod::kMetapath2vec || c.method == WalkMethod::kMetapath2vecPP;
+  if (!meta && !c.metapaths.empty())
+    throw ConfigError("{metapaths} guides metapath2vec(++) walks; " +
+                      std::string(walk_method_name(c.method)) + " does not use it");
   if (c.share_negatives && c.method == WalkMethod::kMetapath2vecPP)
     throw ConfigError(
         "{share_negatives} draws one set of negatives per centre; metapath2vec++ draws them per "
@@ -125,6 +139,33 @@ SgnsSpec sgns_spec(const SkipgramConfig& c, const Graph& g, uint64_t walks_per_e
   return spec;
 }
 
+// Refuses, before anything large is allocated, a run whose host memory cannot hold it: the
+// tables dominate (on the CPU both tables plus the initial copy or the result; on the GPU the
+// initial copy or the result, plus both tables in pinned memory when partitioned).
+void check_host_memory(Backend& be, NodeId n, int64_t D, int P, int64_t chunk, int L) {
+  const double table = static_cast<double>(n) * D * 4;
+  const double tables = be.shares_host_memory() ? 3 : (P > 1 ? 3 : 1);
+  const double walks = be.shares_host_memory() ? 2.0 * chunk * L * 4 : 0;
+  const double need = tables * table + walks + 48.0 * n;
+  const int64_t avail = host_available_bytes();
+  if (avail < 0 || need <= static_cast<double>(avail)) return;
+  throw ConfigError(
+      "training needs about " + gib_string(need) + " of host memory (" +
+      (be.shares_host_memory() ? "two embedding tables of " : "embedding tables of ") +
+      std::to_string(n) + " x " + std::to_string(D) + " floats and a copy), but only " +
+      gib_string(static_cast<double>(avail)) + " are free: use a smaller {dim}" +
+      (be.shares_host_memory() && cuda_available() ? ", or train on the GPU ({device} cuda)" : ""));
+}
+
+// Positive pairs a walk of L nodes gives with window W before subsampling: centre i takes
+// min(b, i) contexts on the left and min(b, L - 1 - i) on the right, b uniform in [1, W].
+double expected_pairs_per_walk(int L, int W) {
+  double pairs = 0;
+  for (int i = 0; i < L; ++i)
+    for (int b = 1; b <= W; ++b) pairs += std::min(b, i) + std::min(b, L - 1 - i);
+  return pairs / W;
+}
+
 double mean_loss(const SgnsStats& st, int negatives) {
   return st.pairs ? st.loss / (st.pairs * (1.0 + negatives)) : 0.0;
 }
@@ -170,10 +211,26 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
   const int P = blocks.blocks;
   const int64_t chunk = blocks.chunk_walks;
   res.partitions = P;
+  check_host_memory(*be, n, D, P, chunk, L);
   std::vector<WalkSource> sources;
   for (size_t pi = 0; pi < plans.size(); ++pi)
     sources.push_back({plans[pi].spec, walk_graph.starts(pi)});
   WalkStream stream(*be, walk_graph.homogeneous(), sources, chunk, L);
+
+  const std::vector<WalkChunk> first_chunks = epoch_chunks(plans, 0, chunk, walks_per_epoch);
+  if (c.progress) {
+    std::string families;
+    for (const WalkPlan& p : plans)
+      families += (families.empty() ? "" : ", ") + std::to_string(p.walks) + " from " +
+                  std::to_string(p.starts.size()) + " starts (" + p.name + ")";
+    log("plan: " + std::to_string(walks_per_epoch) + " walks of " + std::to_string(L) +
+        " nodes per epoch [" + families + "], " + std::to_string(c.epochs) + " epoch(s); about " +
+        Progress::si(expected_pairs_per_walk(L, c.window) * static_cast<double>(walks_per_epoch) *
+                     c.epochs) +
+        " positive pairs before subsampling; " + std::to_string(first_chunks.size()) +
+        " chunks of up to " + std::to_string(chunk) + " walks per epoch; " + std::to_string(P) +
+        " partition(s); on " + res.device);
+  }
 
   // Pass 1: node occurrences in the walks of the first epoch (for the negative distribution).
   Buffer<unsigned long long> ended(*be, 1, "walk counter");
@@ -181,9 +238,16 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
   Buffer<int64_t> counts(*be, n, "node counts");
   counts.zero();
   auto t_walk = Clock::now();
-  for (const WalkChunk& k : epoch_chunks(plans, 0, chunk, walks_per_epoch)) {
-    const int32_t* w = stream.generate_now(k, ended.data());
-    be->count_nodes(Span<const int32_t>{w, k.walks * L}, counts.data());
+  {
+    Progress counting("counting walk positions", static_cast<double>(walks_per_epoch), "walks",
+                      c.progress, log);
+    double walked = 0;
+    for (const WalkChunk& k : first_chunks) {
+      const int32_t* w = stream.generate_now(k, ended.data());
+      be->count_nodes(Span<const int32_t>{w, k.walks * L}, counts.data());
+      walked += static_cast<double>(k.walks);
+      counting.update(walked);
+    }
   }
   std::vector<int64_t> host_counts(n);
   counts.download(host_counts.data(), n);
@@ -207,44 +271,47 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
   be->synchronize();
 
   // Pass 2: train, chunk by chunk, the next chunk generated while this one trains.
-  const bool tty = c.progress && ::isatty(fileno(stderr));
   const auto t0 = Clock::now();
-  auto last_report = t0;
-  uint64_t done_walks = 0, total_pairs = 0;
+  uint64_t total_pairs = 0;
+  int train_threads = 1;  // the threads the SGNS updates used (the walks are counted apart)
   for (int epoch = 0; epoch < c.epochs; ++epoch) {
     SgnsStats zero_stats;
     stats.upload(&zero_stats, 1);
     stream.begin(epoch_chunks(plans, epoch, chunk, walks_per_epoch));
+    Progress progress("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(c.epochs),
+                      static_cast<double>(walks_per_epoch), "walks", c.progress, log);
+    double done = 0;
     for (size_t j = 0; j < stream.size(); ++j) {
       const int32_t* walks = stream.acquire(j);
       const WalkChunk& k = stream.chunk(j);
       spec.first_walk = k.first_walk;
+      take_peak_workers();
       schedule.train(walks, k.walks, L, spec, tables.all(), tables.typed(), stats.data());
+      train_threads = std::max(train_threads, take_peak_workers());
       stream.release(j);
-      done_walks += static_cast<uint64_t>(k.walks);
-      if (c.progress && (tty || since(last_report) > 10.0)) {
+      done += static_cast<double>(k.walks);
+      if (progress.due(done)) {
         SgnsStats st;
-        stats.download(&st, 1);
-        last_report = Clock::now();
-        const double frac = static_cast<double>(done_walks) / (walks_per_epoch * c.epochs);
-        char line[200];
-        std::snprintf(line, sizeof line, "epoch %d/%d  %5.1f%% of walks  loss %.4f  %.3g pairs/s",
-                      epoch + 1, c.epochs, 100 * frac, mean_loss(st, c.negatives),
-                      (total_pairs + st.pairs) / std::max(since(t0), 1e-9));
-        if (tty)
-          std::fprintf(stderr, "\r%s", line);
-        else
-          log(line);
+        stats.download(&st, 1);  // also paces the host to the device: progress is real
+        char extra[96];
+        std::snprintf(extra, sizeof extra, "loss %.4f  %s pairs/s", mean_loss(st, c.negatives),
+                      Progress::si((total_pairs + st.pairs) / std::max(since(t0), 1e-9)).c_str());
+        progress.update(done, extra);
       }
     }
+    progress.finish();
     SgnsStats st;
     stats.download(&st, 1);
     total_pairs += st.pairs;
     res.loss = mean_loss(st, c.negatives);
+    if (!std::isfinite(res.loss))
+      throw Error("training diverged in epoch " + std::to_string(epoch + 1) +
+                  ": the mean loss is " + std::to_string(res.loss) +
+                  "; nothing was written. A smaller {lr} may help");
   }
   be->synchronize();
   res.train_seconds = since(t0);
-  if (tty) std::fprintf(stderr, "\r\033[K");
+  res.threads_used = train_threads;
   res.pairs = total_pairs;
   res.pairs_per_second = res.train_seconds > 0 ? total_pairs / res.train_seconds : 0;
   res.swap_bytes = schedule.swap_bytes();

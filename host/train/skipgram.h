@@ -75,6 +75,7 @@ struct SkipgramResult {
   int partitions = 1;       // row partitions the tables were trained in
   uint64_t swap_bytes = 0;  // table bytes copied between host and backend memory while training
   std::string device;
+  int threads_used = 1;  // host threads that worked in the training passes
 };
 
 // Throws ConfigError (host/core/error.h) for fields out of range or in conflict; the checks

@@ -12,26 +12,14 @@
 #include <sstream>
 
 #include "host/io/embedding_io.h"
+#include "tests/cpu/cli_util.h"
 #include "tests/cpu/test_util.h"
 
 namespace grl {
 namespace {
 
-struct Result {
-  int code;
-  std::string out;  // stdout + stderr
-};
-
-Result run(const std::string& args) {
-  std::string cmd = std::string(GRL_CLI_PATH) + " " + args + " 2>&1";
-  std::FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  int status = pclose(p);
-  return {WEXITSTATUS(status), out};
-}
+using Result = test::CliResult;
+Result run(const std::string& args) { return test::run_grl(args); }
 
 std::string last_line(const std::string& s) {
   std::string t = s;

@@ -451,11 +451,23 @@ std::pair<double, double> edge_and_random_cosine(const Graph& g, const std::vect
 // untrained model's embeddings already carry some class signal through aggregation; training
 // on walks must add clearly more, and pull neighbours together. A loss with a wrong sign or a
 // wrong gradient fails both.
+// The untrained model (the trainer's architecture and initialisation, no step) and its closing
+// evaluation: the baseline a trained model must beat.
+SageUnsupResult untrained_result(const Graph& g, const SageUnsupConfig& c) {
+  SageArch arch = sage_arch(c.train, g.features.dim, c.dim);
+  arch.unsupervised = true;
+  SageUnsupResult r;
+  r.model = SageModel(arch);
+  r.model.initialize(c.train.seed);
+  auto cpu = make_cpu_backend();
+  evaluate_unsupervised(*cpu, g, r.model, c, r);
+  return r;
+}
+
 TEST(UnsupQuality, SbmBeatsTheUntrainedModel) {
   Graph g = sbm(2000, 1.0);
   SageUnsupConfig c = quick_config(0);
-  c.train.epochs = 0;
-  SageUnsupResult untrained = train_sage_unsupervised(g, c);
+  SageUnsupResult untrained = untrained_result(g, c);
   c.train.epochs = 10;
   SageUnsupResult trained = train_sage_unsupervised(g, c);
   ASSERT_TRUE(untrained.evaluated && trained.evaluated);
@@ -487,8 +499,7 @@ TEST(UnsupQuality, Cora) {
   SageUnsupConfig c;
   c.train.device = "cpu";
   c.train.progress = false;
-  c.train.epochs = 0;
-  SageUnsupResult untrained = train_sage_unsupervised(g, c);
+  SageUnsupResult untrained = untrained_result(g, c);
   c.train.epochs = 10;
   SageUnsupResult r = train_sage_unsupervised(g, c);
   std::printf(
