@@ -126,9 +126,9 @@ int cmd_eval_link(const EvalArgs& a) {
   // What was measured goes to stderr, so stdout is one line per metric.
   std::fprintf(stderr,
                "node2vec: logistic regression on edge features, %lld train / %lld test pairs, "
-               "%d random splits\n",
+               "%d random split%s\n",
                static_cast<long long>(r.train_pairs), static_cast<long long>(r.test_pairs),
-               cfg.repeats);
+               cfg.repeats, cfg.repeats == 1 ? "" : "s");
   for (const OperatorAuc& o : r.auc)
     std::printf("%-9s ROC-AUC %.4f +- %.4f\n", edge_operator_name(o.op), o.mean, o.std);
   std::fprintf(stderr, "OGB: dot-product scores of all %lld positive and %lld negative pairs\n",
