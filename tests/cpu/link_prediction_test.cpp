@@ -233,6 +233,40 @@ TEST(LinkSplit, ResidualKeepsNamesThroughTheBinaryFormat) {
   EXPECT_EQ(p.label.back(), 0);
 }
 
+TEST(LinkSplit, KeepsWeightsAndSelfLoops) {
+  auto dir = test::scratch_dir();
+  std::string edges;
+  for (int i = 0; i < 30; ++i) {
+    for (int d : {1, 3}) {
+      edges += std::to_string(i) + " " + std::to_string((i + d) % 30) + " " +
+               std::to_string(i + d * 0.25) + "\n";
+    }
+    if (i % 5 == 0) edges += std::to_string(i) + " " + std::to_string(i) + " 9\n";
+  }
+  test::write_file(dir / "e.txt", edges);
+  LoadOptions o;
+  o.keep_self_loops = true;
+  const Graph g = load_graph("edgelist:" + (dir / "e.txt").string(), o);
+  ASSERT_TRUE(g.csr.weighted());
+  EdgeSplitConfig c;
+  c.fraction = 0.4;
+  const EdgeSplit s = split_edges(g, c);
+  EXPECT_EQ(s.edges, 60);  // self-loops are neither counted nor held out
+  EXPECT_EQ(static_cast<int64_t>(s.positives.size()), 24);
+  const Csr& r = s.residual.csr;
+  ASSERT_TRUE(r.weighted());
+  for (NodeId v = 0; v < r.num_rows(); ++v) {
+    EXPECT_EQ(has_edge(r, v, v), has_edge(g.csr, v, v)) << "self-loop of " << v;
+    for (EdgeIndex k = r.offsets[v]; k < r.offsets[v + 1]; ++k) {
+      const NodeId u = r.indices[k];
+      const auto row = g.csr.neighbors(v);
+      const EdgeIndex at =
+          g.csr.offsets[v] + (std::lower_bound(row.begin(), row.end(), u) - row.begin());
+      EXPECT_EQ(r.weights[k], g.csr.weights[at]) << v << "-" << u;
+    }
+  }
+}
+
 TEST(LinkPairsFile, ErrorsNameFileAndLine) {
   auto dir = test::scratch_dir();
   std::unordered_map<std::string, int64_t> row_of = {{"a", 0}, {"b", 1}};
