@@ -2,6 +2,7 @@
 // pairs) and grl eval --task link (node2vec's and OGB's scores of embeddings on those pairs).
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -41,8 +42,15 @@ int cmd_split_edges(const SplitEdgesArgs& a) {
   Graph g = load_graph_verbose(a.graph, false);
   const auto t0 = std::chrono::steady_clock::now();
   EdgeSplit s = split_edges(g, a.config);
-  save_grl(s.residual, a.out);
+  // Each file is written atomically, but not the two together: the pairs of an earlier split go
+  // first, so a run that fails between them leaves no pairs file rather than one whose held-out
+  // edges are in the new residual graph.
   const std::string pairs_path = a.out + "/test_edges.tsv";
+  std::error_code ec;
+  std::filesystem::remove(pairs_path, ec);
+  if (ec)
+    throw InputError(pairs_path, 0, "cannot remove the previous split's pairs: " + ec.message());
+  save_grl(s.residual, a.out);
   write_link_pairs(pairs_path, g, s);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const int64_t residual_edges = s.residual.num_edges();
@@ -87,15 +95,11 @@ int cmd_eval_link(const EvalArgs& a) {
   std::vector<float> values;
   int64_t dim = 0;
   read_embeddings(a.embeddings, ids, values, dim);
+  // Names compare as canonical ids, as in node evaluation; read_embeddings has refused an id
+  // that appears twice.
   std::unordered_map<std::string, int64_t> row_of;
   row_of.reserve(ids.size());
-  for (size_t i = 0; i < ids.size(); ++i) {
-    auto [it, fresh] = row_of.emplace(ids[i], static_cast<int64_t>(i));
-    if (!fresh)
-      throw InputError(a.embeddings, 0,
-                       "node '" + ids[i] + "' is embedded twice (entries " +
-                           std::to_string(it->second + 1) + " and " + std::to_string(i + 1) + ")");
-  }
+  for (size_t i = 0; i < ids.size(); ++i) row_of.emplace(canonical_id(ids[i]), i);
   LinkPairs pairs = read_link_pairs(a.edges, row_of, a.embeddings);
   std::fprintf(stderr, "scoring %lld labelled pairs of %s with %zu %lld-dimensional embeddings\n",
                static_cast<long long>(pairs.size()), a.edges.c_str(), ids.size(),

@@ -230,7 +230,7 @@ LinkPairs read_link_pairs(const std::string& path,
       r.fail("expected 'src dst label', got " + std::to_string(f.size()) + " fields");
     int64_t rows[2];
     for (int k = 0; k < 2; ++k) {
-      auto it = row_of.find(std::string(f[k]));
+      auto it = row_of.find(canonical_id(f[k]));
       if (it == row_of.end())
         r.fail("node " + quote_field(f[k]) + " has no embedding in " + embeddings);
       rows[k] = it->second;

@@ -64,7 +64,8 @@ struct LinkPairs {
 };
 
 // Reads what write_link_pairs wrote (fields separated by tabs or spaces; '#' comments and blank
-// lines skipped), mapping names to rows by `row_of`. An unknown name, a label other than 0 or 1,
+// lines skipped), mapping names to rows by `row_of`, whose keys are canonical ids (graph.h's
+// canonical_id: "007" and "7" name one node). An unknown name, a label other than 0 or 1,
 // or a line without three fields is an InputError naming the file and line; `embeddings` names
 // the embedding file in the unknown-name message.
 LinkPairs read_link_pairs(const std::string& path,

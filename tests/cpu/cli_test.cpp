@@ -475,6 +475,15 @@ TEST(Cli, SplitEdgesAndEvalLinkErrors) {
   Result het = run("split-edges --graph synthetic:academic" + out);
   EXPECT_EQ(het.code, 2);
   EXPECT_NE(het.out.find("homogeneous"), std::string::npos) << het.out;
+  // A split that fails to write its graph leaves no pairs file of an earlier split behind,
+  // whose held-out edges could be in the new residual graph.
+  ASSERT_EQ(run(std::string("split-edges --graph ") + kSbm + out).code, 0);
+  ASSERT_TRUE(std::filesystem::exists(dir / "s" / "test_edges.tsv"));
+  std::filesystem::remove(dir / "s" / "graph.grl");
+  std::filesystem::create_directories(dir / "s" / "graph.grl" / "in-the-way");
+  Result blocked = run(std::string("split-edges --graph ") + kSbm + " --seed 3" + out);
+  EXPECT_NE(blocked.code, 0) << blocked.out;
+  EXPECT_FALSE(std::filesystem::exists(dir / "s" / "test_edges.tsv"));
   Result help = run("split-edges --help");
   for (const char* flag : {"--fraction", "--negatives-per-positive", "--seed", "--json", "--out"})
     EXPECT_NE(help.out.find(flag), std::string::npos) << flag;
@@ -523,7 +532,15 @@ TEST(Cli, SplitEdgesAndEvalLinkErrors) {
   Result dup =
       run("eval --task link --embeddings " + (dir / "dup.txt").string() + " --edges " + pairs);
   EXPECT_EQ(dup.code, 1);
-  EXPECT_NE(dup.out.find("node 'a' is embedded twice"), std::string::npos) << dup.out;
+  EXPECT_NE(dup.out.find("node id 'a' appears twice"), std::string::npos) << dup.out;
+  // Names compare as canonical ids: "01" in the pairs is node "1" of the embeddings.
+  test::write_file(dir / "int.txt", "3 2\n1 1 0\n2 0 1\n3 1 0.1\n");
+  test::write_file(dir / "int.tsv", "01\t3\t1\n1\t2\t0\n+2\t3\t0\n3\t1\t1\n");
+  Result canon = run("eval --task link --embeddings " + (dir / "int.txt").string() + " --edges " +
+                     (dir / "int.tsv").string() + " --json");
+  ASSERT_EQ(canon.code, 0) << canon.out;
+  EXPECT_DOUBLE_EQ(nlohmann::json::parse(last_line(canon.out))["roc_auc"]["dot"].get<double>(),
+                   1.0);
 }
 
 }  // namespace
