@@ -1,5 +1,5 @@
 // grl walk (skip-gram embeddings over random walks) and grl eval (node classification with
-// embeddings).
+// embeddings; link prediction is in cmd_link.cpp).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -168,6 +168,10 @@ NamedLabels load_labels(const EvalArgs& a) {
 }  // namespace
 
 int cmd_eval(const EvalArgs& a) {
+  if (a.task == "link") return cmd_eval_link(a);
+  if (!a.link_options_given.empty())
+    throw UsageError(a.link_options_given.front() + " applies to --task link only");
+  if (a.labels.empty()) throw UsageError("--labels is required (or --task link with --edges)");
   EvalConfig cfg = a.config;
   cfg.train_ratios = parse_ratios(a.train_ratios);
   if (cfg.repeats < 1) throw UsageError("--repeats must be at least 1");
@@ -220,6 +224,7 @@ int cmd_eval(const EvalArgs& a) {
                  {"test", r.test}});
   }
   out.summary() = summary_header("eval", "");
+  out.summary()["task"] = "node";
   out.summary()["embeddings"] = a.embeddings;
   out.summary()["labels"] = a.labels;
   out.summary()["config"] = {{"train_ratios", cfg.train_ratios},

@@ -7,6 +7,7 @@
 #include "host/io/label_file.h"
 #include "host/io/loaders.h"
 #include "host/train/embedding_eval.h"
+#include "host/train/link_prediction.h"
 #include "host/train/sage_config.h"
 #include "host/train/skipgram.h"
 
@@ -90,7 +91,9 @@ struct WalkArgs {
 };
 int cmd_walk(const WalkArgs& args);
 
+// grl eval: node classification (--task node, the default) or link prediction (--task link).
 struct EvalArgs {
+  std::string task = "node";
   std::string embeddings;
   std::string labels;  // a graph spec with labels, or a "node label" file
   std::string train_ratios = "0.1,0.5,0.9";
@@ -98,8 +101,26 @@ struct EvalArgs {
   LabelMode label_mode = LabelMode::kAuto;  // a "node label" file: one or several per node
   bool json = false;
   GraphArgs graph;  // loader options for a labels spec
+  // --task link: the labelled pairs (grl split-edges' test_edges.tsv) and the K of Hits@K.
+  std::string edges;
+  std::string hits = "10,50,100";
+  // Set by the parser: which options were given, so one task's options are refused by the
+  // other and --repeats keeps a default per task.
+  bool repeats_given = false;
+  std::vector<std::string> node_options_given, link_options_given;
 };
 int cmd_eval(const EvalArgs& args);
+int cmd_eval_link(const EvalArgs& args);
+
+// grl split-edges: a link-prediction task from a graph (host/train/link_prediction.h).
+struct SplitEdgesArgs {
+  GraphArgs graph;
+  EdgeSplitConfig config;
+  std::string out;
+  bool json = false;
+  bool quiet = false;
+};
+int cmd_split_edges(const SplitEdgesArgs& args);
 
 // Node names as grl writes them: the external id, prefixed "type:" for heterogeneous graphs.
 std::string node_name(const Graph& g, NodeId v);

@@ -50,7 +50,8 @@ void add_graph_options(CLI::App* cmd, GraphArgs& g) {
                 "Keep self-loops (default: dropped, counted)");
   cmd->add_flag("--reverse-relations", g.reverse_relations,
                 "hetero: add a reverse relation for every relation file");
-  cmd->add_option("--split-scheme", g.split_scheme, "ogb: which split/<scheme>/ to use (default: the only one there)");
+  cmd->add_option("--split-scheme", g.split_scheme,
+                  "ogb: which split/<scheme>/ to use (default: the only one there)");
 }
 
 // A seed is any integer in [0, 2^64 - 1]. CLI11 reads "-1" and "2^64" as 2^64 - 1, so two
@@ -129,7 +130,10 @@ int main(int argc, char** argv) {
       "  grl convert --graph edgelist:edges.txt --out graphs/mine\n"
       "  grl sage --graph planetoid:$GRL_DATASETS/cora/cora --save cora.grl\n"
       "  grl embed --model cora.grl --graph planetoid:$GRL_DATASETS/cora/cora --out cora.npy\n"
-      "  grl walk --graph edgelist:edges.txt --out emb.npy\n";
+      "  grl walk --graph edgelist:edges.txt --out emb.npy\n"
+      "  grl split-edges --graph blogcatalog:$GRL_DATASETS/blogcatalog --fraction 0.5 --out bc\n"
+      "  grl walk --graph grl:bc --out bc.npy\n"
+      "  grl eval --task link --embeddings bc.npy --edges bc/test_edges.tsv\n";
   app.set_version_flag("--version", "grl 0.1.0");
 
   grl::cli::InfoArgs info;
@@ -450,33 +454,85 @@ int main(int argc, char** argv) {
   grl::cli::EvalArgs eval;
   auto* c_eval = app.add_subcommand(
       "eval",
-      "Node classification with embeddings: one-vs-rest logistic regression, Micro/Macro-F1");
+      "Score embeddings: node classification (one-vs-rest logistic regression, Micro/Macro-F1) "
+      "or, with --task link, link prediction on grl split-edges' test pairs");
+  c_eval
+      ->add_option(
+          "--task", eval.task,
+          "node: classify nodes by --labels; link: score the pairs of --edges as node2vec "
+          "does (ROC-AUC of a logistic regression on Hadamard, average, weighted-L1 and "
+          "weighted-L2 edge features, trained on a random half of the positives and of the "
+          "negatives and tested on the other half, mean +- sd over --repeats splits) and as OGB "
+          "does (dot-product scores: Hits@K = fraction of positives scoring strictly above the "
+          "K-th highest negative; MRR = mean of 1 / rank of each positive among all the "
+          "negatives, ties counting half)")
+      ->check(CLI::IsMember({"node", "link"}))
+      ->capture_default_str();
   c_eval
       ->add_option("--embeddings,-e", eval.embeddings,
                    "Embeddings written by grl walk or grl embed")
       ->required();
-  c_eval
-      ->add_option("--labels,-l", eval.labels,
-                   "A graph spec with labels (planetoid:, blogcatalog:, ogb:, hetero:) or a 'node "
-                   "label' file")
-      ->required();
-  c_eval->add_option("--train-ratio", eval.train_ratios, "Fractions of labelled nodes to train on")
-      ->capture_default_str();
-  c_eval->add_option("--repeats", eval.config.repeats, "Random splits per ratio")
-      ->capture_default_str();
+  CLI::Option* node_options[] = {
+      c_eval->add_option("--labels,-l", eval.labels,
+                         "--task node: a graph spec with labels (planetoid:, blogcatalog:, ogb:, "
+                         "hetero:) or a 'node label' file"),
+      c_eval
+          ->add_option("--train-ratio", eval.train_ratios,
+                       "--task node: fractions of labelled nodes to train on")
+          ->capture_default_str(),
+      c_eval->add_flag("--reverse-relations", eval.graph.reverse_relations,
+                       "--task node, hetero label graphs: as for grl walk"),
+      c_eval
+          ->add_option("--label-mode", eval.label_mode,
+                       "--task node, a 'node label' file: auto (multi-label when some node has "
+                       "several labels, and says so), single (a second label for a node is an "
+                       "error) or multi")
+          ->transform(enum_names(kLabelModes))
+          ->type_name(enum_type(kLabelModes))
+          ->default_str("auto")};
+  CLI::Option* link_options[] = {
+      c_eval->add_option("--edges", eval.edges,
+                         "--task link: labelled pairs 'src<TAB>dst<TAB>label' (1 edge, 0 "
+                         "non-edge), as grl split-edges writes DIR/test_edges.tsv"),
+      c_eval->add_option("--hits", eval.hits, "--task link: the K of Hits@K, comma separated")
+          ->capture_default_str()};
+  CLI::Option* eval_repeats =
+      c_eval->add_option("--repeats", eval.config.repeats,
+                         "Random splits per ratio (--task node; default 10) or per edge feature "
+                         "(--task link; default 5)");
   c_eval->add_option("--seed", eval.config.seed, "Seed of the splits")
       ->check(kSeed)
       ->capture_default_str();
-  c_eval
-      ->add_option("--label-mode", eval.label_mode,
-                   "A 'node label' file: auto (multi-label when some node has several labels, "
-                   "and says so), single (a second label for a node is an error) or multi")
-      ->transform(enum_names(kLabelModes))
-      ->type_name(enum_type(kLabelModes))
-      ->default_str("auto");
   c_eval->add_flag("--json", eval.json, "Print one JSON object");
-  c_eval->add_flag("--reverse-relations", eval.graph.reverse_relations,
-                   "hetero label graphs: as for grl walk");
+
+  grl::cli::SplitEdgesArgs split;
+  auto* c_split = app.add_subcommand(
+      "split-edges",
+      "Link prediction: hold out a fraction of an undirected graph's edges as test positives, "
+      "sample non-edges as negatives, and write the residual graph to train on");
+  add_graph_options(c_split, split.graph);
+  c_split
+      ->add_option("--out,-o", split.out,
+                   "Output directory: the residual graph (load it as grl:DIR; node ids, "
+                   "features and labels kept) and DIR/test_edges.tsv, 'src<TAB>dst<TAB>label' "
+                   "lines (1 held-out edge, 0 non-edge) by external node name")
+      ->required();
+  c_split
+      ->add_option("--fraction", split.config.fraction,
+                   "Fraction of the edges to hold out: drawn uniformly among the edges outside "
+                   "a random spanning forest, which stays, so every connected component stays "
+                   "connected and no node loses its last edge (node2vec's protocol)")
+      ->capture_default_str();
+  c_split
+      ->add_option("--negatives-per-positive", split.config.negatives_per_positive,
+                   "Negatives per held-out edge: distinct pairs u != v, uniformly drawn, that "
+                   "are not edges of the original graph")
+      ->capture_default_str();
+  c_split->add_option("--seed", split.config.seed, "Seed of the split (same seed, same split)")
+      ->check(kSeed)
+      ->capture_default_str();
+  c_split->add_flag("--json", split.json, "Print one JSON object on stdout");
+  c_split->add_flag("--quiet,-q", split.quiet, "No progress output (the result is still printed)");
 
   grl::cli::DemoArgs demo;
   auto* c_demo = app.add_subcommand(
@@ -551,6 +607,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "grl: error: no help topic '%s' (topics: specs)\n", help_topic.c_str());
     return 2;
   }
+  for (CLI::Option* o : node_options)
+    if (o->count() > 0) eval.node_options_given.push_back(o->get_name());
+  for (CLI::Option* o : link_options)
+    if (o->count() > 0) eval.link_options_given.push_back(o->get_name());
+  eval.repeats_given = eval_repeats->count() > 0;
   try {
     if (*c_info) return grl::cli::cmd_info(info);
     if (*c_convert) return grl::cli::cmd_convert(convert);
@@ -560,6 +621,7 @@ int main(int argc, char** argv) {
     if (*c_predict) return grl::cli::cmd_predict(predict);
     if (*c_walk) return grl::cli::cmd_walk(walk);
     if (*c_eval) return grl::cli::cmd_eval(eval);
+    if (*c_split) return grl::cli::cmd_split_edges(split);
   } catch (const grl::UsageError& e) {
     std::fprintf(stderr, "grl: error: %s\n", e.render(grl::cli::flag_for).c_str());
     return 2;

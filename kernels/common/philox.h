@@ -33,6 +33,9 @@ enum class RandomPurpose : uint32_t {
   kLstmOrder = 12,
   kUnsupNegative = 13,  // unsupervised GraphSAGE's per-batch negatives
   kStartOrder = 14,     // the order of walk starts within a pass (skip-gram)
+  kEdgeSplit = 15,      // which edges a link-prediction split holds out (keyed by edge)
+  kEdgeNegative = 16,   // the non-edges a link-prediction split samples as negatives
+  kLinkEvalSplit = 17,  // link-prediction evaluation: which labelled pairs train the regression
 };
 
 struct Philox4 {

@@ -171,7 +171,10 @@ TEST(CliChecks, JsonIsOneObjectWithTheConfiguration) {
         "embed --model " + m + " --graph " + kSbm + " --out " + (d / "e.npy").string(),
         "predict --model " + m + " --graph " + kSbm + " --out " + (d / "p.tsv").string(),
         "eval --embeddings " + (d / "w.npy").string() + " --labels " + kSbm + " --repeats 1",
-        "sage --graph " + kSbm + " --device cpu --epochs 1 --unsupervised --hidden 8 --dim 8"}) {
+        "sage --graph " + kSbm + " --device cpu --epochs 1 --unsupervised --hidden 8 --dim 8",
+        "split-edges --graph " + kSbm + " --out " + (d / "s").string(),
+        "eval --task link --embeddings " + (d / "w.npy").string() + " --edges " +
+            (d / "s" / "test_edges.tsv").string() + " --repeats 1"}) {
     nlohmann::json j = parse(args);
     EXPECT_TRUE(j.contains("command")) << args;
     EXPECT_TRUE(j.contains("grl")) << args;
@@ -247,7 +250,8 @@ TEST(CliChecks, InfoSaysWhichIdRuleApplied) {
 }
 
 TEST(CliChecks, EveryCommandTakesThreads) {
-  for (const char* cmd : {"info", "convert", "sage", "embed", "predict", "walk", "eval", "demo"})
+  for (const char* cmd :
+       {"info", "convert", "sage", "embed", "predict", "walk", "eval", "split-edges", "demo"})
     EXPECT_CONTAINS(run_grl(std::string(cmd) + " --help").out, "--threads") << cmd;
   test::CliResult r = run_grl_stdout(kSage + "--threads 1 --json");
   nlohmann::json j = nlohmann::json::parse(r.out);

@@ -20,6 +20,10 @@ namespace {
 
 using Result = test::CliResult;
 Result run(const std::string& args) { return test::run_grl(args); }
+// grl ARGS with `env` ("NAME=value ...") set for it.
+Result run_env(const std::string& env, const std::string& args) {
+  return test::run_grl_env(env, args);
+}
 
 std::string last_line(const std::string& s) {
   std::string t = s;
@@ -346,6 +350,187 @@ TEST(Cli, SageClipGradNorm) {
   Result off = run(sage);
   ASSERT_EQ(off.code, 0) << off.out;
   EXPECT_FALSE(nlohmann::json::parse(last_line(off.out)).contains("grad_norm"));
+}
+
+// Link prediction end to end on a planted partition (10 classes, 95% of edges inside a class):
+// split the edges, train on the residual graph, score the held-out pairs. Skip-gram and
+// unsupervised GraphSAGE embeddings both predict the held-out edges far better than chance.
+TEST(Cli, SplitEdgesThenWalkAndSageThenEvalLink) {
+  auto dir = test::scratch_dir();
+  const std::string graph =
+      "'synthetic:sbm?nodes=1000&classes=10&homophily=0.95&degree=10&dim=8&seed=4'";
+  const std::string split = (dir / "split").string(), pairs = split + "/test_edges.tsv";
+  Result s = run("split-edges --graph " + graph + " --fraction 0.1 --seed 1 --json --out " + split);
+  ASSERT_EQ(s.code, 0) << s.out;
+  nlohmann::json j = nlohmann::json::parse(last_line(s.out));
+  const int64_t edges = j["edges"], held = j["held_out"];
+  EXPECT_EQ(held, std::llround(0.1 * static_cast<double>(edges)));
+  EXPECT_EQ(j["negatives"].get<int64_t>(), held);
+  EXPECT_EQ(j["residual_edges"].get<int64_t>(), edges - held);
+  nlohmann::json info =
+      nlohmann::json::parse(last_line(run("info --json --graph grl:" + split).out));
+  EXPECT_EQ(info["edges"].get<int64_t>(), edges - held);
+  EXPECT_EQ(info["feature_dim"], 8);
+  EXPECT_EQ(info["num_classes"], 10);
+  std::ifstream f(pairs);
+  std::string line;
+  int64_t lines = 0, positives = 0;
+  while (std::getline(f, line)) {
+    ++lines;
+    positives += line.size() > 2 && line.substr(line.size() - 2) == "\t1";
+  }
+  EXPECT_EQ(positives, held);
+  EXPECT_EQ(lines, 2 * held);
+
+  // DeepWalk on the residual graph.
+  const std::string emb = (dir / "w.npy").string();
+  Result w = run("walk --graph grl:" + split +
+                 " --device cpu --walks-per-node 10 --walk-length 20 --window 5 --dim 32 --quiet "
+                 "--out " +
+                 emb);
+  ASSERT_EQ(w.code, 0) << w.out;
+  Result e = run("eval --task link --embeddings " + emb + " --edges " + pairs + " --json");
+  ASSERT_EQ(e.code, 0) << e.out;
+  nlohmann::json r = nlohmann::json::parse(last_line(e.out));
+  EXPECT_EQ(r["positives"].get<int64_t>(), held);
+  EXPECT_EQ(r["config"]["repeats"], 5);
+  EXPECT_EQ(r["task"], "link");
+  for (const char* op : {"hadamard", "l1", "l2", "dot"})
+    EXPECT_GT(r["roc_auc"][op].get<double>(), 0.85) << op << ": " << e.out;
+  for (const char* k : {"10", "50", "100"}) EXPECT_TRUE(r["hits"].contains(k)) << k;
+  EXPECT_GT(r["hits"]["100"].get<double>(), 0.5) << e.out;
+  EXPECT_GT(r["mrr"].get<double>(), 0.0);
+  // Plain text: one line per metric.
+  Result text =
+      run("eval --task link --embeddings " + emb + " --edges " + pairs + " --repeats 2 --hits 20");
+  ASSERT_EQ(text.code, 0) << text.out;
+  for (const char* m : {"hadamard  ROC-AUC", "average   ROC-AUC", "l1        ROC-AUC",
+                        "l2        ROC-AUC", "dot       ROC-AUC", "Hits@20", "MRR "})
+    EXPECT_NE(text.out.find(m), std::string::npos) << m << " in " << text.out;
+  EXPECT_EQ(text.out.find("Hits@50"), std::string::npos) << text.out;
+
+  // Unsupervised GraphSAGE on the residual graph (its features and topology).
+  const std::string model = (dir / "u.grl").string(), uemb = (dir / "u.npy").string();
+  Result u = run("sage --graph grl:" + split +
+                 " --unsupervised --device cpu --epochs 3 --dim 16 --hidden 32 --fanouts 5,3 "
+                 "--batch-size 256 --negatives 5 --quiet --save " +
+                 model);
+  ASSERT_EQ(u.code, 0) << u.out;
+  ASSERT_EQ(
+      run("embed --model " + model + " --graph grl:" + split + " --device cpu --out " + uemb).code,
+      0);
+  Result ue = run("eval --task link --embeddings " + uemb + " --edges " + pairs + " --json");
+  ASSERT_EQ(ue.code, 0) << ue.out;
+  nlohmann::json ur = nlohmann::json::parse(last_line(ue.out));
+  for (const char* op : {"hadamard", "dot"})
+    EXPECT_GT(ur["roc_auc"][op].get<double>(), 0.8) << op << ": " << ue.out;
+}
+
+TEST(Cli, SplitEdgesIsTheSameOnAnyThreadCount) {
+  auto dir = test::scratch_dir();
+  // Large enough that the split's parallel loops use both threads.
+  const std::string graph = "'synthetic:sbm?nodes=20000&degree=8&dim=2&seed=3'";
+  std::string files[2][2];
+  for (int t = 1; t <= 2; ++t) {
+    const std::string out = (dir / std::to_string(t)).string();
+    Result ok = run_env("GRL_THREADS=" + std::to_string(t),
+                        "split-edges --graph " + graph + " --seed 7 --out " + out);
+    ASSERT_EQ(ok.code, 0) << ok.out;
+    for (int k = 0; k < 2; ++k) {
+      std::ifstream in(out + (k ? "/test_edges.tsv" : "/graph.grl"), std::ios::binary);
+      files[t - 1][k].assign(std::istreambuf_iterator<char>(in), {});
+      EXPECT_FALSE(files[t - 1][k].empty());
+    }
+  }
+  EXPECT_TRUE(files[0][0] == files[1][0]) << "graph.grl differs between 1 and 2 threads";
+  EXPECT_TRUE(files[0][1] == files[1][1]) << "test_edges.tsv differs between 1 and 2 threads";
+}
+
+TEST(Cli, SplitEdgesAndEvalLinkErrors) {
+  auto dir = test::scratch_dir();
+  const std::string out = " --out " + (dir / "s").string();
+  // Flags are checked before the graph is loaded: this graph does not exist.
+  Result frac = run("split-edges --graph edgelist:/nonexistent.txt --fraction 1.5" + out);
+  EXPECT_EQ(frac.code, 2);
+  EXPECT_NE(frac.out.find("grl: error: --fraction must be in (0, 1)"), std::string::npos)
+      << frac.out;
+  Result neg =
+      run("split-edges --graph edgelist:/nonexistent.txt --negatives-per-positive 0" + out);
+  EXPECT_EQ(neg.code, 2);
+  EXPECT_NE(neg.out.find("--negatives-per-positive must be at least 1"), std::string::npos)
+      << neg.out;
+  Result dir_ = run(std::string("split-edges --graph ") + kSbm + " --directed" + out);
+  EXPECT_EQ(dir_.code, 2);
+  EXPECT_NE(dir_.out.find("undirected"), std::string::npos) << dir_.out;
+  Result het = run("split-edges --graph synthetic:academic" + out);
+  EXPECT_EQ(het.code, 2);
+  EXPECT_NE(het.out.find("homogeneous"), std::string::npos) << het.out;
+  // A split that fails to write its graph leaves no pairs file of an earlier split behind,
+  // whose held-out edges could be in the new residual graph.
+  ASSERT_EQ(run(std::string("split-edges --graph ") + kSbm + out).code, 0);
+  ASSERT_TRUE(std::filesystem::exists(dir / "s" / "test_edges.tsv"));
+  std::filesystem::remove(dir / "s" / "graph.grl");
+  std::filesystem::create_directories(dir / "s" / "graph.grl" / "in-the-way");
+  Result blocked = run(std::string("split-edges --graph ") + kSbm + " --seed 3" + out);
+  EXPECT_NE(blocked.code, 0) << blocked.out;
+  EXPECT_FALSE(std::filesystem::exists(dir / "s" / "test_edges.tsv"));
+  Result help = run("split-edges --help");
+  for (const char* flag : {"--fraction", "--negatives-per-positive", "--seed", "--json", "--out"})
+    EXPECT_NE(help.out.find(flag), std::string::npos) << flag;
+
+  // A small task to score: embeddings of four nodes, pairs naming them.
+  test::write_file(dir / "e.txt", "4 2\na 1 0\nb 1 0.1\nc 0 1\nd 0.1 1\n");
+  test::write_file(dir / "p.tsv", "a\tb\t1\nc\td\t1\na\tc\t0\nb\td\t0\n");
+  const std::string emb = (dir / "e.txt").string(), pairs = (dir / "p.tsv").string();
+  Result ok = run("eval --task link --embeddings " + emb + " --edges " + pairs + " --json");
+  ASSERT_EQ(ok.code, 0) << ok.out;
+  nlohmann::json j = nlohmann::json::parse(last_line(ok.out));
+  EXPECT_DOUBLE_EQ(j["roc_auc"]["dot"].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(j["mrr"].get<double>(), 1.0);
+  Result no_edges = run("eval --task link --embeddings " + emb);
+  EXPECT_EQ(no_edges.code, 2);
+  EXPECT_NE(no_edges.out.find("--edges"), std::string::npos) << no_edges.out;
+  Result labels = run("eval --task link --embeddings " + emb + " --edges " + pairs +
+                      " --labels synthetic:academic");
+  EXPECT_EQ(labels.code, 2);
+  EXPECT_NE(labels.out.find("--labels applies to --task node only"), std::string::npos)
+      << labels.out;
+  Result node_edges =
+      run("eval --embeddings " + emb + " --labels synthetic:academic --edges " + pairs);
+  EXPECT_EQ(node_edges.code, 2);
+  EXPECT_NE(node_edges.out.find("--edges applies to --task link only"), std::string::npos)
+      << node_edges.out;
+  Result no_labels = run("eval --embeddings " + emb);
+  EXPECT_EQ(no_labels.code, 2);
+  EXPECT_NE(no_labels.out.find("--labels is required"), std::string::npos) << no_labels.out;
+  EXPECT_EQ(run("eval --task edge --embeddings " + emb + " --edges " + pairs).code, 2);
+  Result hits = run("eval --task link --embeddings " + emb + " --edges " + pairs + " --hits 10,0");
+  EXPECT_EQ(hits.code, 2);
+  EXPECT_NE(hits.out.find("--hits"), std::string::npos) << hits.out;
+  Result reps = run("eval --task link --embeddings " + emb + " --edges " + pairs + " --repeats 0");
+  EXPECT_EQ(reps.code, 2);
+  EXPECT_NE(reps.out.find("--repeats must be at least 1"), std::string::npos) << reps.out;
+  // An unknown node names the pairs file and line; a node embedded twice is an error.
+  test::write_file(dir / "bad.tsv", "a\tb\t1\n\nzz\td\t0\n");
+  Result unknown =
+      run("eval --task link --embeddings " + emb + " --edges " + (dir / "bad.tsv").string());
+  EXPECT_EQ(unknown.code, 1);
+  EXPECT_NE(unknown.out.find((dir / "bad.tsv").string() + ":3: node 'zz' has no embedding"),
+            std::string::npos)
+      << unknown.out;
+  test::write_file(dir / "dup.txt", "3 2\na 1 0\nb 0 1\na 0 0\n");
+  Result dup =
+      run("eval --task link --embeddings " + (dir / "dup.txt").string() + " --edges " + pairs);
+  EXPECT_EQ(dup.code, 1);
+  EXPECT_NE(dup.out.find("node id 'a' appears twice"), std::string::npos) << dup.out;
+  // Names compare as canonical ids: "01" in the pairs is node "1" of the embeddings.
+  test::write_file(dir / "int.txt", "3 2\n1 1 0\n2 0 1\n3 1 0.1\n");
+  test::write_file(dir / "int.tsv", "01\t3\t1\n1\t2\t0\n+2\t3\t0\n3\t1\t1\n");
+  Result canon = run("eval --task link --embeddings " + (dir / "int.txt").string() + " --edges " +
+                     (dir / "int.tsv").string() + " --json");
+  ASSERT_EQ(canon.code, 0) << canon.out;
+  EXPECT_DOUBLE_EQ(nlohmann::json::parse(last_line(canon.out))["roc_auc"]["dot"].get<double>(),
+                   1.0);
 }
 
 }  // namespace

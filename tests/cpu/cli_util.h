@@ -36,6 +36,11 @@ inline CliResult run_grl(const std::string& args) {
   return run_command(cli_path() + " " + args + " 2>&1");
 }
 
+// grl ARGS with `env` ("NAME=value ...") set for it, stderr merged into the output.
+inline CliResult run_grl_env(const std::string& env, const std::string& args) {
+  return run_command(env + " " + cli_path() + " " + args + " 2>&1");
+}
+
 // grl ARGS with only stdout captured (stderr discarded).
 inline CliResult run_grl_stdout(const std::string& args) {
   return run_command(cli_path() + " " + args + " 2>/dev/null");
