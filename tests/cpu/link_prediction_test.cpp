@@ -14,28 +14,13 @@
 #include "host/io/loaders.h"
 #include "host/io/synthetic.h"
 #include "kernels/common/philox.h"
+#include "tests/cpu/scoped_threads.h"
 #include "tests/cpu/test_util.h"
 
 namespace grl {
 namespace {
 
-// Sets GRL_THREADS for the lifetime of the object, then restores the previous value.
-class ThreadsEnv {
- public:
-  explicit ThreadsEnv(int n) {
-    if (const char* old = std::getenv("GRL_THREADS")) old_ = old;
-    setenv("GRL_THREADS", std::to_string(n).c_str(), 1);
-  }
-  ~ThreadsEnv() {
-    if (old_)
-      setenv("GRL_THREADS", old_->c_str(), 1);
-    else
-      unsetenv("GRL_THREADS");
-  }
-
- private:
-  std::optional<std::string> old_;
-};
+using test::ScopedThreads;
 
 bool has_edge(const Csr& csr, NodeId u, NodeId v) {
   std::span<const NodeId> row = csr.neighbors(u);
@@ -130,11 +115,11 @@ TEST(LinkSplit, SameSeedSameSplitOnAnyThreadCount) {
   c.seed = 9;
   std::optional<EdgeSplit> one, two;
   {
-    ThreadsEnv t(1);
+    ScopedThreads t(1);
     one = split_edges(g, c);
   }
   {
-    ThreadsEnv t(2);
+    ScopedThreads t(2);
     two = split_edges(g, c);
   }
   EXPECT_EQ(one->positives, two->positives);
@@ -376,11 +361,11 @@ TEST(LinkScores, NoSignalScoresChanceAndIsDeterministic) {
   LinkEvalConfig c;
   std::optional<LinkEvalResult> one, two;
   {
-    ThreadsEnv t(1);
+    ScopedThreads t(1);
     one = evaluate_link_prediction(x, kDim, p, c);
   }
   {
-    ThreadsEnv t(2);
+    ScopedThreads t(2);
     two = evaluate_link_prediction(x, kDim, p, c);
   }
   for (size_t o = 0; o < one->auc.size(); ++o) {

@@ -17,27 +17,12 @@
 #include "host/core/error.h"
 #include "host/core/parallel.h"
 #include "kernels/common/philox.h"
+#include "tests/cpu/scoped_threads.h"
 
 namespace grl {
 namespace {
 
-// Sets GRL_THREADS for the lifetime of the object, then restores the previous value.
-class ScopedThreads {
- public:
-  explicit ScopedThreads(int n) {
-    if (const char* old = std::getenv("GRL_THREADS")) old_ = old;
-    setenv("GRL_THREADS", std::to_string(n).c_str(), 1);
-  }
-  ~ScopedThreads() {
-    if (old_)
-      setenv("GRL_THREADS", old_->c_str(), 1);
-    else
-      unsetenv("GRL_THREADS");
-  }
-
- private:
-  std::optional<std::string> old_;
-};
+using test::ScopedThreads;
 
 template <class T>
 std::vector<T> vec(const Array<T>& a) {
