@@ -71,6 +71,22 @@ struct DeviceCsr {
   }
 };
 
+// Edge weights for the weighted benchmarks, in device memory: log-uniform over [0.1, 10) per
+// CSR entry (fixed by the entry's index), and each row's alias table built from them
+// (host/graph/alias_table.h) as the trainers build it. attach() makes a view draw by weight.
+struct DeviceWeights {
+  DeviceBuffer<float> weights;
+  DeviceBuffer<EdgeAlias> alias;
+  DeviceWeights(const Csr& c, cudaStream_t s);
+  void attach(CsrView& v) const {
+    v.weights = weights.data();
+    v.alias = alias.data();
+  }
+};
+// c's DeviceWeights, built on first use and kept (Google Benchmark calls a benchmark several
+// times while it sizes the iteration count).
+const DeviceWeights& device_weights(const Csr& c);
+
 // The walk benchmarks' graphs (and the SGNS benchmarks' walks): an R-MAT graph of 8.4M nodes
 // and ~98M undirected edges (scale 23, edge factor 12; keep in step with tools/gpu-check), and
 // an academic graph of 500k authors, 1M papers and 5k venues. Generated once per process.

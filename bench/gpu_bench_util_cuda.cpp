@@ -1,13 +1,18 @@
 // Shared pieces of the GPU benchmarks (the copy ceiling, the aggregation fixture, the walk
 // graphs), defined once for every bench/*_bench_cuda.cpp (gpu_bench_util.h).
 #include <algorithm>
+#include <cmath>
+#include <map>
 #include <memory>
 #include <random>
 #include <vector>
 
 #include "bench/gpu_bench_util.h"
+#include "host/core/parallel.h"
+#include "host/graph/alias_table.h"
 #include "host/io/loaders.h"
 #include "kernels/aggregate.h"
+#include "kernels/common/philox.h"
 #include "kernels/random.h"
 
 namespace grl::bench {
@@ -81,6 +86,33 @@ AggData& agg_data(int64_t dim) {
   a.scratch.allocate(a.scratch_bytes, "bench scratch");
   s.synchronize();
   return a;
+}
+
+DeviceWeights::DeviceWeights(const Csr& c, cudaStream_t s)
+    : weights(c.indices.size(), "edge weights"), alias(c.indices.size(), "edge alias tables") {
+  std::vector<float> w(c.indices.size());
+  parallel_for(static_cast<int64_t>(w.size()), [&](int64_t e) {
+    const uint32_t x =
+        philox(7, RandomPurpose::kTest, static_cast<uint32_t>(e), static_cast<uint32_t>(e >> 32), 0)
+            .v[0];
+    w[e] = 0.1f * std::pow(100.0f, random_unit(x));
+  });
+  Csr weighted = c;  // shares the topology
+  weighted.weights = Array<float>(std::move(w));
+  const Array<EdgeAlias> a = build_edge_alias(weighted);
+  weights.copy_from_host(weighted.weights.data(), weighted.weights.size(), s);
+  alias.copy_from_host(a.data(), a.size(), s);
+  GRL_CUDA_CHECK(cudaStreamSynchronize(s));  // the host copies go out of scope
+}
+
+const DeviceWeights& device_weights(const Csr& c) {
+  static std::map<const Csr*, std::unique_ptr<DeviceWeights>> kept;
+  std::unique_ptr<DeviceWeights>& w = kept[&c];
+  if (!w) {
+    Stream s;
+    w = std::make_unique<DeviceWeights>(c, s);
+  }
+  return *w;
 }
 
 const Graph& walk_graph() {

@@ -3,6 +3,8 @@
 //                          batch 1024 on the products-sized graph, deduplication and relabelling
 //                          included; rotates over 32 batches of random seeds. V = direct
 //                          launches, or graph = the CUDA backend's captured graph (as trained).
+//   BM_SampleProductsWeighted/direct|replace  the same with log-uniform edge weights, drawn in
+//                          proportion to them without (successive sampling) or with replacement.
 #include <chrono>
 #include <random>
 
@@ -19,7 +21,7 @@ namespace {
 // direct: the launcher on a stream, timed with events. graph: the CUDA backend as the trainer
 // uses it (seeds copied into its fixed buffer, the captured graph replayed), wall-clock time to
 // completion.
-void BM_SampleProducts(benchmark::State& state, bool through_backend) {
+void sample_products(benchmark::State& state, bool through_backend, bool weighted, bool replace) {
   GRL_BENCH_NEED_GPU(state);
   const Graph& g = products_graph();
   const int64_t batch = 1024;
@@ -41,13 +43,15 @@ void BM_SampleProducts(benchmark::State& state, bool through_backend) {
   DeviceBuffer<char> scratch(sample_scratch_bytes(L), "sampling scratch");
   const SampleScratch sc = bind_sample_scratch(L, scratch.data());
   CsrView view{off.data(), idx.data(), nullptr, g.num_nodes(), g.csr.num_edges()};
+  if (weighted) device_weights(g.csr).attach(view);
+  const SampleParams params{1, 1, replace};
   SampleOutput out{nodes.data(), hop.data(), seed_local.data(), cnt.data(), nbr.data()};
   s.synchronize();
   int it = 0;
   if (!through_backend) {
     auto run = [&] {
       Span<const NodeId> sd{d_seeds.data() + (it++ % kBatches) * batch, batch};
-      launch_sample_neighbors(view, sd, L, SampleParams{1, 1, false}, out, sc, s);
+      launch_sample_neighbors(view, sd, L, params, out, sc, s);
     };
     time_with_events(state, s, run);
   } else {
@@ -55,8 +59,8 @@ void BM_SampleProducts(benchmark::State& state, bool through_backend) {
     auto run = [&] {
       be->copy(batch_seeds.data(), d_seeds.data() + (it++ % kBatches) * batch,
                batch * sizeof(NodeId));
-      be->sample_neighbors(view, Span<const NodeId>{batch_seeds.data(), batch}, L,
-                           SampleParams{1, 1, false}, out, scratch.data());
+      be->sample_neighbors(view, Span<const NodeId>{batch_seeds.data(), batch}, L, params, out,
+                           scratch.data());
     };
     run();
     be->synchronize();
@@ -69,8 +73,7 @@ void BM_SampleProducts(benchmark::State& state, bool through_backend) {
     }
   }
   // Count the edges of one batch (outside the timed region).
-  launch_sample_neighbors(view, Span<const NodeId>{d_seeds.data(), batch}, L,
-                          SampleParams{1, 1, false}, out, sc, s);
+  launch_sample_neighbors(view, Span<const NodeId>{d_seeds.data(), batch}, L, params, out, sc, s);
   s.synchronize();
   std::vector<int32_t> h(L.num_hops + 1), c(L.total_rows);
   hop.copy_to_host(h.data(), h.size(), s);
@@ -83,8 +86,21 @@ void BM_SampleProducts(benchmark::State& state, bool through_backend) {
   state.counters["edges_per_batch"] = static_cast<double>(edges);
   state.counters["nodes_per_batch"] = h[L.num_hops];
 }
+void BM_SampleProducts(benchmark::State& state, bool through_backend) {
+  sample_products(state, through_backend, false, false);
+}
+// Weighted draws (kernels/weighted_draw.h), direct launches; replace: with replacement.
+void BM_SampleProductsWeighted(benchmark::State& state, bool replace) {
+  sample_products(state, false, true, replace);
+}
 BENCHMARK_CAPTURE(BM_SampleProducts, direct, false)->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_SampleProducts, graph, true)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_SampleProductsWeighted, direct, false)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_SampleProductsWeighted, replace, true)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace grl::bench

@@ -10,6 +10,9 @@
 //                                    stored as drawn; the tuned one stores 8 at a time) and
 //                                    64-bit offsets: the kernel before 2026-11-27's changes
 //   BM_RandomWalkOffsets64/uniform   the tuned kernel with 64-bit offsets (the offsets' share)
+//   BM_RandomWalkWeighted/uniform|node2vec  BM_RandomWalk on the same graph with log-uniform
+//                                    edge weights: each draw reads the row's 8-byte alias
+//                                    entry, then the neighbour (DeviceWeights)
 #include <memory>
 #include <vector>
 
@@ -21,8 +24,8 @@ namespace grl::bench {
 namespace {
 
 // offsets32: pass the graph's offsets as 32 bits too (WalkSpec::offsets32), as the trainer does.
-void walk_bench(benchmark::State& state, WalkSpec::Kind kind, KernelVariant variant,
-                bool offsets32) {
+void walk_bench(benchmark::State& state, WalkSpec::Kind kind, KernelVariant variant, bool offsets32,
+                bool weighted = false) {
   if (!cuda_available()) {
     state.SkipWithError("no CUDA device");
     return;
@@ -58,6 +61,7 @@ void walk_bench(benchmark::State& state, WalkSpec::Kind kind, KernelVariant vari
     const Graph& g = walk_graph();
     keep.push_back(std::make_unique<DeviceCsr>(g.csr, s));
     graph = keep.back()->view;
+    if (weighted) graph.alias = device_weights(g.csr).alias.data();  // walks read it alone
     if (offsets32) {
       const std::vector<uint32_t> o = g.csr.offsets32();
       off32 = DeviceBuffer<uint32_t>(o.size(), "offsets (32-bit)");
@@ -102,6 +106,9 @@ void BM_RandomWalkSimple(benchmark::State& state, WalkSpec::Kind kind) {
 void BM_RandomWalkOffsets64(benchmark::State& state, WalkSpec::Kind kind) {
   walk_bench(state, kind, KernelVariant::kTuned, false);
 }
+void BM_RandomWalkWeighted(benchmark::State& state, WalkSpec::Kind kind) {
+  walk_bench(state, kind, KernelVariant::kTuned, true, true);
+}
 BENCHMARK_CAPTURE(BM_RandomWalk, uniform, WalkSpec::kUniform)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
@@ -115,6 +122,12 @@ BENCHMARK_CAPTURE(BM_RandomWalkSimple, uniform, WalkSpec::kUniform)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_RandomWalkOffsets64, uniform, WalkSpec::kUniform)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_RandomWalkWeighted, uniform, WalkSpec::kUniform)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_RandomWalkWeighted, node2vec, WalkSpec::kNode2vec)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 

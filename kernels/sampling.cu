@@ -2,8 +2,9 @@
 //
 // Per hop, over the hop's slot space [0, max_rows * fanout) (upper bounds; the real row count
 // is read from hop_end in device memory, so no host round trip is needed):
-//   1. sample   one thread per frontier row: Floyd's algorithm over the row's positions, writes
-//               the sampled global ids to cand[r * f + j] and cnt[r].
+//   1. sample   one thread per frontier row: Floyd's algorithm over the row's positions (on a
+//               weighted view: kernels/weighted_draw.h's alias draws), writes the sampled
+//               global ids to cand[r * f + j] and cnt[r].
 //   2. insert   one thread per valid slot: insert the id into an open-addressing hash table
 //               (linear probing, load <= 0.5, keys by atomicCAS), remember the table slot for
 //               the later steps, and, if the id has no local id yet, atomicMin its first slot
@@ -27,6 +28,7 @@
 #include "kernels/common/launch.h"
 #include "kernels/common/philox.h"
 #include "kernels/sampling.h"
+#include "kernels/weighted_draw.h"
 
 namespace grl {
 
@@ -73,6 +75,9 @@ struct Candidates {
   }
 };
 
+// kWeighted: draws by weight (g.alias set); its own instance, so the uniform kernel keeps its
+// registers and occupancy.
+template <bool kWeighted>
 __global__ void sample_hop_kernel(CsrView g, const NodeId* nodes, const int32_t* hop_end, int hop,
                                   int fanout, SampleParams p, int32_t* cnt, NodeId* cand,
                                   int64_t max_rows) {
@@ -86,6 +91,13 @@ __global__ void sample_hop_kernel(CsrView g, const NodeId* nodes, const int32_t*
   NodeId* out = cand + r * fanout;
   if (deg <= 0) {
     cnt[r] = 0;
+    return;
+  }
+  if constexpr (kWeighted) {  // positions to `out` first, ids after, as Floyd below
+    const int k = weighted::sample_row(g, row, deg, fanout, p.replace, p.seed,
+                                       static_cast<uint32_t>(u), p.epoch, hop, out);
+    for (int j = 0; j < k; ++j) out[j] = g.indices[row + out[j]];
+    cnt[r] = k;
     return;
   }
   const uint32_t c2 = static_cast<uint32_t>(hop) << 16;
@@ -248,8 +260,13 @@ void launch_sample_neighbors(CsrView g, Span<const NodeId> seeds, const SampleLa
     const int64_t rows = L.max_rows[h - 1];
     int32_t* cnt = out.cnt + L.row_offset[h - 1];
     if (rows > 0) {
-      GRL_LAUNCH(blocks_for(rows), kBlock, stream, sample_hop_kernel)
-      (g, out.nodes, out.hop_end, h, f, p, cnt, s.cand, rows);
+      if (g.alias) {
+        GRL_LAUNCH(blocks_for(rows), kBlock, stream, sample_hop_kernel<true>)
+        (g, out.nodes, out.hop_end, h, f, p, cnt, s.cand, rows);
+      } else {
+        GRL_LAUNCH(blocks_for(rows), kBlock, stream, sample_hop_kernel<false>)
+        (g, out.nodes, out.hop_end, h, f, p, cnt, s.cand, rows);
+      }
       GRL_LAUNCH_CHECK("sample_hop_kernel");
     }
     Candidates c{s.cand, cnt, f, out.hop_end, h, 0};

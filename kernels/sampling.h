@@ -1,4 +1,5 @@
-// Batched multi-hop uniform neighbour sampling with on-GPU deduplication and relabelling.
+// Batched multi-hop neighbour sampling, uniform or weighted, with on-GPU deduplication and
+// relabelling.
 //
 // Semantics (PyG's nested prefixes; DGL's MFG invariant): the sampled node list is
 //   nodes = [ unique seeds | nodes new at hop 1 | nodes new at hop 2 | ... ],
@@ -18,6 +19,10 @@
 //   philox(seed, kNeighborSample, u, e, (h << 16) | (j / 4)).
 // Without replacement a node with degree <= fanout takes all its neighbours (CSR order); above,
 // Floyd's algorithm picks `fanout` distinct positions. With replacement each slot is uniform.
+// On a weighted view (CsrView::alias and weights set) draws follow the edge weights instead:
+// with replacement each slot independently, without replacement by successive sampling (each
+// pick in proportion to the weights not picked yet, as DGL's prob=); rows with at most fanout
+// positive weights take those, and zero-weight edges are never drawn (kernels/weighted_draw.h).
 //
 // All buffers are sized from upper bounds (SampleLayout) before the first batch; counts that vary
 // per batch stay in device memory, so a batch is sampled without a host round trip.

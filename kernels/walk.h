@@ -1,6 +1,6 @@
-// Random walks for skip-gram embeddings: uniform (DeepWalk), second-order (node2vec, by
-// rejection sampling: memory stays O(edges)), and meta-path guided (metapath2vec) on
-// heterogeneous graphs.
+// Random walks for skip-gram embeddings: first-order (DeepWalk, uniform or weighted),
+// second-order (node2vec, by rejection sampling: memory stays O(edges)), and meta-path guided
+// (metapath2vec) on heterogeneous graphs.
 //
 // Walk w starts at starts[(start_offset + w) % num_starts] and has `length` nodes: walks[w * length
 // + t] (t = 0 is the start). With shuffle_starts, start position r = start_offset + w takes
@@ -18,6 +18,11 @@
 //                         a neighbour of the previous node (binary search in its sorted row),
 //                         1/q otherwise. Trial 0..kMaxTrials-1; the last proposal is taken after
 //                         kMaxTrials rejections. The first step is uniform.
+// On a weighted view (CsrView::alias set) every neighbour draw follows the edge weights
+// (kernels/weighted_draw.h): word 0 picks a slot of the row's alias table and word 1 (node2vec:
+// word 2) tosses its coin, so node2vec proposes x with probability w(cur, x) / W and accepts it
+// with alpha / M: its transitions are proportional to w * alpha, as in the paper. A row whose
+// weights are all zero ends the walk.
 // A meta-path walk at step t (t >= 1) moves along relation rel[(t - 1) % cycle]: rows of that
 // relation's CSR are local to its source type (row = node - src_begin).
 #pragma once

@@ -3,6 +3,7 @@
 #pragma once
 #include "kernels/common/philox.h"
 #include "kernels/walk.h"
+#include "kernels/weighted_draw.h"
 
 namespace grl::walk_detail {
 
@@ -17,13 +18,23 @@ GRL_HD void row_range(CsrView g, const uint32_t* off32, NodeId v, EdgeIndex& lo,
   }
 }
 
-// Neighbour of `cur` drawn with `word`; -1 when cur has none.
-GRL_HD NodeId uniform_step(CsrView g, NodeId cur, uint32_t word, const uint32_t* off32 = nullptr) {
+// Position in [0, deg) of row [lo, lo + deg) drawn with `slot` (uniform) or, on a weighted
+// view, with `slot` and `coin` from the row's alias table; -1 when a weighted row has no
+// positive weight. deg > 0.
+GRL_HD int64_t draw_position(CsrView g, EdgeIndex lo, EdgeIndex deg, uint32_t slot, uint32_t coin) {
+  if (g.alias) return weighted::alias_pick(g.alias + lo, deg, slot, coin);
+  return random_below(slot, static_cast<uint32_t>(deg));
+}
+
+// Neighbour of `cur` drawn with words 0 (and 1, weighted) of `r`; -1 when cur has none.
+GRL_HD NodeId neighbor_step(CsrView g, NodeId cur, const Philox4& r,
+                            const uint32_t* off32 = nullptr) {
   EdgeIndex lo, hi;
   row_range(g, off32, cur, lo, hi);
   const EdgeIndex deg = hi - lo;
   if (deg <= 0) return -1;
-  return g.indices[lo + random_below(word, static_cast<uint32_t>(deg))];
+  const int64_t j = draw_position(g, lo, deg, r.v[0], r.v[1]);
+  return j < 0 ? -1 : g.indices[lo + j];
 }
 
 // Is x in the sorted adjacency row of v?
@@ -53,7 +64,9 @@ GRL_HD NodeId node2vec_step(CsrView g, const uint32_t* off32, NodeId prev, NodeI
   NodeId x = -1;
   for (uint32_t k = 0; k < static_cast<uint32_t>(kNode2vecMaxTrials); ++k) {
     const Philox4 r = philox(seed, RandomPurpose::kWalk, walk, t, k);
-    x = g.indices[lo + random_below(r.v[0], static_cast<uint32_t>(deg))];
+    const int64_t j = draw_position(g, lo, deg, r.v[0], r.v[2]);
+    if (j < 0) return -1;
+    x = g.indices[lo + j];
     const float y = m * random_unit(r.v[1]);
     float alpha;
     if (x == prev)
@@ -67,11 +80,11 @@ GRL_HD NodeId node2vec_step(CsrView g, const uint32_t* off32, NodeId prev, NodeI
   return x;
 }
 
-GRL_HD NodeId metapath_step(const WalkSpec& s, NodeId cur, int t, uint32_t word) {
+GRL_HD NodeId metapath_step(const WalkSpec& s, NodeId cur, int t, const Philox4& r) {
   const MetapathStep& st = s.steps[(t - 1) % s.cycle];
   const NodeId row = cur - st.src_begin;
   if (row < 0 || row >= st.csr.num_rows) return -1;
-  return uniform_step(st.csr, row, word);
+  return neighbor_step(st.csr, row, r);
 }
 
 // The start of the walk at start position r = start_offset + w (walk.h).
@@ -105,10 +118,9 @@ struct Walker {
       x = node2vec_step(g, s.offsets32, prev, cur, s.seed, walk, static_cast<uint32_t>(t), s.p,
                         s.q);
     } else {
-      const uint32_t word =
-          philox(s.seed, RandomPurpose::kWalk, walk, static_cast<uint32_t>(t), 0).v[0];
-      x = s.kind == WalkSpec::kMetapath ? metapath_step(s, cur, t, word)
-                                        : uniform_step(g, cur, word, s.offsets32);
+      const Philox4 r = philox(s.seed, RandomPurpose::kWalk, walk, static_cast<uint32_t>(t), 0);
+      x = s.kind == WalkSpec::kMetapath ? metapath_step(s, cur, t, r)
+                                        : neighbor_step(g, cur, r, s.offsets32);
     }
     if (x < 0) {
       ended = true;

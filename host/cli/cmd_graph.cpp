@@ -39,9 +39,21 @@ Graph load_graph_verbose(const GraphArgs& args, bool quiet) {
   auto t0 = std::chrono::steady_clock::now();
   Graph g = load_graph(args.spec, args.options());
   double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (!quiet)
-    std::fprintf(stderr, "loaded %s: %s nodes, %s edges in %.2f s\n", args.spec.c_str(),
-                 with_commas(g.num_nodes()).c_str(), with_commas(g.num_edges()).c_str(), s);
+  const bool weighted = g.csr.weighted();
+  if (weighted && args.ignore_weights) {
+    g.csr.weights = {};
+    g.weights_ignored = true;
+  }
+  if (!quiet) {
+    std::fprintf(stderr, "loaded %s: %s nodes, %s edges%s in %.2f s\n", args.spec.c_str(),
+                 with_commas(g.num_nodes()).c_str(), with_commas(g.num_edges()).c_str(),
+                 weighted ? " (weighted)" : "", s);
+    if (args.draws && weighted)
+      std::fprintf(stderr, "edge weights: %s\n",
+                   g.weights_ignored ? "ignored (--ignore-weights): neighbours are drawn uniformly"
+                                     : "used: neighbours are drawn in proportion to the weights "
+                                       "(--ignore-weights draws uniformly)");
+  }
   return g;
 }
 

@@ -129,6 +129,7 @@ nlohmann::json sage_summary(const SageArgs& a, const SageUnsupConfig& u, const G
   j["features_table"] = a.features.empty() ? nlohmann::json(nullptr) : nlohmann::json(a.features);
   j["labels_file"] = a.labels.empty() ? nlohmann::json(nullptr) : nlohmann::json(a.labels);
   j["nodes"] = g.num_nodes();
+  j["weights"] = weights_key(g.csr.weighted(), g.weights_ignored);
   j["multi_label"] = g.labels.multi_label;
   return j;
 }
@@ -256,9 +257,10 @@ void check_inference_args(const EmbedArgs& a) {
 namespace {
 
 // What embed and predict were given, for their JSON summaries.
-nlohmann::json inference_summary(const char* command, const EmbedArgs& a, size_t nodes,
-                                 const std::string& device) {
+nlohmann::json inference_summary(const char* command, const EmbedArgs& a, const Graph& g,
+                                 size_t nodes, const std::string& device) {
   nlohmann::json j = summary_header(command, a.graph.spec);
+  j["weights"] = weights_key(g.csr.weighted(), g.weights_ignored);
   j["model"] = a.model;
   j["nodes"] = nodes;
   j["node_list"] = a.nodes.empty() ? nlohmann::json(nullptr) : nlohmann::json(a.nodes);
@@ -288,7 +290,7 @@ int cmd_embed(const EmbedArgs& a) {
   const std::vector<std::string> written = write_embeddings(a.out, ids, h, dim);
   out.result("embedded %zu nodes (%lld dimensions) on %s; wrote %s\n", nodes.size(),
              static_cast<long long>(dim), be->describe().c_str(), written[0].c_str());
-  out.summary() = inference_summary("embed", a, nodes.size(), be->describe());
+  out.summary() = inference_summary("embed", a, g, nodes.size(), be->describe());
   out.summary()["dim"] = dim;
   out.summary()["written"] = written;
   out.finish();
@@ -353,7 +355,7 @@ int cmd_predict(const EmbedArgs& a) {
   }
   write_file_atomic(a.out, text);
   out.result("wrote predictions for %zu nodes to %s\n", nodes.size(), a.out.c_str());
-  out.summary() = inference_summary("predict", a, nodes.size(), be->describe());
+  out.summary() = inference_summary("predict", a, g, nodes.size(), be->describe());
   out.summary()["written"] = {a.out};
   out.summary()["classes"] = C;
   out.summary()["multi_label"] = multi;

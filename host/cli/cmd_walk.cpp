@@ -106,6 +106,7 @@ int cmd_walk(const WalkArgs& a) {
     j["config"]["model_l1_rows"] = c.model_l1_rows;
   }
   j["nodes"] = n;
+  j["weights"] = weights_key(g.csr.weighted(), g.weights_ignored);
   j["written"] = written;
   j["pairs_per_second"] = r.pairs_per_second;
   j["walk_steps_per_second"] = r.walk_steps_per_second;

@@ -20,6 +20,10 @@ struct GraphArgs {
   bool keep_self_loops = false;
   bool reverse_relations = false;
   std::string split_scheme;
+  // Commands that draw neighbours (walks, sampling) take --ignore-weights and say how they
+  // treat the weights when the graph has them.
+  bool draws = false;
+  bool ignore_weights = false;
   LoadOptions options() const;
 };
 

@@ -54,6 +54,14 @@ void add_graph_options(CLI::App* cmd, GraphArgs& g) {
                   "ogb: which split/<scheme>/ to use (default: the only one there)");
 }
 
+// Commands that draw neighbours (walks, neighbour sampling) follow the edge weights by default.
+void add_weight_options(CLI::App* cmd, GraphArgs& g) {
+  g.draws = true;
+  cmd->add_flag("--ignore-weights", g.ignore_weights,
+                "Draw neighbours uniformly on a weighted graph (default: in proportion to the "
+                "edge weights, which must be >= 0)");
+}
+
 // A seed is any integer in [0, 2^64 - 1]. CLI11 reads "-1" and "2^64" as 2^64 - 1, so two
 // different seeds would silently be one: check the text first.
 const CLI::Validator kSeed(
@@ -158,6 +166,7 @@ int main(int argc, char** argv) {
       "Train GraphSAGE (supervised node classification) and report test metrics, or node "
       "embeddings without labels (--unsupervised)");
   add_graph_options(c_sage, sage.graph);
+  add_weight_options(c_sage, sage.graph);
   c_sage
       ->add_option("--aggr", st.aggregator,
                    "Aggregator: mean, max, pool (max over a dense layer) or lstm (an LSTM over "
@@ -305,6 +314,7 @@ int main(int argc, char** argv) {
   auto* c_embed = app.add_subcommand(
       "embed", "Embed nodes with a trained model (also nodes never seen in training)");
   add_graph_options(c_embed, embed.graph);
+  add_weight_options(c_embed, embed.graph);
   c_embed
       ->add_option("--model,-m", embed.model,
                    "Model file written by grl sage --save: the last hidden layer is written, "
@@ -331,6 +341,7 @@ int main(int argc, char** argv) {
   grl::cli::EmbedArgs predict;
   auto* c_predict = app.add_subcommand("predict", "Predict node classes with a trained model");
   add_graph_options(c_predict, predict.graph);
+  add_weight_options(c_predict, predict.graph);
   c_predict->add_option("--model,-m", predict.model, "Model file written by grl sage --save")
       ->required();
   c_predict->add_option("--nodes", predict.nodes,
@@ -358,6 +369,7 @@ int main(int argc, char** argv) {
   auto* c_walk = app.add_subcommand(
       "walk", "Skip-gram node embeddings over random walks: DeepWalk, node2vec, metapath2vec(++)");
   add_graph_options(c_walk, walk.graph);
+  add_weight_options(c_walk, walk.graph);
   c_walk->add_option("--method", wk.method, "deepwalk, node2vec, metapath2vec or metapath2vec++")
       ->transform(enum_names(kWalkMethods))
       ->type_name(enum_type(kWalkMethods))

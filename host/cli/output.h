@@ -33,6 +33,12 @@ inline std::string threads_phrase(int n) {
   return std::to_string(n) + (n == 1 ? " thread" : " threads");
 }
 
+// How a run that draws neighbours treats edge weights, as --json reports it: "used" (the graph
+// has weights), "ignored" (--ignore-weights dropped them) or "none" (unweighted).
+inline const char* weights_key(bool weighted, bool ignored) {
+  return weighted ? "used" : ignored ? "ignored" : "none";
+}
+
 // {"version": "0.1.0", "commit": "<git commit>"}
 nlohmann::json grl_build();
 // {"command": ..., "grl": grl_build(), "graph": spec (if any), "threads": {"available": n}}

@@ -151,6 +151,8 @@ struct Graph {
   std::vector<NodeType> node_types;  // empty for homogeneous graphs
   std::vector<Relation> relations;   // empty for homogeneous graphs
   LoadStats stats;
+  bool weights_ignored =
+      false;  // loaded with weights, dropped for uniform draws (--ignore-weights)
 
   NodeId num_nodes() const { return csr.num_rows(); }
   EdgeIndex num_edge_entries() const { return csr.num_edges(); }

@@ -183,7 +183,7 @@ class CudaBackend final : public Backend {
     auto put = [&](uint64_t v) { key[n++] = v; };
     auto ptr = [](const void* q) { return static_cast<uint64_t>(reinterpret_cast<uintptr_t>(q)); };
     put(ptr(g.offsets)), put(ptr(g.indices)), put(ptr(g.weights)), put(g.num_rows),
-        put(g.num_edges);
+        put(g.num_edges), put(ptr(g.alias));
     put(ptr(seeds.data)), put(seeds.size), put(p.seed), put(p.epoch), put(p.replace);
     put(ptr(out.nodes)), put(ptr(out.hop_end)), put(ptr(out.seed_local)), put(ptr(out.cnt)),
         put(ptr(out.nbr));
@@ -237,7 +237,7 @@ class CudaBackend final : public Backend {
         static_cast<int>(n), static_cast<int>(m), static_cast<int>(k), &alpha, b,
         static_cast<int>(ldb), a, static_cast<int>(lda), &beta, c, static_cast<int>(ldc)));
   }
-  using SampleKey = std::array<uint64_t, 20 + 2 * kMaxHops>;
+  using SampleKey = std::array<uint64_t, 21 + 2 * kMaxHops>;
   // Slots of the engine's prefetch ring (each its own buffers) x full and last batch sizes.
   static constexpr size_t kMaxSampleGraphs = 12;
   static constexpr int kMaxSampleGraphMisses = 2 * kMaxSampleGraphs;

@@ -8,6 +8,7 @@
 
 #include "host/core/error.h"
 #include "host/core/parallel.h"
+#include "host/graph/alias_table.h"
 #include "host/pipeline/matrix_buffer.h"
 
 namespace grl {
@@ -17,16 +18,23 @@ GraphStore::GraphStore(Backend& be, const Graph& g, const GraphStoreOptions& o,
     : be_(be), graph_(g), options_(o) {
   const NodeId n = g.num_nodes();
   const int64_t f = g.features.dim, stride = pad4(f);
+  if (g.csr.weighted()) {  // draws follow the weights (--ignore-weights drops them at load)
+    check_draw_weights(g);
+    alias_host_ = build_edge_alias(g.csr);
+  }
+  const bool weighted = g.csr.weighted();
   if (be.shares_host_memory()) {
     csr_ = g.csr.view();
+    csr_.alias = weighted ? alias_host_.data() : nullptr;
     features_ = g.features.view();
     placement_ = "graph and features in host memory (cpu backend)";
     // Asked for explicitly, the CPU runs the host-feature path too (gather, cache), so that
     // path is tested without a GPU; it changes no result.
     remote_ = o.features == Placement::kHost || o.feature_cache_gb > 0;
   } else {
-    const int64_t graph_bytes = static_cast<int64_t>(g.csr.offsets.size() * sizeof(EdgeIndex) +
-                                                     g.csr.indices.size() * sizeof(NodeId));
+    const int64_t graph_bytes = static_cast<int64_t>(
+        g.csr.offsets.size() * sizeof(EdgeIndex) + g.csr.indices.size() * sizeof(NodeId) +
+        (weighted ? g.csr.indices.size() * (sizeof(float) + sizeof(EdgeAlias)) : 0));
     const int64_t feature_bytes = static_cast<int64_t>(std::max<int64_t>(n, 1) * stride * 4);
     const int64_t free_now = be.free_memory();
     // Headroom for cuBLAS workspaces, CUDA graphs and the allocator: 5%, at least 512 MiB.
@@ -44,6 +52,16 @@ GraphStore::GraphStore(Backend& be, const Graph& g, const GraphStoreOptions& o,
     fill(offsets_, g.csr.offsets.data(), g.csr.offsets.size());
     fill(indices_, g.csr.indices.data(), g.csr.indices.size());
     csr_ = CsrView{offsets_.data(), indices_.data(), nullptr, n, g.csr.num_edges()};
+    if (weighted) {
+      weights_ = Buffer<float>(be, g.csr.weights.size(), "edge weights", gr);
+      alias_ = Buffer<EdgeAlias>(be, alias_host_.size(), "edge alias tables", gr);
+      fill(weights_, g.csr.weights.data(), g.csr.weights.size());
+      fill(alias_, alias_host_.data(), alias_host_.size());
+      csr_.weights = weights_.data();
+      csr_.alias = alias_.data();
+      be.synchronize();  // the upload has read the host copy
+      alias_host_ = {};  // the backend copy is the one read
+    }
     remote_ = fr == Residence::kHostMapped;
     if (remote_ && o.host_gather == HostGather::kCpu) {
       // The CPU gather reads the graph's own table: no pinned copy (and no kernel reads it).

@@ -71,6 +71,11 @@ class GraphStore {
   GraphStoreOptions options_;
   Buffer<EdgeIndex> offsets_;
   Buffer<NodeId> indices_;
+  // Weighted graphs: the rows' alias tables (host copy, read in place by the CPU backend) and
+  // the weights and tables in backend memory.
+  Array<EdgeAlias> alias_host_;
+  Buffer<float> weights_;
+  Buffer<EdgeAlias> alias_;
   Buffer<float> features_dev_;
   CsrView csr_;
   MatrixView<const float> features_;

@@ -6,6 +6,7 @@
 
 #include "host/core/error.h"
 #include "kernels/common/philox.h"
+#include "kernels/weighted_draw.h"
 
 namespace grl::ref {
 
@@ -53,6 +54,7 @@ void sample_neighbors(CsrView g, Span<const NodeId> seeds, const SampleLayout& L
   for (int64_t b = 0; b < seeds.size; ++b) out.seed_local[b] = relabel(seeds[b]);
   out.hop_end[0] = next;
   std::vector<int64_t> pos(kMaxFanout);
+  std::vector<int32_t> wpos(kMaxFanout);
   for (int h = 0; h < L.num_hops; ++h) {
     const int f = L.fanouts[h];
     const int32_t begin = h == 0 ? 0 : out.hop_end[h - 1], end = out.hop_end[h];
@@ -61,7 +63,14 @@ void sample_neighbors(CsrView g, Span<const NodeId> seeds, const SampleLayout& L
     for (int32_t r = 0; r < end - begin; ++r) {
       NodeId u = out.nodes[begin + r];
       int64_t deg = g.offsets[u + 1] - g.offsets[u];
-      int k = ref::sample_positions(deg, f, u, h + 1, p, pos.data());
+      int k;
+      if (g.alias) {
+        k = weighted::sample_row(g, g.offsets[u], deg, f, p.replace, p.seed,
+                                 static_cast<uint32_t>(u), p.epoch, h + 1, wpos.data());
+        std::copy(wpos.begin(), wpos.begin() + k, pos.begin());
+      } else {
+        k = ref::sample_positions(deg, f, u, h + 1, p, pos.data());
+      }
       cnt[r] = k;
       for (int j = 0; j < k; ++j)
         nbr[int64_t{r} * f + j] = relabel(g.indices[g.offsets[u] + pos[j]]);

@@ -3,33 +3,15 @@
 #include <algorithm>
 #include <cmath>
 
+#include "host/graph/alias_table.h"
+
 namespace grl {
 
 void build_alias_table(const std::vector<double>& w, int64_t begin, int64_t end,
                        std::vector<float>& prob, std::vector<int32_t>& alias) {
-  const int64_t n = end - begin;
-  if (n <= 0) return;
-  double total = 0;
-  for (int64_t i = begin; i < end; ++i) total += w[i];
-  std::vector<double> scaled(n);
-  for (int64_t i = 0; i < n; ++i) scaled[i] = total > 0 ? w[begin + i] * n / total : 1.0;
-  std::vector<int64_t> small, large;
-  for (int64_t i = 0; i < n; ++i) (scaled[i] < 1.0 ? small : large).push_back(i);
-  while (!small.empty() && !large.empty()) {
-    const int64_t s = small.back(), l = large.back();
-    small.pop_back();
-    prob[begin + s] = static_cast<float>(scaled[s]);
-    alias[begin + s] = static_cast<int32_t>(begin + l);
-    scaled[l] = (scaled[l] + scaled[s]) - 1.0;
-    if (scaled[l] < 1.0) {
-      large.pop_back();
-      small.push_back(l);
-    }
-  }
-  for (int64_t i : large)
-    prob[begin + i] = 1.0f, alias[begin + i] = static_cast<int32_t>(begin + i);
-  for (int64_t i : small)
-    prob[begin + i] = 1.0f, alias[begin + i] = static_cast<int32_t>(begin + i);
+  if (end <= begin) return;
+  vose_alias(w.data() + begin, end - begin, prob.data() + begin, alias.data() + begin);
+  for (int64_t i = begin; i < end; ++i) alias[i] += static_cast<int32_t>(begin);
 }
 
 NegativeTables::NegativeTables(Backend& be, const std::vector<int64_t>& counts,

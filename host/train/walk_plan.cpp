@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "host/core/error.h"
+#include "host/graph/alias_table.h"
 
 namespace grl {
 
@@ -116,6 +117,11 @@ const char* walk_method_name(WalkMethod m) {
 WalkGraph::WalkGraph(Backend& be, const Graph& g, std::vector<WalkPlan>& plans) : be_(be) {
   bool homogeneous = false;
   for (const WalkPlan& p : plans) homogeneous |= p.spec.kind != WalkSpec::kMetapath;
+  const bool weighted = homogeneous && g.csr.weighted();
+  if (weighted) {  // walks follow the weights (--ignore-weights drops them at load)
+    check_draw_weights(g);
+    alias_host_ = build_edge_alias(g.csr);
+  }
   if (homogeneous && be.shares_host_memory()) {
     graph_ = g.csr.view();
   } else if (homogeneous && g.csr.num_edges() < (EdgeIndex{1} << 32)) {
@@ -127,6 +133,16 @@ WalkGraph::WalkGraph(Backend& be, const Graph& g, std::vector<WalkPlan>& plans) 
     graph_ = CsrView{nullptr, indices_.back().data(), nullptr, g.csr.num_rows(), g.csr.num_edges()};
   } else if (homogeneous) {
     graph_ = upload(g.csr);
+  }
+  if (weighted && be.shares_host_memory()) {
+    graph_.alias = alias_host_.data();
+  } else if (weighted) {
+    alias_ = Buffer<EdgeAlias>(be, alias_host_.size(), "edge alias tables");
+    alias_.upload(alias_host_.data(), alias_host_.size());
+    be.synchronize();  // the upload has read the host copy
+    alias_host_ = {};
+    graph_.weights = nullptr;  // walks read the alias tables alone
+    graph_.alias = alias_.data();
   }
   for (WalkPlan& p : plans) {
     if (p.spec.kind != WalkSpec::kMetapath) p.spec.offsets32 = offsets32_.data();

@@ -66,6 +66,8 @@ class WalkGraph {
   std::vector<Buffer<EdgeIndex>> offsets_;
   std::vector<Buffer<NodeId>> indices_;
   Buffer<uint32_t> offsets32_;
+  Array<EdgeAlias> alias_host_;  // weighted graphs: each row's alias table (kernels/walk.h)
+  Buffer<EdgeAlias> alias_;
   std::vector<std::pair<const Csr*, CsrView>> relations_;  // uploaded once each
   std::vector<Buffer<NodeId>> starts_;
   CsrView graph_{};

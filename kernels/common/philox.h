@@ -31,11 +31,12 @@ enum class RandomPurpose : uint32_t {
   kPermutation = 10,
   kSubsample = 11,
   kLstmOrder = 12,
-  kUnsupNegative = 13,  // unsupervised GraphSAGE's per-batch negatives
-  kStartOrder = 14,     // the order of walk starts within a pass (skip-gram)
-  kEdgeSplit = 15,      // which edges a link-prediction split holds out (keyed by edge)
-  kEdgeNegative = 16,   // the non-edges a link-prediction split samples as negatives
-  kLinkEvalSplit = 17,  // link-prediction evaluation: which labelled pairs train the regression
+  kUnsupNegative = 13,   // unsupervised GraphSAGE's per-batch negatives
+  kStartOrder = 14,      // the order of walk starts within a pass (skip-gram)
+  kEdgeSplit = 15,       // which edges a link-prediction split holds out (keyed by edge)
+  kEdgeNegative = 16,    // the non-edges a link-prediction split samples as negatives
+  kLinkEvalSplit = 17,   // link-prediction evaluation: which labelled pairs train the regression
+  kWeightedSample = 18,  // weighted neighbour sampling (kernels/weighted_draw.h)
 };
 
 struct Philox4 {

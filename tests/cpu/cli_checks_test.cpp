@@ -181,6 +181,66 @@ TEST(CliChecks, JsonIsOneObjectWithTheConfiguration) {
   }
 }
 
+// A weighted graph's walks and neighbour samples follow its weights unless --ignore-weights,
+// and every run that draws says which (stderr, and "weights" in --json); negative weights are
+// refused naming the edge and the way out.
+TEST(CliChecks, WeightedGraphsDrawByWeightUnlessIgnored) {
+  fs::path d = test::scratch_dir();
+  const std::string edges = (d / "weighted.tsv").string();
+  {
+    std::ofstream e(edges), f(d / "attrs.csv"), l(d / "labels.txt");
+    f << "id,x,y\n";
+    for (int v = 0; v < 60; ++v) {
+      // A ring whose edges weigh 1 and chords that weigh 50 or 0.
+      e << v << "\t" << (v + 1) % 60 << "\t1\n"
+        << v << "\t" << (v + 7) % 60 << "\t" << (v % 2 ? 50 : 0) << "\n";
+      f << v << "," << v % 5 << "," << (v * 7) % 11 << "\n";
+      l << v << " " << (v % 3 ? "a" : "b") << "\n";
+    }
+  }
+  const std::string graph = "--graph edgelist:" + edges + " --device cpu ";
+  const std::string walk =
+      "walk " + graph + "--walk-length 8 --walks-per-node 2 --window 3 --dim 8 ";
+  auto weights_key = [](const std::string& args) {
+    test::CliResult r = run_grl_stdout(args + " --json -q");
+    EXPECT_EQ(r.code, 0) << args << "\n" << r.out;
+    nlohmann::json j;
+    EXPECT_NO_THROW(j = nlohmann::json::parse(r.out)) << args;
+    return j.value("weights", std::string("(missing)"));
+  };
+  const std::string used = (d / "used.npy").string(), ignored = (d / "ignored.npy").string();
+  EXPECT_EQ(weights_key(walk + "--out " + used), "used");
+  EXPECT_EQ(weights_key(walk + "--out " + ignored + " --ignore-weights"), "ignored");
+  EXPECT_EQ(weights_key(kWalk + "--out " + (d / "sbm.npy").string()), "none");
+  auto bytes = [](const std::string& f) {
+    std::ifstream in(f, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  EXPECT_NE(bytes(used), bytes(ignored)) << "the weights changed nothing";
+  test::CliResult r = run_grl(walk + "--out " + used);
+  EXPECT_CONTAINS(r.out, "edge weights: used");
+  r = run_grl(walk + "--out " + ignored + " --ignore-weights");
+  EXPECT_CONTAINS(r.out, "edge weights: ignored (--ignore-weights)");
+  // GraphSAGE samples by weight too, and its inference with it.
+  const std::string sage = "sage " + graph + "--features " + (d / "attrs.csv").string() +
+                           " --labels " + (d / "labels.txt").string() +
+                           " --epochs 1 --hidden 8 --fanouts 3,2 ";
+  const std::string model = (d / "m.grl").string();
+  EXPECT_EQ(weights_key(sage + "--save " + model), "used");
+  EXPECT_EQ(weights_key(sage + "--ignore-weights"), "ignored");
+  EXPECT_EQ(weights_key("embed --model " + model + " " + graph + "--features " +
+                        (d / "attrs.csv").string() + " --out " + (d / "e.npy").string() +
+                        " --ignore-weights"),
+            "ignored");
+  // A negative weight: refused before training, with the edge and the way out.
+  const std::string neg = "walk --graph edgelist:" + test::fixture("tiny_weighted.csv") +
+                          " --device cpu --walk-length 4 --walks-per-node 1 --window 2 --dim 4 " +
+                          "--out " + (d / "n.npy").string();
+  expect_usage(neg, "edge 0 3 has weight -1.25");
+  expect_usage(neg, "--ignore-weights draws uniformly");
+  EXPECT_EQ(run_grl(neg + " --ignore-weights").code, 0);
+}
+
 // -q hides progress, not the result.
 TEST(CliChecks, QuietKeepsTheResult) {
   test::CliResult r = run_grl_stdout(kSage + "-q");

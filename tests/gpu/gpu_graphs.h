@@ -59,4 +59,21 @@ inline std::vector<NodeId> random_seeds(NodeId n, int64_t count, uint64_t seed, 
   return s;
 }
 
+// Edge weights for `c` (one per CSR entry, not symmetric): log-normal spread over four orders
+// of magnitude, one edge in ten weighing 0, the rows of ids = 3 mod 97 all zero, and the first
+// hub's first edge carrying nearly all its row's weight (the sampler's exact-scan fallback).
+inline void add_random_weights(Csr& c, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> z(0.0, 2.0);
+  std::vector<float> w(c.indices.size());
+  for (float& x : w) x = rng() % 10 == 0 ? 0.0f : static_cast<float>(std::exp(z(rng)));
+  for (NodeId v = 3; v < c.num_rows(); v += 97)
+    for (EdgeIndex e = c.offsets[v]; e < c.offsets[v + 1]; ++e) w[e] = 0.0f;
+  NodeId hub = 0;
+  for (NodeId v = 0; v < c.num_rows(); ++v)
+    if (c.degree(v) > c.degree(hub)) hub = v;
+  if (c.degree(hub) > 0) w[c.offsets[hub]] = 1e7f;
+  c.weights = Array<float>(std::move(w));
+}
+
 }  // namespace grl::test

@@ -1,8 +1,9 @@
 // GPU sampler == CPU reference, element for element (same Philox draws, same first-occurrence
 // relabelling), over graphs with hubs, zero-degree nodes and the top id, with and without
-// replacement, repeated seeds, partial batches and an empty batch.
+// replacement, repeated seeds, partial batches and an empty batch; weighted graphs too.
 #include <gtest/gtest.h>
 
+#include "host/graph/alias_table.h"
 #include "host/ops/backend.h"
 #include "host/pipeline/sample_plan.h"
 #include "host/reference/sampling_ref.h"
@@ -19,15 +20,19 @@ struct Case {
   bool repeats;
 };
 
+// A weighted csr (csr.weighted()) samples in proportion to its weights, through `alias`.
 void compare(const Csr& csr, const std::vector<NodeId>& seeds, const SampleLayout& L,
-             const SampleParams& p, const std::string& what) {
+             const SampleParams& p, const std::string& what,
+             const Array<EdgeAlias>* alias = nullptr) {
   const int K = L.num_hops;
   // CPU reference.
   std::vector<NodeId> r_nodes(L.max_nodes + 1);
   std::vector<int32_t> r_hop(K + 1), r_seed(seeds.size() + 1), r_cnt(L.total_rows + 1),
       r_nbr(L.total_slots + 1);
+  CsrView host_view = csr.view();
+  if (alias) host_view.alias = alias->data();
   ref::sample_neighbors(
-      csr.view(), Span<const NodeId>{seeds.data(), static_cast<int64_t>(seeds.size())}, L, p,
+      host_view, Span<const NodeId>{seeds.data(), static_cast<int64_t>(seeds.size())}, L, p,
       SampleOutput{r_nodes.data(), r_hop.data(), r_seed.data(), r_cnt.data(), r_nbr.data()});
   // GPU.
   test::Stream s;
@@ -44,6 +49,12 @@ void compare(const Csr& csr, const std::vector<NodeId>& seeds, const SampleLayou
   test::poison(nbr);
   test::DeviceBuffer<char> scratch(sample_scratch_bytes(L));
   CsrView g{off.data(), idx.data(), nullptr, csr.num_rows(), csr.num_edges()};
+  auto d_weights = test::to_device(alias ? csr.weights.to_vector() : std::vector<float>{});
+  auto d_alias = test::to_device(alias ? alias->to_vector() : std::vector<EdgeAlias>{});
+  if (alias) {
+    g.weights = d_weights.data();
+    g.alias = d_alias.data();
+  }
   launch_sample_neighbors(
       g, Span<const NodeId>{d_seeds.data(), static_cast<int64_t>(seeds.size())}, L, p,
       SampleOutput{nodes.data(), hop.data(), seed_local.data(), cnt.data(), nbr.data()},
@@ -100,6 +111,39 @@ TEST(GpuSampling, EqualsCpuReference) {
       // A partial batch in the same layout.
       std::vector<NodeId> half(seeds.begin(), seeds.begin() + seeds.size() / 2);
       compare(csr, half, L, p, what + " half batch");
+      if (HasFatalFailure()) return;
+    }
+  }
+}
+
+// Weighted graphs: draws through each row's alias table (with and without replacement), zero
+// weights, rows of zero weight only, and a hub whose heavy edge sends the sampler to its exact
+// scan, on the same graphs and cases as above.
+TEST(GpuSampling, WeightedEqualsCpuReference) {
+  GRL_REQUIRE_GPU();
+  const bool small = test::small_sizes();
+  const NodeId n = small ? 3000 : 200000;
+  Csr csr = test::random_csr(n, small ? 30000 : 3000000, 12);
+  test::add_random_weights(csr, 5);
+  const Array<EdgeAlias> alias = build_edge_alias(csr);
+  NodeId hub = 0;
+  for (NodeId v = 0; v < n; ++v)
+    if (csr.degree(v) > csr.degree(hub)) hub = v;
+  const std::vector<Case> cases = {
+      {{5}, false, 64, false},     {{25, 10}, false, 512, true}, {{15, 10, 5}, true, 1024, false},
+      {{40, 3}, false, 200, true}, {{255}, false, 50, false},    {{2, 2}, true, 1, false},
+  };
+  for (const Case& c : cases) {
+    for (uint32_t epoch : {0u, 3u}) {
+      SampleLayout L = make_sample_layout(c.batch, c.fanouts, n);
+      auto seeds = test::random_seeds(n, c.batch, 200 + epoch, c.repeats);
+      seeds[0] = hub;  // every batch takes the heavy row
+      SampleParams p{777, epoch, c.replace};
+      const std::string what = "weighted fanouts[0]=" + std::to_string(c.fanouts[0]) +
+                               " hops=" + std::to_string(c.fanouts.size()) +
+                               " replace=" + std::to_string(c.replace) +
+                               " epoch=" + std::to_string(epoch);
+      compare(csr, seeds, L, p, what, &alias);
       if (HasFatalFailure()) return;
     }
   }

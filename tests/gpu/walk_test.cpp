@@ -1,9 +1,10 @@
-// Walks on the GPU == the CPU reference exactly (uniform, node2vec, meta-path; counts and
-// early ends too), both kernel variants, 32- and 64-bit offsets.
+// Walks on the GPU == the CPU reference exactly (uniform, weighted, node2vec, meta-path; counts
+// and early ends too), both kernel variants, 32- and 64-bit offsets.
 #include "kernels/walk.h"
 
 #include <gtest/gtest.h>
 
+#include "host/graph/alias_table.h"
 #include "host/io/synthetic.h"
 #include "host/reference/walk_ref.h"
 #include "tests/gpu/gpu_graphs.h"
@@ -101,6 +102,45 @@ TEST(GpuWalks, EqualCpuReference) {
                      st);
   st.synchronize();
   ASSERT_EQ(test::to_host(counts), want);
+}
+
+// Weighted walks (each row's alias table): uniform-kind and node2vec steps, rows whose weights
+// are all zero (the walk ends there, counted), zero-weight edges, both kernels and offsets.
+TEST(GpuWalks, WeightedEqualCpuReference) {
+  GRL_REQUIRE_GPU();
+  const NodeId n = test::small_sizes() ? 2000 : 50000;
+  Csr csr = test::random_csr(n, int64_t{n} * 8, 32);
+  test::add_random_weights(csr, 9);
+  const Array<EdgeAlias> alias = build_edge_alias(csr);
+  DeviceCsr d(csr);
+  auto d_alias = test::to_device(alias.to_vector());
+  CsrView host_g = csr.view();
+  host_g.alias = alias.data();
+  d.view.alias = d_alias.data();  // walks read the alias tables alone
+  auto d_off32 = test::to_device(csr.offsets32());
+  std::vector<NodeId> starts(n);
+  for (NodeId v = 0; v < n; ++v) starts[v] = v;
+  for (int length : {24, 7}) {
+    WalkSpec s;
+    s.length = length;
+    s.seed = 6;
+    s.first_walk = 50;
+    s.shuffle_starts = true;
+    const std::string len = ", length " + std::to_string(length);
+    compare_walks(host_g, d.view, s, starts, n + 77, "weighted" + len);
+    if (HasFatalFailure()) return;
+    WalkSpec ds = s;
+    ds.offsets32 = d_off32.data();
+    CsrView no64 = d.view;
+    no64.offsets = nullptr;
+    compare_walks(host_g, no64, s, ds, starts, n + 5, "weighted, 32-bit offsets" + len);
+    if (HasFatalFailure()) return;
+    s.kind = ds.kind = WalkSpec::kNode2vec;
+    s.p = ds.p = 0.25f;
+    s.q = ds.q = 4.0f;
+    compare_walks(host_g, no64, s, ds, starts, n / 2, "weighted node2vec" + len);
+    if (HasFatalFailure()) return;
+  }
 }
 
 TEST(GpuWalks, MetapathEqualsCpuReference) {
