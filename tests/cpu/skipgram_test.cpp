@@ -1,6 +1,6 @@
 // Skip-gram embeddings end to end on the CPU backend: metapath2vec(++) recovers the academic
-// graph's planted areas, node2vec with p = q = 1 matches DeepWalk, a reduced DeepWalk on
-// BlogCatalog clears a documented bar, and the evaluation itself scores known cases right.
+// graph's planted areas, node2vec with p = q = 1 matches DeepWalk, DeepWalk at 10 walks on
+// BlogCatalog reaches gensim's quality, and the evaluation itself scores known cases right.
 #include "host/train/skipgram.h"
 
 #include <gtest/gtest.h>
@@ -93,17 +93,20 @@ TEST(SkipgramQuality, Node2vecWithPQOneMatchesDeepWalk) {
 }
 
 // The full DeepWalk configuration (80 walks of 40, window 10, dim 128) is checked on the GPU
-// by tools/gpu-check against the paper's Micro-F1 0.41 / Macro-F1 0.27. CI runs 10 walks,
-// window 5, dim 64 on the CPU, which measured Micro-F1 0.31 / Macro-F1 0.13 at 50% labels;
-// the bar below sits just under that.
-TEST(SkipgramQuality, BlogCatalogReducedDeepWalk) {
+// by tools/gpu-check against the paper's Micro-F1 0.41 / Macro-F1 0.27. CI runs 10 walks of 40
+// (window 10, dim 128, 5 negatives, sample 1e-3, one epoch), where gensim 4.4's Word2Vec
+// (sg=1, hs=0) on equivalent uniform walks reaches Micro/Macro-F1 0.3241 / 0.1425 at 50% labels
+// (bench/compare_gensim.py, seeds 0-2, 10 repeats). With word2vec's initial vectors
+// (+-0.5/dim) grl reached 0.3165 / 0.1321 there; with gensim's (+-1/dim) 0.3265 / 0.1434.
+// The bars sit just under gensim's (2 repeats here: about +-0.003).
+TEST(SkipgramQuality, BlogCatalogTenWalksMatchGensim) {
   GRL_REQUIRE_DATASETS(dir);
   Graph g = load_graph("blogcatalog:" + dir + "/blogcatalog");
   SkipgramConfig c = quiet(WalkMethod::kDeepWalk);
   c.walks_per_node = 10;
   c.walk_length = 40;
-  c.window = 5;
-  c.dim = 64;
+  c.window = 10;
+  c.dim = 128;
   SkipgramResult r = train_skipgram(g, c);
   std::vector<float> x = r.embeddings;
   std::vector<std::vector<int32_t>> y(g.num_nodes());
@@ -114,10 +117,11 @@ TEST(SkipgramQuality, BlogCatalogReducedDeepWalk) {
   cfg.train_ratios = {0.5};
   cfg.repeats = 2;
   EvalRow row = evaluate_embeddings(x, g.num_nodes(), r.dim, y, g.labels.num_classes, true, cfg)[0];
-  std::printf("BlogCatalog reduced DeepWalk: micro-F1 %.4f macro-F1 %.4f\n", row.micro_mean,
-              row.macro_mean);
-  EXPECT_GE(row.micro_mean, 0.29);
-  EXPECT_GE(row.macro_mean, 0.11);
+  std::printf(
+      "BlogCatalog DeepWalk, 10 walks: micro-F1 %.4f macro-F1 %.4f (gensim 0.3241 / 0.1425)\n",
+      row.micro_mean, row.macro_mean);
+  EXPECT_GE(row.micro_mean, 0.321);
+  EXPECT_GE(row.macro_mean, 0.138);
 }
 
 TEST(Skipgram, DeterministicAndClearErrors) {
