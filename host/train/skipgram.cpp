@@ -94,7 +94,7 @@ namespace {
 // Philox keyed by (seed, node, column). The range matters on small corpora: on BlogCatalog with
 // 10 walks per node (length 40, window 10, dim 128, 5 negatives, one epoch) word2vec's gave
 // Micro/Macro-F1 0.3165 / 0.1321 where gensim reaches 0.3241 / 0.1425 and this one 0.3265 /
-// 0.1434 (bench/compare_gensim.py, seeds 0-2); at 80 walks both ranges give the same.
+// 0.1434 (bench/compare_gensim.py, seeds 0-2); at 80 walks nothing is lost (seeds 0, 1).
 std::vector<float> initial_embeddings(NodeId n, int64_t D, uint64_t seed) {
   std::vector<float> init(static_cast<size_t>(n) * D);
   for (NodeId v = 0; v < n; ++v)
