@@ -130,6 +130,7 @@ nlohmann::json sage_summary(const SageArgs& a, const SageUnsupConfig& u, const G
   j["labels_file"] = a.labels.empty() ? nlohmann::json(nullptr) : nlohmann::json(a.labels);
   j["nodes"] = g.num_nodes();
   j["weights"] = weights_key(g.csr.weighted(), g.weights_ignored);
+  j["feature_norm"] = row_normalizes(c, g, !a.unsupervised) ? "row" : "none";
   j["multi_label"] = g.labels.multi_label;
   return j;
 }
@@ -209,6 +210,10 @@ int cmd_sage(const SageArgs& args) {
     c.feature_encoder_json = e.to_json();
     append_features(g, v, e.dim());
   }
+  if (!a.quiet && row_normalizes(c, g, !a.unsupervised))
+    std::fprintf(stderr, "features: row-normalised (%s; --feature-norm none uses them as loaded)\n",
+                 c.feature_norm == FeatureNorm::kRow ? "--feature-norm row"
+                                                     : "bag-of-words: each row divided by its sum");
   Output out(a.json, a.quiet);
   if (a.unsupervised) return sage_unsupervised(a, g, u, out);
   SageTrainResult r = train_sage(g, c);

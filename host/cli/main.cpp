@@ -36,6 +36,9 @@ const std::map<std::string, grl::HostGather> kHostGathers = {
 const std::map<std::string, grl::LabelMode> kLabelModes = {{"auto", grl::LabelMode::kAuto},
                                                            {"single", grl::LabelMode::kSingle},
                                                            {"multi", grl::LabelMode::kMulti}};
+const std::map<std::string, grl::FeatureNorm> kFeatureNorms = {{"auto", grl::FeatureNorm::kAuto},
+                                                               {"row", grl::FeatureNorm::kRow},
+                                                               {"none", grl::FeatureNorm::kNone}};
 const std::map<std::string, grl::WalkMethod> kWalkMethods = {
     {"deepwalk", grl::WalkMethod::kDeepWalk},
     {"node2vec", grl::WalkMethod::kNode2vec},
@@ -201,6 +204,25 @@ int main(int argc, char** argv) {
   c_sage->add_option("--lr-gamma", st.lr_schedule.gamma, "step schedule: decay factor")
       ->capture_default_str();
   c_sage->add_option("--dropout", st.dropout, "Dropout on hidden layers")->capture_default_str();
+  c_sage
+      ->add_option("--input-dropout", st.input_dropout,
+                   "Dropout on the input features (one mask per node per step, shared by its "
+                   "self and neighbour rows); default: 0.5 for --aggr mean (supervised), else 0")
+      ->default_str("auto");
+  c_sage
+      ->add_option("--feature-norm", st.feature_norm,
+                   "auto: row-normalise bag-of-words features (planetoid:; each row divided by "
+                   "its sum, as PyG's NormalizeFeatures) for --aggr mean (supervised), else "
+                   "leave them as loaded; row: always; none: never. The model records it; embed "
+                   "and predict do the same")
+      ->transform(enum_names(kFeatureNorms))
+      ->type_name(enum_type(kFeatureNorms))
+      ->default_str("auto");
+  c_sage
+      ->add_option("--patience", st.patience,
+                   "Stop after this many epochs without a better validation F1 (the best model "
+                   "is kept either way); 0 = run every epoch")
+      ->capture_default_str();
   c_sage->add_option("--weight-decay", st.weight_decay, "L2 weight decay")->capture_default_str();
   c_sage->add_option("--optimizer", st.optimizer, "adam or sgd")
       ->transform(enum_names(kOptimizers))

@@ -398,4 +398,20 @@ DegreeStats degree_stats(const Csr& csr) {
   return d;
 }
 
+Graph with_row_normalized_features(const Graph& g) {
+  Graph out = g;
+  const int64_t d = g.features.dim;
+  std::vector<float> v(g.features.values.begin(), g.features.values.end());
+  for (int64_t r = 0; r < g.features.rows; ++r) {
+    float* row = v.data() + r * d;
+    double sum = 0;
+    for (int64_t k = 0; k < d; ++k) sum += row[k];
+    const float scale = static_cast<float>(1.0 / std::max(sum, 1.0));
+    for (int64_t k = 0; k < d; ++k) row[k] *= scale;
+  }
+  out.features.values = Array<float>(std::move(v));
+  out.features.bag_of_words = false;
+  return out;
+}
+
 }  // namespace grl

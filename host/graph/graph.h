@@ -47,6 +47,9 @@ struct Features {
   int64_t rows = 0;
   int64_t dim = 0;
   Array<float> values;  // rows * dim
+  // Word counts or indicators (every value a non-negative integer), as a loader that knows its
+  // format says: GraphSAGE then row-normalises them by default (--feature-norm).
+  bool bag_of_words = false;
   bool empty() const { return dim == 0; }
   const float* row(int64_t r) const { return values.data() + r * dim; }
   MatrixView<const float> view() const { return {values.data(), rows, dim, dim}; }
@@ -168,6 +171,10 @@ struct Graph {
  private:
   mutable std::shared_ptr<Csr> reverse_;
 };
+
+// g with each feature row divided by its sum (by 1 when the sum is below 1), as PyG's
+// NormalizeFeatures does; everything else shared with g.
+Graph with_row_normalized_features(const Graph& g);
 
 // Transpose of a CSR with `num_cols` columns: a CSR with num_cols rows.
 Csr transpose(const Csr& csr, NodeId num_cols);

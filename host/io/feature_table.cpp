@@ -328,6 +328,7 @@ void append_features(Graph& g, const std::vector<float>& values, int64_t dim) {
   g.features.rows = n;
   g.features.dim = total;
   g.features.values = Array<float>(std::move(f));
+  g.features.bag_of_words = false;  // the table's columns are not word counts
 }
 
 }  // namespace grl

@@ -58,6 +58,7 @@ void save_grl(const Graph& g, const std::string& dir) {
   meta["directed"] = g.directed;
   meta["source"] = g.source;
   meta["feature_dim"] = g.features.dim;
+  if (g.features.bag_of_words) meta["features_bag_of_words"] = true;
   meta["num_classes"] = g.labels.num_classes;
   meta["multi_label"] = g.labels.multi_label;
   meta["class_names"] = g.labels.class_names;
@@ -134,6 +135,7 @@ Graph load_grl(const std::string& dir) {
       g.features.values = f.array<float>("features");
       if (g.features.values.size() != static_cast<size_t>(n) * dim)
         throw InputError(path, 0, "features section has the wrong size");
+      g.features.bag_of_words = meta.value("features_bag_of_words", false);
     }
     g.labels.num_classes = meta.at("num_classes").get<int32_t>();
     g.labels.multi_label = meta.at("multi_label").get<bool>();

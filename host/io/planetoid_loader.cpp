@@ -109,6 +109,9 @@ Graph load_planetoid(const std::string& prefix, const LoadOptions& options) {
 
   g.features.rows = n;
   g.features.dim = static_cast<int64_t>(num_fields - 2);
+  g.features.bag_of_words =
+      g.features.dim > 0 && std::all_of(values.begin(), values.end(),
+                                        [](float x) { return x >= 0 && x == std::floor(x); });
   if (g.features.dim > 0) g.features.values = Array<float>(std::move(values));
 
   // ---- PREFIX.cites: citing -> cited.

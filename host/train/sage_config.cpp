@@ -13,6 +13,9 @@ void validate(const SageTrainConfig& c) {
   if (c.epochs < 1) throw ConfigError("{epochs} must be at least 1");
   if (c.batch_size <= 0) throw ConfigError("{batch_size} must be positive");
   if (!(c.dropout >= 0 && c.dropout < 1)) throw ConfigError("{dropout} must be in [0, 1)");
+  if (!(c.input_dropout >= 0 && c.input_dropout < 1) && c.input_dropout != kAutoInputDropout)
+    throw ConfigError("{input_dropout} must be in [0, 1)");
+  if (c.patience < 0) throw ConfigError("{patience} must be >= 0 (0 = train every epoch)");
   if (!(c.lr > 0) || !std::isfinite(c.lr)) throw ConfigError("{lr} must be a finite number > 0");
   if (!(c.weight_decay >= 0) || !std::isfinite(c.weight_decay))
     throw ConfigError("{weight_decay} must be a finite number >= 0");
@@ -48,6 +51,9 @@ void validate(const SageUnsupConfig& c) {
     throw ConfigError(
         "{split} does not apply to unsupervised training: every node's walks are trained on "
         "(labels, if any, only score the final embeddings)");
+  if (c.train.patience > 0)
+    throw ConfigError(
+        "{patience} stops on the validation F1, which unsupervised training does not compute");
   if (c.dim <= 0) throw ConfigError("{dim} must be positive");
   if (c.negatives < 1) throw ConfigError("{negatives} must be at least 1");
   if (c.walk_length < 2) throw ConfigError("{walk_length} must be at least 2");
@@ -66,11 +72,29 @@ SageArch sage_arch(const SageTrainConfig& c, int64_t in_dim, int64_t outputs) {
   return a;
 }
 
+float input_dropout_of(const SageTrainConfig& c, bool supervised) {
+  if (c.input_dropout != kAutoInputDropout) return c.input_dropout;
+  return supervised && c.aggregator == SageAggregator::kMean ? 0.5f : 0.0f;
+}
+
+bool row_normalizes(const SageTrainConfig& c, const Graph& g, bool supervised) {
+  return c.feature_norm == FeatureNorm::kRow ||
+         (c.feature_norm == FeatureNorm::kAuto && g.features.bag_of_words && supervised &&
+          c.aggregator == SageAggregator::kMean);
+}
+
+const Graph& prepared_features(bool row_normalize, const Graph& g, Graph& storage) {
+  if (!row_normalize) return g;
+  storage = with_row_normalized_features(g);
+  return storage;
+}
+
 EngineOptions engine_options(const SageTrainConfig& c) {
   EngineOptions o;
   o.max_batch = c.batch_size;
   o.training = true;
   o.dropout = c.dropout;
+  o.input_dropout = input_dropout_of(c, true);
   o.replace = c.replace;
   o.seed = c.seed;
   o.optimizer = c.optimizer;
@@ -93,6 +117,7 @@ EngineOptions engine_options(const SageUnsupConfig& c) {
   o.max_negatives = c.negatives;
   o.max_batch = 2 * c.train.batch_size + c.negatives;
   o.prefetch = 0;  // each step samples its own pairs' nodes just before it: one slot
+  o.input_dropout = input_dropout_of(c.train, false);
   return o;
 }
 
@@ -116,7 +141,10 @@ std::string config_json(const SageTrainConfig& c) {
                             {"clip_grad_norm", c.clip_grad_norm},
                             {"split", c.split},
                             {"seed", c.seed}};
-  return j.dump();
+  nlohmann::json out = j;  // fields added later appear when set, so older models read the same
+  if (input_dropout_of(c, true) > 0) out["input_dropout"] = input_dropout_of(c, true);
+  if (c.patience > 0) out["patience"] = c.patience;
+  return out.dump();
 }
 
 std::string config_json(const SageUnsupConfig& u) {
@@ -136,7 +164,9 @@ std::string config_json(const SageUnsupConfig& u) {
                             {"weight_decay", c.weight_decay},
                             {"optimizer", optimizer_name(c.optimizer)},
                             {"seed", c.seed}};
-  return j.dump();
+  nlohmann::json out = j;
+  if (input_dropout_of(c, false) > 0) out["input_dropout"] = input_dropout_of(c, false);
+  return out.dump();
 }
 
 }  // namespace grl

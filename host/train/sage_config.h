@@ -16,6 +16,15 @@
 
 namespace grl {
 
+// How the trainers prepare node features: kAuto row-normalises bag-of-words features (a loader
+// that knows its format says so: Features::bag_of_words) for the mean aggregator in supervised
+// training, where it was measured to help, and leaves them as loaded otherwise (on Cora it cost
+// the pool aggregator 0.02 accuracy: README).
+enum class FeatureNorm { kAuto, kNone, kRow };
+// SageTrainConfig::input_dropout's default: 0.5 for the mean aggregator in supervised
+// training (PyG's recipe, measured on Cora: README), else 0.
+constexpr float kAutoInputDropout = -1.0f;
+
 struct SageTrainConfig {
   SageAggregator aggregator = SageAggregator::kMean;
   std::vector<int> fanouts = {25, 10};
@@ -27,6 +36,9 @@ struct SageTrainConfig {
   float lr = 0.01f;
   LrSchedule lr_schedule;  // constant by default
   float dropout = 0.5f;
+  float input_dropout = kAutoInputDropout;  // on the input features (training only)
+  int patience = 0;  // stop after this many epochs without a better validation; 0 = off
+  FeatureNorm feature_norm = FeatureNorm::kAuto;
   float weight_decay = 5e-4f;
   OptimizerKind optimizer = OptimizerKind::kAdam;
   float momentum = 0.9f;        // sgd only
@@ -59,6 +71,13 @@ struct SageUnsupConfig {
   // (half of at most kUnsupEvalMaxNodes labelled nodes for training, the rest for testing).
   bool evaluate = true;
 };
+
+// What a run does with the automatic settings: its input dropout, whether it row-normalises g's
+// features, and the graph it trains on (g itself, or `storage` holding g with row-normalised
+// features).
+float input_dropout_of(const SageTrainConfig& config, bool supervised);
+bool row_normalizes(const SageTrainConfig& config, const Graph& g, bool supervised);
+const Graph& prepared_features(bool row_normalize, const Graph& g, Graph& storage);
 
 // Throw ConfigError (host/core/error.h) naming the offending fields.
 void validate(const SageTrainConfig& config);

@@ -73,7 +73,7 @@ struct SageEngine::Impl {
         params(alloc<float>(param_layout(a).num_params, "parameters")),
         num_params(param_layout(a).num_params),
         optimizer(make_optimizer()),
-        layers(b, a, L, o.training, o.dropout, o.seed, bytes_ref) {
+        layers(b, a, L, o.training, o.dropout, o.input_dropout, o.seed, bytes_ref) {
     const int64_t B = L.max_seeds;
     pred = alloc<int32_t>(B, "predictions");
     row_loss = alloc<float>(B, "losses");

@@ -21,10 +21,11 @@ namespace grl {
 
 struct EngineOptions {
   int64_t max_batch = 512;
-  bool training = true;  // allocate gradients and optimiser state
-  float dropout = 0.0f;  // on hidden layers, training only
-  bool replace = false;  // neighbour sampling with replacement
-  uint64_t seed = 0;     // sampling and dropout draws
+  bool training = true;        // allocate gradients and optimiser state
+  float dropout = 0.0f;        // on hidden layers, training only
+  float input_dropout = 0.0f;  // on the first layer's input features, training only
+  bool replace = false;        // neighbour sampling with replacement
+  uint64_t seed = 0;           // sampling and dropout draws
   OptimizerKind optimizer = OptimizerKind::kAdam;
   // Topology and features: GPU memory or pinned host memory (host/pipeline/placement.h).
   Placement graph_placement = Placement::kAuto, feature_placement = Placement::kAuto;

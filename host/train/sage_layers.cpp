@@ -16,8 +16,14 @@ constexpr const char* kBackward[] = {"backward.l1", "backward.l2", "backward.l3"
 }  // namespace
 
 SageLayers::SageLayers(Backend& be, const SageArch& arch, const SampleLayout& L, bool training,
-                       float dropout, uint64_t seed, size_t& bytes)
-    : be_(be), arch_(arch), layout_(L), dropout_(dropout), seed_(seed), K_(arch.num_layers()) {
+                       float dropout, float input_dropout, uint64_t seed, size_t& bytes)
+    : be_(be),
+      arch_(arch),
+      layout_(L),
+      dropout_(dropout),
+      input_dropout_(input_dropout),
+      seed_(seed),
+      K_(arch.num_layers()) {
   lp_ = param_layout(arch).layers;
   const bool lstm = arch.aggregator == SageAggregator::kLstm;
   int64_t max_rows = 1, max_dim = 1;
@@ -40,7 +46,7 @@ SageLayers::SageLayers(Backend& be, const SageArch& arch, const SampleLayout& L,
     y.in = MatrixBuffer(be, l == 1 ? s.n_dst_max : s.n_src_max, s.d_in + s.d_agg, "layer inputs",
                         bytes);
     y.agg = make_aggregator_pass(be, arch, s, training, seed, bytes);
-    if (l == 1 && y.agg->reads_gathered_sources())
+    if (l == 1 && (y.agg->reads_gathered_sources() || drops_inputs(training)))
       y.gathered = MatrixBuffer(be, s.n_src_max, s.d_in, "gathered inputs", bytes);
     // The last layer's logits; hidden layers write straight into the next layer's input. With
     // normalisation, training keeps the normalised rows before dropout here for backward.
@@ -74,7 +80,7 @@ SageLayers::~SageLayers() = default;
 
 void SageLayers::drop_gathered_sources(size_t& bytes) {
   Layer& first = layers_[0];
-  if (!first.gathered.buf.size()) return;
+  if (!first.gathered.buf.size() || input_dropout_ > 0.0f) return;  // dropped rows live there
   bytes -= first.gathered.buf.size() * sizeof(float);
   first.gathered = MatrixBuffer();
 }
@@ -88,9 +94,11 @@ AggregatorIo SageLayers::io(const float* params, float* grads) {
 }
 
 // The first layer's source rows as a matrix, where the aggregators and GEMMs read them: the
-// ring's rows (host-resident features), else the layer's own gathered copy.
-MatrixView<const float> SageLayers::first_sources(const LayerBatch& b, int64_t rows) const {
-  if (b.source_rows.data)
+// ring's rows (host-resident features), else the layer's own gathered copy (always, when a
+// training pass drops out inputs).
+MatrixView<const float> SageLayers::first_sources(const LayerBatch& b, int64_t rows,
+                                                  bool training) const {
+  if (b.source_rows.data && !drops_inputs(training))
     return {b.source_rows.data, rows, b.source_rows.cols, b.source_rows.stride};
   return layers_[0].gathered.cview(rows);
 }
@@ -118,22 +126,28 @@ void SageLayers::forward_layer(int l, const LayerBatch& b, const float* params,
   const int64_t n_dst = b.hop_end[K_ - l], n_src = b.hop_end[K_ - l + 1];
   const BlockView block = make_block(layout_, b.hop_end, b.cnt, b.nbr, l, K_);
   const bool remote = b.source_rows.data != nullptr;
-  const int32_t* row_map = l == 1 && !remote ? b.nodes : nullptr;
+  const int32_t* row_map = l == 1 && !remote && !drops_inputs(k.training) ? b.nodes : nullptr;
   // The first layer's feature rows: with features in host memory they were brought into the
   // slot's rows on the sample lane (each row crosses the host link once, however many edges
   // read it); from GPU memory they are gathered once when the aggregator reads them as a
   // matrix (pool, lstm), else read in place through the row map.
-  const bool gathered = l == 1 && (remote || y.agg->reads_gathered_sources());
+  const bool drop = l == 1 && drops_inputs(k.training);
+  const bool gathered = l == 1 && (remote || drop || y.agg->reads_gathered_sources());
   if (l == 1) {
-    if (gathered && !remote) be_.gather_rows(b.features, b.nodes, y.gathered.view(n_src));
-    if (gathered)
-      be_.copy_rows(first_sources(b, n_dst), y.left(n_dst));  // destinations lead the sources
+    if (drop && remote)
+      be_.copy_rows(first_sources(b, n_src, false), y.gathered.view(n_src));
+    else if (gathered && !remote)
+      be_.gather_rows(b.features, b.nodes, y.gathered.view(n_src));
+    if (drop) be_.dropout(y.gathered.view(n_src), input_dropout_, seed_, dropout_key(k.step, 0));
+    if (gathered)  // destinations lead the sources
+      be_.copy_rows(first_sources(b, n_dst, k.training), y.left(n_dst));
     else
       be_.gather_rows(b.features, b.nodes, y.left(n_dst));
     be_.mark("gather");
   }
-  MatrixView<const float> src =
-      l == 1 ? (gathered ? first_sources(b, n_src) : b.features) : as_const(y.left(n_src));
+  MatrixView<const float> src = l == 1
+                                    ? (gathered ? first_sources(b, n_src, k.training) : b.features)
+                                    : as_const(y.left(n_src));
   y.agg->forward(io(params, nullptr), P, block, src, row_map, y.right(n_dst), n_src,
                  dropout_key(k.order_pass, l));
   // z = [self | agg] [W_self; W_neigh]
@@ -180,7 +194,8 @@ void SageLayers::backward_layer(int l, const LayerBatch& b, const float* params,
   // d agg = dz W_neigh^T
   be_.gemm(false, true, n_dst, s.d_agg, s.d_out, 1.0f, dz.data, dz.stride, params + P.w_neigh,
            s.d_out, 0.0f, y.d_agg.buf.data(), y.d_agg.stride);
-  MatrixView<const float> src = l == 1 ? first_sources(b, n_src) : as_const(y.left(n_src));
+  MatrixView<const float> src =
+      l == 1 ? first_sources(b, n_src, k.training) : as_const(y.left(n_src));
   MatrixView<float> d_src = l == 1 ? MatrixView<float>{} : layers_[l - 2].g_out.view(n_src);
   y.agg->backward(io(params, grads), P, block, src, y.d_agg.cview(n_dst), d_src, n_src);
   if (l == 1) return;

@@ -5,7 +5,9 @@
 // GEMM with the stacked [W_self; W_neigh]: rows [0, n_dst) hold both halves; for l > 1 the left
 // half of rows [0, n_src) is where layer l - 1 wrote its output, which the aggregation reads
 // (destinations are a prefix of sources). Hidden layers apply bias and ReLU, optionally the L2
-// normalisation, then dropout (training passes); the last layer writes logits (or, for an
+// normalisation, then dropout (training passes; with input dropout the first layer's source
+// features too, into its own copy, so a node's self and neighbour rows share one mask, as
+// dropout on x before the first convolution does); the last layer writes logits (or, for an
 // unsupervised model, the embedding the engine normalises). The aggregation of each layer is
 // its AggregatorPass (sage_aggregators.h). Every buffer is sized from the SampleLayout bounds
 // in the constructor; a pass allocates nothing.
@@ -45,7 +47,7 @@ struct LayerPassKeys {
 class SageLayers {
  public:
   SageLayers(Backend& backend, const SageArch& arch, const SampleLayout& layout, bool training,
-             float dropout, uint64_t seed, size_t& bytes);
+             float dropout, float input_dropout, uint64_t seed, size_t& bytes);
   ~SageLayers();
   SageLayers(const SageLayers&) = delete;
   SageLayers& operator=(const SageLayers&) = delete;
@@ -84,14 +86,16 @@ class SageLayers {
   void forward_layer(int l, const LayerBatch& b, const float* params, const LayerPassKeys& k);
   void backward_layer(int l, const LayerBatch& b, const float* params, float* grads,
                       const LayerPassKeys& k);
-  MatrixView<const float> first_sources(const LayerBatch& b, int64_t rows) const;
+  MatrixView<const float> first_sources(const LayerBatch& b, int64_t rows, bool training) const;
+  // Training drops out the first layer's input features (then read from the layer's own copy).
+  bool drops_inputs(bool training) const { return training && input_dropout_ > 0.0f; }
   AggregatorIo io(const float* params, float* grads);
   static uint32_t dropout_key(uint64_t step, int l) { return static_cast<uint32_t>(step * 8 + l); }
 
   Backend& be_;
   SageArch arch_;
   SampleLayout layout_;
-  float dropout_;
+  float dropout_, input_dropout_;
   uint64_t seed_;
   int K_;
   std::vector<LayerParams> lp_;

@@ -135,6 +135,7 @@ void SageModel::save(const std::string& path) const {
   meta["config"] = config_json;
   meta["feature_encoder"] = feature_encoder_json;
   meta["base_feature_dim"] = base_feature_dim;
+  if (!feature_norm.empty()) meta["feature_norm"] = feature_norm;
   SectionWriter w(kMagic, kVersion);
   w.add_text("meta", meta.dump());
   w.add("params", params_);
@@ -170,6 +171,9 @@ SageModel SageModel::load(const std::string& path) {
     m.config_json = meta.at("config").get<std::string>();
     m.feature_encoder_json = meta.value("feature_encoder", std::string());
     m.base_feature_dim = meta.value("base_feature_dim", int64_t{0});
+    m.feature_norm = meta.value("feature_norm", std::string());
+    if (!m.feature_norm.empty() && m.feature_norm != "row")
+      throw InputError(path, 0, "unknown feature_norm '" + m.feature_norm + "' (expected row)");
     return m;
   } catch (const nlohmann::json::exception& e) {
     throw InputError(path, 0, std::string("bad model metadata: ") + e.what());

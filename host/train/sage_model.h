@@ -81,6 +81,9 @@ class SageModel {
   // the graph's own features the table's columns were appended to.
   std::string feature_encoder_json;
   int64_t base_feature_dim = 0;
+  // "row": the features were row-normalised for training (sage_config.h's FeatureNorm), and
+  // inference does the same; "" when they were used as loaded.
+  std::string feature_norm;
 
   void save(const std::string& path) const;  // atomic
   static SageModel load(const std::string& path);

@@ -155,9 +155,11 @@ std::vector<NodeId> distinct(std::span<const NodeId> nodes, std::vector<size_t>&
 
 }  // namespace
 
-std::vector<float> sage_forward(Backend& be, const Graph& g, const SageModel& model,
+std::vector<float> sage_forward(Backend& be, const Graph& input, const SageModel& model,
                                 std::span<const NodeId> nodes, bool hidden, int64_t batch_size,
                                 uint64_t seed) {
+  Graph normalized;  // the features as the model was trained on them
+  const Graph& g = prepared_features(model.feature_norm == "row", input, normalized);
   EngineOptions o;
   o.max_batch =
       std::max<int64_t>(1, std::min<int64_t>(batch_size, static_cast<int64_t>(nodes.size())));
@@ -176,7 +178,9 @@ std::vector<float> sage_forward(Backend& be, const Graph& g, const SageModel& mo
   return out;
 }
 
-SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
+SageTrainResult train_sage(const Graph& input, const SageTrainConfig& cfg) {
+  Graph normalized;
+  const Graph& g = prepared_features(row_normalizes(cfg, input, true), input, normalized);
   auto log =
       cfg.log ? cfg.log : [](const std::string& s) { std::fprintf(stderr, "%s\n", s.c_str()); };
   if (g.labels.empty())
@@ -197,6 +201,7 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
   model.config_json = config_json(cfg);
   model.feature_encoder_json = cfg.feature_encoder_json;
   model.base_feature_dim = cfg.base_feature_dim;
+  if (&g != &input) model.feature_norm = "row";
 
   SageTrainResult res;
   res.split = resolve_split(g, cfg.split, cfg.seed);
@@ -296,9 +301,17 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
       }
     }
     res.history.push_back(rec);
+    res.epochs = epoch;
     be->take_stage_times();  // evaluation is not a training stage
     engine.take_host_stage_times();
     engine.take_feature_cache_stats();  // nor are its cache lookups
+    if (cfg.patience > 0 && epoch - res.best_epoch >= cfg.patience) {
+      if (cfg.progress && epoch < cfg.epochs)
+        log("early stop after epoch " + std::to_string(epoch) + ": no better validation for " +
+            std::to_string(cfg.patience) + " epochs (best: epoch " +
+            std::to_string(res.best_epoch) + ")");
+      break;
+    }
   }
   be->set_profiling(false);
   res.threads_used = take_peak_workers();
@@ -314,8 +327,7 @@ SageTrainResult train_sage(const Graph& g, const SageTrainConfig& cfg) {
   res.features_host_resident = engine.features_host_resident();
   if (be->is_cuda())
     res.device_memory_used_bytes = cuda_device_info().total_bytes - be->free_memory();
-  res.epochs = cfg.epochs;
-  int64_t seeds_trained = static_cast<int64_t>(train.size()) * cfg.epochs;
+  int64_t seeds_trained = static_cast<int64_t>(train.size()) * res.epochs;
   res.seeds_per_second = res.train_seconds > 0 ? seeds_trained / res.train_seconds : 0;
   model.params() = best_params;
   engine.load_params(best_params);

@@ -148,8 +148,10 @@ void make_unsup_batch(std::span<const NodeId> u, std::span<const NodeId> v,
   for (NodeId x : out.seeds) local_of[x] = -1;
 }
 
-SageUnsupResult train_sage_unsupervised(const Graph& g, const SageUnsupConfig& c) {
+SageUnsupResult train_sage_unsupervised(const Graph& input, const SageUnsupConfig& c) {
   const SageTrainConfig& t = c.train;
+  Graph normalized;
+  const Graph& g = prepared_features(row_normalizes(t, input, false), input, normalized);
   auto log = t.log ? t.log : [](const std::string& s) { std::fprintf(stderr, "%s\n", s.c_str()); };
   if (g.features.empty())
     throw UsageError(
@@ -170,6 +172,7 @@ SageUnsupResult train_sage_unsupervised(const Graph& g, const SageUnsupConfig& c
   model.config_json = config_json(c);
   model.feature_encoder_json = t.feature_encoder_json;
   model.base_feature_dim = t.base_feature_dim;
+  if (&g != &input) model.feature_norm = "row";
 
   SageUnsupResult res;
   res.device = be->describe();

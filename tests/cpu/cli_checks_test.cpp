@@ -241,6 +241,26 @@ TEST(CliChecks, WeightedGraphsDrawByWeightUnlessIgnored) {
   EXPECT_EQ(run_grl(neg + " --ignore-weights").code, 0);
 }
 
+// GraphSAGE's regularisation flags are checked up front, and the run reports what it did.
+TEST(CliChecks, FeatureNormInputDropoutAndPatience) {
+  expect_usage(kSage + "--input-dropout 1", "--input-dropout must be in [0, 1)");
+  expect_usage(kSage + "--patience -1", "--patience must be >= 0");
+  expect_usage(kSage + "--unsupervised --patience 3", "--patience stops on the validation F1");
+  expect_usage(kSage + "--feature-norm rows", "--feature-norm");
+  auto json = [](const std::string& args) {
+    test::CliResult r = run_grl_stdout(args + " --json -q");
+    EXPECT_EQ(r.code, 0) << args;
+    return nlohmann::json::parse(r.out);
+  };
+  EXPECT_EQ(json(kSage)["feature_norm"], "none");  // generated features are not word counts
+  nlohmann::json j = json(kSage + "--feature-norm row --input-dropout 0.2 --patience 1");
+  EXPECT_EQ(j["feature_norm"], "row");
+  EXPECT_FLOAT_EQ(j["config"]["input_dropout"].get<float>(), 0.2f);
+  EXPECT_EQ(j["config"]["patience"], 1);
+  test::CliResult r = run_grl(kSage + "--feature-norm row");
+  EXPECT_CONTAINS(r.out, "features: row-normalised (--feature-norm row;");
+}
+
 // -q hides progress, not the result.
 TEST(CliChecks, QuietKeepsTheResult) {
   test::CliResult r = run_grl_stdout(kSage + "-q");

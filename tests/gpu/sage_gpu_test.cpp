@@ -45,6 +45,7 @@ TEST(GpuSage, OneStepMatchesCpuForEveryAggregator) {
       o.max_batch = 128;
       o.seed = 4;
       o.dropout = 0.25f;
+      o.input_dropout = normalize ? 0.2f : 0.0f;  // the first layer's own dropped-out copy
       // SGD: its update is linear in the gradient, so float rounding differences between the
       // backends stay proportional (Adam's first steps amplify tiny gradients to +-lr).
       o.optimizer = OptimizerKind::kSgd;
@@ -144,20 +145,23 @@ TEST(GpuSage, HostPlacementMatchesGpuPlacement) {
   const Placement where[3][2] = {{Placement::kGpu, Placement::kGpu},
                                  {Placement::kHost, Placement::kHost},
                                  {Placement::kGpu, Placement::kHost}};
-  for (int k = 0; k < 3; ++k) {
-    EngineOptions o;
-    o.max_batch = 256;
-    o.graph_placement = where[k][0];
-    o.feature_placement = where[k][1];
-    SageEngine e(*gpu, g, arch, o);
-    std::printf("placement: %s\n", e.placement().c_str());
-    e.load_params(m.params());
-    e.train_step(seeds, 1, 0);
-    e.train_step(seeds, 2, 1);
-    e.store_params(after[k]);
+  for (float input_dropout : {0.0f, 0.3f}) {  // dropped inputs: the ring's rows are copied
+    for (int k = 0; k < 3; ++k) {
+      EngineOptions o;
+      o.max_batch = 256;
+      o.graph_placement = where[k][0];
+      o.feature_placement = where[k][1];
+      o.input_dropout = input_dropout;
+      SageEngine e(*gpu, g, arch, o);
+      std::printf("placement: %s\n", e.placement().c_str());
+      e.load_params(m.params());
+      e.train_step(seeds, 1, 0);
+      e.train_step(seeds, 2, 1);
+      e.store_params(after[k]);
+    }
+    EXPECT_EQ(after[0], after[1]) << "input dropout " << input_dropout;
+    EXPECT_EQ(after[0], after[2]) << "input dropout " << input_dropout;
   }
-  EXPECT_EQ(after[0], after[1]);
-  EXPECT_EQ(after[0], after[2]);
 }
 
 // Sampling on its own stream, up to three batches ahead, trains exactly what sampling each
