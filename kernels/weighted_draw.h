@@ -8,15 +8,16 @@
 // from two 32-bit words: j = mulhi(word0, d), then j itself when unit(word1) < prob_j, else
 // alias_j. One random 8-byte read per draw, O(edges) memory.
 //
-// Without replacement (DGL's sample_neighbors with prob=, PyG's weighted sampler): k draws by
-// successive sampling, each new pick proportional to the weights of the positions not picked
-// yet. Done by rejection: draw from the row's alias table and discard repeats, which gives
-// exactly that distribution; O(k) draws when no few edges carry most of the weight. After
-// kWeightedTrials(k) = 8k + 64 trials the remaining picks come from an exact scan instead:
+// Without replacement (DGL's sample_neighbors with prob=): k draws by successive sampling,
+// each new pick proportional to the weights of the positions not picked yet. Done by
+// rejection: draw from the row's alias table and discard repeats, which gives exactly that
+// distribution; O(k) draws when no few edges carry most of the weight. After
+// weighted_trials(k) = 8k + 64 trials the remaining picks come from an exact scan instead:
 // total T = sum of the unpicked positive weights (double, in row order), target = unit53 * T,
 // the first unpicked position whose running sum passes the target. O(degree) per pick, only on
-// rows where the picked edges hold nearly all the weight. Rows with at most k positive weights
-// take those, in row order, without drawing.
+// rows where the picked edges hold nearly all the weight. Rows of degree at most k take their
+// positive-weight edges in row order without drawing; a longer row with at most k positive
+// weights ends with all of them (the scan finds none left).
 //
 // Thread mapping: the callers' (one thread per walk; one thread per frontier row). Bytes per
 // draw: one 8-byte alias entry and the 4-byte neighbour id, both random sectors in the row
