@@ -101,10 +101,11 @@ int cmd_eval_link(const EvalArgs& a) {
   row_of.reserve(ids.size());
   for (size_t i = 0; i < ids.size(); ++i) row_of.emplace(canonical_id(ids[i]), i);
   LinkPairs pairs = read_link_pairs(a.edges, row_of, a.embeddings);
-  Output out(a.json, false);
-  std::fprintf(stderr, "scoring %lld labelled pairs of %s with %zu %lld-dimensional embeddings\n",
-               static_cast<long long>(pairs.size()), a.edges.c_str(), ids.size(),
-               static_cast<long long>(dim));
+  Output out(a.json, a.quiet);
+  if (!a.quiet)
+    std::fprintf(stderr, "scoring %lld labelled pairs of %s with %zu %lld-dimensional embeddings\n",
+                 static_cast<long long>(pairs.size()), a.edges.c_str(), ids.size(),
+                 static_cast<long long>(dim));
   LinkEvalResult r = evaluate_link_prediction(values, dim, pairs, cfg);
   nlohmann::json auc = nlohmann::json::object(), sd = nlohmann::json::object(),
                  hits = nlohmann::json::object();
@@ -129,15 +130,17 @@ int cmd_eval_link(const EvalArgs& a) {
   j["hits"] = hits;
   j["mrr"] = r.ranking.mrr;
   // What was measured goes to stderr, so stdout is one line per metric.
-  std::fprintf(stderr,
-               "node2vec: logistic regression on edge features, %lld train / %lld test pairs, "
-               "%d random split%s\n",
-               static_cast<long long>(r.train_pairs), static_cast<long long>(r.test_pairs),
-               cfg.repeats, cfg.repeats == 1 ? "" : "s");
+  if (!a.quiet)
+    std::fprintf(stderr,
+                 "node2vec: logistic regression on edge features, %lld train / %lld test pairs, "
+                 "%d random split%s\n",
+                 static_cast<long long>(r.train_pairs), static_cast<long long>(r.test_pairs),
+                 cfg.repeats, cfg.repeats == 1 ? "" : "s");
   for (const OperatorAuc& o : r.auc)
     out.result("%-9s ROC-AUC %.4f +- %.4f\n", edge_operator_name(o.op), o.mean, o.std);
-  std::fprintf(stderr, "OGB: dot-product scores of all %lld positive and %lld negative pairs\n",
-               static_cast<long long>(r.positives), static_cast<long long>(r.negatives));
+  if (!a.quiet)
+    std::fprintf(stderr, "OGB: dot-product scores of all %lld positive and %lld negative pairs\n",
+                 static_cast<long long>(r.positives), static_cast<long long>(r.negatives));
   out.result("dot       ROC-AUC %.4f\n", r.dot_auc);
   for (const auto& [k, v] : r.ranking.hits)
     out.result("Hits@%-4lld %.4f\n", static_cast<long long>(k), v);

@@ -203,11 +203,13 @@ int cmd_eval(const EvalArgs& a) {
     throw UsageError("only " + std::to_string(n) + " of the " + std::to_string(ids.size()) +
                      " embedded nodes have labels in " + a.labels + " (do the node ids match?)");
   const int num_classes = static_cast<int>(labels.class_names.size());
-  std::fprintf(stderr, "labels from %s: %s\n", a.labels.c_str(),
-               describe_labels(match, "the embeddings").c_str());
-  std::fprintf(stderr, "evaluating %lld labelled nodes of %zu embedded, %d repeats\n",
-               static_cast<long long>(n), ids.size(), cfg.repeats);
-  Output out(a.json, false);
+  if (!a.quiet) {
+    std::fprintf(stderr, "labels from %s: %s\n", a.labels.c_str(),
+                 describe_labels(match, "the embeddings").c_str());
+    std::fprintf(stderr, "evaluating %lld labelled nodes of %zu embedded, %d repeats\n",
+                 static_cast<long long>(n), ids.size(), cfg.repeats);
+  }
+  Output out(a.json, a.quiet);
   std::vector<EvalRow> rows =
       evaluate_embeddings(x, n, dim, y, num_classes, labels.multi_label, cfg);
   nlohmann::json j = nlohmann::json::array();

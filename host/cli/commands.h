@@ -104,7 +104,8 @@ struct EvalArgs {
   EvalConfig config;
   LabelMode label_mode = LabelMode::kAuto;  // a "node label" file: one or several per node
   bool json = false;
-  GraphArgs graph;  // loader options for a labels spec
+  bool quiet = false;  // no progress lines on stderr (the result is still printed)
+  GraphArgs graph;     // loader options for a labels spec
   // --task link: the labelled pairs (grl split-edges' test_edges.tsv) and the K of Hits@K.
   std::string edges;
   std::string hits = "10,50,100";

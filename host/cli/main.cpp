@@ -538,6 +538,7 @@ int main(int argc, char** argv) {
       ->check(kSeed)
       ->capture_default_str();
   c_eval->add_flag("--json", eval.json, "Print one JSON object");
+  c_eval->add_flag("--quiet,-q", eval.quiet, "No progress lines (the result is still printed)");
 
   grl::cli::SplitEdgesArgs split;
   auto* c_split = app.add_subcommand(

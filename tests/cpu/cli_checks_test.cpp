@@ -266,9 +266,24 @@ TEST(CliChecks, QuietKeepsTheResult) {
   test::CliResult r = run_grl_stdout(kSage + "-q");
   EXPECT_EQ(r.code, 0);
   EXPECT_CONTAINS(r.out, "test  accuracy");
-  test::CliResult w = run_grl(kWalk + "-q --out " + (test::scratch_dir() / "w.npy").string());
+  const fs::path d = test::scratch_dir();
+  const std::string emb = (d / "w.npy").string();
+  test::CliResult w = run_grl(kWalk + "-q --out " + emb);
   EXPECT_CONTAINS(w.out, "positive pairs in");
   EXPECT_EQ(w.out.find("plan:"), std::string::npos) << w.out;
+  // grl eval too, both tasks: the scores, without the lines about what is being scored.
+  test::CliResult e = run_grl("eval -q --embeddings " + emb + " --labels " + kSbm + " --repeats 1");
+  EXPECT_EQ(e.code, 0) << e.out;
+  EXPECT_CONTAINS(e.out, "micro-F1");
+  EXPECT_EQ(e.out.find("evaluating"), std::string::npos) << e.out;
+  EXPECT_EQ(e.out.find("labels from"), std::string::npos) << e.out;
+  ASSERT_EQ(run_grl("split-edges -q --graph " + kSbm + " --out " + (d / "s").string()).code, 0);
+  test::CliResult l = run_grl("eval -q --task link --embeddings " + emb + " --edges " +
+                              (d / "s" / "test_edges.tsv").string() + " --repeats 1");
+  EXPECT_EQ(l.code, 0) << l.out;
+  EXPECT_CONTAINS(l.out, "MRR");
+  EXPECT_EQ(l.out.find("scoring"), std::string::npos) << l.out;
+  EXPECT_EQ(l.out.find("OGB:"), std::string::npos) << l.out;
 }
 
 TEST(CliChecks, PredictWritesEveryClassProbability) {
