@@ -82,4 +82,9 @@ Array<EdgeAlias> build_edge_alias(const Csr& c) {
   return Array<EdgeAlias>(std::move(out));
 }
 
+Array<EdgeAlias> draw_tables(const Graph& g) {
+  check_draw_weights(g);
+  return build_edge_alias(g.csr);
+}
+
 }  // namespace grl

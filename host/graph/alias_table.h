@@ -24,4 +24,8 @@ void check_draw_weights(const Graph& graph);
 // on all threads, 8 bytes per edge.
 Array<EdgeAlias> build_edge_alias(const Csr& csr);
 
+// What the trainers draw through: check_draw_weights(graph), then build_edge_alias of its CSR
+// (graph.csr.weighted()).
+Array<EdgeAlias> draw_tables(const Graph& graph);
+
 }  // namespace grl

@@ -154,8 +154,8 @@ struct Graph {
   std::vector<NodeType> node_types;  // empty for homogeneous graphs
   std::vector<Relation> relations;   // empty for homogeneous graphs
   LoadStats stats;
-  bool weights_ignored =
-      false;  // loaded with weights, dropped for uniform draws (--ignore-weights)
+  // Loaded with weights, dropped for uniform draws (--ignore-weights).
+  bool weights_ignored = false;
 
   NodeId num_nodes() const { return csr.num_rows(); }
   EdgeIndex num_edge_entries() const { return csr.num_edges(); }

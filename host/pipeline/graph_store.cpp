@@ -18,11 +18,8 @@ GraphStore::GraphStore(Backend& be, const Graph& g, const GraphStoreOptions& o,
     : be_(be), graph_(g), options_(o) {
   const NodeId n = g.num_nodes();
   const int64_t f = g.features.dim, stride = pad4(f);
-  if (g.csr.weighted()) {  // draws follow the weights (--ignore-weights drops them at load)
-    check_draw_weights(g);
-    alias_host_ = build_edge_alias(g.csr);
-  }
-  const bool weighted = g.csr.weighted();
+  const bool weighted = g.csr.weighted();  // --ignore-weights drops the weights at load
+  if (weighted) alias_host_ = draw_tables(g);
   if (be.shares_host_memory()) {
     csr_ = g.csr.view();
     csr_.alias = weighted ? alias_host_.data() : nullptr;

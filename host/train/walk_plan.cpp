@@ -118,10 +118,7 @@ WalkGraph::WalkGraph(Backend& be, const Graph& g, std::vector<WalkPlan>& plans) 
   bool homogeneous = false;
   for (const WalkPlan& p : plans) homogeneous |= p.spec.kind != WalkSpec::kMetapath;
   const bool weighted = homogeneous && g.csr.weighted();
-  if (weighted) {  // walks follow the weights (--ignore-weights drops them at load)
-    check_draw_weights(g);
-    alias_host_ = build_edge_alias(g.csr);
-  }
+  if (weighted) alias_host_ = draw_tables(g);  // --ignore-weights drops the weights at load
   if (homogeneous && be.shares_host_memory()) {
     graph_ = g.csr.view();
   } else if (homogeneous && g.csr.num_edges() < (EdgeIndex{1} << 32)) {
