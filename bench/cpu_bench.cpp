@@ -150,6 +150,17 @@ void BM_CpuSgns(benchmark::State& state) {
 }
 BENCHMARK(BM_CpuSgns)->UseRealTime()->Unit(benchmark::kMillisecond);
 
+// Embedding every node of the Cora-sized SBM (3 layers, hidden 256, fanouts 15,10,5):
+// full-neighbourhood inference against sampled batches; items = nodes embedded.
+void BM_CpuEmbedAll(benchmark::State& state, bool full) {
+  auto be = make_cpu_backend();
+  EmbedAllWork w(*be, small_graph(), {15, 10, 5});
+  for (auto _ : state) w.run(full);
+  state.SetItemsProcessed(static_cast<int64_t>(w.nodes.size()) * state.iterations());
+}
+BENCHMARK_CAPTURE(BM_CpuEmbedAll, full, true)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_CpuEmbedAll, sampled, false)->UseRealTime()->Unit(benchmark::kMillisecond);
+
 }  // namespace
 }  // namespace grl::bench
 

@@ -101,6 +101,33 @@ BENCHMARK_CAPTURE(BM_SageTrainStep, products_max, false, SageAggregator::kMax)
 BENCHMARK_CAPTURE(BM_SageTrainStep, products_lstm, false, SageAggregator::kLstm)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
+// Embedding every node of the products-sized graph (3 layers, hidden 256, fanouts 15,10,5),
+// the last hidden layer downloaded as grl embed writes it: one full-neighbourhood pass against
+// sampled batches of 1024; items = nodes embedded. Wall-clock time of the whole pass.
+void BM_SageEmbedAll(benchmark::State& state, bool full) {
+  if (!cuda_available()) {
+    state.SkipWithError("no CUDA device");
+    return;
+  }
+  auto be = make_cuda_backend();
+  EmbedAllWork w(*be, products_graph(), {15, 10, 5});
+  for (auto _ : state) {
+    auto t0 = std::chrono::steady_clock::now();
+    w.run(full);
+    state.SetIterationTime(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(w.nodes.size()) * state.iterations());
+}
+BENCHMARK_CAPTURE(BM_SageEmbedAll, full, true)
+    ->Iterations(2)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_SageEmbedAll, sampled, false)
+    ->Iterations(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+
 // Features in pinned host memory, each sampled node's row brought to the GPU once per step on
 // the sampling stream: by the zero-copy gather kernel, or by host threads into pinned staging
 // and one copy (--host-gather). The faster should be the default.

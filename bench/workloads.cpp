@@ -1,5 +1,6 @@
 #include "bench/workloads.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -85,6 +86,40 @@ void DenseLayerWork::step(Backend& be, uint64_t iteration) {
   be.column_sums(MatrixView<const float>{z.data(), rows, D, D}, db.data(), false, partials.data());
   be.gemm(true, false, 2 * D, D, rows, 1.0f, in.data(), 2 * D, z.data(), D, 0.0f, dw.data(), D);
   be.gemm(false, true, rows, 2 * D, D, 1.0f, z.data(), D, w.data(), D, 0.0f, din.data(), 2 * D);
+}
+
+EmbedAllWork::EmbedAllWork(Backend& be, const Graph& g, const std::vector<int>& fanouts)
+    : model([&] {
+        SageArch a;
+        a.in_dim = g.features.dim;
+        a.hidden = 256;
+        a.num_classes = g.labels.num_classes;
+        a.fanouts = fanouts;
+        return a;
+      }()) {
+  model.initialize(1);
+  EngineOptions o;
+  o.max_batch = 1024;
+  o.training = false;
+  o.seed = 1;
+  engine = std::make_unique<SageEngine>(be, g, model.arch(), o);
+  engine->load_params(model.params());
+  nodes.resize(g.num_nodes());
+  for (NodeId v = 0; v < g.num_nodes(); ++v) nodes[v] = v;
+}
+
+void EmbedAllWork::run(bool full) {
+  if (full) {
+    engine->infer_full(nodes, true, out);
+    return;
+  }
+  const int64_t width = engine->hidden_width();
+  out.resize(nodes.size() * width);
+  for (size_t b = 0; b < nodes.size(); b += 1024) {
+    const size_t n = std::min<size_t>(1024, nodes.size() - b);
+    engine->infer(std::span<const NodeId>(nodes.data() + b, n), 0xFFFFFFF0u, nullptr, &part);
+    std::copy(part.begin(), part.end(), out.begin() + b * width);
+  }
 }
 
 }  // namespace grl::bench

@@ -3,10 +3,13 @@
 //   entries, 100-dim features, 47 classes); GRL_BENCH_SCALE=small shrinks it 16x for quick runs.
 #pragma once
 #include <cstdlib>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "host/graph/graph.h"
 #include "host/ops/backend.h"
+#include "host/train/sage_engine.h"
 
 namespace grl::bench {
 
@@ -32,6 +35,19 @@ struct DenseLayerWork {
   DenseLayerWork(Backend& be, int64_t rows, int64_t dim);
   void step(Backend& be, uint64_t iteration);
   double flops() const { return 3.0 * 2.0 * rows * 2.0 * dim * dim; }
+};
+
+// Embedding every node of a graph with a GraphSAGE model (mean, hidden 256, its fanouts), the
+// last hidden layer as grl embed writes it: run(true) is one full-neighbourhood pass
+// (sage_full.h), run(false) sampled batches of 1024 nodes as sampled inference runs them. The
+// engine, with the graph and features in backend memory, is built once in the constructor.
+struct EmbedAllWork {
+  SageModel model;
+  std::unique_ptr<SageEngine> engine;
+  std::vector<NodeId> nodes;
+  std::vector<float> out, part;
+  EmbedAllWork(Backend& be, const Graph& g, const std::vector<int>& fanouts);
+  void run(bool full);
 };
 
 }  // namespace grl::bench

@@ -242,6 +242,7 @@ int cmd_sage(const SageArgs& args) {
   j["threads"]["used"] = r.threads_used;
   j["placement"] = r.placement;
   j["engine_bytes"] = r.engine_bytes;
+  j["inference"] = r.full_inference ? "full" : "sampled";
   j["stages"] = r.stages.json();
   // Fields that apply only sometimes are absent otherwise (no -1 or default placeholders).
   if (r.feature_cache_hit_rate >= 0) j["feature_cache_hit_rate"] = r.feature_cache_hit_rate;
@@ -261,15 +262,25 @@ void check_inference_args(const EmbedArgs& a) {
 
 namespace {
 
+// Says which inference ran and why (stderr, unless quiet).
+void report_inference(const EmbedArgs& a, const SageEngine::InferenceChoice& how) {
+  if (!a.quiet) std::fprintf(stderr, "inference: %s\n", how.why.c_str());
+}
+
 // What embed and predict were given, for their JSON summaries.
 nlohmann::json inference_summary(const char* command, const EmbedArgs& a, const Graph& g,
-                                 size_t nodes, const std::string& device) {
+                                 size_t nodes, const std::string& device,
+                                 const SageEngine::InferenceChoice& how) {
   nlohmann::json j = summary_header(command, a.graph.spec);
   j["weights"] = weights_key(g.csr.weighted(), g.weights_ignored);
   j["model"] = a.model;
   j["nodes"] = nodes;
   j["node_list"] = a.nodes.empty() ? nlohmann::json(nullptr) : nlohmann::json(a.nodes);
-  j["config"] = {{"batch_size", a.batch_size}, {"seed", a.seed}, {"device", a.device}};
+  j["config"] = {{"batch_size", a.batch_size},
+                 {"seed", a.seed},
+                 {"device", a.device},
+                 {"inference", inference_name(a.inference)}};
+  j["inference"] = how.full ? "full" : "sampled";
   j["device"] = device;
   return j;
 }
@@ -288,14 +299,17 @@ int cmd_embed(const EmbedArgs& a) {
   std::unique_ptr<Backend> be = make_backend(a.device);
   // An unsupervised model's embedding is its (L2-normalised) output, not a hidden layer.
   const bool hidden = !a.logits && !m.arch().unsupervised;
-  std::vector<float> h = sage_forward(*be, g, m, nodes, hidden, a.batch_size, a.seed);
+  SageEngine::InferenceChoice how;
+  std::vector<float> h =
+      sage_forward(*be, g, m, nodes, hidden, a.batch_size, a.seed, a.inference, &how);
+  report_inference(a, how);
   const int64_t dim = nodes.empty() ? 0 : static_cast<int64_t>(h.size() / nodes.size());
   std::vector<std::string> ids(nodes.size());
   for (size_t i = 0; i < nodes.size(); ++i) ids[i] = g.ids.name(nodes[i]);
   const std::vector<std::string> written = write_embeddings(a.out, ids, h, dim);
   out.result("embedded %zu nodes (%lld dimensions) on %s; wrote %s\n", nodes.size(),
              static_cast<long long>(dim), be->describe().c_str(), written[0].c_str());
-  out.summary() = inference_summary("embed", a, g, nodes.size(), be->describe());
+  out.summary() = inference_summary("embed", a, g, nodes.size(), be->describe(), how);
   out.summary()["dim"] = dim;
   out.summary()["written"] = written;
   out.finish();
@@ -316,7 +330,10 @@ int cmd_predict(const EmbedArgs& a) {
   check_model_fits(m, g, a.model);
   std::vector<NodeId> nodes = select_nodes(g, a.nodes);
   std::unique_ptr<Backend> be = make_backend(a.device);
-  std::vector<float> z = sage_forward(*be, g, m, nodes, false, a.batch_size, a.seed);
+  SageEngine::InferenceChoice how;
+  std::vector<float> z =
+      sage_forward(*be, g, m, nodes, false, a.batch_size, a.seed, a.inference, &how);
+  report_inference(a, how);
   const int64_t C = m.arch().num_classes;
   auto name = [&](int64_t c) {
     return c < static_cast<int64_t>(m.class_names.size()) ? m.class_names[c] : std::to_string(c);
@@ -360,7 +377,7 @@ int cmd_predict(const EmbedArgs& a) {
   }
   write_file_atomic(a.out, text);
   out.result("wrote predictions for %zu nodes to %s\n", nodes.size(), a.out.c_str());
-  out.summary() = inference_summary("predict", a, g, nodes.size(), be->describe());
+  out.summary() = inference_summary("predict", a, g, nodes.size(), be->describe(), how);
   out.summary()["written"] = {a.out};
   out.summary()["classes"] = C;
   out.summary()["multi_label"] = multi;

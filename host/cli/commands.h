@@ -74,6 +74,7 @@ struct EmbedArgs {
   std::string device = "auto";
   int64_t batch_size = 1024;
   uint64_t seed = 0;
+  InferenceMode inference = InferenceMode::kAuto;
   bool logits = false;         // predict uses logits; embed the last hidden layer
   std::string features;        // attribute table, when the model was trained with one
   bool probabilities = false;  // predict: every class's probability, one column each

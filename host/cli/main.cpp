@@ -39,11 +39,22 @@ const std::map<std::string, grl::LabelMode> kLabelModes = {{"auto", grl::LabelMo
 const std::map<std::string, grl::FeatureNorm> kFeatureNorms = {{"auto", grl::FeatureNorm::kAuto},
                                                                {"row", grl::FeatureNorm::kRow},
                                                                {"none", grl::FeatureNorm::kNone}};
+const std::map<std::string, grl::InferenceMode> kInferenceModes = {
+    {"auto", grl::InferenceMode::kAuto},
+    {"full", grl::InferenceMode::kFull},
+    {"sampled", grl::InferenceMode::kSampled}};
 const std::map<std::string, grl::WalkMethod> kWalkMethods = {
     {"deepwalk", grl::WalkMethod::kDeepWalk},
     {"node2vec", grl::WalkMethod::kNode2vec},
     {"metapath2vec", grl::WalkMethod::kMetapath2vec},
     {"metapath2vec++", grl::WalkMethod::kMetapath2vecPP}};
+
+constexpr const char* kInferenceHelp =
+    "full: every neighbour, layer by layer over all nodes (exact, the same for any seed or "
+    "batch size; as DGL's and PyG's layer-wise inference); sampled: each node's own sampled "
+    "tree with the training fanouts; auto: full unless the aggregator is lstm, the graph's edge "
+    "weights drew the training samples, the features sit in host memory or the full pass's "
+    "memory is not free (the run says which it took and why)";
 
 void add_graph_options(CLI::App* cmd, GraphArgs& g) {
   cmd->add_option("--graph,-g", g.spec, "Graph spec KIND:ARG (see `grl help specs`)")->required();
@@ -278,6 +289,14 @@ int main(int argc, char** argv) {
   c_sage->add_option("--device", st.device, "auto (GPU if present), cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
       ->capture_default_str();
+  c_sage
+      ->add_option("--inference", st.inference,
+                   "How validation and test infer: sampled (the training fanouts), full (every "
+                   "neighbour, layer by layer over all nodes: exact, no seed) or auto (full "
+                   "where it can run; see grl embed --help)")
+      ->transform(enum_names(kInferenceModes))
+      ->type_name(enum_type(kInferenceModes))
+      ->default_str("sampled");
   c_sage->add_option("--seed", st.seed, "Seed of every random draw (same seed, same result)")
       ->check(kSeed)
       ->capture_default_str();
@@ -355,6 +374,10 @@ int main(int argc, char** argv) {
   c_embed->add_option("--seed", embed.seed, "Seed of the neighbour samples")
       ->check(kSeed)
       ->capture_default_str();
+  c_embed->add_option("--inference", embed.inference, kInferenceHelp)
+      ->transform(enum_names(kInferenceModes))
+      ->type_name(enum_type(kInferenceModes))
+      ->default_str("auto");
   c_embed->add_option("--features", embed.features,
                       "Attribute table, if the model was trained with --features");
   c_embed->add_flag("--json", embed.json, "Print one JSON object on stdout");
@@ -378,6 +401,10 @@ int main(int argc, char** argv) {
   c_predict->add_option("--seed", predict.seed, "Seed of the neighbour samples")
       ->check(kSeed)
       ->capture_default_str();
+  c_predict->add_option("--inference", predict.inference, kInferenceHelp)
+      ->transform(enum_names(kInferenceModes))
+      ->type_name(enum_type(kInferenceModes))
+      ->default_str("auto");
   c_predict->add_option("--features", predict.features,
                         "Attribute table, if the model was trained with --features");
   c_predict->add_flag("--probabilities", predict.probabilities,

@@ -16,6 +16,7 @@
 #include "kernels/gather.h"
 #include "kernels/lstm.h"
 #include "kernels/sampling.h"
+#include "kernels/segment_reduce.h"
 #include "kernels/sgns.h"
 #include "kernels/walk.h"
 

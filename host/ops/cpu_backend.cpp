@@ -12,6 +12,7 @@
 #include "host/reference/gather_ref.h"
 #include "host/reference/lstm_ref.h"
 #include "host/reference/sampling_ref.h"
+#include "host/reference/segment_reduce_ref.h"
 #include "host/reference/sgns_ref.h"
 #include "host/reference/walk_ref.h"
 

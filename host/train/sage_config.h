@@ -38,6 +38,8 @@ struct SageTrainConfig {
   float dropout = 0.5f;
   float input_dropout = kAutoInputDropout;  // on the input features (training only)
   int patience = 0;  // stop after this many epochs without a better validation; 0 = off
+  // How validation and test infer (sage_full.h): sampled with the training fanouts by default.
+  InferenceMode inference = InferenceMode::kSampled;
   FeatureNorm feature_norm = FeatureNorm::kAuto;
   float weight_decay = 5e-4f;
   OptimizerKind optimizer = OptimizerKind::kAdam;

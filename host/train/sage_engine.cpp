@@ -51,6 +51,7 @@ struct SageEngine::Impl {
   Buffer<float> unsup_coef, unsup_pair_loss, out_inv_norm;
   std::vector<int32_t> unsup_host;
   std::optional<GraphStore> store;
+  std::unique_ptr<FullInference> full;  // made by the first infer_full
 
   template <class T>
   Buffer<T> alloc(size_t n, const char* what) {
@@ -358,6 +359,49 @@ void SageEngine::train_step_unsupervised(std::span<const NodeId> seeds,
 }
 
 CsrView SageEngine::graph_view() const { return impl_->store->csr(); }
+
+SageEngine::InferenceChoice SageEngine::choose_inference(InferenceMode mode) {
+  if (mode == InferenceMode::kSampled) return {false, "sampled neighbourhoods, as asked"};
+  const Impl& m = *impl_;
+  const bool asked = mode == InferenceMode::kFull;
+  auto refuse = [&](const std::string& why) -> InferenceChoice {
+    if (asked) throw ConfigError("{inference} full: " + why + "; use {inference} sampled");
+    return {false, "sampled neighbourhoods: " + why};
+  };
+  std::string why = full_inference_unsupported(m.arch);
+  if (!why.empty()) return refuse(why);
+  if (m.store->cpu_gather())
+    return refuse(
+        "the features stay in host memory behind the CPU gather, which the GPU "
+        "cannot read in place");
+  if (!m.full) {
+    const int64_t need = FullInference::footprint(m.be, m.graph, m.arch);
+    const bool host = m.be.shares_host_memory();
+    const int64_t free = host ? host_available_bytes() : m.be.free_memory();
+    if (free >= 0 && need > free)
+      return refuse("its buffers need about " + gib_string(static_cast<double>(need)) + " of " +
+                    (host ? "host" : "GPU") + " memory, and " +
+                    gib_string(static_cast<double>(free)) + " are free");
+  }
+  if (!asked && m.graph.csr.weighted())
+    return {false,
+            "sampled neighbourhoods: edge weights drew the training neighbourhoods, and the full "
+            "pass would average every neighbour alike"};
+  if (!asked && m.store->features_remote())
+    return {false,
+            "sampled neighbourhoods: the features are in host memory, and the full pass would "
+            "read each row once per edge across the host link"};
+  return {true, "full neighbourhoods (every neighbour, one pass per layer)"};
+}
+
+void SageEngine::infer_full(std::span<const NodeId> nodes, bool hidden, std::vector<float>& out) {
+  Impl& m = *impl_;
+  if (!m.ring.idle()) throw Error("inference while training batches are enqueued");
+  if (!m.full)
+    m.full =
+        std::make_unique<FullInference>(m.be, m.graph, m.arch, m.store->csr(), m.store->features());
+  m.full->run(m.params.data(), nodes, hidden, out);
+}
 
 double SageEngine::take_loss_sum() {
   float v = 0.0f;

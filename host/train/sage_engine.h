@@ -15,6 +15,7 @@
 #include "host/ops/backend.h"
 #include "host/pipeline/placement.h"
 #include "host/train/optimizer.h"
+#include "host/train/sage_full.h"
 #include "host/train/sage_model.h"
 
 namespace grl {
@@ -93,6 +94,19 @@ class SageEngine {
   // `hidden` (B x the last hidden width; the logits when the model has one layer).
   void infer(std::span<const NodeId> seeds, uint32_t epoch_key, std::vector<float>* logits,
              std::vector<float>* hidden);
+  // Which inference `mode` resolves to here: full-neighbourhood (sage_full.h) or sampled, and
+  // why (one line). auto takes full unless the aggregator has no full form, the graph's edge
+  // weights drew the training neighbourhoods, the features sit in host memory, or the full
+  // pass's memory is not free; kFull throws ConfigError where full cannot run at all.
+  struct InferenceChoice {
+    bool full = false;
+    std::string why;
+  };
+  InferenceChoice choose_inference(InferenceMode mode);
+  // Full-neighbourhood inference of distinct `nodes` with the engine's parameters, graph and
+  // features: the logits (unsupervised: the normalised embedding), or the last hidden layer.
+  // The pass's buffers are allocated at the first call and kept.
+  void infer_full(std::span<const NodeId> nodes, bool hidden, std::vector<float>& out);
   // Sum of per-seed training losses since the last call (one small download).
   double take_loss_sum();
   // Mean pre-clip global gradient norm over the steps since the last call (one small download);

@@ -127,9 +127,16 @@ ClassMetrics score_logits(const Graph& g, std::span<const NodeId> nodes,
 
 namespace {
 
+// Outputs of distinct `nodes`: one full-neighbourhood pass, or sampled batches.
 std::vector<float> forward_all(SageEngine& e, std::span<const NodeId> nodes, bool hidden,
-                               int64_t batch, int64_t width, Progress* progress = nullptr) {
+                               int64_t batch, int64_t width, bool full,
+                               Progress* progress = nullptr) {
   std::vector<float> out(nodes.size() * width), part;
+  if (full) {
+    e.infer_full(nodes, hidden, out);
+    if (progress) progress->finish();
+    return out;
+  }
   for (size_t b = 0; b < nodes.size(); b += batch) {
     size_t n = std::min<size_t>(batch, nodes.size() - b);
     e.infer(nodes.subspan(b, n), kEvalEpochKey, hidden ? nullptr : &part, hidden ? &part : nullptr);
@@ -157,7 +164,8 @@ std::vector<NodeId> distinct(std::span<const NodeId> nodes, std::vector<size_t>&
 
 std::vector<float> sage_forward(Backend& be, const Graph& input, const SageModel& model,
                                 std::span<const NodeId> nodes, bool hidden, int64_t batch_size,
-                                uint64_t seed) {
+                                uint64_t seed, InferenceMode mode,
+                                SageEngine::InferenceChoice* choice) {
   Graph normalized;  // the features as the model was trained on them
   const Graph& g = prepared_features(model.feature_norm == "row", input, normalized);
   EngineOptions o;
@@ -166,11 +174,13 @@ std::vector<float> sage_forward(Backend& be, const Graph& input, const SageModel
   o.training = false;
   o.seed = seed;
   SageEngine e(be, g, model.arch(), o);
+  const SageEngine::InferenceChoice how = e.choose_inference(mode);
+  if (choice) *choice = how;
   e.load_params(model.params());
   const int64_t width = hidden ? e.hidden_width() : model.arch().num_classes;
   std::vector<size_t> pos;
   std::vector<NodeId> uniq = distinct(nodes, pos);
-  std::vector<float> u = forward_all(e, uniq, hidden, o.max_batch, width);
+  std::vector<float> u = forward_all(e, uniq, hidden, o.max_batch, width, how.full);
   std::vector<float> out(nodes.size() * width);
   for (size_t i = 0; i < nodes.size(); ++i)
     std::copy(u.begin() + pos[i] * width, u.begin() + (pos[i] + 1) * width,
@@ -213,6 +223,8 @@ SageTrainResult train_sage(const Graph& input, const SageTrainConfig& cfg) {
   res.device = be->describe();
   SageEngine engine(*be, g, arch, engine_options(cfg));
   engine.load_params(model.params());
+  const SageEngine::InferenceChoice eval_how = engine.choose_inference(cfg.inference);
+  res.full_inference = eval_how.full;
   if (cfg.progress)
     log("training GraphSAGE (" + std::string(aggregator_name(cfg.aggregator)) + ", " +
         std::to_string(arch.num_layers()) + " layers, " + std::to_string(model.num_params()) +
@@ -234,6 +246,8 @@ SageTrainResult train_sage(const Graph& input, const SageTrainConfig& cfg) {
         std::to_string(train.size()) + " training nodes), then validation on " +
         std::to_string(eval_nodes.size()) + (valid.empty() ? " training" : "") +
         " nodes; test on " + std::to_string(test.size()) + " nodes at the end");
+  if (cfg.progress && cfg.inference != InferenceMode::kSampled)
+    log("validation and test: " + eval_how.why);
   const int64_t C = arch.num_classes;
   std::vector<float> best_params = model.params();
   double best_f1 = -1;
@@ -281,7 +295,7 @@ SageTrainResult train_sage(const Graph& input, const SageTrainConfig& cfg) {
     Progress validating("validating epoch " + std::to_string(epoch),
                         static_cast<double>(eval_nodes.size()), "nodes", cfg.progress, log);
     std::vector<float> logits =
-        forward_all(engine, eval_nodes, false, cfg.batch_size, C, &validating);
+        forward_all(engine, eval_nodes, false, cfg.batch_size, C, eval_how.full, &validating);
     rec.valid = score_logits(g, eval_nodes, logits, C);
     if (cfg.progress)
       log("epoch " + std::to_string(epoch) + "/" + std::to_string(cfg.epochs) + "  loss " +
@@ -332,7 +346,8 @@ SageTrainResult train_sage(const Graph& input, const SageTrainConfig& cfg) {
   model.params() = best_params;
   engine.load_params(best_params);
   if (!test.empty())
-    res.test = score_logits(g, test, forward_all(engine, test, false, cfg.batch_size, C), C);
+    res.test = score_logits(g, test,
+                            forward_all(engine, test, false, cfg.batch_size, C, eval_how.full), C);
   res.model = std::move(model);
   return res;
 }

@@ -11,6 +11,7 @@
 #include "host/ops/backend.h"
 #include "host/train/metrics.h"
 #include "host/train/sage_config.h"
+#include "host/train/sage_engine.h"
 #include "host/train/sage_model.h"
 #include "host/train/stage_report.h"
 
@@ -42,6 +43,7 @@ struct SageTrainResult {
   double feature_cache_hit_rate = -1;     // training steps' feature rows served by the cache
   bool features_host_resident = false;    // features in host memory, rows moved per batch
   int threads_used = 1;                   // host threads that worked in the training loop
+  bool full_inference = false;            // validation and test ran full-neighbourhood inference
 };
 
 // Resolves the split a configuration asks for on a graph.
@@ -51,9 +53,12 @@ SageTrainResult train_sage(const Graph& graph, const SageTrainConfig& config);
 
 // Forward pass of a trained model over `nodes` of `graph` (which may contain nodes never seen
 // in training): logits (n x classes) or, with hidden, the last hidden layer (n x width).
+// `mode`: full neighbourhoods or sampled ones (batch_size and seed apply to sampled only);
+// `choice`, when given, says which ran and why.
 std::vector<float> sage_forward(Backend& backend, const Graph& graph, const SageModel& model,
                                 std::span<const NodeId> nodes, bool hidden, int64_t batch_size,
-                                uint64_t seed);
+                                uint64_t seed, InferenceMode mode = InferenceMode::kSampled,
+                                SageEngine::InferenceChoice* choice = nullptr);
 
 // Metrics of logits against the graph's labels for `nodes`.
 ClassMetrics score_logits(const Graph& graph, std::span<const NodeId> nodes,

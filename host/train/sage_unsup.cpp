@@ -48,7 +48,8 @@ void evaluate_unsupervised(Backend& be, const Graph& g, const SageModel& model,
       std::max(1.0, static_cast<double>(labelled.size()) / static_cast<double>(kUnsupEvalMaxNodes));
   for (double x = 0; x < static_cast<double>(labelled.size()); x += stride)
     nodes.push_back(labelled[static_cast<size_t>(x)]);
-  std::vector<float> x = sage_forward(be, g, model, nodes, false, c.train.batch_size, c.train.seed);
+  std::vector<float> x =
+      sage_forward(be, g, model, nodes, false, c.train.batch_size, c.train.seed, c.train.inference);
   std::vector<std::vector<int32_t>> y(nodes.size());
   for (size_t i = 0; i < nodes.size(); ++i) {
     const NodeId v = nodes[i];

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -259,6 +260,49 @@ TEST(CliChecks, FeatureNormInputDropoutAndPatience) {
   EXPECT_EQ(j["config"]["patience"], 1);
   test::CliResult r = run_grl(kSage + "--feature-norm row");
   EXPECT_CONTAINS(r.out, "features: row-normalised (--feature-norm row;");
+}
+
+// embed and predict infer with every neighbour by default (the same output for any seed and
+// batch size), say so, and fall back to samples, saying why, where full has no form (lstm);
+// asked for full there, they refuse before writing anything.
+TEST(CliChecks, FullNeighbourhoodInferenceByDefault) {
+  const fs::path d = test::scratch_dir();
+  const std::string model = (d / "m.grl").string();
+  // Fanouts below the degrees: sampled inference then differs from full.
+  ASSERT_EQ(run_grl(kSage + "-q --fanouts 3,2 --inference full --save " + model).code, 0);
+  auto embed = [&](const std::string& extra, const std::string& out) {
+    test::CliResult r = run_grl("embed --model " + model + " --graph " + kSbm + " --out " +
+                                (d / out).string() + " " + extra);
+    EXPECT_EQ(r.code, 0) << r.out;
+    std::ifstream in(d / out, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  const std::string a = embed("--seed 1 --batch-size 7", "a.npy");
+  ASSERT_GT(a.size(), 600u * 16 * 4);
+  EXPECT_TRUE(embed("--seed 2 --batch-size 100", "b.npy") == a);
+  EXPECT_FALSE(embed("--inference sampled --seed 2", "c.npy") == a);
+  test::CliResult r =
+      run_grl("embed --model " + model + " --graph " + kSbm + " --out " + (d / "e.npy").string());
+  EXPECT_CONTAINS(r.out, "inference: full neighbourhoods");
+  test::CliResult j = run_grl_stdout("predict --json -q --model " + model + " --graph " + kSbm +
+                                     " --out " + (d / "p.tsv").string());
+  ASSERT_EQ(j.code, 0) << j.out;
+  EXPECT_EQ(nlohmann::json::parse(j.out)["inference"], "full");
+  EXPECT_EQ(nlohmann::json::parse(j.out)["config"]["inference"], "auto");
+
+  const std::string lstm = (d / "l.grl").string();
+  ASSERT_EQ(run_grl(kSage + "-q --aggr lstm --save " + lstm).code, 0);
+  test::CliResult f =
+      run_grl("embed --model " + lstm + " --graph " + kSbm + " --out " + (d / "l.npy").string());
+  EXPECT_EQ(f.code, 0) << f.out;
+  EXPECT_CONTAINS(f.out, "inference: sampled neighbourhoods: the lstm aggregator");
+  const fs::path refused = d / "refused.npy";
+  expect_usage(
+      "embed --inference full --model " + lstm + " --graph " + kSbm + " --out " + refused.string(),
+      "--inference full: the lstm aggregator");
+  EXPECT_FALSE(fs::exists(refused));
+  expect_usage(kSage + "--aggr lstm --inference full", "--inference full: the lstm aggregator");
+  expect_usage(kSage + "--inference every", "--inference");
 }
 
 // -q hides progress, not the result.

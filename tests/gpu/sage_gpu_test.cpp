@@ -253,5 +253,51 @@ TEST(GpuSage, InferenceMatchesCpu) {
   }
 }
 
+// Full-neighbourhood inference on the GPU == on the CPU, on a graph whose hubs span several
+// aggregation chunks (kernels/segment_reduce.h), for every aggregator with a full form.
+TEST(GpuSage, FullInferenceMatchesCpu) {
+  GRL_REQUIRE_GPU();
+  Graph g = small_sbm();
+  EdgeList e;
+  for (NodeId v = 0; v < g.num_nodes(); ++v)
+    for (NodeId u : g.csr.neighbors(v)) {
+      e.src.push_back(v);
+      e.dst.push_back(u);
+    }
+  for (NodeId h : {0, 1})  // two hubs: 3 and 5 chunks of neighbours
+    for (NodeId u = 2; u < (h == 0 ? 3 : 5) * kSegmentChunkEdges - 40; ++u) {
+      e.src.push_back(h);
+      e.dst.push_back(u);
+    }
+  CsrBuildOptions o;
+  o.symmetrize = true;
+  g.csr = build_csr(std::move(e), g.num_nodes(), g.num_nodes(), o);
+  ASSERT_GT(g.csr.degree(1), 4 * kSegmentChunkEdges);
+  std::vector<NodeId> nodes{1, 0};
+  for (NodeId v = 2; v < g.num_nodes(); v += 5) nodes.push_back(v);
+  auto cpu = make_cpu_backend();
+  auto gpu = test::make_gpu_backend();
+  for (SageAggregator aggr : {SageAggregator::kMean, SageAggregator::kMax, SageAggregator::kPool}) {
+    SageArch arch;
+    arch.aggregator = aggr;
+    arch.in_dim = g.features.dim;
+    arch.hidden = 32;
+    arch.num_classes = g.labels.num_classes;
+    arch.fanouts = {8, 4};
+    SageModel m(arch);
+    m.initialize(9);
+    for (bool hidden : {false, true}) {
+      SageEngine::InferenceChoice how;
+      auto a = sage_forward(*cpu, g, m, nodes, hidden, 200, 1, InferenceMode::kFull);
+      auto b = sage_forward(*gpu, g, m, nodes, hidden, 200, 1, InferenceMode::kFull, &how);
+      EXPECT_TRUE(how.full);
+      ASSERT_EQ(a.size(), b.size());
+      for (size_t i = 0; i < a.size(); ++i)
+        ASSERT_NEAR(a[i], b[i], 1e-4 * (1 + std::fabs(a[i])))
+            << aggregator_name(aggr) << (hidden ? " hidden " : " logits ") << i;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace grl
