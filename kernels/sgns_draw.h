@@ -79,8 +79,8 @@ GRL_HD bool kept(const SgnsSpec& s, uint32_t walk, int j, NodeId v) {
 // The contexts of centre i, in order: the b nearest kept positions before i (farthest first),
 // then the b nearest kept positions after it. Calls f(j, slot) with slot in [0, 2b).
 template <class F>
-GRL_HD void for_each_context(const SgnsSpec& s, const int32_t* walk, uint32_t id, int i, int b,
-                             F&& f) {
+GRL_HD_INLINED void for_each_context(const SgnsSpec& s, const int32_t* walk, uint32_t id, int i,
+                                     int b, F&& f) {
   int lo = i, found = 0;
   while (found < b && lo > 0) {
     --lo;
