@@ -118,7 +118,7 @@ int cmd_walk(const WalkArgs& a) {
   j["walks_ended_early"] = r.ended_early;
   j["loss"] = r.loss;
   j["partitions"] = r.partitions;
-  if (r.partitions > 1) j["swap_bytes"] = r.swap_bytes;
+  if (r.swap_bytes > 0) j["swap_bytes"] = r.swap_bytes;
   out.finish();
   return 0;
 }

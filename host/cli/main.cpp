@@ -502,10 +502,12 @@ int main(int argc, char** argv) {
       ->add_option(
           "--partitions", walk.partitions,
           "N or auto. Cut the node ids into N blocks and train the two embedding tables in "
-          "GraphVite-style row partitions: the tables stay in pinned host memory and blocks are "
-          "swapped in and out of the GPU, so tables larger than GPU memory can be trained "
-          "(negatives then come from the context's partition). auto uses 1 (off) when both "
-          "tables fit in GPU memory, and always on the CPU")
+          "GraphVite-style row partitions (negatives then come from the context's block). On "
+          "the GPU the tables stay in pinned host memory and blocks are swapped in and out, so "
+          "tables larger than GPU memory can be trained; auto uses 1 (off) when both fit. On "
+          "the CPU the --threads train orthogonal (centre block, context block) pairs at once; "
+          "auto uses 8 (one per 1,024 nodes on smaller graphs). The embeddings depend on N, "
+          "never on the thread count")
       ->capture_default_str();
   c_walk->add_flag("--json", walk.json,
                    "Print one JSON object on stdout (the result and the configuration); "

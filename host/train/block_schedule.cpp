@@ -1,9 +1,11 @@
 #include "host/train/block_schedule.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 
 #include "host/core/error.h"
+#include "host/core/parallel.h"
 #include "host/pipeline/lane_scope.h"
 
 namespace grl {
@@ -25,8 +27,11 @@ BlockChoice choose_blocks(int requested, int64_t n, int64_t dim, int64_t free_b,
     // Working memory besides the tables: two walk buffers, counts, negative and keep tables.
     const int64_t margin = 2 * default_chunk * L * 4 + n * 32 + (int64_t{256} << 20);
     if (free_b < 0) {
-      P = 1;
-      c.why = "the CPU backend trains in host memory";
+      P = static_cast<int>(std::clamp<int64_t>(n / 1024, 1, kCpuBlocks));
+      c.why = P > 1 ? "the CPU's threads train " + std::to_string(P) +
+                          " orthogonal block pairs per round; the result does not depend on "
+                          "the thread count"
+                    : "a graph this small trains as one block on the CPU";
     } else if (2 * n * row_bytes + margin <= static_cast<int64_t>(0.6 * free_b)) {
       P = 1;
       c.why = "both tables fit in device memory";
@@ -54,14 +59,17 @@ BlockChoice choose_blocks(int requested, int64_t n, int64_t dim, int64_t free_b,
 }
 
 BlockSchedule::BlockSchedule(Backend& be, int64_t n, int64_t dim, int blocks,
-                             const std::vector<float>& init)
+                             const std::vector<float>& init, bool rounds)
     : be_(be),
       n_(n),
       dim_(dim),
       row_bytes_(dim * static_cast<int64_t>(sizeof(float))),
       blocks_(blocks),
+      rounds_(blocks > 1 && rounds),
       begin_(block_bounds(n, blocks)) {
-  if (blocks == 1) {
+  if (rounds_ && !be.shares_host_memory())
+    throw Error("block rounds train in host memory: the CPU backend only");
+  if (blocks == 1 || rounds_) {
     syn0_ = Buffer<float>(be, init.size(), "embeddings");
     syn1_ = Buffer<float>(be, init.size(), "context embeddings");
     syn0_.upload(init.data(), init.size());
@@ -101,9 +109,49 @@ void BlockSchedule::fetch(int blk, int slot) {
   swap_bytes_ += bytes;
 }
 
+SgnsSpec BlockSchedule::pair_spec(const SgnsSpec& spec, int a, int b) const {
+  SgnsSpec ps = spec;
+  ps.centre_begin = static_cast<NodeId>(begin_[a]);
+  ps.centre_end = static_cast<NodeId>(begin_[a + 1]);
+  ps.context_begin = static_cast<NodeId>(begin_[b]);
+  ps.context_end = static_cast<NodeId>(begin_[b + 1]);
+  return ps;
+}
+
+void BlockSchedule::train_rounds(Span<const int32_t> w, int64_t m, const SgnsSpec& spec,
+                                 AliasView all, AliasView typed, SgnsStats* stats) {
+  const int P = blocks_;
+  std::vector<SgnsStats> pair_stats(P);
+  for (int r = 0; r < P; ++r) {
+    // Pairs (a, (a + r) mod P) of this round, taken by the workers as they come free.
+    std::atomic<int> next{0};
+    parallel_chunks(
+        std::min(P, num_threads()),
+        [&](int64_t, int64_t, int) {
+          for (int a; (a = next.fetch_add(1)) < P;) {
+            const int b = (a + r) % P;
+            pair_stats[a] = SgnsStats{};
+            be_.sgns(w, m, pair_spec(spec, a, b), all, typed,
+                     MatrixView<float>{syn0_.data() + begin_[a] * dim_, rows_of(a), dim_, dim_},
+                     MatrixView<float>{syn1_.data() + begin_[b] * dim_, rows_of(b), dim_, dim_},
+                     &pair_stats[a]);
+          }
+        },
+        1);
+    for (const SgnsStats& s : pair_stats) {
+      stats->pairs += s.pairs;
+      stats->loss += s.loss;
+    }
+  }
+}
+
 void BlockSchedule::train(const int32_t* walks, int64_t m, int L, const SgnsSpec& spec,
                           AliasView all, AliasView typed, SgnsStats* stats) {
   const Span<const int32_t> w{walks, m * L};
+  if (rounds_) {
+    train_rounds(w, m, spec, all, typed, stats);
+    return;
+  }
   if (blocks_ == 1) {
     be_.sgns(w, m, spec, all, typed, MatrixView<float>{syn0_.data(), n_, dim_, dim_},
              MatrixView<float>{syn1_.data(), n_, dim_, dim_}, stats);
@@ -122,12 +170,8 @@ void BlockSchedule::train(const int32_t* walks, int64_t m, int L, const SgnsSpec
       if (slot < 0) fetch(blk, slot = 1 - last_slot);
       if (i + 1 < P && slot_of(block_at(i + 1)) < 0) fetch(block_at(i + 1), 1 - slot);
       be_.wait_event(ready_[slot]);
-      SgnsSpec ps = spec;
-      ps.centre_begin = static_cast<NodeId>(begin_[a]);
-      ps.centre_end = static_cast<NodeId>(begin_[a + 1]);
-      ps.context_begin = static_cast<NodeId>(begin_[blk]);
-      ps.context_end = static_cast<NodeId>(begin_[blk + 1]);
-      be_.sgns(w, m, ps, all, typed, MatrixView<float>{syn0_.data(), rows_of(a), dim_, dim_},
+      be_.sgns(w, m, pair_spec(spec, a, blk), all, typed,
+               MatrixView<float>{syn0_.data(), rows_of(a), dim_, dim_},
                MatrixView<float>{slot1_[slot].data(), rows_of(blk), dim_, dim_}, stats);
       const size_t bytes1 = static_cast<size_t>(rows_of(blk) * row_bytes_);
       be_.download_async(host1_.data() + begin_[blk] * dim_, slot1_[slot].data(), bytes1);
@@ -144,7 +188,7 @@ void BlockSchedule::train(const int32_t* walks, int64_t m, int L, const SgnsSpec
 void BlockSchedule::embeddings(std::vector<float>& out) {
   out.resize(static_cast<size_t>(n_ * dim_));
   be_.synchronize();
-  if (blocks_ == 1)
+  if (blocks_ == 1 || rounds_)
     syn0_.download(out.data(), out.size());
   else
     std::memcpy(out.data(), host0_.data(), out.size() * sizeof(float));

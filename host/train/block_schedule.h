@@ -10,6 +10,16 @@
 // the write-back of the block's own newest rows. The b order snakes (reversed on every other
 // centre block, also across chunks), so the block a row ends on stays resident for the next.
 // Each chunk moves about 2 (B + 1) tables' bytes over the host link.
+//
+// On the CPU backend with B > 1 (unless told to run the swapping path, to test it) the blocks
+// train in rounds instead, GraphVite's multi-worker schedule: both tables stay whole in host
+// memory, and round r trains the B orthogonal pairs (a, (a + r) mod B), a = 0..B-1, on the host
+// threads at once. No two pairs of a round touch the same rows of either table, and each pair
+// is one sequential pass, so the result depends on B alone, not on how many threads share the
+// pairs or which thread takes which: the same seed gives the same embeddings on any thread
+// count. (With B > 1 every chunk trains pair by pair, so the result depends on the walk chunks
+// too; on the CPU their size is fixed by the walk length, not by the machine.) The chunk's stats
+// are summed over the pairs in pair order.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -28,18 +38,24 @@ struct BlockChoice {
   std::string why;  // for `auto`: one line for the log
 };
 
-// requested: 0 = auto (1 on the CPU and when both tables fit in 60% of free device memory, else
-// the fewest blocks of which three fit in 40%), else that many. Partitioned runs take larger
-// walk chunks (unless chunk_walks was given) to amortise the swaps.
+// Blocks `auto` takes on the CPU (free_bytes < 0): enough orthogonal pairs per round for 8
+// threads, one block per 1,024 nodes at most. Fixed, not the thread count: the embeddings
+// depend on the blocks.
+constexpr int kCpuBlocks = 8;
+
+// requested: 0 = auto (on the CPU kCpuBlocks; on the GPU 1 when both tables fit in 60% of free
+// device memory, else the fewest blocks of which three fit in 40%), else that many. Partitioned
+// runs take larger walk chunks (unless chunk_walks was given) to amortise the swaps.
 BlockChoice choose_blocks(int requested, int64_t nodes, int64_t dim, int64_t free_bytes,
                           int64_t default_chunk, int64_t requested_chunk, int walk_length,
                           uint64_t walks_per_epoch);
 
 class BlockSchedule {
  public:
-  // syn0 starts as `init` (nodes x dim), syn1 at zero.
+  // syn0 starts as `init` (nodes x dim), syn1 at zero. rounds: the threaded rounds (the CPU
+  // backend only), else the swapping path.
   BlockSchedule(Backend& backend, int64_t nodes, int64_t dim, int blocks,
-                const std::vector<float>& init);
+                const std::vector<float>& init, bool rounds = false);
   BlockSchedule(const BlockSchedule&) = delete;
   BlockSchedule& operator=(const BlockSchedule&) = delete;
 
@@ -55,14 +71,18 @@ class BlockSchedule {
   int64_t rows_of(int k) const { return begin_[k + 1] - begin_[k]; }
   int slot_of(int block) const;
   void fetch(int block, int slot);
+  SgnsSpec pair_spec(const SgnsSpec& spec, int a, int b) const;
+  void train_rounds(Span<const int32_t> walks, int64_t m, const SgnsSpec& spec, AliasView all,
+                    AliasView typed, SgnsStats* stats);
 
   Backend& be_;
   int64_t n_, dim_, row_bytes_;
   int blocks_;
+  bool rounds_;
   std::vector<int64_t> begin_;
-  // B = 1: both tables in backend memory. B > 1: both whole in pinned host memory, plus backend
-  // slots for one syn0 block and two syn1 blocks (separate buffers on the CPU backend too, so
-  // that it runs, and tests, the same copies).
+  // B = 1 and rounds: both tables in backend memory. B > 1: both whole in pinned host memory, plus
+  // backend slots for one syn0 block and two syn1 blocks (separate buffers on the CPU backend too,
+  // so that it runs, and tests, the same copies).
   Buffer<float> syn0_, syn1_, host0_, host1_, slot1_[2];
   std::vector<int> written_;  // per block: its syn1 rows written back
   std::vector<bool> ever_written_;

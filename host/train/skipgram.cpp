@@ -270,7 +270,8 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
   const NegativeTables tables(*be, host_counts, block_bounds(n, P), spec, spec.typed_negatives,
                               c.sample);
   spec.keep = tables.keep();
-  BlockSchedule schedule(*be, n, D, P, initial_embeddings(n, D, c.seed));
+  BlockSchedule schedule(*be, n, D, P, initial_embeddings(n, D, c.seed),
+                         be->shares_host_memory() && !c.swap_blocks);
   Buffer<SgnsStats> stats(*be, 1, "training counters");
   be->synchronize();
 

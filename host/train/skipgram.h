@@ -14,7 +14,8 @@
 // swapped between host and device around the passes: each chunk moves about 2 (P + 1) times the
 // bytes of one table (syn0 up and back once, syn1 up and back once per centre block), and every
 // pass re-reads the chunk's walks, so partition mode uses much larger walk chunks to amortise the
-// swaps.
+// swaps. On the CPU the same blocks are GraphVite's multi-worker schedule instead: the host
+// threads train orthogonal (centre block, context block) pairs at once (block_schedule.h).
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -58,9 +59,14 @@ struct SkipgramConfig {
   int model_l1_rows = 0;  // ... with each SM's L1 holding this many rows, not coherent (0: none)
   uint64_t seed = 0;
   int64_t chunk_walks = 0;  // walks per chunk; 0 = automatic
-  // Row partitions of the embedding tables (see above): 0 = automatic (1 on the CPU and when both
-  // tables fit in device memory, else the fewest whose three resident blocks fit), 1 = off.
+  // Row partitions of the embedding tables (see above): 0 = automatic (on the GPU 1 when both
+  // tables fit in device memory, else the fewest whose three resident blocks fit; on the CPU
+  // kCpuBlocks, fewer on small graphs), 1 = off. On the CPU the blocks train in threaded rounds
+  // (block_schedule.h): the result depends on the partitions, never on the thread count.
   int partitions = 0;
+  // CPU backend with partitions > 1: run the GPU's block swapping path instead of the threaded
+  // rounds (so that path is tested without a GPU; one thread).
+  bool swap_blocks = false;
   bool progress = true;
   std::function<void(const std::string&)> log;  // default: stderr
 };

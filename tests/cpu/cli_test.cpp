@@ -287,7 +287,7 @@ TEST(Cli, WalkPartitions) {
   ASSERT_EQ(ok.code, 0) << ok.out;
   nlohmann::json j = nlohmann::json::parse(last_line(ok.out));
   EXPECT_EQ(j["partitions"].get<int>(), 2);
-  EXPECT_GT(j["swap_bytes"].get<uint64_t>(), 0u);
+  EXPECT_FALSE(j.contains("swap_bytes")) << "the CPU trains blocks in rounds, in place";
   Result help = run("walk --help");
   EXPECT_NE(help.out.find("--partitions"), std::string::npos);
 }

@@ -5,14 +5,17 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
 #include "host/core/error.h"
 #include "host/io/loaders.h"
 #include "host/io/synthetic.h"
+#include "host/train/block_schedule.h"
 #include "host/train/embedding_eval.h"
 #include "kernels/sgns.h"
+#include "tests/cpu/scoped_threads.h"
 #include "tests/cpu/test_util.h"
 
 namespace grl {
@@ -132,6 +135,7 @@ TEST(Skipgram, DeterministicAndClearErrors) {
   c.walk_length = 10;
   c.dim = 8;
   c.chunk_walks = 777;  // several chunks
+  c.partitions = 1;     // (with blocks, each chunk trains block pair by block pair)
   SkipgramResult a = train_skipgram(g, c), b = train_skipgram(g, c);
   EXPECT_EQ(a.embeddings, b.embeddings);
   EXPECT_GT(a.pairs, 0u);
@@ -157,8 +161,38 @@ TEST(Skipgram, DeterministicAndClearErrors) {
   EXPECT_THROW(train_skipgram(homo, w), UsageError);
 }
 
-// Row partitions on the CPU backend run the real swapping path (blocks copied into separate
-// slot buffers and back): the embeddings are as good as unpartitioned ones, and reproducible.
+// The CPU's threads train orthogonal block pairs in rounds: for a given number of blocks the
+// embeddings are identical on 1, 2 or 3 threads (rounds of 4 pairs split 4, 2+2 and 2+1+1
+// ways), the threads really share the work, and the blocks train as well as one block.
+TEST(SkipgramThreads, SameEmbeddingsOnAnyThreadCount) {
+  Graph g = walk_sbm();
+  SkipgramConfig c = sbm_walks(WalkMethod::kDeepWalk);
+  c.partitions = 4;
+  c.chunk_walks = 5000;  // several chunks
+  std::vector<SkipgramResult> r;
+  for (int threads : {1, 2, 3}) {
+    test::ScopedThreads t(threads);
+    r.push_back(train_skipgram(g, c));
+  }
+  EXPECT_EQ(r[0].threads_used, 1);
+  EXPECT_GE(r[1].threads_used, 2);
+  EXPECT_EQ(r[0].swap_bytes, 0u);
+  for (int k : {1, 2}) {
+    EXPECT_EQ(r[k].pairs, r[0].pairs);
+    EXPECT_TRUE(r[k].embeddings == r[0].embeddings) << "threads " << k + 1;
+  }
+  c.partitions = 1;
+  SkipgramResult one = train_skipgram(g, c);
+  EXPECT_EQ(one.pairs, r[0].pairs);
+  EXPECT_FALSE(one.embeddings == r[0].embeddings) << "the blocks shape the result";
+  const double f1_one = score(g, one, 0, g.num_nodes()).micro_mean,
+               f1_four = score(g, r[0], 0, g.num_nodes()).micro_mean;
+  std::printf("sbm micro-F1: 1 block %.4f, 4 blocks in threaded rounds %.4f\n", f1_one, f1_four);
+  EXPECT_NEAR(f1_four, f1_one, 0.03);
+}
+
+// Row partitions on the CPU backend, asked to run the GPU's swapping path (blocks copied into
+// separate slot buffers and back): the embeddings are as good as unpartitioned ones.
 TEST(SkipgramPartitions, QualityMatchesUnpartitioned) {
   Graph g = walk_sbm();
   double f1[2];
@@ -166,6 +200,7 @@ TEST(SkipgramPartitions, QualityMatchesUnpartitioned) {
   for (int k = 0; k < 2; ++k) {
     SkipgramConfig c = sbm_walks(WalkMethod::kDeepWalk);
     c.partitions = k ? 3 : 1;
+    c.swap_blocks = true;
     c.chunk_walks = 7000;  // several chunks: the snake order continues across them
     r[k] = train_skipgram(g, c);
     f1[k] = score(g, r[k], 0, g.num_nodes()).micro_mean;
@@ -282,8 +317,9 @@ TEST(SkipgramPartitions, DeterministicTypedAndClearErrors) {
   SkipgramResult one = train_skipgram(g, c);
   EXPECT_EQ(one.pairs, a.pairs);
   EXPECT_NE(one.embeddings, a.embeddings);
-  c.partitions = 0;  // auto: off on the CPU
-  EXPECT_EQ(train_skipgram(g, c).partitions, 1);
+  c.partitions = 0;  // auto on the CPU: one block per 1,024 nodes, at most kCpuBlocks
+  EXPECT_EQ(train_skipgram(g, c).partitions,
+            std::clamp<int64_t>(g.num_nodes() / 1024, 1, kCpuBlocks));
   c.partitions = -1;
   EXPECT_THROW(train_skipgram(g, c), UsageError);
   c.partitions = g.num_nodes() + 1;
