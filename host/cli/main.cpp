@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <map>
 #include <string>
@@ -55,6 +56,29 @@ constexpr const char* kInferenceHelp =
     "tree with the training fanouts; auto: full unless the aggregator is lstm, the graph's edge "
     "weights drew the training samples, the features sit in host memory or the full pass's "
     "memory is not free (the run says which it took and why)";
+
+// The rank and rank count a launcher gave this process (mpirun, srun), from its environment.
+struct LauncherRanks {
+  int rank = 0, size = 1;
+  const char* launcher = "";
+};
+LauncherRanks launcher_ranks() {
+  struct Vars {
+    const char *size, *rank, *name;
+  };
+  static const Vars kVars[] = {{"OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK", "Open MPI"},
+                               {"PMI_SIZE", "PMI_RANK", "an MPI launcher (PMI)"},
+                               {"MV2_COMM_WORLD_SIZE", "MV2_COMM_WORLD_RANK", "MVAPICH"},
+                               {"SLURM_STEP_NUM_TASKS", "SLURM_PROCID", "Slurm (srun)"}};
+  for (const Vars& v : kVars) {
+    const char* size = std::getenv(v.size);
+    const char* rank = std::getenv(v.rank);
+    if (!size || !rank) continue;
+    LauncherRanks r{std::atoi(rank), std::atoi(size), v.name};
+    if (r.size > 1) return r;
+  }
+  return {};
+}
 
 void add_graph_options(CLI::App* cmd, GraphArgs& g) {
   cmd->add_option("--graph,-g", g.spec, "Graph spec KIND:ARG (see `grl help specs`)")->required();
@@ -661,6 +685,22 @@ int main(int argc, char** argv) {
     return 2;
   }
   grl::set_num_threads(threads);
+  if (const LauncherRanks lr = launcher_ranks(); lr.size > 1 && !*c_help) {
+    // One process does the whole job: rank 0 runs it, the others stop before any work (rather
+    // than every rank running, and writing, the same job).
+    if (lr.rank != 0) {
+      std::fprintf(stderr,
+                   "grl: rank %d of %d (started by %s): grl trains in one process; rank 0 runs "
+                   "the command, this rank exits\n",
+                   lr.rank, lr.size, lr.launcher);
+      return 0;
+    }
+    std::fprintf(stderr,
+                 "grl: started as %d ranks by %s, but grl trains in one process (multi-rank "
+                 "training is not built yet): rank 0 runs the command alone, with every core "
+                 "and the GPU it sees; the other ranks exit\n",
+                 lr.size, lr.launcher);
+  }
   walk.node2vec_options_given = c_walk->count("--p") + c_walk->count("--q") > 0;
   walk.metapath_given = c_walk->count("--metapath") > 0;
   if (*c_help) {

@@ -305,6 +305,24 @@ TEST(CliChecks, FullNeighbourhoodInferenceByDefault) {
   expect_usage(kSage + "--inference every", "--inference");
 }
 
+// Under mpirun or srun with several ranks, rank 0 runs the command alone and says so; the other
+// ranks exit at once, writing nothing (one process does the whole job).
+TEST(CliChecks, LauncherRanksBeyondTheFirstExit) {
+  const fs::path d = test::scratch_dir();
+  const fs::path out = d / "w.npy";
+  const std::string walk = kWalk + "--out " + out.string();
+  test::CliResult r1 = test::run_grl_env("OMPI_COMM_WORLD_SIZE=2 OMPI_COMM_WORLD_RANK=1", walk);
+  EXPECT_EQ(r1.code, 0) << r1.out;
+  EXPECT_CONTAINS(r1.out, "rank 1 of 2 (started by Open MPI)");
+  EXPECT_FALSE(fs::exists(out));
+  test::CliResult r0 = test::run_grl_env("SLURM_STEP_NUM_TASKS=3 SLURM_PROCID=0", walk);
+  EXPECT_EQ(r0.code, 0) << r0.out;
+  EXPECT_CONTAINS(r0.out, "started as 3 ranks by Slurm (srun)");
+  EXPECT_TRUE(fs::exists(out));
+  test::CliResult one = test::run_grl_env("OMPI_COMM_WORLD_SIZE=1 OMPI_COMM_WORLD_RANK=0", walk);
+  EXPECT_EQ(one.out.find("ranks"), std::string::npos) << one.out;
+}
+
 // -q hides progress, not the result.
 TEST(CliChecks, QuietKeepsTheResult) {
   test::CliResult r = run_grl_stdout(kSage + "-q");
