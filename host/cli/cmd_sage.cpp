@@ -254,6 +254,13 @@ int cmd_sage(const SageArgs& args) {
   return 0;
 }
 
+// --inference full for a model that has no full form: refused before the graph is loaded.
+static void check_inference_mode(const EmbedArgs& a, const SageModel& m) {
+  const std::string why = full_inference_unsupported(m.arch());
+  if (a.inference == InferenceMode::kFull && !why.empty())
+    throw ConfigError("--inference full: " + why + "; use --inference sampled");
+}
+
 void check_inference_args(const EmbedArgs& a) {
   check_device(a.device);
   if (a.batch_size < 1)
@@ -292,6 +299,7 @@ int cmd_embed(const EmbedArgs& a) {
   check_embeddings_output(a.out, "--out");
   Output out(a.json, a.quiet);
   SageModel m = SageModel::load(a.model);
+  check_inference_mode(a, m);
   Graph g = load_graph_verbose(a.graph, a.quiet);
   apply_model_features(m, g, a.features, a.model, a.quiet);
   check_model_fits(m, g, a.model);
@@ -321,6 +329,7 @@ int cmd_predict(const EmbedArgs& a) {
   check_output_file(a.out, "--out");
   Output out(a.json, a.quiet);
   SageModel m = SageModel::load(a.model);
+  check_inference_mode(a, m);
   if (m.arch().unsupervised)
     throw UsageError("the model " + a.model +
                      " was trained with --unsupervised and predicts no classes; use grl embed "

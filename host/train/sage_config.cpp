@@ -16,6 +16,12 @@ void validate(const SageTrainConfig& c) {
   if (!(c.input_dropout >= 0 && c.input_dropout < 1) && c.input_dropout != kAutoInputDropout)
     throw ConfigError("{input_dropout} must be in [0, 1)");
   if (c.patience < 0) throw ConfigError("{patience} must be >= 0 (0 = train every epoch)");
+  if (c.inference == InferenceMode::kFull) {
+    SageArch arch;
+    arch.aggregator = c.aggregator;
+    const std::string why = full_inference_unsupported(arch);
+    if (!why.empty()) throw ConfigError("{inference} full: " + why + "; use {inference} sampled");
+  }
   if (!(c.lr > 0) || !std::isfinite(c.lr)) throw ConfigError("{lr} must be a finite number > 0");
   if (!(c.weight_decay >= 0) || !std::isfinite(c.weight_decay))
     throw ConfigError("{weight_decay} must be a finite number >= 0");
