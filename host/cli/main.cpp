@@ -50,13 +50,6 @@ const std::map<std::string, grl::WalkMethod> kWalkMethods = {
     {"metapath2vec", grl::WalkMethod::kMetapath2vec},
     {"metapath2vec++", grl::WalkMethod::kMetapath2vecPP}};
 
-constexpr const char* kInferenceHelp =
-    "full: every neighbour, layer by layer over all nodes (exact, the same for any seed or "
-    "batch size; as DGL's and PyG's layer-wise inference); sampled: each node's own sampled "
-    "tree with the training fanouts; auto: full unless the aggregator is lstm, the graph's edge "
-    "weights drew the training samples, the features sit in host memory or the full pass's "
-    "memory is not free (the run says which it took and why)";
-
 // The rank and rank count a launcher gave this process (mpirun, srun), from its environment.
 struct LauncherRanks {
   int rank = 0, size = 1;
@@ -128,6 +121,20 @@ std::string enum_type(const std::map<std::string, E>& names) {
   std::string s;
   for (const auto& [name, value] : names) s += (s.empty() ? "" : "|") + name;
   return s;
+}
+
+// embed's and predict's --inference (default auto).
+void add_inference_option(CLI::App* cmd, grl::InferenceMode& mode) {
+  cmd->add_option(
+         "--inference", mode,
+         "full: every neighbour, layer by layer over all nodes (exact, the same for any seed or "
+         "batch size; as DGL's and PyG's layer-wise inference); sampled: each node's own "
+         "sampled tree with the training fanouts; auto: full unless the aggregator is lstm, the "
+         "graph's edge weights drew the training samples, the features sit in host memory or "
+         "the full pass's memory is not free (the run says which it took and why)")
+      ->transform(enum_names(kInferenceModes))
+      ->type_name(enum_type(kInferenceModes))
+      ->default_str("auto");
 }
 
 // The edit distance between two flags, for "did you mean".
@@ -398,10 +405,7 @@ int main(int argc, char** argv) {
   c_embed->add_option("--seed", embed.seed, "Seed of the neighbour samples")
       ->check(kSeed)
       ->capture_default_str();
-  c_embed->add_option("--inference", embed.inference, kInferenceHelp)
-      ->transform(enum_names(kInferenceModes))
-      ->type_name(enum_type(kInferenceModes))
-      ->default_str("auto");
+  add_inference_option(c_embed, embed.inference);
   c_embed->add_option("--features", embed.features,
                       "Attribute table, if the model was trained with --features");
   c_embed->add_flag("--json", embed.json, "Print one JSON object on stdout");
@@ -425,10 +429,7 @@ int main(int argc, char** argv) {
   c_predict->add_option("--seed", predict.seed, "Seed of the neighbour samples")
       ->check(kSeed)
       ->capture_default_str();
-  c_predict->add_option("--inference", predict.inference, kInferenceHelp)
-      ->transform(enum_names(kInferenceModes))
-      ->type_name(enum_type(kInferenceModes))
-      ->default_str("auto");
+  add_inference_option(c_predict, predict.inference);
   c_predict->add_option("--features", predict.features,
                         "Attribute table, if the model was trained with --features");
   c_predict->add_flag("--probabilities", predict.probabilities,

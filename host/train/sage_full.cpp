@@ -36,12 +36,13 @@ FullInference::FullInference(Backend& be, const Graph& g, const SageArch& arch, 
     if (arch.aggregator == SageAggregator::kPool) pool_w = std::max(pool_w, arch.layer_in(l));
     out_w = std::max(out_w, arch.layer_out(l));
   }
+  size_t bytes = 0;  // MatrixBuffer's tally; footprint() measures every allocation instead
   // Hidden layers over every node (two alternating matrices; one suffices for two layers).
-  if (K >= 2) h_[0] = MatrixBuffer(be, n, hidden_w, "full inference: hidden layers", bytes_);
-  if (K >= 3) h_[1] = MatrixBuffer(be, n, hidden_w, "full inference: hidden layers", bytes_);
-  if (pool_w > 0) pool_ = MatrixBuffer(be, n, pool_w, "full inference: pool activations", bytes_);
-  in_ = MatrixBuffer(be, chunk_, in_w, "full inference: layer inputs", bytes_);
-  out_ = MatrixBuffer(be, chunk_, out_w, "full inference: outputs", bytes_);
+  if (K >= 2) h_[0] = MatrixBuffer(be, n, hidden_w, "full inference: hidden layers", bytes);
+  if (K >= 3) h_[1] = MatrixBuffer(be, n, hidden_w, "full inference: hidden layers", bytes);
+  if (pool_w > 0) pool_ = MatrixBuffer(be, n, pool_w, "full inference: pool activations", bytes);
+  in_ = MatrixBuffer(be, chunk_, in_w, "full inference: layer inputs", bytes);
+  out_ = MatrixBuffer(be, chunk_, out_w, "full inference: outputs", bytes);
   inv_norm_ = Buffer<float>(be, static_cast<size_t>(chunk_), "full inference: norms");
   rows_ = Buffer<int32_t>(be, static_cast<size_t>(chunk_), "full inference: rows");
   hub_row_ = Buffer<int32_t>(be, static_cast<size_t>(chunk_), "full inference: hubs");

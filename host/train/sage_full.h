@@ -66,7 +66,6 @@ class FullInference {
   Buffer<int32_t> rows_, hub_row_, item_row_, item_chunk_;
   Buffer<int64_t> hub_first_;
   int64_t chunk_ = 0, max_items_ = 0, partial_stride_ = 0;
-  size_t bytes_ = 0;  // what the matrices allocated (footprint() measures everything)
 };
 
 }  // namespace grl
