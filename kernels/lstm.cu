@@ -20,8 +20,8 @@ __global__ void lstm_orders_kernel(BlockView b, int width, uint64_t seed, uint32
   const int32_t i = static_cast<int32_t>(blockIdx.x * blockDim.x + threadIdx.x);
   if (i >= b.num_dst) return;
   const BlockSegment& s = block_segment_of(b, i);
-  lstm_row_order(seed, key, i, s.cnt[i - s.row_begin], width, ord + int64_t{i} * width,
-                 tpos + int64_t{i} * width);
+  lstm_row_order(seed, key, static_cast<int32_t>(block_row_key(b, i)), s.cnt[i - s.row_begin],
+                 width, ord + int64_t{i} * width, tpos + int64_t{i} * width);
 }
 
 __global__ void lstm_forward_kernel(BlockView b, LstmStep st, MatrixView<const float> proj,

@@ -11,7 +11,9 @@
 //   c_t = f * c_{t-1} + i * g,   h_t = o * tanh(c_t)
 //   agg[d] = h at t = cnt_d - 1, or 0 when cnt_d = 0
 // src(d, t) = nbr_d[ord[d][t]], ord[d] a permutation of 0..cnt_d-1 drawn per minibatch from
-// Philox (purpose kLstmOrder, key, row d): a Fisher-Yates shuffle shared by host and device.
+// Philox (purpose kLstmOrder, key, node id of row d: block.ids, else d): a Fisher-Yates
+// shuffle shared by host and device. Keyed by node, a destination is read in the same order
+// whichever batch (or rank's share of one) holds it.
 //
 // Variable lengths: row d takes part in steps t < cnt_d only. Segments (hops) are contiguous
 // row ranges with their own fanout, so the rows that can be active at step t are a prefix
@@ -65,7 +67,7 @@ inline int32_t lstm_active_rows(const BlockView& b, int t) {
   return rows;
 }
 
-// Fisher-Yates over 0..cnt-1 for row `row`: ord[t] = the slot read at step t, tpos its inverse.
+// Fisher-Yates over 0..cnt-1 for row `row` (its key): ord[t] = the slot read at step t, tpos its inverse.
 // Entries at and beyond cnt are 255. Shared by the kernel and the CPU reference.
 GRL_HD void lstm_row_order(uint64_t seed, uint32_t key, int32_t row, int cnt, int width,
                            uint8_t* ord, uint8_t* tpos) {

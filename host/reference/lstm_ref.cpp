@@ -19,8 +19,8 @@ void lstm_orders(const BlockView& b, int width, uint64_t seed, uint32_t key, uin
                  uint8_t* tpos) {
   if (width == 0) return;
   for (int32_t d = 0; d < b.num_dst; ++d)
-    lstm_row_order(seed, key, d, row_count(b, d), width, ord + int64_t{d} * width,
-                   tpos + int64_t{d} * width);
+    lstm_row_order(seed, key, static_cast<int32_t>(block_row_key(b, d)), row_count(b, d), width,
+                   ord + int64_t{d} * width, tpos + int64_t{d} * width);
 }
 
 void lstm_gates_forward(const BlockView& b, const LstmStep& st, MatrixView<const float> proj,

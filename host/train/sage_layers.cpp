@@ -124,7 +124,8 @@ void SageLayers::forward_layer(int l, const LayerBatch& b, const float* params,
   const LayerShape& s = y.shape;
   const LayerParams& P = lp_[l - 1];
   const int64_t n_dst = b.hop_end[K_ - l], n_src = b.hop_end[K_ - l + 1];
-  const BlockView block = make_block(layout_, b.hop_end, b.cnt, b.nbr, l, K_);
+  BlockView block = make_block(layout_, b.hop_end, b.cnt, b.nbr, l, K_);
+  block.ids = b.nodes;  // per-row draws keyed by node
   const bool remote = b.source_rows.data != nullptr;
   const int32_t* row_map = l == 1 && !remote && !drops_inputs(k.training) ? b.nodes : nullptr;
   // The first layer's feature rows: with features in host memory they were brought into the
@@ -175,7 +176,8 @@ void SageLayers::backward_layer(int l, const LayerBatch& b, const float* params,
   const LayerShape& s = y.shape;
   const LayerParams& P = lp_[l - 1];
   const int64_t n_dst = b.hop_end[K_ - l], n_src = b.hop_end[K_ - l + 1];
-  const BlockView block = make_block(layout_, b.hop_end, b.cnt, b.nbr, l, K_);
+  BlockView block = make_block(layout_, b.hop_end, b.cnt, b.nbr, l, K_);
+  block.ids = b.nodes;  // per-row draws keyed by node
   MatrixView<float> dz = y.g_out.view(n_dst);
   if (l < K_ && !arch_.normalize) {
     // The output is > 0 exactly where a unit was active and kept.

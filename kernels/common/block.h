@@ -25,6 +25,10 @@ struct BlockView {
   int32_t num_src = 0;
   int32_t num_segments = 0;
   BlockSegment seg[kMaxHops];
+  // The global node id of each row (sources, so destinations too), where the block's arrays
+  // live: draws made per row (the LSTM aggregator's neighbour orders) are keyed by it, so a
+  // node draws the same in any batch. Null: keyed by the row index.
+  const int32_t* ids = nullptr;
   // Slots of all segments (rows x fanout), valid or not.
   int64_t num_slots() const {
     int64_t e = 0;
@@ -40,6 +44,11 @@ GRL_HD const BlockSegment& block_segment_of(const BlockView& b, int32_t i) {
   int s = 0;
   while (s + 1 < b.num_segments && i >= b.seg[s].row_end) ++s;
   return b.seg[s];
+}
+
+// The key of row i's per-row draws: its node id where the block carries them, else i.
+GRL_HD uint32_t block_row_key(const BlockView& b, int32_t i) {
+  return static_cast<uint32_t>(b.ids ? b.ids[i] : i);
 }
 
 }  // namespace grl

@@ -94,6 +94,27 @@ TEST(LstmRef, OrdersArePermutationsWithInverseAndDependOnTheKey) {
   for (int h : hits) EXPECT_NEAR(h, 400, 90);
 }
 
+// With node ids on the block, a row's order follows its node, not its row: the same node at
+// another row (another batch, another rank's share) is read in the same order.
+TEST(LstmRef, OrdersAreKeyedByNodeIdWhereTheBlockHasThem) {
+  Block k(2);
+  const int W = lstm_max_steps(k.b);
+  std::vector<int32_t> ids(17);
+  for (int i = 0; i < 17; ++i) ids[i] = 1000 + 37 * i;
+  k.b.ids = ids.data();
+  std::vector<uint8_t> ord(11 * W), tpos(11 * W), one(W), one_t(W);
+  ref::lstm_orders(k.b, W, 7, 3, ord.data(), tpos.data());
+  for (int d = 0; d < 11; ++d) {
+    lstm_row_order(7, 3, ids[d], k.cnt(d), W, one.data(), one_t.data());
+    EXPECT_TRUE(std::equal(one.begin(), one.end(), ord.begin() + d * W)) << "row " << d;
+  }
+  // Row 0 (5 neighbours) under its row key draws another order for almost every node id.
+  k.b.ids = nullptr;
+  std::vector<uint8_t> by_row(11 * W);
+  ref::lstm_orders(k.b, W, 7, 3, by_row.data(), tpos.data());
+  EXPECT_FALSE(std::equal(by_row.begin(), by_row.begin() + 5, ord.begin()));
+}
+
 // The batched forward as the engine drives it: projections, then per step the recurrent
 // product and the gate kernel, checked against a per-destination LSTM from the equations.
 TEST(LstmRef, BatchedForwardMatchesNaiveLstm) {

@@ -91,6 +91,21 @@ TEST(GpuLstm, KernelsEqualCpu) {
   gpu->lstm_orders(b.dev, W, 5, 77, d_ord.data(), d_tpos.data());
   EXPECT_EQ(test::download(d_ord), ord);
   EXPECT_EQ(test::download(d_tpos), tpos);
+  {  // keyed by node ids where the block carries them (the engine's blocks do)
+    std::vector<int32_t> ids(n_src);
+    for (int32_t i = 0; i < n_src; ++i) ids[i] = (i * 7919 + 13) % 100003;
+    Buffer<int32_t> d_ids = test::upload(*gpu, ids);
+    BlockView host = b.host, dev = b.dev;
+    host.ids = ids.data();
+    dev.ids = d_ids.data();
+    std::vector<uint8_t> by_node(ord.size()), by_node_t(ord.size());
+    ref::lstm_orders(host, W, 5, 77, by_node.data(), by_node_t.data());
+    EXPECT_NE(by_node, ord);
+    gpu->lstm_orders(dev, W, 5, 77, d_ord.data(), d_tpos.data());
+    EXPECT_EQ(test::download(d_ord), by_node);
+    EXPECT_EQ(test::download(d_tpos), by_node_t);
+    gpu->lstm_orders(b.dev, W, 5, 77, d_ord.data(), d_tpos.data());  // back to the row keys
+  }
 
   // Forward steps t = 0 and t = 3 from random inputs.
   auto proj = random_vec(size_t(n_src) * S4, 2, 1.0f);
