@@ -1,10 +1,11 @@
 # Sourced by run.sh and test.sh: installs what the build needs (Debian packages, when run as
-# root), then configures and builds grl. The CUDA toolkit is used when found (nvcc on PATH or
+# root; Open MPI among them, for multi-rank training and its tests), then configures and
+# builds grl. The CUDA toolkit is used when found (nvcc on PATH or
 # in /usr/local/cuda); without it grl builds CPU-only.
 
 grl_require_packages() {
   local pkgs=(cmake g++ make pkg-config zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
-              libcli11-dev nlohmann-json3-dev)
+              libcli11-dev nlohmann-json3-dev libopenmpi-dev openmpi-bin)
   local missing=()
   for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

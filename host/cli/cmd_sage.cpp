@@ -9,6 +9,7 @@
 #include "host/cli/commands.h"
 #include "host/cli/output.h"
 #include "host/core/error.h"
+#include "host/dist/comm.h"
 #include "host/io/embedding_io.h"
 #include "host/io/feature_table.h"
 #include "host/ops/backend.h"
@@ -135,6 +136,15 @@ nlohmann::json sage_summary(const SageArgs& a, const SageUnsupConfig& u, const G
   return j;
 }
 
+// Data parallel: the ranks and, per training step, the gradient all-reduce payload each rank
+// sent and the seconds rank 0 spent in it.
+void add_ranks_summary(nlohmann::json& j, int ranks, int64_t steps, int64_t bytes, double seconds) {
+  j["ranks"] = ranks;
+  if (ranks <= 1 || steps <= 0) return;
+  j["allreduce_bytes_per_step"] = bytes / steps;
+  j["allreduce_ms_per_step"] = 1e3 * seconds / static_cast<double>(steps);
+}
+
 // grl sage --unsupervised, after the options it shares with supervised training are parsed.
 int sage_unsupervised(const SageArgs& a, const Graph& g, const SageUnsupConfig& u, Output& out) {
   SageUnsupResult r = train_sage_unsupervised(g, u);
@@ -159,6 +169,7 @@ int sage_unsupervised(const SageArgs& a, const Graph& g, const SageUnsupConfig& 
   j["pairs_per_second"] = r.pairs_per_second;
   j["device"] = r.device;
   j["threads"]["used"] = r.threads_used;
+  add_ranks_summary(j, r.ranks, r.steps, r.allreduce_bytes, r.allreduce_seconds);
   if (r.evaluated) {
     j["eval_micro_f1"] = r.eval_micro_f1;
     j["eval_macro_f1"] = r.eval_macro_f1;
@@ -172,6 +183,8 @@ int sage_unsupervised(const SageArgs& a, const Graph& g, const SageUnsupConfig& 
 
 int cmd_sage(const SageArgs& args) {
   SageArgs a = args;
+  // Data parallel: rank 0 reports and writes (Output), the others train in silence.
+  if (!Comm::world().root()) a.quiet = true;
   SageUnsupConfig& u = a.config;
   SageTrainConfig& c = u.train;
   c.fanouts = parse_fanouts(a.fanouts, a.layers);
@@ -244,6 +257,7 @@ int cmd_sage(const SageArgs& args) {
   j["engine_bytes"] = r.engine_bytes;
   j["inference"] = r.full_inference ? "full" : "sampled";
   j["stages"] = r.stages.json();
+  add_ranks_summary(j, r.ranks, r.steps, r.allreduce_bytes, r.allreduce_seconds);
   // Fields that apply only sometimes are absent otherwise (no -1 or default placeholders).
   if (r.feature_cache_hit_rate >= 0) j["feature_cache_hit_rate"] = r.feature_cache_hit_rate;
   if (r.features_host_resident) j["host_gather"] = host_gather_name(c.host_gather);

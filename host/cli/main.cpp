@@ -2,16 +2,19 @@
 // host/cli/*.cpp. Every error ends in one line "grl: error: ..." and a non-zero exit status.
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "host/cli/commands.h"
 #include "host/core/error.h"
 #include "host/core/parallel.h"
+#include "host/dist/comm.h"
 
 namespace {
 
@@ -49,29 +52,6 @@ const std::map<std::string, grl::WalkMethod> kWalkMethods = {
     {"node2vec", grl::WalkMethod::kNode2vec},
     {"metapath2vec", grl::WalkMethod::kMetapath2vec},
     {"metapath2vec++", grl::WalkMethod::kMetapath2vecPP}};
-
-// The rank and rank count a launcher gave this process (mpirun, srun), from its environment.
-struct LauncherRanks {
-  int rank = 0, size = 1;
-  const char* launcher = "";
-};
-LauncherRanks launcher_ranks() {
-  struct Vars {
-    const char *size, *rank, *name;
-  };
-  static const Vars kVars[] = {{"OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK", "Open MPI"},
-                               {"PMI_SIZE", "PMI_RANK", "an MPI launcher (PMI)"},
-                               {"MV2_COMM_WORLD_SIZE", "MV2_COMM_WORLD_RANK", "MVAPICH"},
-                               {"SLURM_STEP_NUM_TASKS", "SLURM_PROCID", "Slurm (srun)"}};
-  for (const Vars& v : kVars) {
-    const char* size = std::getenv(v.size);
-    const char* rank = std::getenv(v.rank);
-    if (!size || !rank) continue;
-    LauncherRanks r{std::atoi(rank), std::atoi(size), v.name};
-    if (r.size > 1) return r;
-  }
-  return {};
-}
 
 void add_graph_options(CLI::App* cmd, GraphArgs& g) {
   cmd->add_option("--graph,-g", g.spec, "Graph spec KIND:ARG (see `grl help specs`)")->required();
@@ -171,7 +151,14 @@ std::string nearest_flag(const CLI::App* cmd, const std::string& flag) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+namespace {
+// "grl: error: ", with the rank when several train together.
+std::string error_prefix() {
+  const grl::Comm& w = grl::Comm::world();
+  return w.size() > 1 ? "grl: rank " + std::to_string(w.rank()) + ": error: " : "grl: error: ";
+}
+
+int run(int argc, char** argv) {
   CLI::App app{
       "grl: graph representation learning on large graphs (GraphSAGE, skip-gram embeddings) "
       "with hand-written CUDA kernels and a CPU fallback."};
@@ -655,6 +642,8 @@ int main(int argc, char** argv) {
     const bool asked_for_help = dynamic_cast<const CLI::CallForHelp*>(&e) ||
                                 dynamic_cast<const CLI::CallForAllHelp*>(&e) ||
                                 dynamic_cast<const CLI::CallForVersion*>(&e);
+    // Every rank parses the same command line: rank 0 alone says what is wrong with it.
+    if (!grl::Comm::world().root()) return asked_for_help ? 0 : 2;
     if (!asked_for_help) {
       // An unknown flag, even when CLI11 first noticed something else (a required option is
       // missing because the user misspelled it): name the nearest one of the command.
@@ -681,26 +670,42 @@ int main(int argc, char** argv) {
   }
   for (CLI::Option* o : unsup_options) sage.unsupervised_options_given |= o->count() > 0;
   if (threads < 0 || threads > 4096) {
-    std::fprintf(stderr, "grl: error: --threads must be in [0, 4096] (0 = every core), got %d\n",
-                 threads);
+    if (grl::Comm::world().root())
+      std::fprintf(stderr, "grl: error: --threads must be in [0, 4096] (0 = every core), got %d\n",
+                   threads);
     return 2;
   }
   grl::set_num_threads(threads);
-  if (const LauncherRanks lr = launcher_ranks(); lr.size > 1 && !*c_help) {
-    // One process does the whole job: rank 0 runs it, the others stop before any work (rather
-    // than every rank running, and writing, the same job).
-    if (lr.rank != 0) {
+  if (grl::Comm& world = grl::Comm::world();
+      *c_sage && world.size() > 1 && threads == 0 && !std::getenv("GRL_THREADS")) {
+    // Ranks training together on one machine share its cores (each gets at least one).
+    const int cores = static_cast<int>(std::thread::hardware_concurrency());
+    grl::set_num_threads(std::max(1, cores / world.local_size()));
+  }
+  if (const grl::LauncherRanks lr = grl::launcher_ranks(); lr.size > 1 && !*c_help) {
+    grl::Comm& world = grl::Comm::world();
+    const bool parallel = *c_sage && world.size() > 1;
+    if (!parallel) {
+      // One process does the job: rank 0 runs it, the others stop before any work (rather
+      // than every rank running, and writing, the same job).
+      const std::string why =
+          world.size() > 1 ? "grl " + std::string(argv[1]) + " runs in one process"
+          : grl::built_with_mpi()
+              ? "MPI (" + grl::mpi_library() +
+                    ") sees this process alone: the launcher is not the MPI grl was built with"
+              : "this grl was built without MPI (install libopenmpi-dev and rebuild)";
+      if (lr.rank != 0) {
+        std::fprintf(stderr,
+                     "grl: rank %d of %d (started by %s): %s; rank 0 runs it, this rank "
+                     "exits\n",
+                     lr.rank, lr.size, lr.launcher.c_str(), why.c_str());
+        return 0;
+      }
       std::fprintf(stderr,
-                   "grl: rank %d of %d (started by %s): grl trains in one process; rank 0 runs "
-                   "the command, this rank exits\n",
-                   lr.rank, lr.size, lr.launcher);
-      return 0;
+                   "grl: started as %d ranks by %s, but %s: rank 0 runs the command alone, with "
+                   "every core and the GPU it sees; the other ranks exit\n",
+                   lr.size, lr.launcher.c_str(), why.c_str());
     }
-    std::fprintf(stderr,
-                 "grl: started as %d ranks by %s, but grl trains in one process (multi-rank "
-                 "training is not built yet): rank 0 runs the command alone, with every core "
-                 "and the GPU it sees; the other ranks exit\n",
-                 lr.size, lr.launcher);
   }
   walk.node2vec_options_given = c_walk->count("--p") + c_walk->count("--q") > 0;
   walk.metapath_given = c_walk->count("--metapath") > 0;
@@ -728,16 +733,18 @@ int main(int argc, char** argv) {
     if (*c_eval) return grl::cli::cmd_eval(eval);
     if (*c_split) return grl::cli::cmd_split_edges(split);
   } catch (const grl::UsageError& e) {
-    std::fprintf(stderr, "grl: error: %s\n", e.render(grl::cli::flag_for).c_str());
+    // A usage error is the same on every rank (same flags, same checks): rank 0 says it.
+    if (grl::Comm::world().root())
+      std::fprintf(stderr, "grl: error: %s\n", e.render(grl::cli::flag_for).c_str());
     return 2;
   } catch (const grl::Error& e) {
-    std::fprintf(stderr, "grl: error: %s\n", e.render(grl::cli::flag_for).c_str());
+    std::fprintf(stderr, "%s%s\n", error_prefix().c_str(), e.render(grl::cli::flag_for).c_str());
     return 1;
   } catch (const std::bad_alloc&) {
-    std::fprintf(stderr, "grl: error: out of host memory\n");
+    std::fprintf(stderr, "%sout of host memory\n", error_prefix().c_str());
     return 1;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "grl: error: %s\n", e.what());
+    std::fprintf(stderr, "%s%s\n", error_prefix().c_str(), e.what());
     if (std::string(e.what()).find("out of GPU memory") != std::string::npos)
       std::fprintf(stderr,
                    "grl: hint: --batch-size, --fanouts, --graph-placement host, "
@@ -745,4 +752,20 @@ int main(int argc, char** argv) {
     return 1;
   }
   return 0;
+}
+}  // namespace
+
+// Under mpirun or srun every rank runs this; grl sage trains data parallel over them
+// (host/dist/comm.h), the other commands run on rank 0 alone. A rank that fails ends every
+// rank, so none waits forever in a collective for it.
+int main(int argc, char** argv) {
+  grl::init_ranks(&argc, &argv);
+  const int rc = run(argc, argv);
+  if (rc != 0 && grl::Comm::world().size() > 1) {
+    // Rank 0 reports first: the others give it a moment before they end the run.
+    if (!grl::Comm::world().root()) std::this_thread::sleep_for(std::chrono::seconds(2));
+    grl::Comm::world().abort(rc);
+  }
+  grl::finish_ranks();
+  return rc;
 }

@@ -2,6 +2,8 @@
 // stderr. With --json: stdout holds exactly one JSON object (finish()), everything for people
 // goes to stderr. -q hides progress only, never the result. Every JSON summary starts from
 // summary_header(): the command, grl's version and commit, the graph spec and the threads.
+// Under several ranks (host/dist/comm.h) only rank 0 writes any of it; errors still show on
+// every rank.
 #pragma once
 #include <cstdarg>
 #include <cstdio>
@@ -12,7 +14,7 @@ namespace grl::cli {
 
 class Output {
  public:
-  Output(bool json, bool quiet) : json_(json), quiet_(quiet) {}
+  Output(bool json, bool quiet);
   bool json() const { return json_; }
   bool progress() const { return !quiet_; }
   // A result line for people (printf-style).
@@ -24,7 +26,7 @@ class Output {
   void finish();
 
  private:
-  bool json_, quiet_;
+  bool json_, quiet_, silent_;
   nlohmann::json summary_ = nlohmann::json::object();
 };
 

@@ -1,5 +1,7 @@
 #include "host/device/device_info.h"
 
+#include "host/dist/comm.h"
+
 #if defined(GRL_WITH_CUDA)
 #include <cuda_runtime.h>
 #endif
@@ -27,12 +29,16 @@ const DeviceInfo& cuda_device_info() {
                                     : "this machine has no NVIDIA GPU";
       return d;
     }
+    // One GPU per rank: the ranks on a machine take its GPUs in turn (device 0 alone).
+    const int ordinal = Comm::world().local_rank() % count;
     cudaDeviceProp p{};
-    if (cudaGetDeviceProperties(&p, 0) != cudaSuccess) {
+    if (cudaSetDevice(ordinal) != cudaSuccess ||
+        cudaGetDeviceProperties(&p, ordinal) != cudaSuccess) {
       cudaGetLastError();
-      d.reason = "cannot query CUDA device 0";
+      d.reason = "cannot query CUDA device " + std::to_string(ordinal);
       return d;
     }
+    d.ordinal = ordinal;
     d.available = true;
     d.name = p.name;
     d.sm_count = p.multiProcessorCount;

@@ -14,9 +14,11 @@ struct DeviceInfo {
   int cc_major = 0, cc_minor = 0;
   int64_t total_bytes = 0;
   int64_t l2_bytes = 0;
+  int ordinal = 0;  // the CUDA device this process uses
 };
 
-// Device 0 as seen now (queried once and cached).
+// This process's GPU as seen now (queried once and cached, and made the current device):
+// device 0, or under a launcher local rank modulo the GPU count (host/dist/comm.h).
 const DeviceInfo& cuda_device_info();
 inline bool cuda_available() { return cuda_device_info().available; }
 // True when this binary was built with the CUDA backend.

@@ -95,9 +95,13 @@ const Graph& prepared_features(bool row_normalize, const Graph& g, Graph& storag
   return storage;
 }
 
+Comm& comm_of(const SageTrainConfig& c) { return c.comm ? *c.comm : Comm::world(); }
+
 EngineOptions engine_options(const SageTrainConfig& c) {
   EngineOptions o;
-  o.max_batch = c.batch_size;
+  o.comm = &comm_of(c);
+  // Data parallel: a rank trains at most its share of a batch.
+  o.max_batch = (c.batch_size + o.comm->size() - 1) / o.comm->size();
   o.training = true;
   o.dropout = c.dropout;
   o.input_dropout = input_dropout_of(c, true);
@@ -119,9 +123,9 @@ EngineOptions engine_options(const SageTrainConfig& c) {
 EngineOptions engine_options(const SageUnsupConfig& c) {
   EngineOptions o = engine_options(c.train);
   // batch_size counts positive pairs; a step's seeds are their distinct nodes and negatives.
-  o.max_pairs = c.train.batch_size;
+  o.max_pairs = (c.train.batch_size + o.comm->size() - 1) / o.comm->size();
   o.max_negatives = c.negatives;
-  o.max_batch = 2 * c.train.batch_size + c.negatives;
+  o.max_batch = 2 * o.max_pairs + c.negatives;
   o.prefetch = 0;  // each step samples its own pairs' nodes just before it: one slot
   o.input_dropout = input_dropout_of(c.train, false);
   return o;

@@ -59,6 +59,10 @@ struct SageTrainConfig {
   std::string feature_encoder_json;  // recorded in the model (see SageModel)
   int64_t base_feature_dim = 0;
   std::function<void(const std::string&)> log;  // where progress lines go (default: stderr)
+  // The ranks that train together, data parallel (host/dist/comm.h): each takes its share of
+  // every batch; only rank 0 logs and saves. Null: Comm::world() (one rank unless launched by
+  // mpirun or srun).
+  Comm* comm = nullptr;
 };
 
 struct SageUnsupConfig {
@@ -80,6 +84,9 @@ struct SageUnsupConfig {
 float input_dropout_of(const SageTrainConfig& config, bool supervised);
 bool row_normalizes(const SageTrainConfig& config, const Graph& g, bool supervised);
 const Graph& prepared_features(bool row_normalize, const Graph& g, Graph& storage);
+
+// The ranks a configuration trains on: config.comm, else Comm::world().
+Comm& comm_of(const SageTrainConfig& config);
 
 // Throw ConfigError (host/core/error.h) naming the offending fields.
 void validate(const SageTrainConfig& config);

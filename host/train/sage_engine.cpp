@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <deque>
 #include <optional>
 #include <utility>
 
@@ -52,6 +53,10 @@ struct SageEngine::Impl {
   std::vector<int32_t> unsup_host;
   std::optional<GraphStore> store;
   std::unique_ptr<FullInference> full;  // made by the first infer_full
+  // Data parallel: the global batch size of each enqueued batch (its loss's denominator), and
+  // the host copy of the gradients a GPU rank reduces through.
+  std::deque<int64_t> loss_rows;
+  std::vector<float> grad_host;
 
   template <class T>
   Buffer<T> alloc(size_t n, const char* what) {
@@ -139,33 +144,63 @@ struct SageEngine::Impl {
 
   // Forward, loss and backward of the oldest enqueued batch (made current): the gradients are
   // in the optimiser's buffer.
-  void forward_backward(uint64_t step) {
+  void forward_backward(uint64_t step, int64_t rows) {
     be.mark("host");
     const RingSlot& S = ring.activate();
     const int64_t B = S.batch;
+    const float scale = 1.0f / static_cast<float>(rows);
     const LayerBatch b = batch();
     const LayerPassKeys keys{step, step, true, true};
     layers.forward(b, params.data(), keys);
     MatrixView<const float> logits = as_const(layers.output(B));
     if (arch.multi_label)
-      be.sigmoid_bce(logits, S.targets.cview(B), 1.0f / static_cast<float>(B),
-                     layers.output_grad(B), row_loss.data());
+      be.sigmoid_bce(logits, S.targets.cview(B), scale, layers.output_grad(B), row_loss.data());
     else
-      be.softmax_xent(logits, S.labels.data(), 1.0f / static_cast<float>(B), layers.output_grad(B),
-                      row_loss.data(), pred.data());
+      be.softmax_xent(logits, S.labels.data(), scale, layers.output_grad(B), row_loss.data(),
+                      pred.data());
     be.sum_into(Span<const float>{row_loss.data(), B}, loss_acc.data());
     be.mark("loss");
     layers.backward(b, params.data(), optimizer->grads(), keys);
     ring.release();
   }
 
+  bool data_parallel() const { return opt.comm && opt.comm->size() > 1; }
+
+  // Sums the gradients over the ranks (data parallel; else nothing): in place in host memory
+  // on the CPU backend, through a host copy on the GPU.
+  void reduce_gradients() {
+    if (!data_parallel()) return;
+    be.mark("host");
+    if (be.shares_host_memory()) {
+      be.synchronize();
+      opt.comm->allreduce_sum(optimizer->grads(), num_params);
+    } else {
+      grad_host.resize(static_cast<size_t>(num_params));
+      be.download(grad_host.data(), optimizer->grads(), grad_host.size() * sizeof(float));
+      opt.comm->allreduce_sum(grad_host.data(), num_params);
+      be.upload(optimizer->grads(), grad_host.data(), grad_host.size() * sizeof(float));
+    }
+    be.mark("all-reduce");
+  }
+
+  // A rank with no seeds in this global batch: zero gradients of its own, the others' summed.
+  void step_without_batch() {
+    be.zero(optimizer->grads(), static_cast<size_t>(num_params) * sizeof(float));
+    reduce_gradients();
+    optimizer->step(params.span());
+  }
+
   void train_enqueued(uint64_t step) {
     if (ring.idle()) throw Error("no enqueued batch to train");
-    if (ring.front_is_empty()) {  // an empty batch: nothing to learn
+    const int64_t rows = loss_rows.front();
+    loss_rows.pop_front();
+    if (ring.front_is_empty()) {  // an empty batch: nothing to learn here
       ring.drop_front();
+      if (data_parallel() && rows > 0) step_without_batch();
       return;
     }
-    forward_backward(step);
+    forward_backward(step, rows);
+    reduce_gradients();
     optimizer->step(params.span());
   }
 
@@ -173,13 +208,17 @@ struct SageEngine::Impl {
   // L2-normalised outputs, its gradient taken back through the normalisation.
   void train_step_unsupervised(std::span<const NodeId> s, std::span<const int32_t> pu,
                                std::span<const int32_t> pv, std::span<const int32_t> pn,
-                               uint32_t epoch, uint64_t step) {
+                               uint32_t epoch, uint64_t step, int64_t loss_pairs) {
     const int64_t B = static_cast<int64_t>(s.size()), P = static_cast<int64_t>(pu.size()),
                   Q = static_cast<int64_t>(pn.size());
     if (pv.size() != pu.size()) throw Error("unsupervised batch: pair_u and pair_v differ in size");
     if (P > opt.max_pairs || Q > opt.max_negatives)
       throw Error("unsupervised batch larger than the engine's bound");
-    if (B == 0 || P == 0) return;
+    const int64_t pairs = loss_pairs < 0 ? P : loss_pairs;
+    if (B == 0 || P == 0) {
+      if (data_parallel() && pairs > 0) step_without_batch();
+      return;
+    }
     be.mark("host");
     // Indices first: build_unsup_refs rejects any outside the batch before the step starts.
     const int64_t n_pairs = 2 * P + Q;
@@ -200,13 +239,14 @@ struct SageEngine::Impl {
     layers.forward(b, params.data(), keys);
     MatrixView<float> z = layers.output(B);
     be.l2norm_forward(z, out_inv_norm.data());
-    be.unsup_loss(as_const(z), view, 1.0f / static_cast<float>(P), unsup_coef.data(),
+    be.unsup_loss(as_const(z), view, 1.0f / static_cast<float>(pairs), unsup_coef.data(),
                   unsup_pair_loss.data(), layers.output_grad(B));
     be.l2norm_backward(layers.output_grad(B), as_const(z), out_inv_norm.data());
     be.sum_into(Span<const float>{unsup_pair_loss.data(), P}, loss_acc.data());
     be.mark("loss");
     layers.backward(b, params.data(), optimizer->grads(), keys);
     ring.release();
+    reduce_gradients();
     optimizer->step(params.span());
   }
 
@@ -299,13 +339,14 @@ void SageEngine::store_params(std::vector<float>& p) const {
 void SageEngine::train_step(std::span<const NodeId> seeds, uint32_t epoch, uint64_t step) {
   if (!impl_->opt.training) throw Error("engine built for inference only");
   if (seeds.empty()) return;
-  impl_->ring.enqueue(seeds, epoch, true);
+  enqueue_batch(seeds, epoch);
   impl_->train_enqueued(step);
 }
 
-void SageEngine::enqueue_batch(std::span<const NodeId> seeds, uint32_t epoch) {
+void SageEngine::enqueue_batch(std::span<const NodeId> seeds, uint32_t epoch, int64_t loss_rows) {
   if (!impl_->opt.training) throw Error("engine built for inference only");
   impl_->ring.enqueue(seeds, epoch, true);
+  impl_->loss_rows.push_back(loss_rows < 0 ? static_cast<int64_t>(seeds.size()) : loss_rows);
 }
 
 void SageEngine::train_enqueued(uint64_t step) { impl_->train_enqueued(step); }
@@ -338,7 +379,7 @@ double SageEngine::compute_gradients(std::span<const NodeId> seeds, uint32_t epo
   if (seeds.empty()) throw Error("compute_gradients needs at least one seed");
   if (!m.ring.idle()) throw Error("compute_gradients while batches are enqueued");
   m.ring.enqueue(seeds, epoch, true);
-  m.forward_backward(step);
+  m.forward_backward(step, static_cast<int64_t>(seeds.size()));
   std::vector<float> loss(seeds.size());
   m.row_loss.download(loss.data(), loss.size());
   g.resize(static_cast<size_t>(m.num_params));
@@ -352,10 +393,10 @@ void SageEngine::train_step_unsupervised(std::span<const NodeId> seeds,
                                          std::span<const int32_t> pair_u,
                                          std::span<const int32_t> pair_v,
                                          std::span<const int32_t> negatives, uint32_t epoch,
-                                         uint64_t step) {
+                                         uint64_t step, int64_t loss_pairs) {
   if (!impl_->opt.training) throw Error("engine built for inference only");
   if (!impl_->arch.unsupervised) throw Error("train_step_unsupervised on a supervised model");
-  impl_->train_step_unsupervised(seeds, pair_u, pair_v, negatives, epoch, step);
+  impl_->train_step_unsupervised(seeds, pair_u, pair_v, negatives, epoch, step, loss_pairs);
 }
 
 CsrView SageEngine::graph_view() const { return impl_->store->csr(); }

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "host/dist/comm.h"
 #include "host/graph/graph.h"
 #include "host/ops/backend.h"
 #include "host/pipeline/placement.h"
@@ -41,6 +42,10 @@ struct EngineOptions {
   // Unsupervised training (arch.unsupervised): the most positive pairs and shared negatives per
   // step; max_batch bounds the distinct seeds they name (at most 2 max_pairs + max_negatives).
   int64_t max_pairs = 0, max_negatives = 0;
+  // Data-parallel training (host/dist/comm.h): every rank trains its share of each global
+  // batch; the gradients are summed over the ranks before each optimiser step, so the
+  // parameters stay identical on every rank. Null: this process alone.
+  Comm* comm = nullptr;
 };
 
 class SageEngine {
@@ -75,7 +80,10 @@ class SageEngine {
   // prefetch_depth() + 1 may be enqueued; `seeds` is copied); train_enqueued trains the oldest
   // enqueued batch. On the GPU the next batches' sampling overlaps this one's compute, and the
   // host never waits for the compute lane. train_step = enqueue_batch + train_enqueued.
-  void enqueue_batch(std::span<const NodeId> seeds, uint32_t epoch);
+  // Data parallel: `seeds` is this rank's share of a global batch of `loss_rows` seeds (the
+  // loss is their mean: the default -1 means seeds.size()); a rank whose share is empty still
+  // steps, with the other ranks' gradients.
+  void enqueue_batch(std::span<const NodeId> seeds, uint32_t epoch, int64_t loss_rows = -1);
   void train_enqueued(uint64_t step);
   int prefetch_depth() const;
   // The gradient of the batch's mean loss with respect to the flat parameter vector (the
@@ -86,9 +94,11 @@ class SageEngine {
   // One optimiser step of the unsupervised loss (arch.unsupervised; kernels/dense.h,
   // unsup_loss) on the L2-normalised outputs of distinct `seeds`: positive pairs (pair_u[i],
   // pair_v[i]) and negatives shared by every pair, all given as indices into `seeds`.
+  // Data parallel: these are this rank's pairs of a global batch of `loss_pairs` pairs (-1:
+  // pair_u.size()); a rank without pairs still steps.
   void train_step_unsupervised(std::span<const NodeId> seeds, std::span<const int32_t> pair_u,
                                std::span<const int32_t> pair_v, std::span<const int32_t> negatives,
-                               uint32_t epoch, uint64_t step);
+                               uint32_t epoch, uint64_t step, int64_t loss_pairs = -1);
   // Forward only (no dropout), neighbourhoods sampled with `epoch_key`. Fills `logits`
   // (B x num_classes; for an unsupervised model the L2-normalised embeddings) and, if asked,
   // `hidden` (B x the last hidden width; the logits when the model has one layer).

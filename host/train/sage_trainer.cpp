@@ -13,6 +13,7 @@
 #include "host/core/parallel.h"
 #include "host/core/progress.h"
 #include "host/device/device_info.h"
+#include "host/dist/comm.h"
 #include "host/train/sage_engine.h"
 #include "kernels/common/philox.h"
 
@@ -147,6 +148,23 @@ std::vector<float> forward_all(SageEngine& e, std::span<const NodeId> nodes, boo
   return out;
 }
 
+// Rank r's share of n items: [n r / N, n (r + 1) / N).
+std::pair<size_t, size_t> share_of(size_t n, const Comm& comm) {
+  const size_t r = static_cast<size_t>(comm.rank()), N = static_cast<size_t>(comm.size());
+  return {n * r / N, n * (r + 1) / N};
+}
+
+// forward_all over the ranks: each computes its share of `nodes`, every rank gets all outputs.
+std::vector<float> forward_shared(SageEngine& e, Comm& comm, std::span<const NodeId> nodes,
+                                  bool hidden, int64_t batch, int64_t width, bool full,
+                                  Progress* progress = nullptr) {
+  if (comm.size() == 1) return forward_all(e, nodes, hidden, batch, width, full, progress);
+  const auto [lo, hi] = share_of(nodes.size(), comm);
+  std::vector<float> mine = forward_all(e, nodes.subspan(lo, hi - lo), hidden, batch, width, full);
+  if (progress) progress->finish();
+  return comm.allgather(mine);
+}
+
 // Distinct nodes in first-occurrence order (inference batches must not repeat a node).
 std::vector<NodeId> distinct(std::span<const NodeId> nodes, std::vector<size_t>& position) {
   std::vector<NodeId> out;
@@ -202,6 +220,8 @@ SageTrainResult train_sage(const Graph& input, const SageTrainConfig& cfg) {
   validate(cfg);
   SageArch arch = sage_arch(cfg, g.features.dim, g.labels.num_classes);
   arch.multi_label = g.labels.multi_label;
+  Comm& comm = comm_of(cfg);
+  const bool report = cfg.progress && comm.root();
   std::unique_ptr<Backend> be = make_backend(cfg.device, backend_options(cfg));
   SageEngine::check_fits(*be, g, arch, engine_options(cfg));  // before anything large exists
   SageModel model(arch);
@@ -221,11 +241,13 @@ SageTrainResult train_sage(const Graph& input, const SageTrainConfig& cfg) {
   if (train.empty()) throw UsageError("the split leaves no labelled training nodes");
 
   res.device = be->describe();
+  res.ranks = comm.size();
+  if (comm.size() > 1) res.device += " x " + std::to_string(comm.size()) + " ranks";
   SageEngine engine(*be, g, arch, engine_options(cfg));
   engine.load_params(model.params());
   const SageEngine::InferenceChoice eval_how = engine.choose_inference(cfg.inference);
   res.full_inference = eval_how.full;
-  if (cfg.progress)
+  if (report)
     log("training GraphSAGE (" + std::string(aggregator_name(cfg.aggregator)) + ", " +
         std::to_string(arch.num_layers()) + " layers, " + std::to_string(model.num_params()) +
         " parameters) on " + res.device + ": " + std::to_string(train.size()) + " train / " +
@@ -240,25 +262,27 @@ SageTrainResult train_sage(const Graph& input, const SageTrainConfig& cfg) {
   const int64_t batches =
       (static_cast<int64_t>(train.size()) + cfg.batch_size - 1) / cfg.batch_size;
   const std::vector<NodeId>& eval_nodes = valid.empty() ? train : valid;
-  if (cfg.progress)
+  if (report)
     log("plan: " + std::to_string(cfg.epochs) + " epochs x " + std::to_string(batches) +
         " batches of up to " + std::to_string(cfg.batch_size) + " seeds (" +
         std::to_string(train.size()) + " training nodes), then validation on " +
         std::to_string(eval_nodes.size()) + (valid.empty() ? " training" : "") +
         " nodes; test on " + std::to_string(test.size()) + " nodes at the end");
-  if (cfg.progress && cfg.inference != InferenceMode::kSampled)
+  if (report && cfg.inference != InferenceMode::kSampled)
     log("validation and test: " + eval_how.why);
   const int64_t C = arch.num_classes;
+  const int64_t eval_batch = engine.layout().max_seeds;  // a rank's share of a batch
   std::vector<float> best_params = model.params();
   double best_f1 = -1;
   uint64_t step = 0;
   const int64_t total_steps = batches * cfg.epochs;
   int64_t cache_lookups = 0, cache_hits = 0;
   take_peak_workers();  // from here: the training loop's threads
+  comm.take_traffic();  // from here: the training steps' all-reduces
   for (int epoch = 1; epoch <= cfg.epochs; ++epoch) {
     const auto t0 = Clock::now();
     Progress progress("epoch " + std::to_string(epoch) + "/" + std::to_string(cfg.epochs),
-                      static_cast<double>(batches), "batches", cfg.progress, log);
+                      static_cast<double>(batches), "batches", report, log);
     progress.rate_of("seeds", static_cast<double>(cfg.batch_size));
     std::vector<NodeId> order = shuffled(train, cfg.seed, static_cast<uint32_t>(epoch));
     auto batch = [&](int64_t b) {
@@ -267,11 +291,17 @@ SageTrainResult train_sage(const Graph& input, const SageTrainConfig& cfg) {
           order.data() + lo,
           std::min<int64_t>(cfg.batch_size, static_cast<int64_t>(order.size()) - lo));
     };
+    // Data parallel: this rank trains its share of each batch, the loss averaged over all of it.
+    auto enqueue_share = [&](int64_t b) {
+      const std::span<const NodeId> all = batch(b);
+      const auto [lo, hi] = share_of(all.size(), comm);
+      engine.enqueue_batch(all.subspan(lo, hi - lo), static_cast<uint32_t>(epoch),
+                           static_cast<int64_t>(all.size()));
+    };
     // Up to prefetch_depth batches are sampled ahead of the one being trained.
     int64_t next = 0;
     for (int64_t b = 0; b < batches; ++b) {
-      for (; next < batches && next <= b + engine.prefetch_depth(); ++next)
-        engine.enqueue_batch(batch(next), static_cast<uint32_t>(epoch));
+      for (; next < batches && next <= b + engine.prefetch_depth(); ++next) enqueue_share(next);
       engine.set_learning_rate(static_cast<float>(
           scheduled_lr(cfg.lr_schedule, cfg.lr, epoch, static_cast<int64_t>(step), total_steps)));
       engine.train_enqueued(step++);
@@ -286,18 +316,24 @@ SageTrainResult train_sage(const Graph& input, const SageTrainConfig& cfg) {
     cache_hits += hits;
     EpochRecord rec;
     rec.epoch = epoch;
-    rec.loss = engine.take_loss_sum() / std::max<size_t>(1, train.size());
+    const Comm::Traffic traffic = comm.take_traffic();  // the training steps' all-reduces
+    res.allreduce_bytes += traffic.bytes;
+    res.allreduce_seconds += traffic.seconds;
+    res.steps += batches;
+    double loss_sum = engine.take_loss_sum();
+    comm.allreduce_sum(&loss_sum, 1);
+    rec.loss = loss_sum / std::max<size_t>(1, train.size());
     rec.grad_norm = engine.take_mean_grad_norm();
     check_finite(rec, res.best_epoch, cfg.save_path);
     rec.seconds = seconds_since(t0);
     rec.seeds_per_second = train.size() / std::max(rec.seconds, 1e-9);
     res.train_seconds += rec.seconds;
     Progress validating("validating epoch " + std::to_string(epoch),
-                        static_cast<double>(eval_nodes.size()), "nodes", cfg.progress, log);
+                        static_cast<double>(eval_nodes.size()), "nodes", report, log);
     std::vector<float> logits =
-        forward_all(engine, eval_nodes, false, cfg.batch_size, C, eval_how.full, &validating);
+        forward_shared(engine, comm, eval_nodes, false, eval_batch, C, eval_how.full, &validating);
     rec.valid = score_logits(g, eval_nodes, logits, C);
-    if (cfg.progress)
+    if (report)
       log("epoch " + std::to_string(epoch) + "/" + std::to_string(cfg.epochs) + "  loss " +
           fmt("%.4f", rec.loss) +
           (cfg.clip_grad_norm > 0 ? fmt("  grad norm %.3g", rec.grad_norm) : "") + "  valid acc " +
@@ -309,7 +345,7 @@ SageTrainResult train_sage(const Graph& input, const SageTrainConfig& cfg) {
       res.best_epoch = epoch;
       res.valid = rec.valid;
       engine.store_params(best_params);
-      if (!cfg.save_path.empty()) {
+      if (!cfg.save_path.empty() && comm.root()) {
         model.params() = best_params;
         model.save(cfg.save_path);
       }
@@ -319,8 +355,9 @@ SageTrainResult train_sage(const Graph& input, const SageTrainConfig& cfg) {
     be->take_stage_times();  // evaluation is not a training stage
     engine.take_host_stage_times();
     engine.take_feature_cache_stats();  // nor are its cache lookups
+    comm.take_traffic();
     if (cfg.patience > 0 && epoch - res.best_epoch >= cfg.patience) {
-      if (cfg.progress && epoch < cfg.epochs)
+      if (report && epoch < cfg.epochs)
         log("early stop after epoch " + std::to_string(epoch) + ": no better validation for " +
             std::to_string(cfg.patience) + " epochs (best: epoch " +
             std::to_string(res.best_epoch) + ")");
@@ -329,10 +366,10 @@ SageTrainResult train_sage(const Graph& input, const SageTrainConfig& cfg) {
   }
   be->set_profiling(false);
   res.threads_used = take_peak_workers();
-  if (cfg.progress && res.stages.steps > 0) log(res.stages.line());
+  if (report && res.stages.steps > 0) log(res.stages.line());
   if (cache_lookups > 0) {
     res.feature_cache_hit_rate = static_cast<double>(cache_hits) / cache_lookups;
-    if (cfg.progress)
+    if (report)
       log("feature cache: " + fmt("%.1f%%", 100.0 * res.feature_cache_hit_rate) +
           " of the training steps' feature rows were cache hits");
   }
@@ -346,8 +383,8 @@ SageTrainResult train_sage(const Graph& input, const SageTrainConfig& cfg) {
   model.params() = best_params;
   engine.load_params(best_params);
   if (!test.empty())
-    res.test = score_logits(g, test,
-                            forward_all(engine, test, false, cfg.batch_size, C, eval_how.full), C);
+    res.test = score_logits(
+        g, test, forward_shared(engine, comm, test, false, eval_batch, C, eval_how.full), C);
   res.model = std::move(model);
   return res;
 }

@@ -44,6 +44,11 @@ struct SageTrainResult {
   bool features_host_resident = false;    // features in host memory, rows moved per batch
   int threads_used = 1;                   // host threads that worked in the training loop
   bool full_inference = false;            // validation and test ran full-neighbourhood inference
+  // Data parallel (host/dist/comm.h): the ranks that trained, and over the training steps this
+  // rank's gradient all-reduce payload and the time it spent in them (0 on one rank).
+  int ranks = 1;
+  int64_t steps = 0, allreduce_bytes = 0;
+  double allreduce_seconds = 0;
 };
 
 // Resolves the split a configuration asks for on a graph.

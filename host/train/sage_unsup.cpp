@@ -12,6 +12,7 @@
 #include "host/core/error.h"
 #include "host/core/parallel.h"
 #include "host/core/progress.h"
+#include "host/dist/comm.h"
 #include "host/train/embedding_eval.h"
 #include "host/train/negative_tables.h"
 #include "host/train/sage_engine.h"
@@ -165,6 +166,8 @@ SageUnsupResult train_sage_unsupervised(const Graph& input, const SageUnsupConfi
 
   SageArch arch = sage_arch(t, g.features.dim, c.dim);
   arch.unsupervised = true;
+  Comm& comm = comm_of(t);
+  const bool report = t.progress && comm.root();
   std::unique_ptr<Backend> be = make_backend(t.device, backend_options(t));
   SageEngine::check_fits(*be, g, arch, engine_options(c));  // before anything large exists
   SageModel model(arch);
@@ -177,6 +180,8 @@ SageUnsupResult train_sage_unsupervised(const Graph& input, const SageUnsupConfi
 
   SageUnsupResult res;
   res.device = be->describe();
+  res.ranks = comm.size();
+  if (comm.size() > 1) res.device += " x " + std::to_string(comm.size()) + " ranks";
   SageEngine engine(*be, g, arch, engine_options(c));
   engine.load_params(model.params());
 
@@ -189,7 +194,7 @@ SageUnsupResult train_sage_unsupervised(const Graph& input, const SageUnsupConfi
   std::vector<int32_t> alias(n);
   build_alias_table(weight, 0, n, prob, alias);
 
-  if (t.progress)
+  if (report)
     log("training unsupervised GraphSAGE (" + std::string(aggregator_name(t.aggregator)) + ", " +
         std::to_string(arch.num_layers()) + " layers, " + std::to_string(model.num_params()) +
         " parameters, " + std::to_string(c.dim) + "-dimensional embeddings) on " + res.device +
@@ -199,7 +204,7 @@ SageUnsupResult train_sage_unsupervised(const Graph& input, const SageUnsupConfi
         fmt("%.0f MiB of working memory", engine.memory_bytes() / 1048576.0) + "; " +
         engine.placement());
 
-  if (t.progress)
+  if (report)
     log("plan: " + std::to_string(t.epochs) + " epochs; each walks " +
         std::to_string(static_cast<int64_t>(n) * c.walks_per_node) + " walks of " +
         std::to_string(c.walk_length) + " nodes and trains up to " +
@@ -211,6 +216,7 @@ SageUnsupResult train_sage_unsupervised(const Graph& input, const SageUnsupConfi
   uint64_t step = 0;
   int64_t total_steps = 0;
   take_peak_workers();  // from here: the training loop's threads
+  comm.take_traffic();  // from here: the training steps' all-reduces
   for (int epoch = 1; epoch <= t.epochs; ++epoch) {
     const auto t0 = Clock::now();
     WalkPairs pairs = unsup_walk_pairs(*be, engine.graph_view(), c.walks_per_node, c.walk_length,
@@ -220,24 +226,34 @@ SageUnsupResult train_sage_unsupervised(const Graph& input, const SageUnsupConfi
     const int64_t batches = (P + t.batch_size - 1) / t.batch_size;
     if (epoch == 1) total_steps = batches * t.epochs;  // later epochs differ by a few pairs
     Progress progress("epoch " + std::to_string(epoch) + "/" + std::to_string(t.epochs),
-                      static_cast<double>(batches), "batches", t.progress, log);
+                      static_cast<double>(batches), "batches", report, log);
     progress.rate_of("pairs", static_cast<double>(t.batch_size));
     for (int64_t b = 0; b < batches; ++b) {
       const int64_t lo = b * t.batch_size, m = std::min<int64_t>(t.batch_size, P - lo);
       draw_negatives(prob, alias, t.seed, step, c.negatives, negs);
-      make_unsup_batch(std::span<const NodeId>(pairs.u.data() + lo, m),
-                       std::span<const NodeId>(pairs.v.data() + lo, m), negs, local_of, batch);
+      // Data parallel: this rank's share of the batch's pairs, with the batch's negatives.
+      const int64_t r0 = m * comm.rank() / comm.size(), r1 = m * (comm.rank() + 1) / comm.size();
+      make_unsup_batch(std::span<const NodeId>(pairs.u.data() + lo + r0, r1 - r0),
+                       std::span<const NodeId>(pairs.v.data() + lo + r0, r1 - r0), negs, local_of,
+                       batch);
       engine.set_learning_rate(static_cast<float>(
           scheduled_lr(t.lr_schedule, t.lr, epoch, static_cast<int64_t>(step), total_steps)));
       engine.train_step_unsupervised(batch.seeds, batch.u, batch.v, batch.neg,
-                                     static_cast<uint32_t>(epoch), step++);
+                                     static_cast<uint32_t>(epoch), step++, m);
       progress.update(static_cast<double>(b + 1));
     }
     progress.finish();
     UnsupEpochRecord rec;
     rec.epoch = epoch;
     rec.pairs = P;
-    rec.loss = engine.take_loss_sum() / static_cast<double>(std::max<int64_t>(1, P));
+    const Comm::Traffic traffic = comm.take_traffic();  // the training steps' all-reduces
+    res.steps += batches;
+    res.allreduce_bytes += traffic.bytes;
+    res.allreduce_seconds += traffic.seconds;
+    double loss_sum = engine.take_loss_sum();
+    comm.allreduce_sum(&loss_sum, 1);
+    comm.take_traffic();
+    rec.loss = loss_sum / static_cast<double>(std::max<int64_t>(1, P));
     rec.seconds = seconds_since(t0);
     rec.pairs_per_second = P / std::max(rec.seconds, 1e-9);
     if (!std::isfinite(rec.loss))
@@ -250,7 +266,7 @@ SageUnsupResult train_sage_unsupervised(const Graph& input, const SageUnsupConfi
                   ". A smaller {lr} or {clip_grad_norm} may help");
     res.train_seconds += rec.seconds;
     res.pairs += P;
-    if (t.progress)
+    if (report)
       log("epoch " + std::to_string(epoch) + "/" + std::to_string(t.epochs) + "  loss " +
           fmt("%.4f", rec.loss) + "  " + std::to_string(P) + " pairs  " +
           fmt("%.2f s", rec.seconds) + "  " + fmt("%.0f pairs/s", rec.pairs_per_second));
@@ -258,12 +274,13 @@ SageUnsupResult train_sage_unsupervised(const Graph& input, const SageUnsupConfi
     res.loss = rec.loss;
     // No validation signal to pick a best epoch by: the latest model is the result.
     if (!t.save_path.empty() || epoch == t.epochs) engine.store_params(model.params());
-    if (!t.save_path.empty()) model.save(t.save_path);
+    if (!t.save_path.empty() && comm.root()) model.save(t.save_path);
   }
   res.epochs = t.epochs;
   res.threads_used = take_peak_workers();
   res.pairs_per_second = res.train_seconds > 0 ? res.pairs / res.train_seconds : 0;
-  if (c.evaluate && !g.labels.empty()) evaluate_unsupervised(*be, g, model, c, res);
+  // Rank 0 scores the embeddings (the others have nothing to report).
+  if (c.evaluate && !g.labels.empty() && comm.root()) evaluate_unsupervised(*be, g, model, c, res);
   res.model = std::move(model);
   return res;
 }

@@ -49,6 +49,10 @@ struct SageUnsupResult {
   bool evaluated = false;  // the graph has labels and evaluate was on
   int64_t eval_nodes = 0;
   double eval_micro_f1 = 0, eval_macro_f1 = 0;
+  // Data parallel, as SageTrainResult: ranks, steps, this rank's all-reduce payload and time.
+  int ranks = 1;
+  int64_t steps = 0, allreduce_bytes = 0;
+  double allreduce_seconds = 0;
 };
 
 SageUnsupResult train_sage_unsupervised(const Graph& graph, const SageUnsupConfig& config);

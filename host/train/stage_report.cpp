@@ -11,7 +11,7 @@ void StageReport::add(const std::vector<std::pair<std::string, double>>& ms, int
   auto total = [&](double per_step) { return per_step * static_cast<double>(steps); };
   double sample = total(sample_ms), transfer = total(transfer_ms),
          cpu_gather = total(cpu_gather_ms), gather = total(gather_ms), compute = total(compute_ms),
-         host = total(host_ms), wait = total(wait_ms);
+         host = total(host_ms), wait = total(wait_ms), allreduce = total(allreduce_ms);
   for (auto& [name, v] : stages) v = total(v);
   for (const auto& [name, v] : ms) {
     if (name == "sample")
@@ -26,6 +26,8 @@ void StageReport::add(const std::vector<std::pair<std::string, double>>& ms, int
       host += v;
     else if (name == "wait")
       wait += v;
+    else if (name == "all-reduce")
+      allreduce += v;
     else if (name.rfind("forward", 0) == 0 || name.rfind("backward", 0) == 0 || name == "loss" ||
              name == "optimizer")
       compute += v;
@@ -46,6 +48,7 @@ void StageReport::add(const std::vector<std::pair<std::string, double>>& ms, int
   compute_ms = compute / d;
   host_ms = host / d;
   wait_ms = wait / d;
+  allreduce_ms = allreduce / d;
   for (auto& [name, v] : stages) v /= d;
 }
 
@@ -74,7 +77,12 @@ std::string StageReport::line() const {
                   "per step: sample %.3f ms%s, gather %.3f ms, compute %.3f ms, host %.3f ms (cpu "
                   "backend: one after another)",
                   sample_ms, extra, gather_ms, compute_ms, host_ms + wait_ms);
-  return buf;
+  std::string out = buf;
+  if (allreduce_ms > 0) {
+    std::snprintf(buf, sizeof buf, "; all-reduce of the gradient %.3f ms", allreduce_ms);
+    out += buf;
+  }
+  return out;
 }
 
 nlohmann::json StageReport::json() const {
@@ -89,6 +97,7 @@ nlohmann::json StageReport::json() const {
           {"idle_ms", idle_ms()},
           {"idle_host_ms", host_ms},
           {"idle_wait_ms", wait_ms},
+          {"allreduce_ms", allreduce_ms},
           {"overlap", overlap()},
           {"concurrent", concurrent},
           {"stages_ms", stages_j}};

@@ -27,6 +27,7 @@ struct StageReport {
   bool concurrent = false;  // lanes run concurrently (the GPU)
   double sample_ms = 0, transfer_ms = 0, cpu_gather_ms = 0, gather_ms = 0, compute_ms = 0,
          host_ms = 0, wait_ms = 0;
+  double allreduce_ms = 0;  // data parallel: the gradient all-reduce (host/dist/comm.h)
   std::vector<std::pair<std::string, double>> stages;  // every stage, ms per step
 
   // Adds a backend's take_stage_times() output covering `steps` training steps.
