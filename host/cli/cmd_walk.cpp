@@ -12,6 +12,7 @@
 #include "host/cli/commands.h"
 #include "host/cli/output.h"
 #include "host/core/error.h"
+#include "host/dist/comm.h"
 #include "host/io/embedding_io.h"
 #include "host/io/label_file.h"
 #include "host/io/text_reader.h"
@@ -49,11 +50,12 @@ int cmd_walk(const WalkArgs& a) {
       c.method != WalkMethod::kMetapath2vecPP)
     throw UsageError(std::string("--metapath guides metapath2vec(++) walks; --method ") +
                      walk_method_name(c.method) + " does not use it");
-  c.progress = !a.quiet;
+  c.progress = !a.quiet && Comm::world().root();
   validate(c);
   check_embeddings_output(a.out, "--out");
   Graph g = load_graph_verbose(a.graph, a.quiet);
   SkipgramResult r = train_skipgram(g, c);
+  if (!Comm::world().root()) return 0;  // several ranks: rank 0 writes the one output
   const NodeId n = g.num_nodes();
   std::vector<std::string> ids(n);
   for (NodeId v = 0; v < n; ++v) ids[v] = node_name(g, v);
@@ -119,6 +121,8 @@ int cmd_walk(const WalkArgs& a) {
   j["loss"] = r.loss;
   j["partitions"] = r.partitions;
   if (r.swap_bytes > 0) j["swap_bytes"] = r.swap_bytes;
+  j["ranks"] = r.ranks;
+  if (r.ranks > 1) j["exchange_bytes"] = r.exchange_bytes;
   out.finish();
   return 0;
 }

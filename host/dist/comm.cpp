@@ -128,6 +128,41 @@ void Comm::allreduce_sum(int64_t* data, int64_t n) {
 void Comm::allreduce_max(double* data, int64_t n) {
   GRL_COLLECTIVE(n * 8, allreduce(handle_, data, n, MPI_MAX));
 }
+void Comm::exchange(const std::vector<Transfer>& transfers) {
+  if (size_ <= 1) return;
+#ifdef GRL_WITH_MPI
+  const auto t0 = Clock::now();
+  std::vector<MPI_Request> requests;
+  int64_t sent = 0;
+  for (size_t i = 0; i < transfers.size(); ++i) {
+    const Transfer& t = transfers[i];
+    if (t.from == t.to || (t.from != rank_ && t.to != rank_)) continue;
+    char* p = static_cast<char*>(t.data);
+    // Each piece its own tag: pieces of one transfer, and transfers between the same two
+    // ranks, match in order.
+    int piece = 0;
+    in_pieces(static_cast<int64_t>(t.bytes), [&](int64_t b, int count) {
+      const int tag = static_cast<int>((i * 64 + piece++) % 32767);
+      requests.emplace_back();
+      if (t.from == rank_) {
+        check(MPI_Isend(p + b, count, MPI_BYTE, t.to, tag, handle_of(handle_), &requests.back()),
+              "send");
+        sent += count;
+      } else {
+        check(MPI_Irecv(p + b, count, MPI_BYTE, t.from, tag, handle_of(handle_), &requests.back()),
+              "receive");
+      }
+    });
+  }
+  if (!requests.empty())
+    check(MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE),
+          "wait");
+  account(sent, std::chrono::duration<double>(Clock::now() - t0).count());
+#else
+  (void)transfers;
+#endif
+}
+
 void Comm::barrier() { GRL_COLLECTIVE(0, check(MPI_Barrier(handle_of(handle_)), "barrier")); }
 
 std::vector<char> Comm::allgather_bytes(const void* data, size_t bytes,

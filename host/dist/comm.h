@@ -51,6 +51,15 @@ class Comm {
     return out;
   }
   void barrier();
+  // Point to point: every rank passes the same list; rank `from` sends `bytes` at `data` to rank
+  // `to`, which receives them at its own `data`. Transfers with from == to are skipped. Returns
+  // when this rank's sends and receives are done.
+  struct Transfer {
+    void* data;
+    size_t bytes;
+    int from, to;
+  };
+  void exchange(const std::vector<Transfer>& transfers);
 
   // Bytes this rank sent and seconds it spent in collectives since the last call.
   struct Traffic {

@@ -59,16 +59,20 @@ BlockChoice choose_blocks(int requested, int64_t n, int64_t dim, int64_t free_b,
 }
 
 BlockSchedule::BlockSchedule(Backend& be, int64_t n, int64_t dim, int blocks,
-                             const std::vector<float>& init, bool rounds)
+                             const std::vector<float>& init, bool rounds, Comm* comm)
     : be_(be),
       n_(n),
       dim_(dim),
       row_bytes_(dim * static_cast<int64_t>(sizeof(float))),
       blocks_(blocks),
       rounds_(blocks > 1 && rounds),
-      begin_(block_bounds(n, blocks)) {
+      begin_(block_bounds(n, blocks)),
+      comm_(comm && comm->size() > 1 ? comm : nullptr) {
   if (rounds_ && !be.shares_host_memory())
     throw Error("block rounds train in host memory: the CPU backend only");
+  if (comm_ && !rounds_ && blocks > 1)
+    throw Error("block rounds across ranks need the CPU backend's rounds");
+  holder_.assign(static_cast<size_t>(blocks), -1);
   if (blocks == 1 || rounds_) {
     syn0_ = Buffer<float>(be, init.size(), "embeddings");
     syn1_ = Buffer<float>(be, init.size(), "context embeddings");
@@ -118,18 +122,37 @@ SgnsSpec BlockSchedule::pair_spec(const SgnsSpec& spec, int a, int b) const {
   return ps;
 }
 
+void BlockSchedule::move_context_blocks(int r) {
+  const int P = blocks_;
+  std::vector<Comm::Transfer> moves;
+  for (int b = 0; b < P; ++b) {
+    const int to = owner((b - r % P + P) % P);  // the rank whose pair trains b in round r
+    if (holder_[b] >= 0 && holder_[b] != to)
+      moves.push_back({syn1_.data() + begin_[b] * dim_,
+                       static_cast<size_t>(rows_of(b) * row_bytes_), holder_[b], to});
+    holder_[b] = to;
+  }
+  comm_->exchange(moves);
+}
+
 void BlockSchedule::train_rounds(Span<const int32_t> w, int64_t m, const SgnsSpec& spec,
                                  AliasView all, AliasView typed, SgnsStats* stats) {
-  const int P = blocks_;
+  const int P = blocks_, N = ranks(), me = comm_ ? comm_->rank() : 0;
+  std::vector<int> mine;  // this rank's pairs
+  for (int a = 0; a < P; ++a)
+    if (owner(a) == me) mine.push_back(a);
   std::vector<SgnsStats> pair_stats(P);
+  std::vector<int64_t> pairs(P);
+  std::vector<double> loss(P);
   for (int r = 0; r < P; ++r) {
+    if (comm_) move_context_blocks(r);
     // Pairs (a, (a + r) mod P) of this round, taken by the workers as they come free.
     std::atomic<int> next{0};
     parallel_chunks(
-        std::min(P, num_threads()),
+        std::min<int>(static_cast<int>(mine.size()), num_threads()),
         [&](int64_t, int64_t, int) {
-          for (int a; (a = next.fetch_add(1)) < P;) {
-            const int b = (a + r) % P;
+          for (int i; (i = next.fetch_add(1)) < static_cast<int>(mine.size());) {
+            const int a = mine[i], b = (a + r) % P;
             pair_stats[a] = SgnsStats{};
             be_.sgns(w, m, pair_spec(spec, a, b), all, typed,
                      MatrixView<float>{syn0_.data() + begin_[a] * dim_, rows_of(a), dim_, dim_},
@@ -138,6 +161,18 @@ void BlockSchedule::train_rounds(Span<const int32_t> w, int64_t m, const SgnsSpe
           }
         },
         1);
+    if (N > 1) {
+      // Every pair's counters on every rank (the others' entries are zero: the sums are exact).
+      for (int a = 0; a < P; ++a) {
+        const bool own = owner(a) == me;
+        pairs[a] = own ? static_cast<int64_t>(pair_stats[a].pairs) : 0;
+        loss[a] = own ? pair_stats[a].loss : 0.0;
+      }
+      comm_->allreduce_sum(pairs.data(), P);
+      comm_->allreduce_sum(loss.data(), P);
+      for (int a = 0; a < P; ++a)
+        pair_stats[a] = {static_cast<unsigned long long>(pairs[a]), loss[a]};
+    }
     for (const SgnsStats& s : pair_stats) {
       stats->pairs += s.pairs;
       stats->loss += s.loss;
@@ -186,6 +221,15 @@ void BlockSchedule::train(const int32_t* walks, int64_t m, int L, const SgnsSpec
 }
 
 void BlockSchedule::embeddings(std::vector<float>& out) {
+  if (comm_ && rounds_) {
+    // Every syn0 block from the rank that trained it to every other rank.
+    std::vector<Comm::Transfer> blocks;
+    for (int a = 0; a < blocks_; ++a)
+      for (int to = 0; to < ranks(); ++to)
+        blocks.push_back({syn0_.data() + begin_[a] * dim_,
+                          static_cast<size_t>(rows_of(a) * row_bytes_), owner(a), to});
+    comm_->exchange(blocks);
+  }
   out.resize(static_cast<size_t>(n_ * dim_));
   be_.synchronize();
   if (blocks_ == 1 || rounds_)

@@ -20,11 +20,19 @@
 // count. (With B > 1 every chunk trains pair by pair, so the result depends on the walk chunks
 // too; on the CPU their size is fixed by the walk length, not by the machine.) The chunk's stats
 // are summed over the pairs in pair order.
+//
+// Across ranks (a Comm of N > 1, CPU backends) the rounds are the same: pair a belongs to rank
+// a mod N for the whole run, so syn0 block a never moves while training; syn1 block b moves,
+// point to point, to the rank that trains it in the next round, and nowhere else. Each rank
+// keeps whole tables, only its own pairs' blocks current; embeddings() brings every syn0 block
+// to every rank. The same pairs train in the same order on the same data as in one process, so
+// the embeddings are bit-identical on any rank count too.
 #pragma once
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "host/dist/comm.h"
 #include "host/ops/backend.h"
 
 namespace grl {
@@ -54,8 +62,9 @@ class BlockSchedule {
  public:
   // syn0 starts as `init` (nodes x dim), syn1 at zero. rounds: the threaded rounds (the CPU
   // backend only), else the swapping path.
+  // comm: the ranks that share the rounds (null or one rank: this process alone).
   BlockSchedule(Backend& backend, int64_t nodes, int64_t dim, int blocks,
-                const std::vector<float>& init, bool rounds = false);
+                const std::vector<float>& init, bool rounds = false, Comm* comm = nullptr);
   BlockSchedule(const BlockSchedule&) = delete;
   BlockSchedule& operator=(const BlockSchedule&) = delete;
 
@@ -72,6 +81,9 @@ class BlockSchedule {
   int slot_of(int block) const;
   void fetch(int block, int slot);
   SgnsSpec pair_spec(const SgnsSpec& spec, int a, int b) const;
+  int ranks() const { return comm_ ? comm_->size() : 1; }
+  int owner(int pair) const { return pair % ranks(); }
+  void move_context_blocks(int round);
   void train_rounds(Span<const int32_t> walks, int64_t m, const SgnsSpec& spec, AliasView all,
                     AliasView typed, SgnsStats* stats);
 
@@ -90,6 +102,9 @@ class BlockSchedule {
   int slot_block_[2] = {-1, -1};
   uint64_t rows_done_ = 0;  // centre-block rows trained so far: the snake's parity
   uint64_t swap_bytes_ = 0;
+  // Rounds across ranks: which rank holds the newest syn1 block b (-1: every rank, untrained).
+  Comm* comm_ = nullptr;
+  std::vector<int> holder_;
 };
 
 }  // namespace grl

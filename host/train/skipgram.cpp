@@ -194,8 +194,17 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
     throw ConfigError(
         "{l1_reads} changes how the GPU kernel loads the tables; the CPU backend has no L1 to "
         "choose (its model is {model_warps} with {model_l1_rows})");
+  Comm& world = c.comm ? *c.comm : Comm::world();
+  Comm* ranks = world.size() > 1 ? &world : nullptr;
+  if (ranks && (be->is_cuda() || c.swap_blocks))
+    throw ConfigError(
+        "skip-gram on several ranks shares the CPU backend's block rounds: use {device} cpu "
+        "(on a GPU, run one process)");
+  const bool report = c.progress && world.root();
   SkipgramResult res;
   res.device = be->describe();
+  res.ranks = world.size();
+  if (ranks) res.device += " x " + std::to_string(world.size()) + " ranks";
   res.dim = c.dim;
   const NodeId n = g.num_nodes();
   const int L = c.walk_length;
@@ -210,7 +219,7 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
   const BlockChoice blocks =
       choose_blocks(c.partitions, n, D, be->is_cuda() ? be->free_memory() : -1, default_chunk,
                     c.chunk_walks, L, walks_per_epoch);
-  if (c.partitions == 0 && c.progress)
+  if (c.partitions == 0 && report)
     log("partitions: " + std::to_string(blocks.blocks) + " (auto: " + blocks.why + ")");
   const int P = blocks.blocks;
   const int64_t chunk = blocks.chunk_walks;
@@ -222,7 +231,7 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
   WalkStream stream(*be, walk_graph.homogeneous(), sources, chunk, L);
 
   const std::vector<WalkChunk> first_chunks = epoch_chunks(plans, 0, chunk, walks_per_epoch);
-  if (c.progress) {
+  if (report) {
     std::string families;
     for (const WalkPlan& p : plans)
       families += (families.empty() ? "" : ", ") + std::to_string(p.walks) + " from " +
@@ -244,7 +253,7 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
   auto t_walk = Clock::now();
   {
     Progress counting("counting walk positions", static_cast<double>(walks_per_epoch), "walks",
-                      c.progress, log);
+                      report, log);
     double walked = 0;
     for (const WalkChunk& k : first_chunks) {
       const int32_t* w = stream.generate_now(k, ended.data());
@@ -271,11 +280,12 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
                               c.sample);
   spec.keep = tables.keep();
   BlockSchedule schedule(*be, n, D, P, initial_embeddings(n, D, c.seed),
-                         be->shares_host_memory() && !c.swap_blocks);
+                         be->shares_host_memory() && !c.swap_blocks, ranks);
   Buffer<SgnsStats> stats(*be, 1, "training counters");
   be->synchronize();
 
   // Pass 2: train, chunk by chunk, the next chunk generated while this one trains.
+  world.take_traffic();
   const auto t0 = Clock::now();
   uint64_t total_pairs = 0;
   int train_threads = 1;  // the threads the SGNS updates used (the walks are counted apart)
@@ -284,7 +294,7 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
     stats.upload(&zero_stats, 1);
     stream.begin(epoch_chunks(plans, epoch, chunk, walks_per_epoch));
     Progress progress("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(c.epochs),
-                      static_cast<double>(walks_per_epoch), "walks", c.progress, log);
+                      static_cast<double>(walks_per_epoch), "walks", report, log);
     double done = 0;
     for (size_t j = 0; j < stream.size(); ++j) {
       const int32_t* walks = stream.acquire(j);
@@ -320,8 +330,9 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
   res.pairs = total_pairs;
   res.pairs_per_second = res.train_seconds > 0 ? total_pairs / res.train_seconds : 0;
   res.swap_bytes = schedule.swap_bytes();
+  res.exchange_bytes = world.take_traffic().bytes;
   schedule.embeddings(res.embeddings);
-  if (c.progress) {
+  if (report) {
     char line[240];
     std::snprintf(line, sizeof line,
                   "%s: %llu walks (%llu ended early), %llu positive pairs in %.2f s (%.3g pairs/s; "

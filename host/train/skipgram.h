@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "host/dist/comm.h"
 #include "host/graph/graph.h"
 #include "host/train/walk_plan.h"
 
@@ -69,6 +70,10 @@ struct SkipgramConfig {
   bool swap_blocks = false;
   bool progress = true;
   std::function<void(const std::string&)> log;  // default: stderr
+  // The ranks that share the block rounds (CPU backends; block_schedule.h): every rank walks
+  // the same walks and trains its pairs; the embeddings are the one-process ones, on every
+  // rank. Null: Comm::world(). Only rank 0 logs.
+  Comm* comm = nullptr;
 };
 
 struct SkipgramResult {
@@ -82,6 +87,8 @@ struct SkipgramResult {
   uint64_t swap_bytes = 0;  // table bytes copied between host and backend memory while training
   std::string device;
   int threads_used = 1;  // host threads that worked in the training passes
+  int ranks = 1;
+  int64_t exchange_bytes = 0;  // this rank's block and counter traffic while training
 };
 
 // Throws ConfigError (host/core/error.h) for fields out of range or in conflict; the checks

@@ -1,0 +1,86 @@
+// Skip-gram's block rounds across MPI ranks (host/train/block_schedule.h), run by ctest under
+// `mpirun -np N` with data_parallel_test.cpp's main: every rank trains its pairs of each round,
+// the context blocks move between ranks, and the embeddings must be bit-identical to the
+// one-process run with the same blocks, on every rank, for each walk family.
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "host/dist/comm.h"
+#include "host/io/synthetic.h"
+#include "host/train/skipgram.h"
+
+namespace grl {
+namespace {
+
+SkipgramConfig quick(WalkMethod m, int partitions) {
+  SkipgramConfig c;
+  c.method = m;
+  c.device = "cpu";
+  c.progress = false;
+  c.walks_per_node = 2;
+  c.walk_length = 12;
+  c.window = 4;
+  c.dim = 16;
+  c.epochs = 2;
+  c.partitions = partitions;
+  c.chunk_walks = 700;  // several chunks: blocks move across chunk boundaries too
+  c.seed = 9;
+  return c;
+}
+
+void expect_ranks_equal_one_process(const Graph& g, SkipgramConfig c) {
+  c.comm = &Comm::self();
+  const SkipgramResult one = train_skipgram(g, c);
+  c.comm = &Comm::world();
+  const SkipgramResult many = train_skipgram(g, c);
+  EXPECT_EQ(many.ranks, Comm::world().size());
+  EXPECT_EQ(one.pairs, many.pairs);
+  EXPECT_EQ(one.loss, many.loss);
+  EXPECT_EQ(one.embeddings, many.embeddings) << "not the one-process embeddings";
+  // And the same on every rank.
+  const std::vector<float> all = Comm::world().allgather(many.embeddings);
+  for (int r = 1; r < Comm::world().size(); ++r)
+    EXPECT_TRUE(std::equal(many.embeddings.begin(), many.embeddings.end(),
+                           all.begin() + r * many.embeddings.size()))
+        << "rank " << r;
+  if (Comm::world().size() > 1) {
+    EXPECT_GT(many.exchange_bytes, 0) << "context blocks should have moved";
+  }
+}
+
+TEST(SkipgramRanks, DeepWalkEqualsOneProcess) {
+  SbmParams p;
+  p.nodes = 3000;
+  p.feature_dim = 4;
+  p.seed = 4;
+  const Graph g = make_sbm(p);
+  expect_ranks_equal_one_process(g, quick(WalkMethod::kDeepWalk, 5));
+  expect_ranks_equal_one_process(g, quick(WalkMethod::kDeepWalk, 2));  // fewer pairs than ranks
+}
+
+TEST(SkipgramRanks, Node2vecEqualsOneProcess) {
+  SbmParams p;
+  p.nodes = 2000;
+  p.feature_dim = 4;
+  p.seed = 5;
+  const Graph g = make_sbm(p);
+  SkipgramConfig c = quick(WalkMethod::kNode2vec, 4);
+  c.p = 0.5;
+  c.q = 2.0;
+  expect_ranks_equal_one_process(g, c);
+}
+
+TEST(SkipgramRanks, Metapath2vecPPEqualsOneProcess) {
+  AcademicParams p;
+  p.authors = 600;
+  p.papers = 1200;
+  p.venues = 12;
+  const Graph g = make_academic(p);
+  SkipgramConfig c = quick(WalkMethod::kMetapath2vecPP, 3);
+  c.metapaths = {"author-paper-venue-paper-author"};
+  expect_ranks_equal_one_process(g, c);
+}
+
+}  // namespace
+}  // namespace grl
