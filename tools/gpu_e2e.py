@@ -158,6 +158,31 @@ def main():
     except Exception as e:  # noqa: BLE001
         check("sbm with graph and features in host memory", False, str(e))
 
+    # The data-parallel gradient path on one GPU (issue 16): GRL_ALLREDUCE=nccl runs the NCCL
+    # all-reduce (NCCL from the nvidia-nccl-cu13 package, found by gpu-check) on one rank, where
+    # it is the identity: the model must be the one trained without it. =host runs the MPI
+    # fallback through host memory the same way.
+    for path in ("nccl", "host"):
+        name = f"sbm with the gradient all-reduce forced on 1 rank ({path})"
+        try:
+            env = dict(os.environ, GRL_ALLREDUCE=path)
+            cmd = [grl, "sage", "--graph", sbm, "--device", "cuda", "--seed", "0", "--epochs", "10", "--json",
+                   "--quiet"]
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+            if p.returncode != 0:
+                raise RuntimeError(f"failed ({p.returncode}): {p.stderr.strip()[-400:]}")
+            r = json.loads(p.stdout.strip().splitlines()[-1])
+            st = r.get("stages", {})
+            same = abs(r["test_accuracy"] - gpu["test_accuracy"]) <= 0.005
+            check(name, same and path in r.get("allreduce", "").lower() if path == "nccl" else same,
+                  f"{r.get('allreduce')}: test accuracy {r['test_accuracy']:.4f} vs {gpu['test_accuracy']:.4f}; "
+                  f"all-reduce {st.get('allreduce_ms', 0):.3f} ms per step of {r['stages'].get('compute_ms', 0):.3f} ms "
+                  f"compute; {r['seeds_per_second']:.0f} vs {gpu['seeds_per_second']:.0f} seeds/s")
+            results.append({"name": f"sbm20k_allreduce_ms_per_step_{path}", "value": st.get("allreduce_ms"),
+                            "unit": "ms", "peer": None, "peer_value": None})
+        except Exception as e:  # noqa: BLE001
+            check(name, False, str(e))
+
     # Issue 5's scale run: GraphSAGE on an R-MAT graph with 128-dim features in host memory,
     # one epoch on 5% of the nodes (random labels: this run measures time and memory, not
     # accuracy). The default size fits gpu-check's time; GRL_SCALE_RMAT=26 GRL_SCALE_EDGE_FACTOR=24

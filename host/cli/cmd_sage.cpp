@@ -137,9 +137,11 @@ nlohmann::json sage_summary(const SageArgs& a, const SageUnsupConfig& u, const G
 }
 
 // Data parallel: the ranks and, per training step, the gradient all-reduce payload each rank
-// sent and the seconds rank 0 spent in it.
-void add_ranks_summary(nlohmann::json& j, int ranks, int64_t steps, int64_t bytes, double seconds) {
+// sent and the seconds rank 0 spent in it, and how it ran.
+void add_ranks_summary(nlohmann::json& j, int ranks, int64_t steps, int64_t bytes, double seconds,
+                       const std::string& how) {
   j["ranks"] = ranks;
+  if (!how.empty()) j["allreduce"] = how;
   if (ranks <= 1 || steps <= 0) return;
   j["allreduce_bytes_per_step"] = bytes / steps;
   j["allreduce_ms_per_step"] = 1e3 * seconds / static_cast<double>(steps);
@@ -169,7 +171,7 @@ int sage_unsupervised(const SageArgs& a, const Graph& g, const SageUnsupConfig& 
   j["pairs_per_second"] = r.pairs_per_second;
   j["device"] = r.device;
   j["threads"]["used"] = r.threads_used;
-  add_ranks_summary(j, r.ranks, r.steps, r.allreduce_bytes, r.allreduce_seconds);
+  add_ranks_summary(j, r.ranks, r.steps, r.allreduce_bytes, r.allreduce_seconds, r.allreduce);
   if (r.evaluated) {
     j["eval_micro_f1"] = r.eval_micro_f1;
     j["eval_macro_f1"] = r.eval_macro_f1;
@@ -257,7 +259,7 @@ int cmd_sage(const SageArgs& args) {
   j["engine_bytes"] = r.engine_bytes;
   j["inference"] = r.full_inference ? "full" : "sampled";
   j["stages"] = r.stages.json();
-  add_ranks_summary(j, r.ranks, r.steps, r.allreduce_bytes, r.allreduce_seconds);
+  add_ranks_summary(j, r.ranks, r.steps, r.allreduce_bytes, r.allreduce_seconds, r.allreduce);
   // Fields that apply only sometimes are absent otherwise (no -1 or default placeholders).
   if (r.feature_cache_hit_rate >= 0) j["feature_cache_hit_rate"] = r.feature_cache_hit_rate;
   if (r.features_host_resident) j["host_gather"] = host_gather_name(c.host_gather);
@@ -322,8 +324,9 @@ int cmd_embed(const EmbedArgs& a) {
   // An unsupervised model's embedding is its (L2-normalised) output, not a hidden layer.
   const bool hidden = !a.logits && !m.arch().unsupervised;
   SageEngine::InferenceChoice how;
-  std::vector<float> h =
-      sage_forward(*be, g, m, nodes, hidden, a.batch_size, a.seed, a.inference, &how);
+  std::vector<float> h = sage_forward(*be, g, m, nodes, hidden, a.batch_size, a.seed, a.inference,
+                                      &how, &Comm::world());
+  if (!Comm::world().root()) return 0;  // several ranks: rank 0 writes the one output
   report_inference(a, how);
   const int64_t dim = nodes.empty() ? 0 : static_cast<int64_t>(h.size() / nodes.size());
   std::vector<std::string> ids(nodes.size());
@@ -354,8 +357,9 @@ int cmd_predict(const EmbedArgs& a) {
   std::vector<NodeId> nodes = select_nodes(g, a.nodes);
   std::unique_ptr<Backend> be = make_backend(a.device);
   SageEngine::InferenceChoice how;
-  std::vector<float> z =
-      sage_forward(*be, g, m, nodes, false, a.batch_size, a.seed, a.inference, &how);
+  std::vector<float> z = sage_forward(*be, g, m, nodes, false, a.batch_size, a.seed, a.inference,
+                                      &how, &Comm::world());
+  if (!Comm::world().root()) return 0;  // several ranks: rank 0 writes the one output
   report_inference(a, how);
   const int64_t C = m.arch().num_classes;
   auto name = [&](int64_t c) {

@@ -196,7 +196,8 @@ int run(int argc, char** argv) {
   auto* c_sage = app.add_subcommand(
       "sage",
       "Train GraphSAGE (supervised node classification) and report test metrics, or node "
-      "embeddings without labels (--unsupervised)");
+      "embeddings without labels (--unsupervised). Under mpirun -np N (or srun) the ranks train "
+      "one model data parallel, each batch split between them; rank 0 reports and saves");
   add_graph_options(c_sage, sage.graph);
   add_weight_options(c_sage, sage.graph);
   c_sage
@@ -518,8 +519,8 @@ int run(int argc, char** argv) {
           "the GPU the tables stay in pinned host memory and blocks are swapped in and out, so "
           "tables larger than GPU memory can be trained; auto uses 1 (off) when both fit. On "
           "the CPU the --threads train orthogonal (centre block, context block) pairs at once; "
-          "auto uses 8 (one per 1,024 nodes on smaller graphs). The embeddings depend on N, "
-          "never on the thread count")
+          "auto uses 8 (one per 1,024 nodes on smaller graphs), and under mpirun the ranks "
+          "share the pairs. The embeddings depend on N, never on the thread or rank count")
       ->capture_default_str();
   c_walk->add_flag("--json", walk.json,
                    "Print one JSON object on stdout (the result and the configuration); "
@@ -676,20 +677,28 @@ int run(int argc, char** argv) {
     return 2;
   }
   grl::set_num_threads(threads);
+  // The commands several ranks share (the rest run on rank 0 alone): grl sage on any backend,
+  // embed and predict (sharded by batch), grl walk on CPU ranks (its block rounds).
+  auto shared_by_ranks = [&] {
+    return *c_sage || *c_embed || *c_predict || (*c_walk && wk.device == "cpu");
+  };
   if (grl::Comm& world = grl::Comm::world();
-      *c_sage && world.size() > 1 && threads == 0 && !std::getenv("GRL_THREADS")) {
+      shared_by_ranks() && world.size() > 1 && threads == 0 && !std::getenv("GRL_THREADS")) {
     // Ranks training together on one machine share its cores (each gets at least one).
     const int cores = static_cast<int>(std::thread::hardware_concurrency());
     grl::set_num_threads(std::max(1, cores / world.local_size()));
   }
   if (const grl::LauncherRanks lr = grl::launcher_ranks(); lr.size > 1 && !*c_help) {
     grl::Comm& world = grl::Comm::world();
-    const bool parallel = *c_sage && world.size() > 1;
+    const bool parallel = shared_by_ranks() && world.size() > 1;
     if (!parallel) {
       // One process does the job: rank 0 runs it, the others stop before any work (rather
       // than every rank running, and writing, the same job).
       const std::string why =
-          world.size() > 1 ? "grl " + std::string(argv[1]) + " runs in one process"
+          world.size() > 1
+              ? "grl " + std::string(argv[1]) +
+                    (*c_walk ? " runs in one process on a GPU (several ranks: --device cpu)"
+                             : " runs in one process")
           : grl::built_with_mpi()
               ? "MPI (" + grl::mpi_library() +
                     ") sees this process alone: the launcher is not the MPI grl was built with"

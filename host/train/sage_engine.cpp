@@ -1,6 +1,7 @@
 #include "host/train/sage_engine.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <optional>
@@ -8,6 +9,7 @@
 
 #include "host/core/error.h"
 #include "host/core/memory.h"
+#include "host/dist/nccl.h"
 #include "host/ops/measuring_backend.h"
 #include "host/pipeline/graph_store.h"
 #include "host/pipeline/matrix_buffer.h"
@@ -57,6 +59,10 @@ struct SageEngine::Impl {
   // the host copy of the gradients a GPU rank reduces through.
   std::deque<int64_t> loss_rows;
   std::vector<float> grad_host;
+  // GPU ranks: NCCL on the device buffer when it loads (host/dist/nccl.h), else MPI through
+  // grad_host; decided at the first reduction. allreduce_how says which, and why.
+  std::unique_ptr<NcclAllReduce> nccl;
+  std::string allreduce_how;
 
   template <class T>
   Buffer<T> alloc(size_t n, const char* what) {
@@ -164,16 +170,43 @@ struct SageEngine::Impl {
     ring.release();
   }
 
-  bool data_parallel() const { return opt.comm && opt.comm->size() > 1; }
+  // GRL_ALLREDUCE=nccl|host picks the GPU ranks' path (nccl: or fail) and reduces even on one
+  // rank, so a single GPU runs the path (tools/gpu-check).
+  static std::string forced_allreduce() {
+    const char* v = std::getenv("GRL_ALLREDUCE");
+    return v ? v : "";
+  }
+  bool data_parallel() const {
+    return opt.comm && (opt.comm->size() > 1 || !forced_allreduce().empty());
+  }
+
+  void choose_allreduce() {
+    const std::string forced = forced_allreduce();
+    if (!forced.empty() && forced != "nccl" && forced != "host")
+      throw ConfigError("GRL_ALLREDUCE must be nccl or host, not '" + forced + "'");
+    if (be.shares_host_memory()) {
+      allreduce_how = "MPI on host memory";
+      return;
+    }
+    std::string why = "asked for by GRL_ALLREDUCE=host";
+    if (forced != "host") nccl = NcclAllReduce::open(*opt.comm, &why);
+    if (!nccl && forced == "nccl") throw ConfigError("GRL_ALLREDUCE=nccl: " + why);
+    allreduce_how =
+        nccl ? nccl->describe() + " on device memory" : "MPI through host memory (" + why + ")";
+  }
 
   // Sums the gradients over the ranks (data parallel; else nothing): in place in host memory
-  // on the CPU backend, through a host copy on the GPU.
+  // on the CPU backend; on the GPU by NCCL, or through a host copy and MPI.
   void reduce_gradients() {
     if (!data_parallel()) return;
+    if (allreduce_how.empty()) choose_allreduce();
     be.mark("host");
     if (be.shares_host_memory()) {
       be.synchronize();
       opt.comm->allreduce_sum(optimizer->grads(), num_params);
+    } else if (nccl) {
+      be.synchronize();  // the backward pass ran on the backend's own lanes
+      nccl->sum(optimizer->grads(), num_params);
     } else {
       grad_host.resize(static_cast<size_t>(num_params));
       be.download(grad_host.data(), optimizer->grads(), grad_host.size() * sizeof(float));
@@ -364,6 +397,8 @@ std::pair<int64_t, int64_t> SageEngine::take_feature_cache_stats() {
 int64_t SageEngine::last_batch_nodes() const { return impl_->ring.hop_end()[impl_->K]; }
 
 int SageEngine::prefetch_depth() const { return impl_->ring.depth(); }
+
+const std::string& SageEngine::allreduce_path() const { return impl_->allreduce_how; }
 
 bool SageEngine::features_host_resident() const { return impl_->store->features_remote(); }
 

@@ -86,6 +86,9 @@ class SageEngine {
   void enqueue_batch(std::span<const NodeId> seeds, uint32_t epoch, int64_t loss_rows = -1);
   void train_enqueued(uint64_t step);
   int prefetch_depth() const;
+  // Data parallel: how the gradients are summed ("MPI on host memory", "NCCL 2.x.y on device
+  // memory", ...), once the first step has run; "" before, or on one rank.
+  const std::string& allreduce_path() const;
   // The gradient of the batch's mean loss with respect to the flat parameter vector (the
   // layout of SageModel), without a step; returns the mean loss. For gradient checks: build
   // the engine with dropout 0 so repeated calls with the same keys see the same function.

@@ -154,12 +154,15 @@ std::pair<size_t, size_t> share_of(size_t n, const Comm& comm) {
   return {n * r / N, n * (r + 1) / N};
 }
 
-// forward_all over the ranks: each computes its share of `nodes`, every rank gets all outputs.
+// forward_all over the ranks: each computes a contiguous run of the batches one process would
+// compute (so sampled outputs are the one-process ones), every rank gets all outputs.
 std::vector<float> forward_shared(SageEngine& e, Comm& comm, std::span<const NodeId> nodes,
                                   bool hidden, int64_t batch, int64_t width, bool full,
                                   Progress* progress = nullptr) {
   if (comm.size() == 1) return forward_all(e, nodes, hidden, batch, width, full, progress);
-  const auto [lo, hi] = share_of(nodes.size(), comm);
+  const size_t b = static_cast<size_t>(batch), batches = (nodes.size() + b - 1) / b;
+  const auto [first, last] = share_of(batches, comm);
+  const size_t lo = std::min(nodes.size(), first * b), hi = std::min(nodes.size(), last * b);
   std::vector<float> mine = forward_all(e, nodes.subspan(lo, hi - lo), hidden, batch, width, full);
   if (progress) progress->finish();
   return comm.allgather(mine);
@@ -183,7 +186,7 @@ std::vector<NodeId> distinct(std::span<const NodeId> nodes, std::vector<size_t>&
 std::vector<float> sage_forward(Backend& be, const Graph& input, const SageModel& model,
                                 std::span<const NodeId> nodes, bool hidden, int64_t batch_size,
                                 uint64_t seed, InferenceMode mode,
-                                SageEngine::InferenceChoice* choice) {
+                                SageEngine::InferenceChoice* choice, Comm* comm) {
   Graph normalized;  // the features as the model was trained on them
   const Graph& g = prepared_features(model.feature_norm == "row", input, normalized);
   EngineOptions o;
@@ -198,7 +201,8 @@ std::vector<float> sage_forward(Backend& be, const Graph& input, const SageModel
   const int64_t width = hidden ? e.hidden_width() : model.arch().num_classes;
   std::vector<size_t> pos;
   std::vector<NodeId> uniq = distinct(nodes, pos);
-  std::vector<float> u = forward_all(e, uniq, hidden, o.max_batch, width, how.full);
+  std::vector<float> u =
+      forward_shared(e, comm ? *comm : Comm::self(), uniq, hidden, o.max_batch, width, how.full);
   std::vector<float> out(nodes.size() * width);
   for (size_t i = 0; i < nodes.size(); ++i)
     std::copy(u.begin() + pos[i] * width, u.begin() + (pos[i] + 1) * width,
@@ -373,6 +377,8 @@ SageTrainResult train_sage(const Graph& input, const SageTrainConfig& cfg) {
       log("feature cache: " + fmt("%.1f%%", 100.0 * res.feature_cache_hit_rate) +
           " of the training steps' feature rows were cache hits");
   }
+  res.allreduce = engine.allreduce_path();
+  if (report && !res.allreduce.empty()) log("gradient all-reduce: " + res.allreduce);
   res.engine_bytes = static_cast<int64_t>(engine.memory_bytes());
   res.placement = engine.placement();
   res.features_host_resident = engine.features_host_resident();

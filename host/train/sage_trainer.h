@@ -49,6 +49,7 @@ struct SageTrainResult {
   int ranks = 1;
   int64_t steps = 0, allreduce_bytes = 0;
   double allreduce_seconds = 0;
+  std::string allreduce;  // how the gradients were summed (SageEngine::allreduce_path)
 };
 
 // Resolves the split a configuration asks for on a graph.
@@ -59,11 +60,14 @@ SageTrainResult train_sage(const Graph& graph, const SageTrainConfig& config);
 // Forward pass of a trained model over `nodes` of `graph` (which may contain nodes never seen
 // in training): logits (n x classes) or, with hidden, the last hidden layer (n x width).
 // `mode`: full neighbourhoods or sampled ones (batch_size and seed apply to sampled only);
-// `choice`, when given, says which ran and why.
+// `choice`, when given, says which ran and why. `comm` (several ranks): each rank computes a
+// contiguous run of the batches one process would, every rank returns every output (the
+// one-process result).
 std::vector<float> sage_forward(Backend& backend, const Graph& graph, const SageModel& model,
                                 std::span<const NodeId> nodes, bool hidden, int64_t batch_size,
                                 uint64_t seed, InferenceMode mode = InferenceMode::kSampled,
-                                SageEngine::InferenceChoice* choice = nullptr);
+                                SageEngine::InferenceChoice* choice = nullptr,
+                                Comm* comm = nullptr);
 
 // Metrics of logits against the graph's labels for `nodes`.
 ClassMetrics score_logits(const Graph& graph, std::span<const NodeId> nodes,

@@ -277,6 +277,8 @@ SageUnsupResult train_sage_unsupervised(const Graph& input, const SageUnsupConfi
     if (!t.save_path.empty() && comm.root()) model.save(t.save_path);
   }
   res.epochs = t.epochs;
+  res.allreduce = engine.allreduce_path();
+  if (report && !res.allreduce.empty()) log("gradient all-reduce: " + res.allreduce);
   res.threads_used = take_peak_workers();
   res.pairs_per_second = res.train_seconds > 0 ? res.pairs / res.train_seconds : 0;
   // Rank 0 scores the embeddings (the others have nothing to report).

@@ -53,6 +53,7 @@ struct SageUnsupResult {
   int ranks = 1;
   int64_t steps = 0, allreduce_bytes = 0;
   double allreduce_seconds = 0;
+  std::string allreduce;  // how the gradients were summed (SageEngine::allreduce_path)
 };
 
 SageUnsupResult train_sage_unsupervised(const Graph& graph, const SageUnsupConfig& config);

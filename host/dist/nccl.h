@@ -1,0 +1,29 @@
+// GPU buffers between ranks: NCCL's all-reduce, for the data-parallel gradient of GPU ranks.
+// NCCL is loaded at run time (dlopen of libnccl.so.2, or GRL_NCCL_LIBRARY), so grl builds and
+// starts where NCCL is absent and says what is missing only when a run needs it; the caller
+// then stages the buffer through host memory and MPI instead (SageEngine). The communicator is
+// bootstrapped over MPI: rank 0's unique id reaches every rank through Comm.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "host/dist/comm.h"
+
+namespace grl {
+
+class NcclAllReduce {
+ public:
+  // One NCCL communicator over `comm`'s ranks on the current CUDA device, or null with `why`
+  // (no CUDA in this build, no NCCL library, a symbol or the initialisation failed). Every
+  // rank of `comm` must call it (it is collective), and each gets null or not alike only if
+  // NCCL behaves alike on every rank; the engine checks that with one reduction.
+  static std::unique_ptr<NcclAllReduce> open(Comm& comm, std::string* why);
+  virtual ~NcclAllReduce() = default;
+  // In place, the sum over the ranks of n floats in device memory; returns when done.
+  virtual void sum(float* device_data, int64_t n) = 0;
+  // "NCCL 2.x.y" as the library reports it.
+  virtual std::string describe() const = 0;
+};
+
+}  // namespace grl

@@ -1,0 +1,126 @@
+// NCCL loaded at run time (host/dist/nccl.h). Only the few entry points grl uses are declared
+// here, with NCCL's stable C ABI (nccl.h: ncclUniqueId is 128 bytes, ncclFloat32 = 7,
+// ncclSum = 0, ncclSuccess = 0), so no NCCL header is needed to build.
+#include <cuda_runtime.h>
+#include <dlfcn.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "host/core/error.h"
+#include "host/dist/nccl.h"
+
+namespace grl {
+
+namespace {
+
+struct NcclId {
+  char internal[128];
+};
+using NcclComm = void*;
+using GetUniqueId = int (*)(NcclId*);
+using CommInitRank = int (*)(NcclComm*, int, NcclId, int);
+using AllReduce = int (*)(const void*, void*, size_t, int, int, NcclComm, cudaStream_t);
+using CommDestroy = int (*)(NcclComm);
+using GetErrorString = const char* (*)(int);
+using GetVersion = int (*)(int*);
+constexpr int kNcclFloat32 = 7, kNcclSum = 0;
+
+class Nccl final : public NcclAllReduce {
+ public:
+  ~Nccl() override {
+    if (comm_ && destroy_) destroy_(comm_);
+    if (lib_) dlclose(lib_);
+  }
+
+  bool load(std::string* why) {
+    const char* path = std::getenv("GRL_NCCL_LIBRARY");
+    lib_ = dlopen(path && *path ? path : "libnccl.so.2", RTLD_NOW | RTLD_LOCAL);
+    if (!lib_) {
+      *why = std::string("NCCL not found (") + dlerror() +
+             "; set LD_LIBRARY_PATH or GRL_NCCL_LIBRARY to libnccl.so.2)";
+      return false;
+    }
+    get_id_ = reinterpret_cast<GetUniqueId>(dlsym(lib_, "ncclGetUniqueId"));
+    init_ = reinterpret_cast<CommInitRank>(dlsym(lib_, "ncclCommInitRank"));
+    all_reduce_ = reinterpret_cast<AllReduce>(dlsym(lib_, "ncclAllReduce"));
+    destroy_ = reinterpret_cast<CommDestroy>(dlsym(lib_, "ncclCommDestroy"));
+    error_ = reinterpret_cast<GetErrorString>(dlsym(lib_, "ncclGetErrorString"));
+    auto version = reinterpret_cast<GetVersion>(dlsym(lib_, "ncclGetVersion"));
+    if (!get_id_ || !init_ || !all_reduce_ || !destroy_ || !error_) {
+      *why = "the NCCL library lacks ncclGetUniqueId, ncclCommInitRank or ncclAllReduce";
+      return false;
+    }
+    int v = 0;
+    if (version && version(&v) == 0)
+      version_ = "NCCL " + std::to_string(v / 10000) + "." + std::to_string(v / 100 % 100) + "." +
+                 std::to_string(v % 100);
+    return true;
+  }
+
+  bool init(Comm& comm, std::string* why) {
+    // Rank 0 makes the id and sends it, with whether that worked, to every rank (the first
+    // entry of the gathered ones).
+    struct Start {
+      int rc;
+      NcclId id;
+    } start{};
+    if (comm.root()) start.rc = get_id_(&start.id);
+    std::vector<char> mine(sizeof start);
+    std::memcpy(mine.data(), &start, sizeof start);
+    const std::vector<char> all = comm.allgather(mine);
+    std::memcpy(&start, all.data(), sizeof start);
+    int rc = start.rc;
+    if (rc == 0) rc = init_(&comm_, comm.size(), start.id, comm.rank());
+    if (rc != 0) {
+      *why = std::string("NCCL could not start: ") + error_(rc);
+      comm_ = nullptr;
+      return false;
+    }
+    return true;
+  }
+
+  void sum(float* data, int64_t n) override {
+    const int rc =
+        all_reduce_(data, data, static_cast<size_t>(n), kNcclFloat32, kNcclSum, comm_, nullptr);
+    if (rc != 0) throw Error(std::string("NCCL all-reduce failed: ") + error_(rc));
+    const cudaError_t e = cudaStreamSynchronize(nullptr);
+    if (e != cudaSuccess)
+      throw Error(std::string("NCCL all-reduce failed: ") + cudaGetErrorString(e));
+  }
+
+  std::string describe() const override { return version_; }
+
+ private:
+  void* lib_ = nullptr;
+  NcclComm comm_ = nullptr;
+  GetUniqueId get_id_ = nullptr;
+  CommInitRank init_ = nullptr;
+  AllReduce all_reduce_ = nullptr;
+  CommDestroy destroy_ = nullptr;
+  GetErrorString error_ = nullptr;
+  std::string version_ = "NCCL";
+};
+
+}  // namespace
+
+std::unique_ptr<NcclAllReduce> NcclAllReduce::open(Comm& comm, std::string* why) {
+  std::string reason;
+  auto n = std::make_unique<Nccl>();
+  const bool loaded = n->load(&reason);
+  // Collective from here: every rank takes part in the id exchange, loaded or not.
+  int64_t ok = loaded ? 1 : 0;
+  comm.allreduce_sum(&ok, 1);
+  if (ok != comm.size()) {
+    if (why) *why = loaded ? "NCCL is missing on another rank" : reason;
+    return nullptr;
+  }
+  if (!n->init(comm, &reason)) {
+    if (why) *why = reason;
+    return nullptr;
+  }
+  return n;
+}
+
+}  // namespace grl
