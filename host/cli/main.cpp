@@ -678,10 +678,8 @@ int run(int argc, char** argv) {
   }
   grl::set_num_threads(threads);
   // The commands several ranks share (the rest run on rank 0 alone): grl sage on any backend,
-  // embed and predict (sharded by batch), grl walk on CPU ranks (its block rounds).
-  auto shared_by_ranks = [&] {
-    return *c_sage || *c_embed || *c_predict || (*c_walk && wk.device == "cpu");
-  };
+  // embed and predict (sharded by batch), grl walk (its block rounds).
+  auto shared_by_ranks = [&] { return *c_sage || *c_embed || *c_predict || *c_walk; };
   if (grl::Comm& world = grl::Comm::world();
       shared_by_ranks() && world.size() > 1 && threads == 0 && !std::getenv("GRL_THREADS")) {
     // Ranks training together on one machine share its cores (each gets at least one).
@@ -695,10 +693,7 @@ int run(int argc, char** argv) {
       // One process does the job: rank 0 runs it, the others stop before any work (rather
       // than every rank running, and writing, the same job).
       const std::string why =
-          world.size() > 1
-              ? "grl " + std::string(argv[1]) +
-                    (*c_walk ? " runs in one process on a GPU (several ranks: --device cpu)"
-                             : " runs in one process")
+          world.size() > 1 ? "grl " + std::string(argv[1]) + " runs in one process"
           : grl::built_with_mpi()
               ? "MPI (" + grl::mpi_library() +
                     ") sees this process alone: the launcher is not the MPI grl was built with"

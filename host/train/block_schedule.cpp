@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <utility>
 
 #include "host/core/error.h"
 #include "host/core/parallel.h"
@@ -59,7 +60,7 @@ BlockChoice choose_blocks(int requested, int64_t n, int64_t dim, int64_t free_b,
 }
 
 BlockSchedule::BlockSchedule(Backend& be, int64_t n, int64_t dim, int blocks,
-                             const std::vector<float>& init, bool rounds, Comm* comm)
+                             const std::vector<float>& init, bool rounds, Comm* comm, bool stage)
     : be_(be),
       n_(n),
       dim_(dim),
@@ -67,11 +68,11 @@ BlockSchedule::BlockSchedule(Backend& be, int64_t n, int64_t dim, int blocks,
       blocks_(blocks),
       rounds_(blocks > 1 && rounds),
       begin_(block_bounds(n, blocks)),
-      comm_(comm && comm->size() > 1 ? comm : nullptr) {
-  if (rounds_ && !be.shares_host_memory())
-    throw Error("block rounds train in host memory: the CPU backend only");
-  if (comm_ && !rounds_ && blocks > 1)
-    throw Error("block rounds across ranks need the CPU backend's rounds");
+      comm_(comm && comm->size() > 1 ? comm : nullptr),
+      staged_(comm_ && (stage || !be.shares_host_memory())) {
+  if (rounds_ && !be.shares_host_memory() && !comm_)
+    throw Error("block rounds in one process train in host memory: the CPU backend only");
+  if (comm_ && !rounds_ && blocks > 1) throw Error("block rounds across ranks: rounds must be on");
   holder_.assign(static_cast<size_t>(blocks), -1);
   if (blocks == 1 || rounds_) {
     syn0_ = Buffer<float>(be, init.size(), "embeddings");
@@ -132,7 +133,30 @@ void BlockSchedule::move_context_blocks(int r) {
                        static_cast<size_t>(rows_of(b) * row_bytes_), holder_[b], to});
     holder_[b] = to;
   }
+  exchange_blocks(std::move(moves));
+}
+
+void BlockSchedule::exchange_blocks(std::vector<Comm::Transfer> moves) {
+  if (!staged_) {
+    comm_->exchange(moves);
+    return;
+  }
+  // Through host copies: a sender downloads its block, a receiver uploads what arrived.
+  const int me = comm_->rank();
+  std::vector<std::vector<char>> stage(moves.size());
+  std::vector<void*> where(moves.size());
+  for (size_t i = 0; i < moves.size(); ++i) {
+    Comm::Transfer& t = moves[i];
+    where[i] = t.data;
+    if (t.from == t.to || (t.from != me && t.to != me)) continue;
+    stage[i].resize(t.bytes);
+    if (t.from == me) be_.download(stage[i].data(), t.data, t.bytes);
+    t.data = stage[i].data();
+  }
   comm_->exchange(moves);
+  for (size_t i = 0; i < moves.size(); ++i)
+    if (moves[i].to == me && moves[i].from != me)
+      be_.upload(where[i], stage[i].data(), moves[i].bytes);
 }
 
 void BlockSchedule::train_rounds(Span<const int32_t> w, int64_t m, const SgnsSpec& spec,
@@ -146,10 +170,12 @@ void BlockSchedule::train_rounds(Span<const int32_t> w, int64_t m, const SgnsSpe
   std::vector<double> loss(P);
   for (int r = 0; r < P; ++r) {
     if (comm_) move_context_blocks(r);
-    // Pairs (a, (a + r) mod P) of this round, taken by the workers as they come free.
+    // Pairs (a, (a + r) mod P) of this round, taken by the workers as they come free (one
+    // after another on a GPU rank: one device).
     std::atomic<int> next{0};
+    const int workers = be_.shares_host_memory() ? num_threads() : 1;
     parallel_chunks(
-        std::min<int>(static_cast<int>(mine.size()), num_threads()),
+        std::min<int>(static_cast<int>(mine.size()), workers),
         [&](int64_t, int64_t, int) {
           for (int i; (i = next.fetch_add(1)) < static_cast<int>(mine.size());) {
             const int a = mine[i], b = (a + r) % P;
@@ -228,7 +254,7 @@ void BlockSchedule::embeddings(std::vector<float>& out) {
       for (int to = 0; to < ranks(); ++to)
         blocks.push_back({syn0_.data() + begin_[a] * dim_,
                           static_cast<size_t>(rows_of(a) * row_bytes_), owner(a), to});
-    comm_->exchange(blocks);
+    exchange_blocks(std::move(blocks));
   }
   out.resize(static_cast<size_t>(n_ * dim_));
   be_.synchronize();

@@ -21,12 +21,14 @@
 // too; on the CPU their size is fixed by the walk length, not by the machine.) The chunk's stats
 // are summed over the pairs in pair order.
 //
-// Across ranks (a Comm of N > 1, CPU backends) the rounds are the same: pair a belongs to rank
+// Across ranks (a Comm of N > 1; CPU backends, or one GPU per rank with both tables in its
+// memory) the rounds are the same: pair a belongs to rank
 // a mod N for the whole run, so syn0 block a never moves while training; syn1 block b moves,
 // point to point, to the rank that trains it in the next round, and nowhere else. Each rank
 // keeps whole tables, only its own pairs' blocks current; embeddings() brings every syn0 block
-// to every rank. The same pairs train in the same order on the same data as in one process, so
-// the embeddings are bit-identical on any rank count too.
+// to every rank. GPU ranks train their pairs one after another and move blocks through host
+// copies and MPI. On CPU ranks the same pairs train in the same order on the same data as in one
+// process, so the embeddings are bit-identical on any rank count too.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -62,9 +64,12 @@ class BlockSchedule {
  public:
   // syn0 starts as `init` (nodes x dim), syn1 at zero. rounds: the threaded rounds (the CPU
   // backend only), else the swapping path.
-  // comm: the ranks that share the rounds (null or one rank: this process alone).
+  // comm: the ranks that share the rounds (null or one rank: this process alone); rounds are
+  // then taken on any backend. stage: move blocks between CPU ranks through host copies, as
+  // GPU ranks must (to test that path).
   BlockSchedule(Backend& backend, int64_t nodes, int64_t dim, int blocks,
-                const std::vector<float>& init, bool rounds = false, Comm* comm = nullptr);
+                const std::vector<float>& init, bool rounds = false, Comm* comm = nullptr,
+                bool stage = false);
   BlockSchedule(const BlockSchedule&) = delete;
   BlockSchedule& operator=(const BlockSchedule&) = delete;
 
@@ -84,6 +89,7 @@ class BlockSchedule {
   int ranks() const { return comm_ ? comm_->size() : 1; }
   int owner(int pair) const { return pair % ranks(); }
   void move_context_blocks(int round);
+  void exchange_blocks(std::vector<Comm::Transfer> moves);
   void train_rounds(Span<const int32_t> walks, int64_t m, const SgnsSpec& spec, AliasView all,
                     AliasView typed, SgnsStats* stats);
 
@@ -104,6 +110,7 @@ class BlockSchedule {
   uint64_t swap_bytes_ = 0;
   // Rounds across ranks: which rank holds the newest syn1 block b (-1: every rank, untrained).
   Comm* comm_ = nullptr;
+  bool staged_ = false;  // blocks move through host copies (backend memory is not host memory)
   std::vector<int> holder_;
 };
 

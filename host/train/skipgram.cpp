@@ -196,10 +196,8 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
         "choose (its model is {model_warps} with {model_l1_rows})");
   Comm& world = c.comm ? *c.comm : Comm::world();
   Comm* ranks = world.size() > 1 ? &world : nullptr;
-  if (ranks && (be->is_cuda() || c.swap_blocks))
-    throw ConfigError(
-        "skip-gram on several ranks shares the CPU backend's block rounds: use {device} cpu "
-        "(on a GPU, run one process)");
+  if (ranks && c.swap_blocks)
+    throw ConfigError("{swap_blocks} tests one process's block swapping, not several ranks");
   const bool report = c.progress && world.root();
   SkipgramResult res;
   res.device = be->describe();
@@ -216,9 +214,16 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
                            (be->is_cuda() ? (int64_t{16} << 20) : (int64_t{1} << 20)) / L));
 
   WalkGraph walk_graph(*be, g, plans);
+  // Several GPU ranks take the CPU's blocks (pairs for every rank), both tables on each GPU.
+  const bool device_blocks = be->is_cuda() && !ranks;
   const BlockChoice blocks =
-      choose_blocks(c.partitions, n, D, be->is_cuda() ? be->free_memory() : -1, default_chunk,
+      choose_blocks(c.partitions, n, D, device_blocks ? be->free_memory() : -1, default_chunk,
                     c.chunk_walks, L, walks_per_epoch);
+  if (ranks && be->is_cuda() && 2.0 * n * D * 4 > 0.8 * static_cast<double>(be->free_memory()))
+    throw ConfigError("skip-gram on several GPU ranks keeps both tables (" +
+                      std::to_string((2 * int64_t{n} * D * 4) >> 20) + " MiB) on every GPU, " +
+                      "and they do not fit; run one process, whose {partitions} swap blocks "
+                      "through host memory");
   if (c.partitions == 0 && report)
     log("partitions: " + std::to_string(blocks.blocks) + " (auto: " + blocks.why + ")");
   const int P = blocks.blocks;
@@ -280,7 +285,8 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
                               c.sample);
   spec.keep = tables.keep();
   BlockSchedule schedule(*be, n, D, P, initial_embeddings(n, D, c.seed),
-                         be->shares_host_memory() && !c.swap_blocks, ranks);
+                         (be->shares_host_memory() && !c.swap_blocks) || ranks, ranks,
+                         c.stage_blocks);
   Buffer<SgnsStats> stats(*be, 1, "training counters");
   be->synchronize();
 

@@ -68,11 +68,13 @@ struct SkipgramConfig {
   // CPU backend with partitions > 1: run the GPU's block swapping path instead of the threaded
   // rounds (so that path is tested without a GPU; one thread).
   bool swap_blocks = false;
+  // Several CPU ranks: move the blocks through host copies, as GPU ranks do (tests that path).
+  bool stage_blocks = false;
   bool progress = true;
   std::function<void(const std::string&)> log;  // default: stderr
-  // The ranks that share the block rounds (CPU backends; block_schedule.h): every rank walks
-  // the same walks and trains its pairs; the embeddings are the one-process ones, on every
-  // rank. Null: Comm::world(). Only rank 0 logs.
+  // The ranks that share the block rounds (block_schedule.h; a CPU or one GPU each): every rank
+  // walks the same walks and trains its pairs; on CPU ranks the embeddings are the one-process
+  // ones, on every rank. Null: Comm::world(). Only rank 0 logs.
   Comm* comm = nullptr;
 };
 

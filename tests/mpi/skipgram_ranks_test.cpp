@@ -59,6 +59,18 @@ TEST(SkipgramRanks, DeepWalkEqualsOneProcess) {
   expect_ranks_equal_one_process(g, quick(WalkMethod::kDeepWalk, 2));  // fewer pairs than ranks
 }
 
+// GPU ranks move blocks through host copies; on CPU ranks stage_blocks takes that path.
+TEST(SkipgramRanks, BlocksThroughHostCopiesEqualOneProcess) {
+  SbmParams p;
+  p.nodes = 2500;
+  p.feature_dim = 4;
+  p.seed = 6;
+  const Graph g = make_sbm(p);
+  SkipgramConfig c = quick(WalkMethod::kDeepWalk, 4);
+  c.stage_blocks = true;
+  expect_ranks_equal_one_process(g, c);
+}
+
 TEST(SkipgramRanks, Node2vecEqualsOneProcess) {
   SbmParams p;
   p.nodes = 2000;
