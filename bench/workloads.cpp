@@ -81,7 +81,7 @@ void DenseLayerWork::step(Backend& be, uint64_t iteration) {
   const int64_t D = dim;
   MatrixView<float> zv{z.data(), rows, D, D};
   be.gemm(false, false, rows, D, 2 * D, 1.0f, in.data(), 2 * D, w.data(), D, 0.0f, z.data(), D);
-  be.bias_relu_dropout(zv, b.data(), 0.5f, 1, static_cast<uint32_t>(iteration));
+  be.bias_relu_dropout(zv, b.data(), 0.5f, 1, static_cast<uint32_t>(iteration), nullptr);
   be.relu_dropout_backward(zv, MatrixView<const float>{z.data(), rows, D, D}, 0.5f);
   be.column_sums(MatrixView<const float>{z.data(), rows, D, D}, db.data(), false, partials.data());
   be.gemm(true, false, 2 * D, D, rows, 1.0f, in.data(), 2 * D, z.data(), D, 0.0f, dw.data(), D);

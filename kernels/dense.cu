@@ -48,13 +48,16 @@ __global__ void relu_backward_kernel(MatrixView<float> g, MatrixView<const float
 }
 
 __global__ void bias_relu_dropout_kernel(MatrixView<float> z, const float* bias, float p,
-                                         float scale, uint64_t seed, uint32_t key) {
+                                         float scale, uint64_t seed, uint32_t key,
+                                         const int32_t* row_ids) {
   const int64_t n = z.rows * z.cols;
   for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n;
        i += int64_t{gridDim.x} * blockDim.x) {
     const int64_t r = i / z.cols, c = i - r * z.cols;
     const float v = fmaxf(z.at(r, c) + (bias ? bias[c] : 0.0f), 0.0f);
-    z.at(r, c) = p > 0.0f ? (dropout_keep(seed, key, r, c, p) ? v * scale : 0.0f) : v;
+    z.at(r, c) =
+        p > 0.0f ? (dropout_keep(seed, key, dropout_row_key(row_ids, r), c, p) ? v * scale : 0.0f)
+                 : v;
   }
 }
 
@@ -91,12 +94,13 @@ __global__ void column_finish_kernel(const float* partials, int64_t chunks, int6
 }
 
 __global__ void dropout_kernel(MatrixView<float> x, float p, float scale, uint64_t seed,
-                               uint32_t key) {
+                               uint32_t key, const int32_t* row_ids) {
   const int64_t n = x.rows * x.cols;
   for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n;
        i += int64_t{gridDim.x} * blockDim.x) {
     const int64_t r = i / x.cols, c = i - r * x.cols;
-    x.at(r, c) = dropout_keep(seed, key, r, c, p) ? x.at(r, c) * scale : 0.0f;
+    x.at(r, c) =
+        dropout_keep(seed, key, dropout_row_key(row_ids, r), c, p) ? x.at(r, c) * scale : 0.0f;
   }
 }
 
@@ -338,11 +342,11 @@ void launch_relu_backward(MatrixView<float> g, MatrixView<const float> y, cudaSt
 }
 
 void launch_bias_relu_dropout(MatrixView<float> z, const float* bias, float p, uint64_t seed,
-                              uint32_t key, cudaStream_t stream) {
+                              uint32_t key, const int32_t* row_ids, cudaStream_t stream) {
   if (z.rows == 0 || z.cols == 0) return;
   const float scale = p > 0.0f ? 1.0f / (1.0f - p) : 1.0f;
   GRL_LAUNCH(blocks_for(z.rows * z.cols), kBlock, stream, bias_relu_dropout_kernel)
-  (z, bias, p, scale, seed, key);
+  (z, bias, p, scale, seed, key, row_ids);
   GRL_LAUNCH_CHECK("bias_relu_dropout_kernel");
 }
 
@@ -370,10 +374,10 @@ void launch_column_sums(MatrixView<const float> x, float* sums, bool accumulate,
 }
 
 void launch_dropout(MatrixView<float> x, float p, uint64_t seed, uint32_t key,
-                    cudaStream_t stream) {
+                    const int32_t* row_ids, cudaStream_t stream) {
   if (p <= 0.0f || x.rows == 0 || x.cols == 0) return;
   GRL_LAUNCH(blocks_for(x.rows * x.cols), kBlock, stream, dropout_kernel)
-  (x, p, 1.0f / (1.0f - p), seed, key);
+  (x, p, 1.0f / (1.0f - p), seed, key, row_ids);
   GRL_LAUNCH_CHECK("dropout_kernel");
 }
 

@@ -7,8 +7,10 @@
 //                   the unit was active and kept, so one pass undoes dropout and relu
 //   relu_backward   g = g * (y > 0)                   y = the activation's output
 //   column_sums     s[c] (+)= sum_r x[r][c]           fixed-order two-stage sum: deterministic
-//   dropout         x = x * keep / (1 - p), keep = random_unit(philox(seed, kDropout, key, r,
-//                   c/4)[c%4]) >= p; the same call on the gradient is the backward
+//   dropout         x = x * keep / (1 - p), keep = random_unit(philox(seed, kDropout, key, k_r,
+//                   c/4)[c%4]) >= p, k_r = row_ids[r] (the row's node id) or r without them;
+//                   the same call on the gradient is the backward. Keyed by node, a node's
+//                   mask does not depend on the batch (or rank's share) that holds it.
 //   l2norm          y = x / max(|x|, 1e-12), inv[r] saved; backward g = (g - y (y.g)) * inv
 //   softmax_xent    loss_r = logsumexp(z_r) - z_r[y_r]; dz = (softmax - onehot) * scale;
 //                   pred_r = argmax (lowest index on ties); rows with y_r < 0 give 0
@@ -74,7 +76,11 @@ constexpr int64_t sum_squares_partials(int64_t n) {
 }
 
 // Whether dropout keeps element (r, c) of the matrix with dropout key `key` (one per layer and
-// step). Shared by the kernel and the CPU reference, so both drop the same elements.
+// step); r is the row's key (dropout_row_key). Shared by the kernel and the CPU reference, so
+// both drop the same elements.
+GRL_HD int64_t dropout_row_key(const int32_t* row_ids, int64_t r) {
+  return row_ids ? row_ids[r] : r;
+}
 GRL_HD bool dropout_keep(uint64_t seed, uint32_t key, int64_t r, int64_t c, float p) {
   Philox4 w = philox(seed, RandomPurpose::kDropout, key, static_cast<uint32_t>(r),
                      static_cast<uint32_t>(c >> 2));
@@ -122,13 +128,14 @@ GRL_HD float stable_sigmoid(float x) {
 void launch_bias_act(MatrixView<float> z, const float* bias, Activation act, cudaStream_t stream);
 void launch_relu_backward(MatrixView<float> grad, MatrixView<const float> y, cudaStream_t stream);
 void launch_bias_relu_dropout(MatrixView<float> z, const float* bias, float p, uint64_t seed,
-                              uint32_t key, cudaStream_t stream);
+                              uint32_t key, const int32_t* row_ids, cudaStream_t stream);
 void launch_relu_dropout_backward(MatrixView<float> grad, MatrixView<const float> y, float p,
                                   cudaStream_t stream);
 // `partials` holds ceil(rows / kColumnSumChunk) * cols floats.
 void launch_column_sums(MatrixView<const float> x, float* sums, bool accumulate, float* partials,
                         cudaStream_t stream);
-void launch_dropout(MatrixView<float> x, float p, uint64_t seed, uint32_t key, cudaStream_t stream);
+void launch_dropout(MatrixView<float> x, float p, uint64_t seed, uint32_t key,
+                    const int32_t* row_ids, cudaStream_t stream);
 void launch_l2norm_forward(MatrixView<float> x, float* inv_norm, cudaStream_t stream);
 void launch_l2norm_backward(MatrixView<float> grad, MatrixView<const float> y,
                             const float* inv_norm, cudaStream_t stream);

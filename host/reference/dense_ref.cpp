@@ -118,16 +118,17 @@ void relu_backward(MatrixView<float> grad, MatrixView<const float> y) {
       256);
 }
 
-void bias_relu_dropout(MatrixView<float> z, const float* bias, float p, uint64_t seed,
-                       uint32_t key) {
+void bias_relu_dropout(MatrixView<float> z, const float* bias, float p, uint64_t seed, uint32_t key,
+                       const int32_t* row_ids) {
   const float scale = p > 0.0f ? 1.0f / (1.0f - p) : 1.0f;
   parallel_for(
       z.rows,
       [&](int64_t r) {
         float* row = z.row(r);
+        const int64_t rk = dropout_row_key(row_ids, r);
         for (int64_t c = 0; c < z.cols; ++c) {
           const float v = std::max(row[c] + (bias ? bias[c] : 0.0f), 0.0f);
-          row[c] = p > 0.0f ? (dropout_keep(seed, key, r, c, p) ? v * scale : 0.0f) : v;
+          row[c] = p > 0.0f ? (dropout_keep(seed, key, rk, c, p) ? v * scale : 0.0f) : v;
         }
       },
       64);
@@ -155,15 +156,16 @@ void column_sums(MatrixView<const float> x, float* sums, bool accumulate) {
     sums[c] = static_cast<float>(acc[c]) + (accumulate ? sums[c] : 0.0f);
 }
 
-void dropout(MatrixView<float> x, float p, uint64_t seed, uint32_t key) {
+void dropout(MatrixView<float> x, float p, uint64_t seed, uint32_t key, const int32_t* row_ids) {
   if (p <= 0.0f) return;
   const float scale = 1.0f / (1.0f - p);
   parallel_for(
       x.rows,
       [&](int64_t r) {
         float* row = x.row(r);
+        const int64_t rk = dropout_row_key(row_ids, r);
         for (int64_t c = 0; c < x.cols; ++c)
-          row[c] = dropout_keep(seed, key, r, c, p) ? row[c] * scale : 0.0f;
+          row[c] = dropout_keep(seed, key, rk, c, p) ? row[c] * scale : 0.0f;
       },
       64);
 }

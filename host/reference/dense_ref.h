@@ -11,11 +11,11 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alp
 
 void bias_act(MatrixView<float> z, const float* bias, Activation act);
 void relu_backward(MatrixView<float> grad, MatrixView<const float> y);
-void bias_relu_dropout(MatrixView<float> z, const float* bias, float p, uint64_t seed,
-                       uint32_t key);
+void bias_relu_dropout(MatrixView<float> z, const float* bias, float p, uint64_t seed, uint32_t key,
+                       const int32_t* row_ids);
 void relu_dropout_backward(MatrixView<float> grad, MatrixView<const float> y, float p);
 void column_sums(MatrixView<const float> x, float* sums, bool accumulate);
-void dropout(MatrixView<float> x, float p, uint64_t seed, uint32_t key);
+void dropout(MatrixView<float> x, float p, uint64_t seed, uint32_t key, const int32_t* row_ids);
 void l2norm_forward(MatrixView<float> x, float* inv_norm);
 void l2norm_backward(MatrixView<float> grad, MatrixView<const float> y, const float* inv_norm);
 void softmax_xent(MatrixView<const float> logits, const int32_t* labels, float grad_scale,

@@ -124,7 +124,7 @@ void FullInference::run(const float* params, std::span<const NodeId> nodes, bool
         be_.bias_act(z, params + P.bias, Activation::kNone);
         if (arch_.unsupervised) be_.l2norm_forward(z, inv_norm_.data());
       } else if (!arch_.normalize) {
-        be_.bias_relu_dropout(z, params + P.bias, 0.0f, 0, 0);
+        be_.bias_relu_dropout(z, params + P.bias, 0.0f, 0, 0, nullptr);
       } else {
         be_.bias_act(z, params + P.bias, Activation::kRelu);
         be_.l2norm_forward(z, inv_norm_.data());

@@ -139,7 +139,9 @@ void SageLayers::forward_layer(int l, const LayerBatch& b, const float* params,
       be_.copy_rows(first_sources(b, n_src, false), y.gathered.view(n_src));
     else if (gathered && !remote)
       be_.gather_rows(b.features, b.nodes, y.gathered.view(n_src));
-    if (drop) be_.dropout(y.gathered.view(n_src), input_dropout_, seed_, dropout_key(k.step, 0));
+    // Masks keyed by node (the rows are nodes[0, n_src)): the same in any batch.
+    if (drop)
+      be_.dropout(y.gathered.view(n_src), input_dropout_, seed_, dropout_key(k.step, 0), b.nodes);
     if (gathered)  // destinations lead the sources
       be_.copy_rows(first_sources(b, n_dst, k.training), y.left(n_dst));
     else
@@ -159,13 +161,13 @@ void SageLayers::forward_layer(int l, const LayerBatch& b, const float* params,
   if (l == K_) {
     be_.bias_act(z, params + P.bias, Activation::kNone);
   } else if (!arch_.normalize) {
-    be_.bias_relu_dropout(z, params + P.bias, k.training ? dropout_ : 0.0f, seed_, key);
+    be_.bias_relu_dropout(z, params + P.bias, k.training ? dropout_ : 0.0f, seed_, key, b.nodes);
   } else {
     be_.bias_act(z, params + P.bias, Activation::kRelu);
     be_.l2norm_forward(z, y.inv_norm.data());
     if (k.training) {
       be_.copy_rows(as_const(z), y.act.view(n_dst));  // the normalised rows, for backward
-      if (dropout_ > 0.0f) be_.dropout(z, dropout_, seed_, key);
+      if (dropout_ > 0.0f) be_.dropout(z, dropout_, seed_, key, b.nodes);
     }
   }
 }
@@ -183,7 +185,8 @@ void SageLayers::backward_layer(int l, const LayerBatch& b, const float* params,
     // The output is > 0 exactly where a unit was active and kept.
     be_.relu_dropout_backward(dz, as_const(layers_[l].left(n_dst)), k.training ? dropout_ : 0.0f);
   } else if (l < K_) {
-    if (k.training && dropout_ > 0.0f) be_.dropout(dz, dropout_, seed_, dropout_key(k.step, l));
+    if (k.training && dropout_ > 0.0f)
+      be_.dropout(dz, dropout_, seed_, dropout_key(k.step, l), b.nodes);
     be_.l2norm_backward(dz, y.act.cview(n_dst), y.inv_norm.data());
     be_.relu_backward(dz, y.act.cview(n_dst));
   }

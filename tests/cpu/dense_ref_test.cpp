@@ -211,7 +211,7 @@ TEST(DenseRef, DropoutZeroIsIdentity) {
   Matrix x = random_matrix(rng, 20, 9, 12);
   x.at(3, 3) = kNaN;
   const Matrix x0 = x;
-  ref::dropout(x.view(), 0.0f, 1, 2);
+  ref::dropout(x.view(), 0.0f, 1, 2, nullptr);
   EXPECT_EQ(std::memcmp(x.v.data(), x0.v.data(), x.v.size() * sizeof(float)), 0);
 }
 
@@ -223,7 +223,7 @@ TEST(DenseRef, DropoutKeepsFractionAndScales) {
     const Matrix x0 = x;
     const uint64_t seed = 12345;
     const uint32_t key = 17;
-    ref::dropout(x.view(), p, seed, key);
+    ref::dropout(x.view(), p, seed, key, nullptr);
     EXPECT_TRUE(x.padding_intact());
     const float scale = 1.0f / (1.0f - p);
     int64_t kept = 0;
@@ -243,6 +243,31 @@ TEST(DenseRef, DropoutKeepsFractionAndScales) {
   }
 }
 
+// With row ids (the rows' node ids) a row takes the mask of its id, not of its position: the
+// same node is dropped alike in any batch. Both dropout and the fused bias + relu + dropout.
+TEST(DenseRef, DropoutMasksFollowRowIds) {
+  std::mt19937 rng(10);
+  const int64_t rows = 40, cols = 23, ids_max = 500;
+  const float p = 0.5f;
+  std::vector<int32_t> ids(rows);
+  for (int64_t r = 0; r < rows; ++r) ids[r] = static_cast<int32_t>((r * 37 + 11) % ids_max);
+  Matrix by_id = random_matrix(rng, rows, cols, cols + 1, 0.5f, 1.5f);
+  Matrix fused = by_id, by_row = by_id;
+  const Matrix x0 = by_id;
+  ref::dropout(by_id.view(), p, 3, 8, ids.data());
+  ref::bias_relu_dropout(fused.view(), nullptr, p, 3, 8, ids.data());
+  ref::dropout(by_row.view(), p, 3, 8, nullptr);
+  int64_t differ = 0;
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c) {
+      const bool keep = dropout_keep(3, 8, ids[r], c, p);
+      ASSERT_EQ(by_id.at(r, c), keep ? x0.at(r, c) * 2.0f : 0.0f) << r << ", " << c;
+      ASSERT_EQ(fused.at(r, c), by_id.at(r, c)) << r << ", " << c;
+      differ += by_row.at(r, c) != by_id.at(r, c);
+    }
+  EXPECT_GT(differ, rows * cols / 4);  // ~half the elements differ when keyed by position
+}
+
 // The backward of dropout is the same call on the gradient: same elements zeroed, same scale.
 // Other keys and seeds drop other elements.
 TEST(DenseRef, DropoutBackwardSameMaskOtherKeysDiffer) {
@@ -253,10 +278,10 @@ TEST(DenseRef, DropoutBackwardSameMaskOtherKeysDiffer) {
   Matrix g = random_matrix(rng, rows, cols, cols + 2, -1.5f, -0.5f);
   Matrix other_key = x, other_seed = x;
   const Matrix g0 = g;
-  ref::dropout(x.view(), p, 99, 4);
-  ref::dropout(g.view(), p, 99, 4);
-  ref::dropout(other_key.view(), p, 99, 5);
-  ref::dropout(other_seed.view(), p, 100, 4);
+  ref::dropout(x.view(), p, 99, 4, nullptr);
+  ref::dropout(g.view(), p, 99, 4, nullptr);
+  ref::dropout(other_key.view(), p, 99, 5, nullptr);
+  ref::dropout(other_seed.view(), p, 100, 4, nullptr);
   int64_t differ_key = 0, differ_seed = 0;
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t c = 0; c < cols; ++c) {
@@ -639,16 +664,16 @@ TEST(DenseRef, FusedBiasReluDropoutEqualsComposition) {
   for (float p : {0.0f, 0.5f}) {
     std::vector<float> fused = z, parts = z, g_fused = g, g_parts = g;
     MatrixView<float> fv{fused.data(), rows, cols, stride}, pv{parts.data(), rows, cols, stride};
-    ref::bias_relu_dropout(fv, bias.data(), p, 5, 9);
+    ref::bias_relu_dropout(fv, bias.data(), p, 5, 9, nullptr);
     ref::bias_act(pv, bias.data(), Activation::kRelu);
     std::vector<float> relu_out = parts;  // before dropout: the relu mask
-    ref::dropout(pv, p, 5, 9);
+    ref::dropout(pv, p, 5, 9, nullptr);
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t c = 0; c < cols; ++c)
         ASSERT_EQ(fused[r * stride + c], parts[r * stride + c]) << r << "," << c;
     ref::relu_dropout_backward(MatrixView<float>{g_fused.data(), rows, cols, stride},
                                MatrixView<const float>{fused.data(), rows, cols, stride}, p);
-    ref::dropout(MatrixView<float>{g_parts.data(), rows, cols, stride}, p, 5, 9);
+    ref::dropout(MatrixView<float>{g_parts.data(), rows, cols, stride}, p, 5, 9, nullptr);
     ref::relu_backward(MatrixView<float>{g_parts.data(), rows, cols, stride},
                        MatrixView<const float>{relu_out.data(), rows, cols, stride});
     int64_t zeros = 0;

@@ -108,8 +108,8 @@ TEST(GpuDense, ElementwiseRowwiseAndLosses) {
   }
   {  // fused bias + relu + dropout, and its backward
     Pair<float> Z(*b.gpu, randn(rows * stride, 13));
-    b.cpu->bias_relu_dropout(view(Z.host), Bias.host.data(), 0.4f, 3, 11);
-    b.gpu->bias_relu_dropout(dview(Z.dev), Bias.dev.data(), 0.4f, 3, 11);
+    b.cpu->bias_relu_dropout(view(Z.host), Bias.host.data(), 0.4f, 3, 11, nullptr);
+    b.gpu->bias_relu_dropout(dview(Z.dev), Bias.dev.data(), 0.4f, 3, 11, nullptr);
     expect_near(Z.gpu_result(*b.gpu), Z.host, 1e-6f, "bias_relu_dropout");
     Pair<float> G(*b.gpu, randn(rows * stride, 14));
     b.cpu->relu_dropout_backward(view(G.host), cv(view(Z.host)), 0.4f);
@@ -130,9 +130,22 @@ TEST(GpuDense, ElementwiseRowwiseAndLosses) {
   }
   {  // dropout: the same elements are dropped on both
     Pair<float> X(*b.gpu, randn(rows * stride, 7));
-    b.cpu->dropout(view(X.host), 0.3f, 77, 5);
-    b.gpu->dropout(dview(X.dev), 0.3f, 77, 5);
+    b.cpu->dropout(view(X.host), 0.3f, 77, 5, nullptr);
+    b.gpu->dropout(dview(X.dev), 0.3f, 77, 5, nullptr);
     expect_near(X.gpu_result(*b.gpu), X.host, 1e-6f, "dropout");
+  }
+  {  // both keyed by row ids (the engine's node ids)
+    std::vector<int32_t> ids(rows);
+    for (int64_t r = 0; r < rows; ++r) ids[r] = static_cast<int32_t>((r * 7919 + 3) % 100003);
+    Buffer<int32_t> d_ids = test::upload(*b.gpu, ids);
+    Pair<float> X(*b.gpu, randn(rows * stride, 15));
+    b.cpu->dropout(view(X.host), 0.3f, 77, 5, ids.data());
+    b.gpu->dropout(dview(X.dev), 0.3f, 77, 5, d_ids.data());
+    expect_near(X.gpu_result(*b.gpu), X.host, 1e-6f, "dropout by row id");
+    Pair<float> Z(*b.gpu, randn(rows * stride, 16));
+    b.cpu->bias_relu_dropout(view(Z.host), Bias.host.data(), 0.4f, 3, 11, ids.data());
+    b.gpu->bias_relu_dropout(dview(Z.dev), Bias.dev.data(), 0.4f, 3, 11, d_ids.data());
+    expect_near(Z.gpu_result(*b.gpu), Z.host, 1e-6f, "bias_relu_dropout by row id");
   }
   {  // l2 norm forward and backward
     Pair<float> X(*b.gpu, randn(rows * stride, 8));

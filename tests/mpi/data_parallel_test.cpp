@@ -5,11 +5,11 @@
 // the same parameters, to float tolerance, and the ranks with bit-identical ones.
 //
 // The equality holds where a seed's computation does not depend on which other seeds share
-// its batch: fanouts at least the graph's largest degree (every neighbour taken, so the hop at
-// which the sampler first meets a node does not matter) and no dropout (its masks are keyed by
-// row within the batch). With smaller fanouts the ranks sample their own shares' neighbourhoods:
-// the same distribution, not the same draws, and DataParallel.SampledFanoutsStayInStep checks
-// only that the ranks agree.
+// its batch: every draw is keyed by node (neighbour samples, the LSTM's orders, dropout masks),
+// so it needs fanouts of at least the graph's largest degree (every neighbour taken, so the
+// hop at which the sampler first meets a node does not matter). With smaller fanouts the ranks
+// sample their own shares' neighbourhoods: the same distribution, not the same draws, and
+// DataParallelSampled.SampledFanoutsStayInStep checks only that the ranks agree.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -53,8 +53,8 @@ SageTrainConfig exact_config(const Graph& g, SageAggregator a) {
   c.lstm_hidden = 8;
   const int all = max_degree(g);  // every neighbour: the sample is the same in any batch
   c.fanouts = {all, all};
-  c.dropout = 0.0f;
-  c.input_dropout = 0.0f;
+  c.dropout = 0.5f;  // masks keyed by node: the same in any share of a batch
+  c.input_dropout = 0.3f;
   c.batch_size = 10;  // 144 training nodes: 15 steps, the last one short
   c.epochs = 1;       // the best model is the last one, whatever validation says
   c.seed = 7;
@@ -138,7 +138,7 @@ INSTANTIATE_TEST_SUITE_P(Aggregators, DataParallel,
                                            SageAggregator::kPool, SageAggregator::kLstm),
                          [](const auto& info) { return std::string(aggregator_name(info.param)); });
 
-// Sampled fanouts and dropout (the defaults' kind of run): the ranks' shares draw their own
+// Sampled fanouts (the defaults' kind of run): the ranks' shares draw their own
 // neighbourhoods, so the model is not the single-rank one, but every rank must hold the same
 // parameters after every step and the loss must stay that of a trained model.
 TEST(DataParallelSampled, SampledFanoutsStayInStep) {
