@@ -173,7 +173,13 @@ void BlockSchedule::train_rounds(Span<const int32_t> w, int64_t m, const SgnsSpe
     // Pairs (a, (a + r) mod P) of this round, taken by the workers as they come free (one
     // after another on a GPU rank: one device).
     std::atomic<int> next{0};
-    const int workers = be_.shares_host_memory() ? num_threads() : 1;
+    const bool host = be_.shares_host_memory();
+    const int workers = host ? num_threads() : 1;
+    // The kernels count into backend memory: on a GPU rank one device counter per pair.
+    if (!host) {
+      if (pair_stats_dev_.size() == 0) pair_stats_dev_ = Buffer<SgnsStats>(be_, P, "pair counters");
+      pair_stats_dev_.zero();
+    }
     parallel_chunks(
         std::min<int>(static_cast<int>(mine.size()), workers),
         [&](int64_t, int64_t, int) {
@@ -183,10 +189,11 @@ void BlockSchedule::train_rounds(Span<const int32_t> w, int64_t m, const SgnsSpe
             be_.sgns(w, m, pair_spec(spec, a, b), all, typed,
                      MatrixView<float>{syn0_.data() + begin_[a] * dim_, rows_of(a), dim_, dim_},
                      MatrixView<float>{syn1_.data() + begin_[b] * dim_, rows_of(b), dim_, dim_},
-                     &pair_stats[a]);
+                     host ? &pair_stats[a] : pair_stats_dev_.data() + a);
           }
         },
         1);
+    if (!host) pair_stats_dev_.download(pair_stats.data(), P);
     if (N > 1) {
       // Every pair's counters on every rank (the others' entries are zero: the sums are exact).
       for (int a = 0; a < P; ++a) {
@@ -199,10 +206,20 @@ void BlockSchedule::train_rounds(Span<const int32_t> w, int64_t m, const SgnsSpe
       for (int a = 0; a < P; ++a)
         pair_stats[a] = {static_cast<unsigned long long>(pairs[a]), loss[a]};
     }
+    // Summed in pair order onto the running total (`stats` is in backend memory).
+    SgnsStats total;
+    if (host)
+      total = *stats;
+    else
+      be_.download(&total, stats, sizeof total);
     for (const SgnsStats& s : pair_stats) {
-      stats->pairs += s.pairs;
-      stats->loss += s.loss;
+      total.pairs += s.pairs;
+      total.loss += s.loss;
     }
+    if (host)
+      *stats = total;
+    else
+      be_.upload(stats, &total, sizeof total);
   }
 }
 

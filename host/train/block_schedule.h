@@ -111,6 +111,7 @@ class BlockSchedule {
   // Rounds across ranks: which rank holds the newest syn1 block b (-1: every rank, untrained).
   Comm* comm_ = nullptr;
   bool staged_ = false;  // blocks move through host copies (backend memory is not host memory)
+  Buffer<SgnsStats> pair_stats_dev_;  // GPU ranks: each pair's counters, in device memory
   std::vector<int> holder_;
 };
 
