@@ -470,13 +470,14 @@ SageEngine::InferenceChoice SageEngine::choose_inference(InferenceMode mode) {
   return {true, "full neighbourhoods (every neighbour, one pass per layer)"};
 }
 
-void SageEngine::infer_full(std::span<const NodeId> nodes, bool hidden, std::vector<float>& out) {
+void SageEngine::infer_full(std::span<const NodeId> nodes, bool hidden, std::vector<float>& out,
+                            Comm* comm) {
   Impl& m = *impl_;
   if (!m.ring.idle()) throw Error("inference while training batches are enqueued");
   if (!m.full)
     m.full =
         std::make_unique<FullInference>(m.be, m.graph, m.arch, m.store->csr(), m.store->features());
-  m.full->run(m.params.data(), nodes, hidden, out);
+  m.full->run(m.params.data(), nodes, hidden, out, comm);
 }
 
 double SageEngine::take_loss_sum() {

@@ -119,7 +119,9 @@ class SageEngine {
   // Full-neighbourhood inference of distinct `nodes` with the engine's parameters, graph and
   // features: the logits (unsupervised: the normalised embedding), or the last hidden layer.
   // The pass's buffers are allocated at the first call and kept.
-  void infer_full(std::span<const NodeId> nodes, bool hidden, std::vector<float>& out);
+  // comm (several ranks, every one calling): the hidden layers are computed in shares.
+  void infer_full(std::span<const NodeId> nodes, bool hidden, std::vector<float>& out,
+                  Comm* comm = nullptr);
   // Sum of per-seed training losses since the last call (one small download).
   double take_loss_sum();
   // Mean pre-clip global gradient norm over the steps since the last call (one small download);

@@ -63,7 +63,8 @@ int64_t FullInference::footprint(Backend& backend, const Graph& g, const SageArc
 }
 
 void FullInference::run(const float* params, std::span<const NodeId> nodes, bool hidden,
-                        std::vector<float>& out) {
+                        std::vector<float>& out, Comm* comm) {
+  const bool sharded = comm && comm->size() > 1;
   const int K = arch_.num_layers();
   const int last = hidden && K >= 2 ? K - 1 : K;
   const int64_t n = graph_.num_nodes();
@@ -92,11 +93,17 @@ void FullInference::run(const float* params, std::span<const NodeId> nodes, bool
     }
     const int32_t* rows = final_layer ? nodes.data() : all.data();
     const int64_t num_rows = final_layer ? m : n;
+    // Several ranks: rank r computes hidden rows [n r / N, n (r + 1) / N).
+    int64_t lo = 0, hi = num_rows;
+    if (sharded && !final_layer) {
+      lo = n * comm->rank() / comm->size();
+      hi = n * (comm->rank() + 1) / comm->size();
+    }
     MatrixBuffer& next = h_[(l - 1) % 2];
     const AggregateKind kind =
         arch_.aggregator == SageAggregator::kMean ? AggregateKind::kMean : AggregateKind::kMax;
-    for (int64_t c0 = 0; c0 < num_rows; c0 += chunk_) {
-      const int64_t R = std::min(chunk_, num_rows - c0);
+    for (int64_t c0 = lo; c0 < hi; c0 += chunk_) {
+      const int64_t R = std::min(chunk_, hi - c0);
       const int32_t* hr = rows + c0;
       rows_.upload(hr, static_cast<size_t>(R));
       const SegmentPlanHost hp = segment_plan(graph_.csr.offsets.data(), hr, R);
@@ -135,6 +142,15 @@ void FullInference::run(const float* params, std::span<const NodeId> nodes, bool
       for (int64_t r = 0; r < R; ++r)
         std::memcpy(out.data() + (c0 + r) * width, chunk.data() + r * z.stride,
                     width * sizeof(float));
+    }
+    if (!final_layer && sharded) {
+      // Every rank's rows of this layer to every rank, before the next layer reads them.
+      std::vector<float> mine(static_cast<size_t>((hi - lo) * next.stride));
+      if (!mine.empty())
+        be_.download(mine.data(), next.buf.data() + lo * next.stride, mine.size() * sizeof(float));
+      const std::vector<float> rows_all = comm->allgather(mine);
+      if (!rows_all.empty())
+        be_.upload(next.buf.data(), rows_all.data(), rows_all.size() * sizeof(float));
     }
     if (!final_layer) src = next.cview(n);
   }

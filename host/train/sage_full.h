@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "host/dist/comm.h"
 #include "host/graph/graph.h"
 #include "host/ops/backend.h"
 #include "host/pipeline/matrix_buffer.h"
@@ -51,8 +52,10 @@ class FullInference {
   // For distinct `nodes`: the logits (for an unsupervised model the L2-normalised embedding),
   // or with `hidden` the last hidden layer (the logits when the model has one layer); row-major,
   // nodes.size() rows. params: the flat parameter vector in backend memory.
-  void run(const float* params, std::span<const NodeId> nodes, bool hidden,
-           std::vector<float>& out);
+  // comm (several ranks; every rank must call run): each rank computes its share of every
+  // hidden layer's rows, and the layer is gathered on every rank before the next.
+  void run(const float* params, std::span<const NodeId> nodes, bool hidden, std::vector<float>& out,
+           Comm* comm = nullptr);
 
  private:
   Backend& be_;

@@ -129,12 +129,13 @@ ClassMetrics score_logits(const Graph& g, std::span<const NodeId> nodes,
 namespace {
 
 // Outputs of distinct `nodes`: one full-neighbourhood pass, or sampled batches.
+// comm: full inference's hidden layers shared by the ranks (every rank calling).
 std::vector<float> forward_all(SageEngine& e, std::span<const NodeId> nodes, bool hidden,
                                int64_t batch, int64_t width, bool full,
-                               Progress* progress = nullptr) {
+                               Progress* progress = nullptr, Comm* comm = nullptr) {
   std::vector<float> out(nodes.size() * width), part;
   if (full) {
-    e.infer_full(nodes, hidden, out);
+    e.infer_full(nodes, hidden, out, comm);
     if (progress) progress->finish();
     return out;
   }
@@ -163,7 +164,8 @@ std::vector<float> forward_shared(SageEngine& e, Comm& comm, std::span<const Nod
   const size_t b = static_cast<size_t>(batch), batches = (nodes.size() + b - 1) / b;
   const auto [first, last] = share_of(batches, comm);
   const size_t lo = std::min(nodes.size(), first * b), hi = std::min(nodes.size(), last * b);
-  std::vector<float> mine = forward_all(e, nodes.subspan(lo, hi - lo), hidden, batch, width, full);
+  std::vector<float> mine =
+      forward_all(e, nodes.subspan(lo, hi - lo), hidden, batch, width, full, nullptr, &comm);
   if (progress) progress->finish();
   return comm.allgather(mine);
 }
