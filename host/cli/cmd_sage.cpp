@@ -187,6 +187,7 @@ int cmd_sage(const SageArgs& args) {
   SageArgs a = args;
   // Data parallel: rank 0 reports and writes (Output), the others train in silence.
   if (!Comm::world().root()) a.quiet = true;
+  a.config.train.comm = &Comm::world();  // under mpirun the ranks train data parallel
   SageUnsupConfig& u = a.config;
   SageTrainConfig& c = u.train;
   c.fanouts = parse_fanouts(a.fanouts, a.layers);
@@ -216,8 +217,9 @@ int cmd_sage(const SageArgs& args) {
     fo.standardize = a.standardize;
     FeatureEncoder e = FeatureEncoder::fit(a.features, g, fo);
     for (const std::string& w : e.warnings())
-      std::fprintf(stderr, "grl: warning: %s: %s\n", a.features.c_str(),
-                   render_fields(w, flag_for).c_str());
+      if (Comm::world().root())
+        std::fprintf(stderr, "grl: warning: %s: %s\n", a.features.c_str(),
+                     render_fields(w, flag_for).c_str());
     FeatureTableReport rep;
     std::vector<float> v = e.encode(a.features, g, &rep);
     print_table_report(a.features, e, rep, a.quiet);
@@ -316,8 +318,9 @@ int cmd_embed(const EmbedArgs& a) {
   Output out(a.json, a.quiet);
   SageModel m = SageModel::load(a.model);
   check_inference_mode(a, m);
-  Graph g = load_graph_verbose(a.graph, a.quiet);
-  apply_model_features(m, g, a.features, a.model, a.quiet);
+  const bool quiet = a.quiet || !Comm::world().root();  // several ranks: rank 0 reports
+  Graph g = load_graph_verbose(a.graph, quiet);
+  apply_model_features(m, g, a.features, a.model, quiet);
   check_model_fits(m, g, a.model);
   std::vector<NodeId> nodes = select_nodes(g, a.nodes);
   std::unique_ptr<Backend> be = make_backend(a.device);
@@ -351,8 +354,9 @@ int cmd_predict(const EmbedArgs& a) {
     throw UsageError("the model " + a.model +
                      " was trained with --unsupervised and predicts no classes; use grl embed "
                      "(and grl eval) instead");
-  Graph g = load_graph_verbose(a.graph, a.quiet);
-  apply_model_features(m, g, a.features, a.model, a.quiet);
+  const bool quiet = a.quiet || !Comm::world().root();  // several ranks: rank 0 reports
+  Graph g = load_graph_verbose(a.graph, quiet);
+  apply_model_features(m, g, a.features, a.model, quiet);
   check_model_fits(m, g, a.model);
   std::vector<NodeId> nodes = select_nodes(g, a.nodes);
   std::unique_ptr<Backend> be = make_backend(a.device);

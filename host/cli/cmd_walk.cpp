@@ -51,9 +51,10 @@ int cmd_walk(const WalkArgs& a) {
     throw UsageError(std::string("--metapath guides metapath2vec(++) walks; --method ") +
                      walk_method_name(c.method) + " does not use it");
   c.progress = !a.quiet && Comm::world().root();
+  c.comm = &Comm::world();  // under mpirun the ranks share the block rounds
   validate(c);
   check_embeddings_output(a.out, "--out");
-  Graph g = load_graph_verbose(a.graph, a.quiet);
+  Graph g = load_graph_verbose(a.graph, a.quiet || !Comm::world().root());
   SkipgramResult r = train_skipgram(g, c);
   if (!Comm::world().root()) return 0;  // several ranks: rank 0 writes the one output
   const NodeId n = g.num_nodes();

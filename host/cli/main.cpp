@@ -1,5 +1,7 @@
 // grl: command-line entry point. Parses flags with CLI11 and dispatches to the commands in
 // host/cli/*.cpp. Every error ends in one line "grl: error: ..." and a non-zero exit status.
+#include <sched.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
@@ -682,9 +684,14 @@ int run(int argc, char** argv) {
   auto shared_by_ranks = [&] { return *c_sage || *c_embed || *c_predict || *c_walk; };
   if (grl::Comm& world = grl::Comm::world();
       shared_by_ranks() && world.size() > 1 && threads == 0 && !std::getenv("GRL_THREADS")) {
-    // Ranks training together on one machine share its cores (each gets at least one).
+    // Ranks training together on one machine share its cores (each gets at least one); a
+    // launcher that bound this rank to some cores (Open MPI binds to one core at -np <= 2) has
+    // made the share already.
     const int cores = static_cast<int>(std::thread::hardware_concurrency());
-    grl::set_num_threads(std::max(1, cores / world.local_size()));
+    cpu_set_t mask;
+    const int allowed = sched_getaffinity(0, sizeof mask, &mask) == 0 ? CPU_COUNT(&mask) : cores;
+    grl::set_num_threads(allowed < cores ? std::max(1, allowed)
+                                         : std::max(1, cores / world.local_size()));
   }
   if (const grl::LauncherRanks lr = grl::launcher_ranks(); lr.size > 1 && !*c_help) {
     grl::Comm& world = grl::Comm::world();

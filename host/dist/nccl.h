@@ -16,8 +16,8 @@ class NcclAllReduce {
  public:
   // One NCCL communicator over `comm`'s ranks on the current CUDA device, or null with `why`
   // (no CUDA in this build, no NCCL library, a symbol or the initialisation failed). Every
-  // rank of `comm` must call it (it is collective), and each gets null or not alike only if
-  // NCCL behaves alike on every rank; the engine checks that with one reduction.
+  // rank of `comm` must call it (it is collective); every rank gets null, or none does (the
+  // library's presence and the start are agreed by reductions).
   static std::unique_ptr<NcclAllReduce> open(Comm& comm, std::string* why);
   virtual ~NcclAllReduce() = default;
   // In place, the sum over the ranks of n floats in device memory; returns when done.

@@ -116,8 +116,11 @@ std::unique_ptr<NcclAllReduce> NcclAllReduce::open(Comm& comm, std::string* why)
     if (why) *why = loaded ? "NCCL is missing on another rank" : reason;
     return nullptr;
   }
-  if (!n->init(comm, &reason)) {
-    if (why) *why = reason;
+  // And every rank started, or none uses NCCL (the others would wait in its collectives).
+  int64_t started = n->init(comm, &reason) ? 1 : 0;
+  comm.allreduce_sum(&started, 1);
+  if (started != comm.size()) {
+    if (why) *why = reason.empty() ? "NCCL could not start on another rank" : reason;
     return nullptr;
   }
   return n;

@@ -95,7 +95,7 @@ const Graph& prepared_features(bool row_normalize, const Graph& g, Graph& storag
   return storage;
 }
 
-Comm& comm_of(const SageTrainConfig& c) { return c.comm ? *c.comm : Comm::world(); }
+Comm& comm_of(const SageTrainConfig& c) { return c.comm ? *c.comm : Comm::self(); }
 
 EngineOptions engine_options(const SageTrainConfig& c) {
   EngineOptions o;

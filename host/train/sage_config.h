@@ -60,8 +60,8 @@ struct SageTrainConfig {
   int64_t base_feature_dim = 0;
   std::function<void(const std::string&)> log;  // where progress lines go (default: stderr)
   // The ranks that train together, data parallel (host/dist/comm.h): each takes its share of
-  // every batch; only rank 0 logs and saves. Null: Comm::world() (one rank unless launched by
-  // mpirun or srun).
+  // every batch; only rank 0 logs and saves. Null: this process alone (Comm::self()); the
+  // command line passes Comm::world() for the commands the ranks share.
   Comm* comm = nullptr;
 };
 
@@ -85,7 +85,7 @@ float input_dropout_of(const SageTrainConfig& config, bool supervised);
 bool row_normalizes(const SageTrainConfig& config, const Graph& g, bool supervised);
 const Graph& prepared_features(bool row_normalize, const Graph& g, Graph& storage);
 
-// The ranks a configuration trains on: config.comm, else Comm::world().
+// The ranks a configuration trains on: config.comm, else this process alone.
 Comm& comm_of(const SageTrainConfig& config);
 
 // Throw ConfigError (host/core/error.h) naming the offending fields.

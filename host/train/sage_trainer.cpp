@@ -170,6 +170,17 @@ std::vector<float> forward_shared(SageEngine& e, Comm& comm, std::span<const Nod
   return comm.allgather(mine);
 }
 
+// Several ranks decide full against sampled inference together (each measured its own free
+// memory): full only if every rank can, else every rank samples.
+SageEngine::InferenceChoice agreed(SageEngine::InferenceChoice how, Comm& comm) {
+  if (comm.size() == 1) return how;
+  int64_t full = how.full ? 1 : 0;
+  comm.allreduce_sum(&full, 1);
+  if (how.full && full != comm.size())
+    how = {false, "sampled neighbourhoods: not every rank has the memory for full inference"};
+  return how;
+}
+
 // Distinct nodes in first-occurrence order (inference batches must not repeat a node).
 std::vector<NodeId> distinct(std::span<const NodeId> nodes, std::vector<size_t>& position) {
   std::vector<NodeId> out;
@@ -197,7 +208,8 @@ std::vector<float> sage_forward(Backend& be, const Graph& input, const SageModel
   o.training = false;
   o.seed = seed;
   SageEngine e(be, g, model.arch(), o);
-  const SageEngine::InferenceChoice how = e.choose_inference(mode);
+  const SageEngine::InferenceChoice how =
+      agreed(e.choose_inference(mode), comm ? *comm : Comm::self());
   if (choice) *choice = how;
   e.load_params(model.params());
   const int64_t width = hidden ? e.hidden_width() : model.arch().num_classes;
@@ -251,7 +263,7 @@ SageTrainResult train_sage(const Graph& input, const SageTrainConfig& cfg) {
   if (comm.size() > 1) res.device += " x " + std::to_string(comm.size()) + " ranks";
   SageEngine engine(*be, g, arch, engine_options(cfg));
   engine.load_params(model.params());
-  const SageEngine::InferenceChoice eval_how = engine.choose_inference(cfg.inference);
+  const SageEngine::InferenceChoice eval_how = agreed(engine.choose_inference(cfg.inference), comm);
   res.full_inference = eval_how.full;
   if (report)
     log("training GraphSAGE (" + std::string(aggregator_name(cfg.aggregator)) + ", " +

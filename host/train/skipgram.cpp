@@ -194,7 +194,7 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
     throw ConfigError(
         "{l1_reads} changes how the GPU kernel loads the tables; the CPU backend has no L1 to "
         "choose (its model is {model_warps} with {model_l1_rows})");
-  Comm& world = c.comm ? *c.comm : Comm::world();
+  Comm& world = c.comm ? *c.comm : Comm::self();
   Comm* ranks = world.size() > 1 ? &world : nullptr;
   if (ranks && c.swap_blocks)
     throw ConfigError("{swap_blocks} tests one process's block swapping, not several ranks");
@@ -228,6 +228,12 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
     log("partitions: " + std::to_string(blocks.blocks) + " (auto: " + blocks.why + ")");
   const int P = blocks.blocks;
   const int64_t chunk = blocks.chunk_walks;
+  if (ranks && report && P < world.size())
+    log(P == 1 ? "partitions: 1, so every rank trains the whole tables alike; as many partitions "
+                 "as ranks, or more, share the work"
+               : "partitions: " + std::to_string(P) + " for " + std::to_string(world.size()) +
+                     " ranks: " + std::to_string(world.size() - P) +
+                     " rank(s) have no pair to train; as many partitions as ranks use them all");
   res.partitions = P;
   check_host_memory(*be, n, D, P, chunk, L);
   std::vector<WalkSource> sources;

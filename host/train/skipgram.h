@@ -74,7 +74,8 @@ struct SkipgramConfig {
   std::function<void(const std::string&)> log;  // default: stderr
   // The ranks that share the block rounds (block_schedule.h; a CPU or one GPU each): every rank
   // walks the same walks and trains its pairs; on CPU ranks the embeddings are the one-process
-  // ones, on every rank. Null: Comm::world(). Only rank 0 logs.
+  // ones, on every rank. Null: this process alone (the command line passes Comm::world()).
+  // Only rank 0 logs.
   Comm* comm = nullptr;
 };
 

@@ -103,9 +103,12 @@ TEST_P(DataParallel, RanksTrainTheSingleRankModel) {
   EXPECT_NEAR(one.test.accuracy, many.test.accuracy, 1e-9);
   expect_same_on_every_rank(many.model.params());
   if (Comm::world().size() > 1) {
-    EXPECT_EQ(many.allreduce_bytes,
-              many.steps * static_cast<int64_t>(many.model.params().size() * sizeof(float)))
-        << "one all-reduce of the whole gradient per step";
+    // One all-reduce of the whole gradient per step, and at the first step the ranks' 8-byte
+    // agreement on the path.
+    const int64_t gradient =
+        many.steps * static_cast<int64_t>(many.model.params().size() * sizeof(float));
+    EXPECT_GE(many.allreduce_bytes, gradient);
+    EXPECT_LE(many.allreduce_bytes, gradient + 8);
   }
 }
 
