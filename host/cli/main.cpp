@@ -716,6 +716,12 @@ int run(int argc, char** argv) {
                    "grl: started as %d ranks by %s, but %s: rank 0 runs the command alone, with "
                    "every core and the GPU it sees; the other ranks exit\n",
                    lr.size, lr.launcher.c_str(), why.c_str());
+      // Every core really: a launcher may have bound this rank to one (Open MPI at -np <= 2).
+      cpu_set_t all;
+      CPU_ZERO(&all);
+      const int cores = static_cast<int>(std::thread::hardware_concurrency());
+      for (int c = 0; c < cores && c < CPU_SETSIZE; ++c) CPU_SET(c, &all);
+      sched_setaffinity(0, sizeof all, &all);  // best effort: a refusal keeps the binding
     }
   }
   walk.node2vec_options_given = c_walk->count("--p") + c_walk->count("--q") > 0;
