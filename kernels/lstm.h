@@ -67,8 +67,8 @@ inline int32_t lstm_active_rows(const BlockView& b, int t) {
   return rows;
 }
 
-// Fisher-Yates over 0..cnt-1 for row `row` (its key): ord[t] = the slot read at step t, tpos its inverse.
-// Entries at and beyond cnt are 255. Shared by the kernel and the CPU reference.
+// Fisher-Yates over 0..cnt-1 for row `row` (its key): ord[t] = the slot read at step t, tpos its
+// inverse. Entries at and beyond cnt are 255. Shared by the kernel and the CPU reference.
 GRL_HD void lstm_row_order(uint64_t seed, uint32_t key, int32_t row, int cnt, int width,
                            uint8_t* ord, uint8_t* tpos) {
   for (int j = 0; j < width; ++j) ord[j] = j < cnt ? static_cast<uint8_t>(j) : uint8_t{255};
