@@ -50,7 +50,7 @@ int cmd_walk(const WalkArgs& a) {
       c.method != WalkMethod::kMetapath2vecPP)
     throw UsageError(std::string("--metapath guides metapath2vec(++) walks; --method ") +
                      walk_method_name(c.method) + " does not use it");
-  c.progress = !a.quiet && Comm::world().root();
+  c.progress = !a.quiet;    // rank 0's (train_skipgram)
   c.comm = &Comm::world();  // under mpirun the ranks share the block rounds
   validate(c);
   check_embeddings_output(a.out, "--out");

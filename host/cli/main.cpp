@@ -772,7 +772,7 @@ int run(int argc, char** argv) {
 }
 }  // namespace
 
-// Under mpirun or srun every rank runs this; grl sage trains data parallel over them
+// Under mpirun or srun every rank runs this; sage, walk, embed and predict share the work
 // (host/dist/comm.h), the other commands run on rank 0 alone. A rank that fails ends every
 // rank, so none waits forever in a collective for it.
 int main(int argc, char** argv) {

@@ -38,7 +38,6 @@ const DeviceInfo& cuda_device_info() {
       d.reason = "cannot query CUDA device " + std::to_string(ordinal);
       return d;
     }
-    d.ordinal = ordinal;
     d.available = true;
     d.name = p.name;
     d.sm_count = p.multiProcessorCount;

@@ -14,7 +14,6 @@ struct DeviceInfo {
   int cc_major = 0, cc_minor = 0;
   int64_t total_bytes = 0;
   int64_t l2_bytes = 0;
-  int ordinal = 0;  // the CUDA device this process uses
 };
 
 // This process's GPU as seen now (queried once and cached, and made the current device):

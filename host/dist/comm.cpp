@@ -64,7 +64,6 @@ Comm& Comm::self() { return CommRegistry::self(); }
 
 void Comm::account(int64_t bytes, double seconds) {
   traffic_.bytes += bytes;
-  traffic_.calls += 1;
   traffic_.seconds += seconds;
 }
 
@@ -165,9 +164,8 @@ void Comm::exchange(const std::vector<Transfer>& transfers) {
 
 void Comm::barrier() { GRL_COLLECTIVE(0, check(MPI_Barrier(handle_of(handle_)), "barrier")); }
 
-std::vector<char> Comm::allgather_bytes(const void* data, size_t bytes,
-                                        std::vector<int64_t>& counts) {
-  counts.assign(static_cast<size_t>(size_), 0);
+std::vector<char> Comm::allgather_bytes(const void* data, size_t bytes) {
+  std::vector<int64_t> counts(static_cast<size_t>(size_), 0);
   counts[static_cast<size_t>(rank_)] = static_cast<int64_t>(bytes);
   if (size_ <= 1) {
     const char* p = static_cast<const char*>(data);

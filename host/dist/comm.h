@@ -1,6 +1,6 @@
 // The ranks of one run and the few collectives grl needs between them. MPI (Open MPI, or any
-// MPI the build found) launches the ranks and moves host buffers; a rank's GPU buffers are
-// staged through host memory by the caller (SageEngine's gradient reduction). A build without
+// MPI the build found) launches the ranks and moves host buffers; GPU buffers go through NCCL
+// (host/dist/nccl.h) or are staged through host memory by the caller. A build without
 // MPI, or a process not started by a launcher, is one rank: every collective is then a no-op,
 // so the trainers are written once for any rank count.
 //
@@ -13,6 +13,7 @@
 #include <cstring>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace grl {
@@ -31,6 +32,10 @@ class Comm {
   // each).
   int local_rank() const { return local_rank_; }
   int local_size() const { return local_size_; }
+  // This rank's contiguous share [first, second) of n items: [n r / N, n (r + 1) / N).
+  std::pair<int64_t, int64_t> share(int64_t n) const {
+    return {n * rank_ / size_, n * (rank_ + 1) / size_};
+  }
 
   // In place, element-wise sum over the ranks; every rank gets the result. Floats are summed
   // in one fixed order (MPI's reduction, the same on every rank), so the result is identical
@@ -44,8 +49,7 @@ class Comm {
   template <class T>
   std::vector<T> allgather(const std::vector<T>& mine) {
     static_assert(std::is_trivially_copyable_v<T>);
-    std::vector<int64_t> counts;
-    std::vector<char> bytes = allgather_bytes(mine.data(), mine.size() * sizeof(T), counts);
+    std::vector<char> bytes = allgather_bytes(mine.data(), mine.size() * sizeof(T));
     std::vector<T> out(bytes.size() / sizeof(T));
     if (!out.empty()) std::memcpy(out.data(), bytes.data(), bytes.size());
     return out;
@@ -63,7 +67,7 @@ class Comm {
 
   // Bytes this rank sent and seconds it spent in collectives since the last call.
   struct Traffic {
-    int64_t bytes = 0, calls = 0;
+    int64_t bytes = 0;
     double seconds = 0;
   };
   Traffic take_traffic();
@@ -74,7 +78,7 @@ class Comm {
 
  private:
   Comm(int rank, int size, void* handle) : rank_(rank), size_(size), handle_(handle) {}
-  std::vector<char> allgather_bytes(const void* data, size_t bytes, std::vector<int64_t>& counts);
+  std::vector<char> allgather_bytes(const void* data, size_t bytes);
   void account(int64_t bytes, double seconds);
   int rank_ = 0, size_ = 1, local_rank_ = 0, local_size_ = 1;
   void* handle_ = nullptr;  // the MPI communicator (MPI builds), else null

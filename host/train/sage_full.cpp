@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <tuple>
 
 #include "host/core/error.h"
 #include "host/ops/measuring_backend.h"
@@ -95,10 +96,7 @@ void FullInference::run(const float* params, std::span<const NodeId> nodes, bool
     const int64_t num_rows = final_layer ? m : n;
     // Several ranks: rank r computes hidden rows [n r / N, n (r + 1) / N).
     int64_t lo = 0, hi = num_rows;
-    if (sharded && !final_layer) {
-      lo = n * comm->rank() / comm->size();
-      hi = n * (comm->rank() + 1) / comm->size();
-    }
+    if (sharded && !final_layer) std::tie(lo, hi) = comm->share(n);
     MatrixBuffer& next = h_[(l - 1) % 2];
     const AggregateKind kind =
         arch_.aggregator == SageAggregator::kMean ? AggregateKind::kMean : AggregateKind::kMax;

@@ -149,12 +149,6 @@ std::vector<float> forward_all(SageEngine& e, std::span<const NodeId> nodes, boo
   return out;
 }
 
-// Rank r's share of n items: [n r / N, n (r + 1) / N).
-std::pair<size_t, size_t> share_of(size_t n, const Comm& comm) {
-  const size_t r = static_cast<size_t>(comm.rank()), N = static_cast<size_t>(comm.size());
-  return {n * r / N, n * (r + 1) / N};
-}
-
 // forward_all over the ranks: each computes a contiguous run of the batches one process would
 // compute (so sampled outputs are the one-process ones), every rank gets all outputs.
 std::vector<float> forward_shared(SageEngine& e, Comm& comm, std::span<const NodeId> nodes,
@@ -162,8 +156,9 @@ std::vector<float> forward_shared(SageEngine& e, Comm& comm, std::span<const Nod
                                   Progress* progress = nullptr) {
   if (comm.size() == 1) return forward_all(e, nodes, hidden, batch, width, full, progress);
   const size_t b = static_cast<size_t>(batch), batches = (nodes.size() + b - 1) / b;
-  const auto [first, last] = share_of(batches, comm);
-  const size_t lo = std::min(nodes.size(), first * b), hi = std::min(nodes.size(), last * b);
+  const auto [first, last] = comm.share(static_cast<int64_t>(batches));
+  const size_t lo = std::min(nodes.size(), static_cast<size_t>(first) * b),
+               hi = std::min(nodes.size(), static_cast<size_t>(last) * b);
   std::vector<float> mine =
       forward_all(e, nodes.subspan(lo, hi - lo), hidden, batch, width, full, nullptr, &comm);
   if (progress) progress->finish();
@@ -312,7 +307,7 @@ SageTrainResult train_sage(const Graph& input, const SageTrainConfig& cfg) {
     // Data parallel: this rank trains its share of each batch, the loss averaged over all of it.
     auto enqueue_share = [&](int64_t b) {
       const std::span<const NodeId> all = batch(b);
-      const auto [lo, hi] = share_of(all.size(), comm);
+      const auto [lo, hi] = comm.share(static_cast<int64_t>(all.size()));
       engine.enqueue_batch(all.subspan(lo, hi - lo), static_cast<uint32_t>(epoch),
                            static_cast<int64_t>(all.size()));
     };

@@ -232,7 +232,7 @@ SageUnsupResult train_sage_unsupervised(const Graph& input, const SageUnsupConfi
       const int64_t lo = b * t.batch_size, m = std::min<int64_t>(t.batch_size, P - lo);
       draw_negatives(prob, alias, t.seed, step, c.negatives, negs);
       // Data parallel: this rank's share of the batch's pairs, with the batch's negatives.
-      const int64_t r0 = m * comm.rank() / comm.size(), r1 = m * (comm.rank() + 1) / comm.size();
+      const auto [r0, r1] = comm.share(m);
       make_unsup_batch(std::span<const NodeId>(pairs.u.data() + lo + r0, r1 - r0),
                        std::span<const NodeId>(pairs.v.data() + lo + r0, r1 - r0), negs, local_of,
                        batch);

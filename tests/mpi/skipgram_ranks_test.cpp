@@ -13,6 +13,14 @@
 namespace grl {
 namespace {
 
+Graph sbm(NodeId nodes, uint64_t seed) {
+  SbmParams p;
+  p.nodes = nodes;
+  p.feature_dim = 4;
+  p.seed = seed;
+  return make_sbm(p);
+}
+
 SkipgramConfig quick(WalkMethod m, int partitions) {
   SkipgramConfig c;
   c.method = m;
@@ -50,33 +58,21 @@ void expect_ranks_equal_one_process(const Graph& g, SkipgramConfig c) {
 }
 
 TEST(SkipgramRanks, DeepWalkEqualsOneProcess) {
-  SbmParams p;
-  p.nodes = 3000;
-  p.feature_dim = 4;
-  p.seed = 4;
-  const Graph g = make_sbm(p);
+  const Graph g = sbm(3000, 4);
   expect_ranks_equal_one_process(g, quick(WalkMethod::kDeepWalk, 5));
   expect_ranks_equal_one_process(g, quick(WalkMethod::kDeepWalk, 2));  // fewer pairs than ranks
 }
 
 // GPU ranks move blocks through host copies; on CPU ranks stage_blocks takes that path.
 TEST(SkipgramRanks, BlocksThroughHostCopiesEqualOneProcess) {
-  SbmParams p;
-  p.nodes = 2500;
-  p.feature_dim = 4;
-  p.seed = 6;
-  const Graph g = make_sbm(p);
+  const Graph g = sbm(2500, 6);
   SkipgramConfig c = quick(WalkMethod::kDeepWalk, 4);
   c.stage_blocks = true;
   expect_ranks_equal_one_process(g, c);
 }
 
 TEST(SkipgramRanks, Node2vecEqualsOneProcess) {
-  SbmParams p;
-  p.nodes = 2000;
-  p.feature_dim = 4;
-  p.seed = 5;
-  const Graph g = make_sbm(p);
+  const Graph g = sbm(2000, 5);
   SkipgramConfig c = quick(WalkMethod::kNode2vec, 4);
   c.p = 0.5;
   c.q = 2.0;
