@@ -192,6 +192,35 @@ std::vector<char> Comm::allgather_bytes(const void* data, size_t bytes) {
 #endif
 }
 
+void Comm::allgather_shares(void* data, int64_t items, size_t item_bytes) {
+  if (size_ <= 1) return;
+#ifdef GRL_WITH_MPI
+  if (items > INT_MAX || item_bytes > INT_MAX)
+    throw Error("allgather_shares: " + std::to_string(items) + " items of " +
+                std::to_string(item_bytes) + " bytes exceed MPI's int counts");
+  const auto t0 = Clock::now();
+  // One MPI type per item, so counts and displacements are item counts.
+  MPI_Datatype item;
+  check(MPI_Type_contiguous(static_cast<int>(item_bytes), MPI_BYTE, &item), "type");
+  check(MPI_Type_commit(&item), "type");
+  std::vector<int> counts(static_cast<size_t>(size_)), displs(static_cast<size_t>(size_));
+  for (int r = 0; r < size_; ++r) {
+    displs[r] = static_cast<int>(items * r / size_);
+    counts[r] = static_cast<int>(items * (r + 1) / size_) - displs[r];
+  }
+  const int rc = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, data, counts.data(),
+                                displs.data(), item, handle_of(handle_));
+  MPI_Type_free(&item);
+  check(rc, "all-gather");
+  account(static_cast<int64_t>(counts[rank_]) * static_cast<int64_t>(item_bytes),
+          std::chrono::duration<double>(Clock::now() - t0).count());
+#else
+  (void)data;
+  (void)items;
+  (void)item_bytes;
+#endif
+}
+
 void Comm::abort(int code) {
 #ifdef GRL_WITH_MPI
   if (size_ > 1) MPI_Abort(handle_of(handle_), code);

@@ -54,6 +54,9 @@ class Comm {
     if (!out.empty()) std::memcpy(out.data(), bytes.data(), bytes.size());
     return out;
   }
+  // In place: `data` holds `items` items of `item_bytes` each, of which this rank filled its
+  // share (share(items)); on return every rank holds every share.
+  void allgather_shares(void* data, int64_t items, size_t item_bytes);
   void barrier();
   // Point to point: every rank passes the same list; rank `from` sends `bytes` at `data` to rank
   // `to`, which receives them at its own `data`. Transfers with from == to are skipped. Returns

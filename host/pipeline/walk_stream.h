@@ -9,10 +9,17 @@
 //     ... train walks ...
 //     stream.release(j);                     // chunk j's buffer may be overwritten after this
 //   }
+//
+// With several ranks each rank walks only its share of every chunk (Comm::share of the chunk's
+// walks, so its own start nodes) and the shares are gathered, so every rank trains on the whole
+// chunk. Walks are keyed by their global index, never by rank, so the gathered chunk is the
+// one a single process generates, byte for byte. GPU ranks gather through host memory (so
+// does a CPU rank when `stage` is set, to test that path); one rank gathers nothing.
 #pragma once
 #include <cstdint>
 #include <vector>
 
+#include "host/dist/comm.h"
 #include "host/ops/backend.h"
 
 namespace grl {
@@ -36,27 +43,36 @@ class WalkStream {
   // Buffers for chunks of up to `max_walks` walks of `length` nodes; `graph` is the homogeneous
   // graph (meta-path sources carry their relations in their specs).
   WalkStream(Backend& backend, CsrView graph, std::vector<WalkSource> sources, int64_t max_walks,
-             int length);
+             int length, Comm* ranks = nullptr, bool stage = false);
   WalkStream(const WalkStream&) = delete;
   WalkStream& operator=(const WalkStream&) = delete;
 
-  // A chunk generated into buffer 0 on the compute lane (no prefetching), for passes that read
-  // the walks once, such as counting; ended_early counts walks that ended early.
-  const int32_t* generate_now(const WalkChunk& chunk, unsigned long long* ended_early);
+  // This rank's share of a chunk (all of it on one rank), generated into buffer 0 on the
+  // compute lane and not gathered, for passes that read the walks once and reduce what they
+  // find, such as counting; ended_early counts the share's walks that ended early.
+  Span<const int32_t> generate_share_now(const WalkChunk& chunk, unsigned long long* ended_early);
 
   void begin(std::vector<WalkChunk> chunks);
   const int32_t* acquire(size_t j);
   void release(size_t j);
   const WalkChunk& chunk(size_t j) const { return chunks_[j]; }
   size_t size() const { return chunks_.size(); }
+  // Walks this rank generated so far (its shares; every walk on one rank).
+  uint64_t walks_generated() const { return generated_walks_; }
 
  private:
   void generate(const WalkChunk& chunk, int buffer);
+  // This rank's share of `chunk` into its place in `out`; returns the share's first walk.
+  int64_t walk_share(const WalkChunk& chunk, int32_t* out, unsigned long long* ended_early);
 
   Backend& be_;
   CsrView graph_;
   std::vector<WalkSource> sources_;
   int length_;
+  Comm* ranks_;  // null on one rank
+  bool stage_;
+  std::vector<int32_t> staging_;  // GPU ranks: the chunk on its way through the host
+  uint64_t generated_walks_ = 0;
   Buffer<int32_t> buffers_[2];
   int generated_[2], consumed_[2];
   bool used_[2] = {false, false};

@@ -239,7 +239,7 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
   std::vector<WalkSource> sources;
   for (size_t pi = 0; pi < plans.size(); ++pi)
     sources.push_back({plans[pi].spec, walk_graph.starts(pi)});
-  WalkStream stream(*be, walk_graph.homogeneous(), sources, chunk, L);
+  WalkStream stream(*be, walk_graph.homogeneous(), sources, chunk, L, ranks, c.stage_blocks);
 
   const std::vector<WalkChunk> first_chunks = epoch_chunks(plans, 0, chunk, walks_per_epoch);
   if (report) {
@@ -256,7 +256,8 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
         " partition(s); on " + res.device);
   }
 
-  // Pass 1: node occurrences in the walks of the first epoch (for the negative distribution).
+  // Pass 1: node occurrences in the walks of the first epoch (for the negative distribution),
+  // each rank counting its shares, the counts summed over the ranks.
   Buffer<unsigned long long> ended(*be, 1, "walk counter");
   ended.zero();
   Buffer<int64_t> counts(*be, n, "node counts");
@@ -267,8 +268,7 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
                       report, log);
     double walked = 0;
     for (const WalkChunk& k : first_chunks) {
-      const int32_t* w = stream.generate_now(k, ended.data());
-      be->count_nodes(Span<const int32_t>{w, k.walks * L}, counts.data());
+      be->count_nodes(stream.generate_share_now(k, ended.data()), counts.data());
       walked += static_cast<double>(k.walks);
       counting.update(walked);
     }
@@ -277,6 +277,12 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
   counts.download(host_counts.data(), n);
   unsigned long long ended_host = 0;
   ended.download(&ended_host, 1);
+  if (ranks) {
+    world.allreduce_sum(host_counts.data(), n);
+    int64_t ended_all = static_cast<int64_t>(ended_host);
+    world.allreduce_sum(&ended_all, 1);
+    ended_host = static_cast<unsigned long long>(ended_all);
+  }
   res.walk_seconds = since(t_walk);
   uint64_t positions = 0;
   for (int64_t k : host_counts) positions += static_cast<uint64_t>(k);
@@ -343,6 +349,7 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
   res.pairs_per_second = res.train_seconds > 0 ? total_pairs / res.train_seconds : 0;
   res.swap_bytes = schedule.swap_bytes();
   res.exchange_bytes = world.take_traffic().bytes;
+  res.walks_generated = stream.walks_generated();
   schedule.embeddings(res.embeddings);
   if (report) {
     char line[240];

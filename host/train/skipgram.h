@@ -68,14 +68,15 @@ struct SkipgramConfig {
   // CPU backend with partitions > 1: run the GPU's block swapping path instead of the threaded
   // rounds (so that path is tested without a GPU; one thread).
   bool swap_blocks = false;
-  // Several CPU ranks: move the blocks through host copies, as GPU ranks do (tests that path).
+  // Several CPU ranks: move the blocks and the walk shares through host copies, as GPU ranks do
+  // (tests that path).
   bool stage_blocks = false;
   bool progress = true;
   std::function<void(const std::string&)> log;  // default: stderr
-  // The ranks that share the block rounds (block_schedule.h; a CPU or one GPU each): every rank
-  // walks the same walks and trains its pairs; on CPU ranks the embeddings are the one-process
-  // ones, on every rank. Null: this process alone (the command line passes Comm::world()).
-  // Only rank 0 logs.
+  // The ranks that share the block rounds (block_schedule.h; a CPU or one GPU each): each rank
+  // walks its share of every chunk, the shares are gathered, and every rank trains its pairs
+  // of each round; on CPU ranks the embeddings are the one-process ones, on every rank. Null: this
+  // process alone (the command line passes Comm::world()). Only rank 0 logs.
   Comm* comm = nullptr;
 };
 
@@ -91,7 +92,8 @@ struct SkipgramResult {
   std::string device;
   int threads_used = 1;  // host threads that worked in the training passes
   int ranks = 1;
-  int64_t exchange_bytes = 0;  // this rank's block and counter traffic while training
+  int64_t exchange_bytes = 0;    // this rank's block, counter and walk traffic while training
+  uint64_t walks_generated = 0;  // walks this rank generated, over both passes (its shares)
 };
 
 // Throws ConfigError (host/core/error.h) for fields out of range or in conflict; the checks

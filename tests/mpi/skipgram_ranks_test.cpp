@@ -1,7 +1,8 @@
 // Skip-gram's block rounds across MPI ranks (host/train/block_schedule.h), run by ctest under
 // `mpirun -np N` with data_parallel_test.cpp's main: every rank trains its pairs of each round,
-// the context blocks move between ranks, and the embeddings must be bit-identical to the
-// one-process run with the same blocks, on every rank, for each walk family.
+// the context blocks move between ranks, each rank walks only its share of every chunk, and the
+// embeddings must be bit-identical to the one-process run with the same blocks, on every rank,
+// for each walk family.
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -55,6 +56,12 @@ void expect_ranks_equal_one_process(const Graph& g, SkipgramConfig c) {
   if (Comm::world().size() > 1) {
     EXPECT_GT(many.exchange_bytes, 0) << "context blocks should have moved";
   }
+  // Each walk walked once, by one rank: the shares add up to the one-process walks.
+  EXPECT_EQ(one.walks_generated, one.walks * (1 + c.epochs));  // the counting pass and training
+  uint64_t walked = 0;
+  for (uint64_t w : Comm::world().allgather(std::vector<uint64_t>{many.walks_generated}))
+    walked += w;
+  EXPECT_EQ(walked, one.walks_generated) << "ranks walked more than their shares";
 }
 
 TEST(SkipgramRanks, DeepWalkEqualsOneProcess) {
@@ -63,7 +70,8 @@ TEST(SkipgramRanks, DeepWalkEqualsOneProcess) {
   expect_ranks_equal_one_process(g, quick(WalkMethod::kDeepWalk, 2));  // fewer pairs than ranks
 }
 
-// GPU ranks move blocks through host copies; on CPU ranks stage_blocks takes that path.
+// GPU ranks move blocks and walk shares through host copies; on CPU ranks stage_blocks takes
+// that path.
 TEST(SkipgramRanks, BlocksThroughHostCopiesEqualOneProcess) {
   const Graph g = sbm(2500, 6);
   SkipgramConfig c = quick(WalkMethod::kDeepWalk, 4);
