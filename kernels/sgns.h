@@ -94,6 +94,11 @@ struct SgnsSpec {
   // Row partitions (see above): the node ids trained as centres and as contexts; -1 = all.
   NodeId centre_begin = 0, centre_end = -1;
   NodeId context_begin = 0, context_end = -1;
+  // Optional, host memory, read by the CPU trainer only: each position's subsampling and window
+  // draws for these walks, one byte per position (sgns_detail::position_draw), drawn once per
+  // chunk instead of again in each of its block passes. Null: drawn where needed (the kernels
+  // always draw; the draws are the same).
+  const uint8_t* position_draws = nullptr;
 };
 
 // Sums the chunk adds to: positive pairs trained, and the loss over all targets.

@@ -25,14 +25,17 @@ GRL_HD bool in_context_range(const SgnsSpec& s, NodeId v) {
   return v >= s.context_begin && (s.context_end < 0 || v < s.context_end);
 }
 
-// Negative k of context slot `slot` of centre i (two draws per Philox call), from the alias
-// table's segment [lo, hi): u's type range (or all nodes) intersected with the context range.
-GRL_HD NodeId negative(const SgnsSpec& s, const AliasView& all, const AliasView& typed,
-                       uint32_t walk, int i, int slot, int k, NodeId context) {
-  const Philox4 r = philox(s.seed, RandomPurpose::kNegative, walk,
-                           static_cast<uint32_t>(i) * 64u + static_cast<uint32_t>(slot),
-                           static_cast<uint32_t>(k / 2));
-  const uint32_t pick = r.v[2 * (k % 2)], coin = r.v[2 * (k % 2) + 1];
+// The Philox call behind negatives 2 h and 2 h + 1 of context slot `slot` of centre i.
+GRL_HD Philox4 negative_draws(const SgnsSpec& s, uint32_t walk, int i, int slot, int h) {
+  return philox(s.seed, RandomPurpose::kNegative, walk,
+                static_cast<uint32_t>(i) * 64u + static_cast<uint32_t>(slot),
+                static_cast<uint32_t>(h));
+}
+
+// A negative from its two draws (pick, coin), from the alias table's segment [lo, hi): the
+// context's type range (or all nodes) intersected with the context range.
+GRL_HD NodeId negative_from(const SgnsSpec& s, const AliasView& all, const AliasView& typed,
+                            uint32_t pick, uint32_t coin, NodeId context) {
   NodeId lo = 0, hi = all.n;
   const float* prob = all.prob;
   const int32_t* alias = all.alias;
@@ -48,6 +51,13 @@ GRL_HD NodeId negative(const SgnsSpec& s, const AliasView& all, const AliasView&
   const NodeId n = hi - lo;
   const NodeId idx = lo + static_cast<NodeId>(random_below(pick, static_cast<uint32_t>(n)));
   return random_unit(coin) < prob[idx] ? idx : alias[idx];
+}
+
+// Negative k of context slot `slot` of centre i (two negatives per Philox call).
+GRL_HD NodeId negative(const SgnsSpec& s, const AliasView& all, const AliasView& typed,
+                       uint32_t walk, int i, int slot, int k, NodeId context) {
+  const Philox4 r = negative_draws(s, walk, i, slot, k / 2);
+  return negative_from(s, all, typed, r.v[2 * (k % 2)], r.v[2 * (k % 2) + 1], context);
 }
 
 // The draw group of context slot `slot` under shared negatives: slots [g * span, (g + 1) * span)
@@ -76,26 +86,44 @@ GRL_HD bool kept(const SgnsSpec& s, uint32_t walk, int j, NodeId v) {
          s.keep[v];
 }
 
+// Position j's draws as one byte (SgnsSpec::position_draws): kPositionKept when it holds a
+// node that survives subsampling, and its window in the low bits (kPositionWindow).
+constexpr uint8_t kPositionKept = 0x80, kPositionWindow = 0x3f;
+static_assert(kMaxSgnsWindow <= kPositionWindow, "a window must fit the low bits");
+GRL_HD uint8_t position_draw(const SgnsSpec& s, const int32_t* walk, uint32_t id, int j) {
+  if (walk[j] < 0) return 0;
+  return static_cast<uint8_t>((kept(s, id, j, walk[j]) ? kPositionKept : 0) | window_of(s, id, j));
+}
+
 // The contexts of centre i, in order: the b nearest kept positions before i (farthest first),
 // then the b nearest kept positions after it. Calls f(j, slot) with slot in [0, 2b).
-template <class F>
-GRL_HD_INLINED void for_each_context(const SgnsSpec& s, const int32_t* walk, uint32_t id, int i,
-                                     int b, F&& f) {
+// kept_at(j) says whether position j, which holds a node, survives subsampling.
+template <class Kept, class F>
+GRL_HD_INLINED void for_each_context_of(const SgnsSpec& s, const int32_t* walk, int i, int b,
+                                        Kept&& kept_at, F&& f) {
   int lo = i, found = 0;
   while (found < b && lo > 0) {
     --lo;
-    if (walk[lo] >= 0 && kept(s, id, lo, walk[lo])) ++found;
+    if (walk[lo] >= 0 && kept_at(lo)) ++found;
   }
   int slot = 0;
   for (int j = lo; j < i; ++j)
-    if (walk[j] >= 0 && kept(s, id, j, walk[j])) f(j, slot++);
+    if (walk[j] >= 0 && kept_at(j)) f(j, slot++);
   slot = b;
   found = 0;
   for (int j = i + 1; j < s.length && found < b && walk[j] >= 0; ++j)
-    if (kept(s, id, j, walk[j])) {
+    if (kept_at(j)) {
       f(j, slot++);
       ++found;
     }
+}
+
+// The same, drawing kept() for every position it looks at.
+template <class F>
+GRL_HD_INLINED void for_each_context(const SgnsSpec& s, const int32_t* walk, uint32_t id, int i,
+                                     int b, F&& f) {
+  for_each_context_of(
+      s, walk, i, b, [&](int j) { return kept(s, id, j, walk[j]); }, f);
 }
 
 GRL_HD float learning_rate(const SgnsSpec& s, uint32_t walk) {

@@ -8,11 +8,12 @@
 #include "host/core/error.h"
 #include "kernels/sgns_draw.h"
 
-// The serial trainer is the CPU backend's skip-gram: on x86-64 it is compiled twice, for AVX2
-// and for the baseline, and the loader picks what the CPU runs. AVX2 without FMA: the same
-// operations in the same order, so both give the same embeddings bit for bit.
+// The serial trainer is the CPU backend's skip-gram: on x86-64 it is compiled three times, for
+// AVX-512, AVX2 and the baseline, and the loader picks what the CPU runs. No fused multiply-adds
+// (CMakeLists.txt compiles this file with -ffp-contract=off): the same operations in the same
+// order, so every clone gives the same embeddings bit for bit.
 #if defined(__x86_64__) && defined(__GNUC__)
-#define GRL_SGNS_CLONES __attribute__((target_clones("avx2", "default")))
+#define GRL_SGNS_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define GRL_SGNS_CLONES
 #endif
@@ -21,26 +22,50 @@ namespace grl::ref {
 
 namespace {
 
-// v . out in a fixed order that the compiler can vectorise: eight running sums (element k goes
-// to sum k mod 8), combined pairwise. One sum in element order is a chain of dim dependent adds,
-// which held the whole CPU trainer to a fraction of what the core can do.
-// (Both are inlined into every ISA clone of sgns below.)
+// v . out in a fixed order that the compiler can vectorise: 32 running sums (element k goes to
+// sum k mod 32, four vector registers), combined pairwise. The sums are independent chains: one
+// sum in element order was a chain of dim dependent adds, and eight sums still one chain of
+// dim / 8 vector adds, which the trainer waited on at every target.
+// (Both helpers are inlined into every ISA clone of sgns below.)
 [[gnu::always_inline]] inline float dot(const float* a, const float* b, int64_t n) {
-  float s[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+  float s[32] = {};
   int64_t k = 0;
-  for (; k + 8 <= n; k += 8)
-    for (int j = 0; j < 8; ++j) s[j] += a[k + j] * b[k + j];
+  for (; k + 32 <= n; k += 32)
+    for (int j = 0; j < 32; ++j) s[j] += a[k + j] * b[k + j];
   for (int j = 0; k < n; ++k, ++j) s[j] += a[k] * b[k];
-  return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+  for (int w = 16; w >= 1; w /= 2)
+    for (int j = 0; j < w; ++j) s[j] += s[j + w];
+  return s[0];
 }
+
+// The loss, -sum log p over the targets (p the probability the model gives the target's
+// label), kept as a running product of the p and folded into the sum before it can underflow:
+// one multiply per target instead of a logarithm, which was a tenth of the trainer's time.
+struct LossSum {
+  double sum = 0, product = 1;
+  void add(float p) {
+    product *= p;
+    if (product < 1e-200) {
+      sum -= std::log(product);
+      product = 1;
+    }
+  }
+  double value() const { return sum - std::log(product); }
+};
 
 // One target's gradient scale g = lr (label - sigmoid(v . out)); adds the target's loss.
 [[gnu::always_inline]] inline float target_gradient(const float* v, const float* out, int64_t dim,
-                                                    float label, float lr, double& loss) {
+                                                    float label, float lr, LossSum& loss) {
   const float f = dot(v, out, dim);
   const float sig = 1.0f / (1.0f + std::exp(-f));
-  loss += label > 0 ? -std::log(std::max(sig, 1e-30f)) : -std::log(std::max(1.0f - sig, 1e-30f));
+  loss.add(label > 0 ? std::max(sig, 1e-30f) : std::max(1.0f - sig, 1e-30f));
   return lr * (label - sig);
+}
+
+// Asks for a row's cache lines ahead of its use (the rows of a pair's targets are scattered
+// over the table, and each is read and written once per target).
+[[gnu::always_inline]] inline void prefetch_row(const float* row, int64_t dim) {
+  for (int64_t k = 0; k < dim; k += 16) __builtin_prefetch(row + k, 1, 3);
 }
 
 }  // namespace
@@ -55,17 +80,26 @@ GRL_SGNS_CLONES void sgns(Span<const int32_t> walks, int64_t num_walks, const Sg
   std::vector<NodeId> shared(K);
   std::vector<float> neg(static_cast<size_t>(K * dim)), neg0(neg.size());
   unsigned long long pairs = 0;
-  double loss = 0;
+  LossSum loss;
+  std::vector<NodeId> targets(static_cast<size_t>(s.negatives) + 1);
   for (int64_t w = 0; w < num_walks; ++w) {
     const int32_t* walk = walks.data + w * s.length;
     const uint32_t id = static_cast<uint32_t>(s.first_walk + w);
     const float lr = sgns_detail::learning_rate(s, id);
+    // Subsampling and windows: drawn once per chunk when given (every block pass reads them),
+    // else here.
+    const uint8_t* drawn = s.position_draws ? s.position_draws + w * s.length : nullptr;
+    auto kept_at = [&](int j) __attribute__((always_inline)) {
+      return drawn ? (drawn[j] & sgns_detail::kPositionKept) != 0
+                   : sgns_detail::kept(s, id, j, walk[j]);
+    };
     for (int i = 0; i < s.length; ++i) {
       const NodeId c = walk[i];
       if (c < 0) break;  // the walk ended early
       if (!sgns_detail::in_centre_range(s, c)) continue;
-      if (!sgns_detail::kept(s, id, i, c)) continue;
-      const int b = sgns_detail::window_of(s, id, i);
+      if (!kept_at(i)) continue;
+      const int b =
+          drawn ? drawn[i] & sgns_detail::kPositionWindow : sgns_detail::window_of(s, id, i);
       for (int64_t k = 0; k < dim; ++k) v0[k] = v[k] = syn0.at(c - s.centre_begin, k);
       // Shared negatives: each draw group's rows are read when its first context trains and
       // their change goes back when the group (or the window) ends.
@@ -76,8 +110,8 @@ GRL_SGNS_CLONES void sgns(Span<const int32_t> walks, int64_t num_walks, const Sg
           for (int64_t k = 0; k < dim; ++k) row[k] += neg[q * dim + k] - neg0[q * dim + k];
         }
       };
-      sgns_detail::for_each_context(
-          s, walk, id, i, b, [&](int j, int slot) __attribute__((always_inline)) {
+      sgns_detail::for_each_context_of(
+          s, walk, i, b, kept_at, [&](int j, int slot) __attribute__((always_inline)) {
             const NodeId u = walk[j];
             if (!sgns_detail::in_context_range(s, u)) return;
             ++pairs;
@@ -91,15 +125,28 @@ GRL_SGNS_CLONES void sgns(Span<const int32_t> walks, int64_t num_walks, const Sg
                 std::copy(row, row + dim, neg0.begin() + q * dim);
               }
             }
+            // The targets first (the draws are keyed, so their order is free; one Philox call
+            // gives two negatives), their rows fetched while the first ones train.
+            targets[0] = u;
+            prefetch_row(syn1.row(u - s.context_begin), dim);
+            if (K) {
+              for (int n = 1; n <= s.negatives; ++n) targets[n] = shared[n - 1];
+            } else {
+              for (int h = 0; 2 * h < s.negatives; ++h) {
+                const Philox4 r = sgns_detail::negative_draws(s, id, i, slot, h);
+                for (int q = 0; q < 2 && 2 * h + q < s.negatives; ++q) {
+                  const NodeId t =
+                      sgns_detail::negative_from(s, all, typed, r.v[2 * q], r.v[2 * q + 1], u);
+                  targets[2 * h + q + 1] = t;
+                  prefetch_row(syn1.row(t - s.context_begin), dim);
+                }
+              }
+            }
             for (int64_t k = 0; k < dim; ++k) e[k] = 0.0f;
             for (int n = 0; n <= s.negatives; ++n) {
-              NodeId t = u;
-              float label = 1.0f;
-              if (n > 0) {
-                t = K ? shared[n - 1] : sgns_detail::negative(s, all, typed, id, i, slot, n - 1, u);
-                if (t == u) continue;
-                label = 0.0f;
-              }
+              const NodeId t = targets[n];
+              if (n > 0 && t == u) continue;
+              const float label = n > 0 ? 0.0f : 1.0f;
               float* out = n > 0 && K ? neg.data() + (n - 1) * dim : syn1.row(t - s.context_begin);
               const float g = target_gradient(v.data(), out, dim, label, lr, loss);
               for (int64_t k = 0; k < dim; ++k) {
@@ -116,7 +163,7 @@ GRL_SGNS_CLONES void sgns(Span<const int32_t> walks, int64_t num_walks, const Sg
   }
   if (stats) {
     stats->pairs += pairs;
-    stats->loss += loss;
+    stats->loss += loss.value();
   }
 }
 
@@ -285,7 +332,7 @@ void sgns_lockstep(Span<const int32_t> walks, int64_t num_walks, const SgnsSpec&
   const int64_t centres = num_walks * s.length;
   int64_t next = 0;  // the next centre in walk-major order
   unsigned long long pairs = 0;
-  double loss = 0;
+  LossSum loss;
   float label = 0;
   // Gives warp w the next centre with at least one context to train; false when none is left.
   auto take_centre = [&](ModelWarp& w) {
@@ -354,7 +401,7 @@ void sgns_lockstep(Span<const int32_t> walks, int64_t num_walks, const SgnsSpec&
   }
   if (stats) {
     stats->pairs += pairs;
-    stats->loss += loss;
+    stats->loss += loss.value();
   }
 }
 

@@ -113,6 +113,7 @@ class BlockSchedule {
   bool staged_ = false;  // blocks move through host copies (backend memory is not host memory)
   Buffer<SgnsStats> pair_stats_dev_;  // GPU ranks: each pair's counters, in device memory
   std::vector<int> holder_;
+  std::vector<uint8_t> draws_;  // CPU rounds: the chunk's position draws (SgnsSpec::position_draws)
 };
 
 }  // namespace grl

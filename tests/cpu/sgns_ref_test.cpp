@@ -314,6 +314,43 @@ TEST(SgnsRef, RangesCoveringEverythingChangeNothing) {
   EXPECT_EQ(a1, b1);
 }
 
+// The chunk's draws taken once up front (SgnsSpec::position_draws, as the CPU rounds do) train
+// exactly what drawing them in the pass does: with subsampling, a walk that ends early, whole
+// and restricted passes.
+TEST(SgnsRef, PositionDrawsTakenUpFrontChangeNothing) {
+  PartitionCase pc;
+  std::vector<float> prob, keep(pc.n);
+  std::vector<int32_t> alias;
+  for (NodeId v = 0; v < pc.n; ++v) keep[v] = 0.3f + 0.1f * static_cast<float>(v % 8);
+  std::vector<int64_t> cuts = {0, 15, pc.n};
+  pc.tables(cuts, prob, alias);
+  AliasView all{prob.data(), alias.data(), pc.n};
+  SgnsSpec base = pc.s;
+  base.keep = keep.data();
+  base.first_walk = 5;
+  std::vector<uint8_t> drawn(pc.w.size());
+  for (int64_t k = 0; k < PartitionCase::walks; ++k)
+    for (int j = 0; j < base.length; ++j)
+      drawn[k * base.length + j] = sgns_detail::position_draw(
+          base, pc.w.data() + k * base.length, static_cast<uint32_t>(base.first_walk + k), j);
+  for (int restricted = 0; restricted < 2; ++restricted) {
+    SgnsSpec t = base;
+    if (restricted) {
+      t.centre_begin = t.context_begin = 15;
+      t.centre_end = t.context_end = pc.n;
+    }
+    std::vector<float> a0 = pc.init0, a1 = pc.init1, b0 = pc.init0, b1 = pc.init1;
+    const SgnsStats sa = pc.train(t, all, a0.data(), pc.n, a1.data(), pc.n);
+    t.position_draws = drawn.data();
+    const SgnsStats sb = pc.train(t, all, b0.data(), pc.n, b1.data(), pc.n);
+    EXPECT_GT(sa.pairs, 0u);
+    EXPECT_EQ(sa.pairs, sb.pairs) << restricted;
+    EXPECT_EQ(sa.loss, sb.loss) << restricted;
+    EXPECT_EQ(a0, b0) << restricted;
+    EXPECT_EQ(a1, b1) << restricted;
+  }
+}
+
 // All P x P (centre block, context block) passes, each on copies of its two blocks (as the
 // trainer does), train exactly the pairs of one unrestricted pass.
 TEST(SgnsRef, BlockPassesTrainEveryPairOnce) {
