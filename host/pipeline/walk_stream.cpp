@@ -2,19 +2,20 @@
 
 #include <utility>
 
+#include "host/core/error.h"
 #include "host/pipeline/lane_scope.h"
 
 namespace grl {
 
 WalkStream::WalkStream(Backend& be, CsrView graph, std::vector<WalkSource> sources,
-                       int64_t max_walks, int length, Comm* ranks, bool stage)
+                       int64_t max_walks, int length, Comm* ranks)
     : be_(be),
       graph_(graph),
       sources_(std::move(sources)),
       length_(length),
-      ranks_(ranks && ranks->size() > 1 ? ranks : nullptr),
-      stage_(ranks_ && (stage || !be.shares_host_memory())) {
-  if (stage_) staging_.resize(static_cast<size_t>(max_walks * length));
+      ranks_(ranks && ranks->size() > 1 ? ranks : nullptr) {
+  if (ranks_ && !be.shares_host_memory())
+    throw Error("walk shares are gathered in host memory; a GPU rank walks whole chunks");
   for (Buffer<int32_t>& b : buffers_)
     b = Buffer<int32_t>(be, static_cast<size_t>(max_walks * length), "walks");
   for (int b = 0; b < 2; ++b) {
@@ -23,7 +24,8 @@ WalkStream::WalkStream(Backend& be, CsrView graph, std::vector<WalkSource> sourc
   }
 }
 
-int64_t WalkStream::walk_share(const WalkChunk& k, int32_t* out, unsigned long long* ended_early) {
+std::pair<int64_t, int64_t> WalkStream::walk_share(const WalkChunk& k, int32_t* out,
+                                                   unsigned long long* ended_early) {
   const std::pair<int64_t, int64_t> share =
       ranks_ ? ranks_->share(k.walks) : std::pair<int64_t, int64_t>{0, k.walks};
   WalkSpec s = sources_[k.source].spec;
@@ -33,14 +35,12 @@ int64_t WalkStream::walk_share(const WalkChunk& k, int32_t* out, unsigned long l
   be_.random_walks(graph_, s, sources_[k.source].starts, walks, out + share.first * length_,
                    ended_early);
   generated_walks_ += static_cast<uint64_t>(walks);
-  return share.first;
+  return share;
 }
 
 Span<const int32_t> WalkStream::generate_share_now(const WalkChunk& k,
                                                    unsigned long long* ended_early) {
-  const std::pair<int64_t, int64_t> share =
-      ranks_ ? ranks_->share(k.walks) : std::pair<int64_t, int64_t>{0, k.walks};
-  walk_share(k, buffers_[0].data(), ended_early);
+  const std::pair<int64_t, int64_t> share = walk_share(k, buffers_[0].data(), ended_early);
   return {buffers_[0].data() + share.first * length_, (share.second - share.first) * length_};
 }
 
@@ -48,20 +48,9 @@ void WalkStream::generate(const WalkChunk& k, int b) {
   LaneScope sample_lane(be_, Backend::kLaneSample);
   if (used_[b]) be_.wait_event(consumed_[b]);
   int32_t* out = buffers_[b].data();
-  const int64_t first = walk_share(k, out, nullptr);
-  if (ranks_) {
-    const size_t item = sizeof(int32_t) * static_cast<size_t>(length_);
-    if (!stage_) {
-      ranks_->allgather_shares(out, k.walks, item);
-    } else {
-      // Through the host: this rank's share down, every share gathered, the chunk back up.
-      const int64_t mine = ranks_->share(k.walks).second - first;
-      be_.download(staging_.data() + first * length_, out + first * length_,
-                   static_cast<size_t>(mine) * item);
-      ranks_->allgather_shares(staging_.data(), k.walks, item);
-      be_.upload(out, staging_.data(), static_cast<size_t>(k.walks) * item);
-    }
-  }
+  walk_share(k, out, nullptr);
+  if (ranks_)
+    ranks_->allgather_shares(out, k.walks, sizeof(int32_t) * static_cast<size_t>(length_));
   be_.record_event(generated_[b]);
 }
 

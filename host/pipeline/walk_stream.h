@@ -10,13 +10,16 @@
 //     stream.release(j);                     // chunk j's buffer may be overwritten after this
 //   }
 //
-// With several ranks each rank walks only its share of every chunk (Comm::share of the chunk's
-// walks, so its own start nodes) and the shares are gathered, so every rank trains on the whole
-// chunk. Walks are keyed by their global index, never by rank, so the gathered chunk is the
-// one a single process generates, byte for byte. GPU ranks gather through host memory (so
-// does a CPU rank when `stage` is set, to test that path); one rank gathers nothing.
+// With several CPU ranks each rank walks only its share of every chunk (Comm::share of the
+// chunk's walks, so its own start nodes) and the shares are gathered, so every rank trains on
+// the whole chunk. Walks are keyed by their global index, never by rank, so the gathered chunk
+// is the one a single process generates, byte for byte. GPU ranks pass no Comm and walk whole
+// chunks: an H200 walks 1.3e10 steps/s, so a chunk of 16M positions takes 1.3 ms there, while
+// its 64 MB would take several ms through host memory and MPI (bench/README, "Data-parallel
+// scaling").
 #pragma once
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "host/dist/comm.h"
@@ -43,7 +46,7 @@ class WalkStream {
   // Buffers for chunks of up to `max_walks` walks of `length` nodes; `graph` is the homogeneous
   // graph (meta-path sources carry their relations in their specs).
   WalkStream(Backend& backend, CsrView graph, std::vector<WalkSource> sources, int64_t max_walks,
-             int length, Comm* ranks = nullptr, bool stage = false);
+             int length, Comm* ranks = nullptr);
   WalkStream(const WalkStream&) = delete;
   WalkStream& operator=(const WalkStream&) = delete;
 
@@ -62,16 +65,15 @@ class WalkStream {
 
  private:
   void generate(const WalkChunk& chunk, int buffer);
-  // This rank's share of `chunk` into its place in `out`; returns the share's first walk.
-  int64_t walk_share(const WalkChunk& chunk, int32_t* out, unsigned long long* ended_early);
+  // This rank's share of `chunk` into its place in `out`; returns the share [first, last).
+  std::pair<int64_t, int64_t> walk_share(const WalkChunk& chunk, int32_t* out,
+                                         unsigned long long* ended_early);
 
   Backend& be_;
   CsrView graph_;
   std::vector<WalkSource> sources_;
   int length_;
   Comm* ranks_;  // null on one rank
-  bool stage_;
-  std::vector<int32_t> staging_;  // GPU ranks: the chunk on its way through the host
   uint64_t generated_walks_ = 0;
   Buffer<int32_t> buffers_[2];
   int generated_[2], consumed_[2];

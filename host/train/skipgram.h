@@ -68,15 +68,15 @@ struct SkipgramConfig {
   // CPU backend with partitions > 1: run the GPU's block swapping path instead of the threaded
   // rounds (so that path is tested without a GPU; one thread).
   bool swap_blocks = false;
-  // Several CPU ranks: move the blocks and the walk shares through host copies, as GPU ranks do
-  // (tests that path).
+  // Several CPU ranks: move the blocks through host copies, as GPU ranks do (tests that path).
   bool stage_blocks = false;
   bool progress = true;
   std::function<void(const std::string&)> log;  // default: stderr
   // The ranks that share the block rounds (block_schedule.h; a CPU or one GPU each): each rank
-  // walks its share of every chunk, the shares are gathered, and every rank trains its pairs
-  // of each round; on CPU ranks the embeddings are the one-process ones, on every rank. Null: this
-  // process alone (the command line passes Comm::world()). Only rank 0 logs.
+  // walks its share of every chunk (CPU ranks; a GPU walks whole chunks faster than it could
+  // gather them), the shares are gathered, and every rank trains its pairs of each round; on CPU
+  // ranks the embeddings are the one-process ones, on every rank. Null: this process alone (the
+  // command line passes Comm::world()). Only rank 0 logs.
   Comm* comm = nullptr;
 };
 

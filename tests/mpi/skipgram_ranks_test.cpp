@@ -70,8 +70,7 @@ TEST(SkipgramRanks, DeepWalkEqualsOneProcess) {
   expect_ranks_equal_one_process(g, quick(WalkMethod::kDeepWalk, 2));  // fewer pairs than ranks
 }
 
-// GPU ranks move blocks and walk shares through host copies; on CPU ranks stage_blocks takes
-// that path.
+// GPU ranks move blocks through host copies; on CPU ranks stage_blocks takes that path.
 TEST(SkipgramRanks, BlocksThroughHostCopiesEqualOneProcess) {
   const Graph g = sbm(2500, 6);
   SkipgramConfig c = quick(WalkMethod::kDeepWalk, 4);
