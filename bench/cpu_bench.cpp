@@ -12,6 +12,7 @@
 #include "host/reference/sampling_ref.h"
 #include "host/reference/sgns_ref.h"
 #include "host/reference/walk_ref.h"
+#include "host/train/block_schedule.h"
 #include "host/train/negative_tables.h"
 #include "host/train/sage_engine.h"
 #include "host/train/skipgram.h"
@@ -149,6 +150,39 @@ void BM_CpuSgns(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(st.pairs));
 }
 BENCHMARK(BM_CpuSgns)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// The trainer's CPU path: one chunk of walks through BlockSchedule's rounds in P blocks (P = 8
+// is the CPU default; the same embeddings on any thread count), subsampling on, dim 128,
+// window 10, 5 negatives; items = positive pairs.
+void BM_CpuSgnsRounds(benchmark::State& state) {
+  const Graph& g = small_graph();
+  const NodeId n = g.num_nodes();
+  const int P = static_cast<int>(state.range(0));
+  const int64_t dim = 128, walks = 4000;
+  WalkSpec ws;
+  ws.length = 40;
+  std::vector<NodeId> starts(n);
+  for (NodeId v = 0; v < n; ++v) starts[v] = v;
+  std::vector<int32_t> w(walks * ws.length);
+  ref::random_walks(g.csr.view(), ws, Span<const NodeId>{starts.data(), n}, walks, w.data(),
+                    nullptr);
+  std::vector<int64_t> counts(n, 0);
+  for (int32_t v : w)
+    if (v >= 0) ++counts[v];
+  auto be = make_cpu_backend();
+  SgnsSpec s;
+  s.length = ws.length;
+  s.window = 10;
+  s.total_walks = walks;
+  const NegativeTables tables(*be, counts, block_bounds(n, P), s, false, 1e-3);
+  s.keep = tables.keep();
+  BlockSchedule schedule(*be, n, dim, P, std::vector<float>(n * dim, 0.01f), true);
+  SgnsStats st;
+  for (auto _ : state)
+    schedule.train(w.data(), walks, ws.length, s, tables.all(), tables.typed(), &st);
+  state.SetItemsProcessed(static_cast<int64_t>(st.pairs));
+}
+BENCHMARK(BM_CpuSgnsRounds)->Arg(1)->Arg(8)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 // Embedding every node of the Cora-sized SBM (3 layers, hidden 256, fanouts 15,10,5):
 // full-neighbourhood inference against sampled batches; items = nodes embedded.
