@@ -522,7 +522,8 @@ int run(int argc, char** argv) {
           "tables larger than GPU memory can be trained; auto uses 1 (off) when both fit. On "
           "the CPU the --threads train orthogonal (centre block, context block) pairs at once; "
           "auto uses 8 (one per 1,024 nodes on smaller graphs), and under mpirun the ranks "
-          "share the pairs. The embeddings depend on N, never on the thread or rank count")
+          "share the pairs (CPU ranks the walking too). The embeddings depend on N, never on "
+          "the thread or rank count")
       ->capture_default_str();
   c_walk->add_flag("--json", walk.json,
                    "Print one JSON object on stdout (the result and the configuration); "
