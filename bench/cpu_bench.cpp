@@ -123,23 +123,31 @@ void BM_CpuRandomWalk(benchmark::State& state) {
 }
 BENCHMARK(BM_CpuRandomWalk)->UseRealTime()->Unit(benchmark::kMillisecond);
 
+// `walks` uniform walks of `length` nodes on the Cora-sized SBM, starting at node 0, 1, ...
+std::vector<int32_t> small_graph_walks(int64_t walks, int length) {
+  const Graph& g = small_graph();
+  WalkSpec ws;
+  ws.length = length;
+  std::vector<NodeId> starts(g.num_nodes());
+  for (NodeId v = 0; v < g.num_nodes(); ++v) starts[v] = v;
+  std::vector<int32_t> w(walks * length);
+  ref::random_walks(g.csr.view(), ws, Span<const NodeId>{starts.data(), g.num_nodes()}, walks,
+                    w.data(), nullptr);
+  return w;
+}
+
 void BM_CpuSgns(benchmark::State& state) {
   const Graph& g = small_graph();
   const NodeId n = g.num_nodes();
   const int64_t dim = 64, walks = 2000;
-  WalkSpec ws;
-  ws.length = 40;
-  std::vector<NodeId> starts(n);
-  for (NodeId v = 0; v < n; ++v) starts[v] = v;
-  std::vector<int32_t> w(walks * ws.length);
-  ref::random_walks(g.csr.view(), ws, Span<const NodeId>{starts.data(), n}, walks, w.data(),
-                    nullptr);
+  const int length = 40;
+  const std::vector<int32_t> w = small_graph_walks(walks, length);
   std::vector<double> weight(n, 1.0);
   std::vector<float> prob(n), syn0(n * dim, 0.01f), syn1(n * dim, 0.0f);
   std::vector<int32_t> alias(n);
   build_alias_table(weight, 0, n, prob, alias);
   SgnsSpec s;
-  s.length = ws.length;
+  s.length = length;
   s.total_walks = walks;
   AliasView all{prob.data(), alias.data(), n};
   SgnsStats st;
@@ -159,19 +167,14 @@ void BM_CpuSgnsRounds(benchmark::State& state) {
   const NodeId n = g.num_nodes();
   const int P = static_cast<int>(state.range(0));
   const int64_t dim = 128, walks = 4000;
-  WalkSpec ws;
-  ws.length = 40;
-  std::vector<NodeId> starts(n);
-  for (NodeId v = 0; v < n; ++v) starts[v] = v;
-  std::vector<int32_t> w(walks * ws.length);
-  ref::random_walks(g.csr.view(), ws, Span<const NodeId>{starts.data(), n}, walks, w.data(),
-                    nullptr);
+  const int length = 40;
+  const std::vector<int32_t> w = small_graph_walks(walks, length);
   std::vector<int64_t> counts(n, 0);
   for (int32_t v : w)
     if (v >= 0) ++counts[v];
   auto be = make_cpu_backend();
   SgnsSpec s;
-  s.length = ws.length;
+  s.length = length;
   s.window = 10;
   s.total_walks = walks;
   const NegativeTables tables(*be, counts, block_bounds(n, P), s, false, 1e-3);
@@ -179,7 +182,7 @@ void BM_CpuSgnsRounds(benchmark::State& state) {
   BlockSchedule schedule(*be, n, dim, P, std::vector<float>(n * dim, 0.01f), true);
   SgnsStats st;
   for (auto _ : state)
-    schedule.train(w.data(), walks, ws.length, s, tables.all(), tables.typed(), &st);
+    schedule.train(w.data(), walks, length, s, tables.all(), tables.typed(), &st);
   state.SetItemsProcessed(static_cast<int64_t>(st.pairs));
 }
 BENCHMARK(BM_CpuSgnsRounds)->Arg(1)->Arg(8)->UseRealTime()->Unit(benchmark::kMillisecond);

@@ -228,25 +228,23 @@ void BlockSchedule::train(const int32_t* walks, int64_t m, int L, const SgnsSpec
                           AliasView all, AliasView typed, SgnsStats* stats) {
   const Span<const int32_t> w{walks, m * L};
   if (rounds_) {
-    if (!be_.shares_host_memory()) {
-      train_rounds(w, m, spec, all, typed, stats);
-      return;
+    SgnsSpec s = spec;
+    if (be_.shares_host_memory()) {
+      // The CPU passes every walk B^2 times: each position's draws are taken once, up front.
+      draws_.resize(static_cast<size_t>(m * L));
+      parallel_chunks(
+          m,
+          [&](int64_t b, int64_t e, int) {
+            for (int64_t k = b; k < e; ++k) {
+              const uint32_t id = static_cast<uint32_t>(spec.first_walk + k);
+              for (int j = 0; j < L; ++j)
+                draws_[k * L + j] = sgns_detail::position_draw(spec, walks + k * L, id, j);
+            }
+          },
+          256);
+      s.position_draws = draws_.data();
     }
-    // The CPU passes every walk B^2 times: each position's draws are taken once, up front.
-    draws_.resize(static_cast<size_t>(m * L));
-    parallel_chunks(
-        m,
-        [&](int64_t b, int64_t e, int) {
-          for (int64_t k = b; k < e; ++k) {
-            const uint32_t id = static_cast<uint32_t>(spec.first_walk + k);
-            for (int j = 0; j < L; ++j)
-              draws_[k * L + j] = sgns_detail::position_draw(spec, walks + k * L, id, j);
-          }
-        },
-        256);
-    SgnsSpec drawn = spec;
-    drawn.position_draws = draws_.data();
-    train_rounds(w, m, drawn, all, typed, stats);
+    train_rounds(w, m, s, all, typed, stats);
     return;
   }
   if (blocks_ == 1) {

@@ -240,8 +240,8 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
   for (size_t pi = 0; pi < plans.size(); ++pi)
     sources.push_back({plans[pi].spec, walk_graph.starts(pi)});
   // CPU ranks walk their shares of each chunk; GPU ranks walk faster than they could gather.
-  WalkStream stream(*be, walk_graph.homogeneous(), sources, chunk, L,
-                    be->shares_host_memory() ? ranks : nullptr);
+  Comm* walk_ranks = be->shares_host_memory() ? ranks : nullptr;
+  WalkStream stream(*be, walk_graph.homogeneous(), sources, chunk, L, walk_ranks);
 
   const std::vector<WalkChunk> first_chunks = epoch_chunks(plans, 0, chunk, walks_per_epoch);
   if (report) {
@@ -279,7 +279,7 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
   counts.download(host_counts.data(), n);
   unsigned long long ended_host = 0;
   ended.download(&ended_host, 1);
-  if (ranks && be->shares_host_memory()) {
+  if (walk_ranks) {
     world.allreduce_sum(host_counts.data(), n);
     int64_t ended_all = static_cast<int64_t>(ended_host);
     world.allreduce_sum(&ended_all, 1);
