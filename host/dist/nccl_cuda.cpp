@@ -6,9 +6,11 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include "host/core/error.h"
+#include "host/device/cuda_resources.h"
 #include "host/dist/nccl.h"
 
 namespace grl {
@@ -30,6 +32,7 @@ constexpr int kNcclFloat32 = 7, kNcclSum = 0;
 class Nccl final : public NcclAllReduce {
  public:
   ~Nccl() override {
+    if (stream_) cudaStreamSynchronize(*stream_);  // no sum may outlive its communicator
     if (comm_ && destroy_) destroy_(comm_);
     if (lib_) dlclose(lib_);
   }
@@ -78,16 +81,24 @@ class Nccl final : public NcclAllReduce {
       comm_ = nullptr;
       return false;
     }
+    stream_.emplace();
+    ready_.emplace(false);
+    done_.emplace(false);
     return true;
   }
 
-  void sum(float* data, int64_t n) override {
+  void sum_after(float* data, int64_t n, void* stream) override {
+    // An event reused is fine: a wait takes the event's latest record at the time of the call.
+    ready_->record(static_cast<cudaStream_t>(stream));
+    stream_->wait(*ready_);
     const int rc =
-        all_reduce_(data, data, static_cast<size_t>(n), kNcclFloat32, kNcclSum, comm_, nullptr);
+        all_reduce_(data, data, static_cast<size_t>(n), kNcclFloat32, kNcclSum, comm_, *stream_);
     if (rc != 0) throw Error(std::string("NCCL all-reduce failed: ") + error_(rc));
-    const cudaError_t e = cudaStreamSynchronize(nullptr);
-    if (e != cudaSuccess)
-      throw Error(std::string("NCCL all-reduce failed: ") + cudaGetErrorString(e));
+  }
+
+  void join(void* stream) override {
+    done_->record(*stream_);
+    GRL_CUDA_CHECK(cudaStreamWaitEvent(static_cast<cudaStream_t>(stream), *done_, 0));
   }
 
   std::string describe() const override { return version_; }
@@ -95,6 +106,9 @@ class Nccl final : public NcclAllReduce {
  private:
   void* lib_ = nullptr;
   NcclComm comm_ = nullptr;
+  // NCCL's stream, and the events that order it after the caller's stream and back.
+  std::optional<Stream> stream_;
+  std::optional<Event> ready_, done_;
   GetUniqueId get_id_ = nullptr;
   CommInitRank init_ = nullptr;
   AllReduce all_reduce_ = nullptr;

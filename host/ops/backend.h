@@ -63,6 +63,9 @@ class Backend {
   virtual void record_event(int id) = 0;  // marks the current lane's position
   virtual void wait_event(int id) = 0;    // the current lane waits for it (not the host)
   virtual void host_wait_event(int id) = 0;
+  // The current lane's cudaStream_t, for a library that queues work of its own in the lane's
+  // order (NCCL, host/dist/nccl.h); null on the CPU backend.
+  virtual void* lane_stream() = 0;
   // Queued on the current lane; `dst` is host-mapped (pinned) memory, valid once an event
   // recorded after this call has completed.
   virtual void download_async(void* dst, const void* src, size_t bytes) = 0;

@@ -54,6 +54,7 @@ class CpuBackend final : public Backend {
   void record_event(int) override {}
   void wait_event(int) override {}
   void host_wait_event(int) override {}
+  void* lane_stream() override { return nullptr; }
   void download_async(void* dst, const void* src, size_t bytes) override {
     std::memcpy(dst, src, bytes);
   }

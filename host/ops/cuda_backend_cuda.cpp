@@ -108,6 +108,7 @@ class CudaBackend final : public Backend {
     GRL_CUDA_CHECK(cudaStreamWaitEvent(stream_, lane_events_.at(id).get(), 0));
   }
   void host_wait_event(int id) override { lane_events_.at(id).synchronize(); }
+  void* lane_stream() override { return stream_; }
   void download_async(void* dst, const void* src, size_t bytes) override {
     GRL_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, stream_));
   }

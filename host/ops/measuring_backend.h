@@ -54,6 +54,7 @@ class MeasuringBackend final : public NoOpKernels {
   void record_event(int) override {}
   void wait_event(int) override {}
   void host_wait_event(int) override {}
+  void* lane_stream() override { return nullptr; }
   void download_async(void*, const void*, size_t) override {}
   void set_profiling(bool) override {}
   void mark(const char*) override {}

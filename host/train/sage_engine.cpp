@@ -60,8 +60,11 @@ struct SageEngine::Impl {
   std::deque<int64_t> loss_rows;
   std::vector<float> grad_host;
   // GPU ranks: NCCL on the device buffer when it loads (host/dist/nccl.h), else MPI through
-  // grad_host; decided at the first reduction. allreduce_how says which, and why.
+  // grad_host; decided at the first reduction. allreduce_how says which, and why. With NCCL,
+  // layer l's gradient, [grad_begin[l - 1], grad_begin[l]), is summed as soon as the backward
+  // pass has finished it, while the layers below are differentiated.
   std::unique_ptr<NcclAllReduce> nccl;
+  std::vector<int64_t> grad_begin;
   std::string allreduce_how;
 
   template <class T>
@@ -91,6 +94,8 @@ struct SageEngine::Impl {
     row_loss = alloc<float>(B, "losses");
     loss_acc = alloc<float>(1, "loss total");
     loss_acc.zero();
+    for (const LayerParams& p : param_layout(arch).layers) grad_begin.push_back(p.w_self);
+    grad_begin.push_back(num_params);
     if (arch.unsupervised) setup_unsupervised();
     if (measure_only) return;
     // Last: `auto` placement sees what the buffers above left free; host-resident features need
@@ -149,8 +154,9 @@ struct SageEngine::Impl {
   }
 
   // Forward, loss and backward of the oldest enqueued batch (made current): the gradients are
-  // in the optimiser's buffer.
-  void forward_backward(uint64_t step, int64_t rows) {
+  // in the optimiser's buffer; `layer_done` as SageLayers::backward takes it.
+  void forward_backward(uint64_t step, int64_t rows,
+                        const std::function<void(int)>& layer_done = {}) {
     be.mark("host");
     const RingSlot& S = ring.activate();
     const int64_t B = S.batch;
@@ -166,7 +172,7 @@ struct SageEngine::Impl {
                       pred.data());
     be.sum_into(Span<const float>{row_loss.data(), B}, loss_acc.data());
     be.mark("loss");
-    layers.backward(b, params.data(), optimizer->grads(), keys);
+    layers.backward(b, params.data(), optimizer->grads(), keys, layer_done);
     ring.release();
   }
 
@@ -196,14 +202,29 @@ struct SageEngine::Impl {
       return;
     }
     std::string why = "asked for by GRL_ALLREDUCE=host";
-    if (forced != "host") nccl = NcclAllReduce::open(*opt.comm, &why);
+    if (forced != "host")
+      nccl = opt.open_device_allreduce ? opt.open_device_allreduce(*opt.comm, &why)
+                                       : NcclAllReduce::open(*opt.comm, &why);
     if (!nccl && forced == "nccl") throw ConfigError("GRL_ALLREDUCE=nccl: " + why);
     allreduce_how =
         nccl ? nccl->describe() + " on device memory" : "MPI through host memory (" + why + ")";
   }
 
+  // What the backward pass calls as each layer's gradient is done: with NCCL, that layer's sum
+  // over the ranks, queued at once; else nothing (reduce_gradients sums the whole buffer).
+  std::function<void(int)> gradient_sums() {
+    if (!data_parallel()) return {};
+    if (allreduce_how.empty()) choose_allreduce();
+    if (!nccl) return {};
+    return [this](int l) {
+      const int64_t begin = grad_begin[l - 1];
+      nccl->sum_after(optimizer->grads() + begin, grad_begin[l] - begin, be.lane_stream());
+    };
+  }
+
   // Sums the gradients over the ranks (data parallel; else nothing): in place in host memory
-  // on the CPU backend; on the GPU by NCCL, or through a host copy and MPI.
+  // on the CPU backend; on the GPU by NCCL (the layers' sums queued by gradient_sums; the
+  // optimiser step waits for them on the device), or through a host copy and MPI.
   void reduce_gradients() {
     if (!data_parallel()) return;
     if (allreduce_how.empty()) choose_allreduce();
@@ -212,8 +233,7 @@ struct SageEngine::Impl {
       be.synchronize();
       opt.comm->allreduce_sum(optimizer->grads(), num_params);
     } else if (nccl) {
-      be.synchronize();  // the backward pass ran on the backend's own lanes
-      nccl->sum(optimizer->grads(), num_params);
+      nccl->join(be.lane_stream());
     } else {
       grad_host.resize(static_cast<size_t>(num_params));
       be.download(grad_host.data(), optimizer->grads(), grad_host.size() * sizeof(float));
@@ -226,6 +246,9 @@ struct SageEngine::Impl {
   // A rank with no seeds in this global batch: zero gradients of its own, the others' summed.
   void step_without_batch() {
     be.zero(optimizer->grads(), static_cast<size_t>(num_params) * sizeof(float));
+    // The same sums, in the same order, as the ranks that ran a backward pass.
+    if (const auto sums = gradient_sums())
+      for (int l = K; l >= 1; --l) sums(l);
     reduce_gradients();
     optimizer->step(params.span());
   }
@@ -239,7 +262,7 @@ struct SageEngine::Impl {
       if (data_parallel() && rows > 0) step_without_batch();
       return;
     }
-    forward_backward(step, rows);
+    forward_backward(step, rows, gradient_sums());
     reduce_gradients();
     optimizer->step(params.span());
   }
@@ -284,7 +307,7 @@ struct SageEngine::Impl {
     be.l2norm_backward(layers.output_grad(B), as_const(z), out_inv_norm.data());
     be.sum_into(Span<const float>{unsup_pair_loss.data(), P}, loss_acc.data());
     be.mark("loss");
-    layers.backward(b, params.data(), optimizer->grads(), keys);
+    layers.backward(b, params.data(), optimizer->grads(), keys, gradient_sums());
     ring.release();
     reduce_gradients();
     optimizer->step(params.span());

@@ -5,6 +5,7 @@
 // allocated in the constructor from upper bounds (SampleLayout); nothing is allocated per step.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "host/dist/comm.h"
+#include "host/dist/nccl.h"
 #include "host/graph/graph.h"
 #include "host/ops/backend.h"
 #include "host/pipeline/placement.h"
@@ -46,6 +48,9 @@ struct EngineOptions {
   // batch; the gradients are summed over the ranks before each optimiser step, so the
   // parameters stay identical on every rank. Null: this process alone.
   Comm* comm = nullptr;
+  // GPU ranks: how the device all-reduce is opened (null: NcclAllReduce::open; tests give a
+  // stand-in that records what it is asked to sum).
+  std::function<std::unique_ptr<NcclAllReduce>(Comm&, std::string*)> open_device_allreduce;
 };
 
 class SageEngine {

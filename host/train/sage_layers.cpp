@@ -111,10 +111,11 @@ void SageLayers::forward(const LayerBatch& b, const float* params, const LayerPa
 }
 
 void SageLayers::backward(const LayerBatch& b, const float* params, float* grads,
-                          const LayerPassKeys& k) {
+                          const LayerPassKeys& k, const std::function<void(int)>& layer_done) {
   for (int l = K_; l >= 1; --l) {
     backward_layer(l, b, params, grads, k);
     if (k.marks) be_.mark(kBackward[l - 1]);
+    if (layer_done) layer_done(l);
   }
 }
 

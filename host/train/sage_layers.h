@@ -13,6 +13,7 @@
 // in the constructor; a pass allocates nothing.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -60,9 +61,11 @@ class SageLayers {
   void drop_gathered_sources(size_t& bytes);
 
   void forward(const LayerBatch& batch, const float* params, const LayerPassKeys& keys);
-  // After forward with the same batch and keys, from the gradient in output_grad().
+  // After forward with the same batch and keys, from the gradient in output_grad(). Layers go
+  // last to first; `layer_done(l)`, when given, is called as soon as layer l's share of
+  // `grads` is queued in full (nothing later writes it), before the layers below are started.
   void backward(const LayerBatch& batch, const float* params, float* grads,
-                const LayerPassKeys& keys);
+                const LayerPassKeys& keys, const std::function<void(int)>& layer_done = {});
 
   // The last layer's outputs (logits or embedding) and their gradient, B rows.
   MatrixView<float> output(int64_t rows) const { return layers_.back().act.view(rows); }

@@ -4,7 +4,14 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
+#include "host/dist/comm.h"
+#include "host/dist/nccl.h"
 #include "host/io/synthetic.h"
 #include "host/train/sage_engine.h"
 #include "host/train/sage_trainer.h"
@@ -295,6 +302,109 @@ TEST(GpuSage, FullInferenceMatchesCpu) {
       for (size_t i = 0; i < a.size(); ++i)
         ASSERT_NEAR(a[i], b[i], 1e-4 * (1 + std::fabs(a[i])))
             << aggregator_name(aggr) << (hidden ? " hidden " : " logits ") << i;
+    }
+  }
+}
+
+// The data-parallel gradient sum on GPU ranks, as SageEngine queues it for NCCL: one sum per
+// layer, queued as the backward pass finishes that layer. A stand-in for NCCL doubles what it
+// is given, in stream order, as two ranks with the same batch would sum it: so SGD at lr must
+// move the parameters exactly as SGD at 2 lr without a reduction, which fails if a layer's sum
+// is queued before its gradient is final, queued twice, or missed. One rank with
+// GRL_ALLREDUCE=nccl runs the path, as tools/gpu-check runs real NCCL.
+class DoublingAllReduce final : public NcclAllReduce {
+ public:
+  DoublingAllReduce(Backend& be, std::vector<std::pair<const float*, int64_t>>* calls, int* joins)
+      : be_(be), calls_(calls), joins_(joins) {}
+  void sum_after(float* data, int64_t n, void*) override {
+    calls_->emplace_back(data, n);
+    std::vector<float> h(static_cast<size_t>(n));
+    be_.download(h.data(), data, h.size() * sizeof(float));  // after the lane's work so far
+    for (float& v : h) v *= 2.0f;
+    be_.upload(data, h.data(), h.size() * sizeof(float));
+  }
+  void join(void*) override { ++*joins_; }
+  std::string describe() const override { return "doubling stand-in"; }
+
+ private:
+  Backend& be_;
+  std::vector<std::pair<const float*, int64_t>>* calls_;
+  int* joins_;
+};
+
+TEST(GpuSage, LayerGradientSumsAreQueuedOnceEachWhenFinal) {
+  GRL_REQUIRE_GPU();
+  Graph g = small_sbm();
+  struct ForcedPath {
+    ForcedPath() { setenv("GRL_ALLREDUCE", "nccl", 1); }
+    ~ForcedPath() { unsetenv("GRL_ALLREDUCE"); }
+  };
+  for (SageAggregator aggr : {SageAggregator::kMean, SageAggregator::kPool}) {
+    SageArch arch;
+    arch.aggregator = aggr;  // pool: the first layer's own parameters are summed too
+    arch.in_dim = g.features.dim;
+    arch.hidden = 32;
+    arch.num_classes = g.labels.num_classes;
+    arch.fanouts = {6, 4, 3};
+    SageModel m(arch);
+    m.initialize(2);
+    EngineOptions o;
+    o.max_batch = 64;
+    o.seed = 9;
+    o.optimizer = OptimizerKind::kSgd;
+    std::vector<NodeId> seeds;
+    for (NodeId v = 0; v < 64; ++v) seeds.push_back((v * 41) % g.num_nodes());
+    auto gpu = test::make_gpu_backend();
+    std::vector<float> alone, summed;
+    {
+      o.lr = 0.1f;
+      SageEngine e(*gpu, g, arch, o);
+      e.load_params(m.params());
+      e.train_step(seeds, 1, 0);
+      e.train_step(seeds, 1, 1);
+      e.store_params(alone);
+    }
+    std::vector<std::pair<const float*, int64_t>> calls;
+    int joins = 0;
+    {
+      ForcedPath forced;
+      o.lr = 0.05f;
+      o.comm = &Comm::self();
+      o.open_device_allreduce = [&](Comm&, std::string*) {
+        return std::make_unique<DoublingAllReduce>(*gpu, &calls, &joins);
+      };
+      SageEngine e(*gpu, g, arch, o);
+      e.load_params(m.params());
+      e.train_step(seeds, 1, 0);
+      e.train_step(seeds, 1, 1);
+      e.store_params(summed);
+      EXPECT_NE(e.allreduce_path().find("doubling stand-in"), std::string::npos)
+          << e.allreduce_path();
+      // A rank with no seeds in a global batch queues the same sums, of its zero gradient.
+      e.enqueue_batch({}, 1, 64);
+      e.train_enqueued(2);
+      std::vector<float> after_empty;
+      e.store_params(after_empty);
+      EXPECT_EQ(after_empty, summed) << aggregator_name(aggr);
+    }
+    ASSERT_EQ(summed.size(), alone.size());
+    size_t differ = 0;
+    for (size_t i = 0; i < alone.size(); ++i) differ += summed[i] != alone[i];
+    EXPECT_EQ(differ, 0u) << aggregator_name(aggr) << ": parameters unlike SGD at twice the rate";
+    // Three steps, three layers each, last layer first; each step's sums tile the buffer.
+    const int K = arch.num_layers();
+    ASSERT_EQ(calls.size(), static_cast<size_t>(3 * K)) << aggregator_name(aggr);
+    EXPECT_EQ(joins, 3);
+    for (int step = 0; step < 3; ++step) {
+      int64_t end = static_cast<int64_t>(alone.size());
+      for (int j = 0; j < K; ++j) {
+        const auto [data, n] = calls[static_cast<size_t>(step * K + j)];
+        EXPECT_GT(n, 0);
+        EXPECT_EQ((data - calls[static_cast<size_t>(step * K + K - 1)].first) + n, end)
+            << aggregator_name(aggr) << " step " << step << " sum " << j;
+        end -= n;
+      }
+      EXPECT_EQ(end, 0) << aggregator_name(aggr) << " step " << step;
     }
   }
 }
