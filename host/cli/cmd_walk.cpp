@@ -124,6 +124,7 @@ int cmd_walk(const WalkArgs& a) {
   if (r.swap_bytes > 0) j["swap_bytes"] = r.swap_bytes;
   j["ranks"] = r.ranks;
   if (r.ranks > 1) j["exchange_bytes"] = r.exchange_bytes;
+  if (!r.block_transport.empty()) j["block_transport"] = r.block_transport;
   out.finish();
   return 0;
 }

@@ -4,7 +4,7 @@
 
 #if !defined(GRL_WITH_CUDA)
 namespace grl {
-std::unique_ptr<NcclAllReduce> NcclAllReduce::open(Comm&, std::string* why) {
+std::unique_ptr<DeviceComm> DeviceComm::open(Comm&, std::string* why) {
   if (why) *why = "this grl was built without CUDA";
   return nullptr;
 }

@@ -27,9 +27,12 @@ using AllReduce = int (*)(const void*, void*, size_t, int, int, NcclComm, cudaSt
 using CommDestroy = int (*)(NcclComm);
 using GetErrorString = const char* (*)(int);
 using GetVersion = int (*)(int*);
-constexpr int kNcclFloat32 = 7, kNcclSum = 0;
+using Send = int (*)(const void*, size_t, int, int, NcclComm, cudaStream_t);
+using Recv = int (*)(void*, size_t, int, int, NcclComm, cudaStream_t);
+using Group = int (*)();
+constexpr int kNcclInt8 = 0, kNcclFloat32 = 7, kNcclSum = 0;
 
-class Nccl final : public NcclAllReduce {
+class Nccl final : public DeviceComm {
  public:
   ~Nccl() override {
     if (stream_) cudaStreamSynchronize(*stream_);  // no sum may outlive its communicator
@@ -50,9 +53,16 @@ class Nccl final : public NcclAllReduce {
     all_reduce_ = reinterpret_cast<AllReduce>(dlsym(lib_, "ncclAllReduce"));
     destroy_ = reinterpret_cast<CommDestroy>(dlsym(lib_, "ncclCommDestroy"));
     error_ = reinterpret_cast<GetErrorString>(dlsym(lib_, "ncclGetErrorString"));
+    send_ = reinterpret_cast<Send>(dlsym(lib_, "ncclSend"));
+    recv_ = reinterpret_cast<Recv>(dlsym(lib_, "ncclRecv"));
+    group_start_ = reinterpret_cast<Group>(dlsym(lib_, "ncclGroupStart"));
+    group_end_ = reinterpret_cast<Group>(dlsym(lib_, "ncclGroupEnd"));
     auto version = reinterpret_cast<GetVersion>(dlsym(lib_, "ncclGetVersion"));
-    if (!get_id_ || !init_ || !all_reduce_ || !destroy_ || !error_) {
-      *why = "the NCCL library lacks ncclGetUniqueId, ncclCommInitRank or ncclAllReduce";
+    if (!get_id_ || !init_ || !all_reduce_ || !destroy_ || !error_ || !send_ || !recv_ ||
+        !group_start_ || !group_end_) {
+      *why =
+          "the NCCL library lacks one of ncclCommInitRank, ncclAllReduce, ncclSend, ncclRecv, "
+          "ncclGroupStart (NCCL 2.7 or later has them all)";
       return false;
     }
     int v = 0;
@@ -76,6 +86,7 @@ class Nccl final : public NcclAllReduce {
     std::memcpy(&start, all.data(), sizeof start);
     int rc = start.rc;
     if (rc == 0) rc = init_(&comm_, comm.size(), start.id, comm.rank());
+    rank_ = comm.rank();
     if (rc != 0) {
       *why = std::string("NCCL could not start: ") + error_(rc);
       comm_ = nullptr;
@@ -101,6 +112,21 @@ class Nccl final : public NcclAllReduce {
     GRL_CUDA_CHECK(cudaStreamWaitEvent(static_cast<cudaStream_t>(stream), *done_, 0));
   }
 
+  void exchange(const std::vector<Comm::Transfer>& moves, void* stream) override {
+    // One group: NCCL pairs every rank's sends with their receives, in any order.
+    const auto s = static_cast<cudaStream_t>(stream);
+    int rc = group_start_();
+    for (const Comm::Transfer& t : moves) {
+      if (rc != 0) break;
+      if (t.from == t.to) continue;
+      if (t.from == rank_) rc = send_(t.data, t.bytes, kNcclInt8, t.to, comm_, s);
+      if (rc == 0 && t.to == rank_) rc = recv_(t.data, t.bytes, kNcclInt8, t.from, comm_, s);
+    }
+    const int end = group_end_();
+    if (rc == 0) rc = end;
+    if (rc != 0) throw Error(std::string("NCCL send/receive failed: ") + error_(rc));
+  }
+
   std::string describe() const override { return version_; }
 
  private:
@@ -113,13 +139,17 @@ class Nccl final : public NcclAllReduce {
   CommInitRank init_ = nullptr;
   AllReduce all_reduce_ = nullptr;
   CommDestroy destroy_ = nullptr;
+  Send send_ = nullptr;
+  Recv recv_ = nullptr;
+  Group group_start_ = nullptr, group_end_ = nullptr;
+  int rank_ = 0;
   GetErrorString error_ = nullptr;
   std::string version_ = "NCCL";
 };
 
 }  // namespace
 
-std::unique_ptr<NcclAllReduce> NcclAllReduce::open(Comm& comm, std::string* why) {
+std::unique_ptr<DeviceComm> DeviceComm::open(Comm& comm, std::string* why) {
   std::string reason;
   auto n = std::make_unique<Nccl>();
   const bool loaded = n->load(&reason);

@@ -61,7 +61,8 @@ BlockChoice choose_blocks(int requested, int64_t n, int64_t dim, int64_t free_b,
 }
 
 BlockSchedule::BlockSchedule(Backend& be, int64_t n, int64_t dim, int blocks,
-                             const std::vector<float>& init, bool rounds, Comm* comm, bool stage)
+                             const std::vector<float>& init, bool rounds, Comm* comm, bool stage,
+                             const DeviceCommOpener& open_device)
     : be_(be),
       n_(n),
       dim_(dim),
@@ -74,6 +75,17 @@ BlockSchedule::BlockSchedule(Backend& be, int64_t n, int64_t dim, int blocks,
   if (rounds_ && !be.shares_host_memory() && !comm_)
     throw Error("block rounds in one process train in host memory: the CPU backend only");
   if (comm_ && !rounds_ && blocks > 1) throw Error("block rounds across ranks: rounds must be on");
+  if (comm_ && rounds_) {
+    // Collective: every rank opens NCCL, or none (the caller checked that all ranks are GPU
+    // ranks or none are).
+    std::string why = "asked for";
+    if (open_device || !be.shares_host_memory())
+      device_ = open_device ? open_device(*comm_, &why) : DeviceComm::open(*comm_, &why);
+    staged_ = staged_ && !device_;
+    transport_ = device_ ? device_->describe() + " send/receive, device to device"
+                 : be.shares_host_memory() && !stage ? "MPI on host memory"
+                                                     : "MPI through host copies (" + why + ")";
+  }
   holder_.assign(static_cast<size_t>(blocks), -1);
   if (blocks == 1 || rounds_) {
     syn0_ = Buffer<float>(be, init.size(), "embeddings");
@@ -138,6 +150,13 @@ void BlockSchedule::move_context_blocks(int r) {
 }
 
 void BlockSchedule::exchange_blocks(std::vector<Comm::Transfer> moves) {
+  if (device_) {
+    // On the compute lane, after the round that trained the blocks, before the next.
+    device_->exchange(moves, be_.lane_stream());
+    for (const Comm::Transfer& t : moves)
+      if (t.from == comm_->rank() && t.to != t.from) device_bytes_ += static_cast<int64_t>(t.bytes);
+    return;
+  }
   if (!staged_) {
     comm_->exchange(moves);
     return;

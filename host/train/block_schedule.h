@@ -26,15 +26,18 @@
 // a mod N for the whole run, so syn0 block a never moves while training; syn1 block b moves,
 // point to point, to the rank that trains it in the next round, and nowhere else. Each rank
 // keeps whole tables, only its own pairs' blocks current; embeddings() brings every syn0 block
-// to every rank. GPU ranks train their pairs one after another and move blocks through host
-// copies and MPI. On CPU ranks the same pairs train in the same order on the same data as in one
-// process, so the embeddings are bit-identical on any rank count too.
+// to every rank. GPU ranks train their pairs one after another and move blocks by NCCL's
+// send/receive, device to device in stream order (host/dist/nccl.h); where NCCL is missing,
+// through host copies and MPI. On CPU ranks the same pairs train in the same order on the same data
+// as in one process, so the embeddings are bit-identical on any rank count too.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "host/dist/comm.h"
+#include "host/dist/nccl.h"
 #include "host/ops/backend.h"
 
 namespace grl {
@@ -66,10 +69,11 @@ class BlockSchedule {
   // backend only), else the swapping path.
   // comm: the ranks that share the rounds (null or one rank: this process alone); rounds are
   // then taken on any backend. stage: move blocks between CPU ranks through host copies, as
-  // GPU ranks must (to test that path).
+  // GPU ranks without NCCL do (to test that path). open_device: how GPU ranks open NCCL
+  // (null: DeviceComm::open); given, CPU ranks take that path too (a test's stand-in).
   BlockSchedule(Backend& backend, int64_t nodes, int64_t dim, int blocks,
                 const std::vector<float>& init, bool rounds = false, Comm* comm = nullptr,
-                bool stage = false);
+                bool stage = false, const DeviceCommOpener& open_device = {});
   BlockSchedule(const BlockSchedule&) = delete;
   BlockSchedule& operator=(const BlockSchedule&) = delete;
 
@@ -80,6 +84,10 @@ class BlockSchedule {
   // syn0, the embeddings, after everything queued so far (waits for the backend).
   void embeddings(std::vector<float>& out);
   uint64_t swap_bytes() const { return swap_bytes_; }
+  // Across ranks: how the blocks move ("" in one process), and the bytes this rank sent by
+  // NCCL (MPI's are in Comm::take_traffic).
+  const std::string& transport() const { return transport_; }
+  int64_t device_bytes_sent() const { return device_bytes_; }
 
  private:
   int64_t rows_of(int k) const { return begin_[k + 1] - begin_[k]; }
@@ -111,6 +119,9 @@ class BlockSchedule {
   // Rounds across ranks: which rank holds the newest syn1 block b (-1: every rank, untrained).
   Comm* comm_ = nullptr;
   bool staged_ = false;  // blocks move through host copies (backend memory is not host memory)
+  std::unique_ptr<DeviceComm> device_;  // ... or device to device (GPU ranks with NCCL)
+  std::string transport_;
+  int64_t device_bytes_ = 0;
   Buffer<SgnsStats> pair_stats_dev_;  // GPU ranks: each pair's counters, in device memory
   std::vector<int> holder_;
   std::vector<uint8_t> draws_;  // CPU rounds: the chunk's position draws (SgnsSpec::position_draws)

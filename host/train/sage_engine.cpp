@@ -63,7 +63,7 @@ struct SageEngine::Impl {
   // grad_host; decided at the first reduction. allreduce_how says which, and why. With NCCL,
   // layer l's gradient, [grad_begin[l - 1], grad_begin[l]), is summed as soon as the backward
   // pass has finished it, while the layers below are differentiated.
-  std::unique_ptr<NcclAllReduce> nccl;
+  std::unique_ptr<DeviceComm> nccl;
   std::vector<int64_t> grad_begin;
   std::string allreduce_how;
 
@@ -203,8 +203,8 @@ struct SageEngine::Impl {
     }
     std::string why = "asked for by GRL_ALLREDUCE=host";
     if (forced != "host")
-      nccl = opt.open_device_allreduce ? opt.open_device_allreduce(*opt.comm, &why)
-                                       : NcclAllReduce::open(*opt.comm, &why);
+      nccl = opt.open_device_comm ? opt.open_device_comm(*opt.comm, &why)
+                                  : DeviceComm::open(*opt.comm, &why);
     if (!nccl && forced == "nccl") throw ConfigError("GRL_ALLREDUCE=nccl: " + why);
     allreduce_how =
         nccl ? nccl->describe() + " on device memory" : "MPI through host memory (" + why + ")";

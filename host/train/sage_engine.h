@@ -48,9 +48,9 @@ struct EngineOptions {
   // batch; the gradients are summed over the ranks before each optimiser step, so the
   // parameters stay identical on every rank. Null: this process alone.
   Comm* comm = nullptr;
-  // GPU ranks: how the device all-reduce is opened (null: NcclAllReduce::open; tests give a
+  // GPU ranks: how the device all-reduce is opened (null: DeviceComm::open; tests give a
   // stand-in that records what it is asked to sum).
-  std::function<std::unique_ptr<NcclAllReduce>(Comm&, std::string*)> open_device_allreduce;
+  DeviceCommOpener open_device_comm;
 };
 
 class SageEngine {

@@ -198,6 +198,14 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
   Comm* ranks = world.size() > 1 ? &world : nullptr;
   if (ranks && c.swap_blocks)
     throw ConfigError("{swap_blocks} tests one process's block swapping, not several ranks");
+  if (ranks) {
+    // The ranks' collectives differ between CPU and GPU ranks: all one kind, decided together.
+    int64_t gpus = be->is_cuda() ? 1 : 0;
+    world.allreduce_sum(&gpus, 1);
+    if (gpus != 0 && gpus != world.size())
+      throw ConfigError(
+          "some ranks train on a GPU and some on the CPU; give every rank the same {device}");
+  }
   const bool report = c.progress && world.root();
   SkipgramResult res;
   res.device = be->describe();
@@ -300,7 +308,9 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
   spec.keep = tables.keep();
   BlockSchedule schedule(*be, n, D, P, initial_embeddings(n, D, c.seed),
                          (be->shares_host_memory() && !c.swap_blocks) || ranks, ranks,
-                         c.stage_blocks);
+                         c.stage_blocks, c.open_device_comm);
+  res.block_transport = schedule.transport();
+  if (report && !res.block_transport.empty()) log("blocks between ranks: " + res.block_transport);
   Buffer<SgnsStats> stats(*be, 1, "training counters");
   be->synchronize();
 
@@ -350,7 +360,7 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
   res.pairs = total_pairs;
   res.pairs_per_second = res.train_seconds > 0 ? total_pairs / res.train_seconds : 0;
   res.swap_bytes = schedule.swap_bytes();
-  res.exchange_bytes = world.take_traffic().bytes;
+  res.exchange_bytes = world.take_traffic().bytes + schedule.device_bytes_sent();
   res.walks_generated = stream.walks_generated();
   schedule.embeddings(res.embeddings);
   if (report) {

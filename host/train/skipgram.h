@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "host/dist/comm.h"
+#include "host/dist/nccl.h"
 #include "host/graph/graph.h"
 #include "host/train/walk_plan.h"
 
@@ -68,7 +69,8 @@ struct SkipgramConfig {
   // CPU backend with partitions > 1: run the GPU's block swapping path instead of the threaded
   // rounds (so that path is tested without a GPU; one thread).
   bool swap_blocks = false;
-  // Several CPU ranks: move the blocks through host copies, as GPU ranks do (tests that path).
+  // Several CPU ranks: move the blocks through host copies, as GPU ranks without NCCL do (tests
+  // that path).
   bool stage_blocks = false;
   bool progress = true;
   std::function<void(const std::string&)> log;  // default: stderr
@@ -78,6 +80,9 @@ struct SkipgramConfig {
   // ranks the embeddings are the one-process ones, on every rank. Null: this process alone (the
   // command line passes Comm::world()). Only rank 0 logs.
   Comm* comm = nullptr;
+  // Ranks: how NCCL is opened to move the blocks (null: DeviceComm::open, GPU ranks only; tests
+  // give CPU ranks a stand-in).
+  DeviceCommOpener open_device_comm;
 };
 
 struct SkipgramResult {
@@ -93,6 +98,7 @@ struct SkipgramResult {
   int threads_used = 1;  // host threads that worked in the training passes
   int ranks = 1;
   int64_t exchange_bytes = 0;    // this rank's block, counter and walk traffic while training
+  std::string block_transport;   // ranks: how the blocks moved (BlockSchedule::transport)
   uint64_t walks_generated = 0;  // walks this rank generated, over both passes (its shares)
 };
 

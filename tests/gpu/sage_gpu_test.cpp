@@ -312,7 +312,7 @@ TEST(GpuSage, FullInferenceMatchesCpu) {
 // move the parameters exactly as SGD at 2 lr without a reduction, which fails if a layer's sum
 // is queued before its gradient is final, queued twice, or missed. One rank with
 // GRL_ALLREDUCE=nccl runs the path, as tools/gpu-check runs real NCCL.
-class DoublingAllReduce final : public NcclAllReduce {
+class DoublingAllReduce final : public DeviceComm {
  public:
   DoublingAllReduce(Backend& be, std::vector<std::pair<const float*, int64_t>>* calls, int* joins)
       : be_(be), calls_(calls), joins_(joins) {}
@@ -324,6 +324,9 @@ class DoublingAllReduce final : public NcclAllReduce {
     be_.upload(data, h.data(), h.size() * sizeof(float));
   }
   void join(void*) override { ++*joins_; }
+  void exchange(const std::vector<Comm::Transfer>&, void*) override {
+    FAIL() << "the GraphSAGE engine moves no blocks";
+  }
   std::string describe() const override { return "doubling stand-in"; }
 
  private:
@@ -370,7 +373,7 @@ TEST(GpuSage, LayerGradientSumsAreQueuedOnceEachWhenFinal) {
       ForcedPath forced;
       o.lr = 0.05f;
       o.comm = &Comm::self();
-      o.open_device_allreduce = [&](Comm&, std::string*) {
+      o.open_device_comm = [&](Comm&, std::string*) {
         return std::make_unique<DoublingAllReduce>(*gpu, &calls, &joins);
       };
       SageEngine e(*gpu, g, arch, o);

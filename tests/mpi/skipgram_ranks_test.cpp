@@ -5,9 +5,12 @@
 // for each walk family.
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "host/dist/comm.h"
+#include "host/dist/nccl.h"
 #include "host/io/synthetic.h"
 #include "host/train/skipgram.h"
 
@@ -76,6 +79,42 @@ TEST(SkipgramRanks, BlocksThroughHostCopiesEqualOneProcess) {
   SkipgramConfig c = quick(WalkMethod::kDeepWalk, 4);
   c.stage_blocks = true;
   expect_ranks_equal_one_process(g, c);
+}
+
+// GPU ranks with NCCL move blocks by DeviceComm::exchange in the compute lane's order; a
+// stand-in that moves them by MPI (host memory here) takes that path on CPU ranks: the same
+// transfers must give the one-process embeddings.
+class MpiStandIn final : public DeviceComm {
+ public:
+  MpiStandIn(Comm& comm, int* calls) : comm_(comm), calls_(calls) {}
+  void sum_after(float*, int64_t, void*) override { ADD_FAILURE() << "skip-gram sums nothing"; }
+  void join(void*) override {}
+  void exchange(const std::vector<Comm::Transfer>& moves, void*) override {
+    ++*calls_;
+    comm_.exchange(moves);
+  }
+  std::string describe() const override { return "stand-in"; }
+
+ private:
+  Comm& comm_;
+  int* calls_;
+};
+
+TEST(SkipgramRanks, BlocksThroughTheDeviceExchangeEqualOneProcess) {
+  const Graph g = sbm(2500, 6);
+  SkipgramConfig c = quick(WalkMethod::kDeepWalk, 4);
+  int calls = 0;
+  c.open_device_comm = [&](Comm& comm, std::string*) {
+    return std::make_unique<MpiStandIn>(comm, &calls);
+  };
+  expect_ranks_equal_one_process(g, c);
+  if (Comm::world().size() > 1) {
+    // Both epochs' rounds of every chunk, and the embeddings gathered at the end.
+    EXPECT_GT(calls, 2 * 4) << "the blocks did not move through the device exchange";
+    c.comm = &Comm::world();
+    c.epochs = 1;
+    EXPECT_EQ(train_skipgram(g, c).block_transport, "stand-in send/receive, device to device");
+  }
 }
 
 TEST(SkipgramRanks, Node2vecEqualsOneProcess) {
