@@ -702,6 +702,10 @@ int run(int argc, char** argv) {
       // than every rank running, and writing, the same job).
       const std::string why =
           world.size() > 1 ? "grl " + std::string(argv[1]) + " runs in one process"
+          : !lr.connectable && grl::built_with_mpi()
+              ? "srun gave the ranks no PMIx to connect through, which " + grl::mpi_library() +
+                    " needs: start them with srun --mpi=pmix (or set MpiDefault=pmix in "
+                    "slurm.conf) to share the work"
           : grl::built_with_mpi()
               ? "MPI (" + grl::mpi_library() +
                     ") sees this process alone: the launcher is not the MPI grl was built with"

@@ -232,17 +232,20 @@ void Comm::abort(int code) {
 LauncherRanks launcher_ranks() {
   struct Vars {
     const char *size, *rank, *name;
+    bool connectable;
   };
-  static const Vars kVars[] = {{"OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK", "Open MPI"},
-                               {"PMI_SIZE", "PMI_RANK", "an MPI launcher (PMI)"},
-                               {"PMIX_SIZE", "PMIX_RANK", "an MPI launcher (PMIx)"},
-                               {"MV2_COMM_WORLD_SIZE", "MV2_COMM_WORLD_RANK", "MVAPICH2"},
-                               {"SLURM_STEP_NUM_TASKS", "SLURM_PROCID", "Slurm (srun)"}};
+  // srun's PMIx plugin sets PMIX_RANK but no PMIX_SIZE: its size is Slurm's.
+  static const Vars kVars[] = {{"OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK", "Open MPI", true},
+                               {"PMI_SIZE", "PMI_RANK", "an MPI launcher (PMI)", true},
+                               {"PMIX_SIZE", "PMIX_RANK", "an MPI launcher (PMIx)", true},
+                               {"MV2_COMM_WORLD_SIZE", "MV2_COMM_WORLD_RANK", "MVAPICH2", true},
+                               {"SLURM_STEP_NUM_TASKS", "PMIX_RANK", "Slurm (srun, PMIx)", true},
+                               {"SLURM_STEP_NUM_TASKS", "SLURM_PROCID", "Slurm (srun)", false}};
   for (const Vars& v : kVars) {
     const char* size = std::getenv(v.size);
     const char* rank = std::getenv(v.rank);
     if (!size || !rank) continue;
-    LauncherRanks r{std::atoi(rank), std::atoi(size), v.name};
+    LauncherRanks r{std::atoi(rank), std::atoi(size), v.name, v.connectable};
     if (r.size >= 1 && r.rank >= 0 && r.rank < r.size) return r;
   }
   return {};
@@ -271,7 +274,11 @@ std::string mpi_library() {
 
 void init_ranks(int* argc, char*** argv) {
 #ifdef GRL_WITH_MPI
-  if (launcher_ranks().size <= 1) return;
+  const LauncherRanks lr = launcher_ranks();
+  if (lr.size <= 1) return;
+  // Open MPI started by srun without PMIx aborts in MPI_Init with a note on how to rebuild it;
+  // left alone, every rank sees itself alone and the command line says what to do instead.
+  if (!lr.connectable && mpi_library().rfind("Open MPI", 0) == 0) return;
   int provided = 0;
   // Collectives are called by the main thread only; worker threads never call MPI.
   check(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided), "init");

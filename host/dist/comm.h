@@ -94,6 +94,10 @@ class Comm {
 struct LauncherRanks {
   int rank = 0, size = 1;
   std::string launcher;
+  // False when the launcher gave the ranks nothing to connect through (srun with no MPI plugin:
+  // Slurm's variables only). Open MPI cannot start so: init_ranks then leaves MPI alone, and
+  // the ranks see themselves alone (the command line says how to start them).
+  bool connectable = true;
 };
 LauncherRanks launcher_ranks();
 

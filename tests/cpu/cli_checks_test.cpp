@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "host/device/device_info.h"
+#include "host/dist/comm.h"
 #include "tests/cpu/cli_util.h"
 #include "tests/cpu/test_util.h"
 
@@ -318,6 +319,11 @@ TEST(CliChecks, LauncherRanksBeyondTheFirstExit) {
   test::CliResult r0 = test::run_grl_env("SLURM_STEP_NUM_TASKS=3 SLURM_PROCID=0", walk);
   EXPECT_EQ(r0.code, 0) << r0.out;
   EXPECT_CONTAINS(r0.out, "started as 3 ranks by Slurm (srun)");
+  // srun with no MPI plugin gives Open MPI nothing to connect through: it is not started (it
+  // would abort), and the note says how to start the ranks instead.
+  if (built_with_mpi()) {
+    EXPECT_CONTAINS(r0.out, "srun --mpi=pmix");
+  }
   EXPECT_TRUE(fs::exists(out));
   test::CliResult one = test::run_grl_env("OMPI_COMM_WORLD_SIZE=1 OMPI_COMM_WORLD_RANK=0", walk);
   EXPECT_EQ(one.out.find("ranks"), std::string::npos) << one.out;
