@@ -229,6 +229,14 @@ void Comm::abort(int code) {
   std::_Exit(code);
 }
 
+void require_one_device_kind(Comm& comm, bool on_gpu) {
+  int64_t gpus = on_gpu ? 1 : 0;
+  comm.allreduce_sum(&gpus, 1);
+  if (gpus != 0 && gpus != comm.size())
+    throw ConfigError(
+        "some ranks train on a GPU and some on the CPU; give every rank the same {device}");
+}
+
 LauncherRanks launcher_ranks() {
   struct Vars {
     const char *size, *rank, *name;

@@ -101,6 +101,10 @@ struct LauncherRanks {
 };
 LauncherRanks launcher_ranks();
 
+// Collective: throws ConfigError unless every rank of `comm` trains on a GPU or none does (CPU
+// and GPU ranks would call different collectives and wait on each other for ever).
+void require_one_device_kind(Comm& comm, bool on_gpu);
+
 // Whether this build can run several ranks (it found MPI).
 bool built_with_mpi();
 // The MPI library this build uses, in words ("Open MPI v4.1.4"), or "" without MPI.

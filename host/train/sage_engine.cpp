@@ -190,13 +190,8 @@ struct SageEngine::Impl {
     const std::string forced = forced_allreduce();
     if (!forced.empty() && forced != "nccl" && forced != "host")
       throw ConfigError("GRL_ALLREDUCE must be nccl or host, not '" + forced + "'");
-    // Every rank must take the same path (their collectives differ): all on the CPU or all on
-    // GPUs, decided together.
-    int64_t on_device = be.shares_host_memory() ? 0 : 1;
-    opt.comm->allreduce_sum(&on_device, 1);
-    if (on_device != 0 && on_device != opt.comm->size())
-      throw ConfigError(
-          "some ranks train on a GPU and some on the CPU; give every rank the same {device}");
+    // Every rank must take the same path (their collectives differ).
+    require_one_device_kind(*opt.comm, !be.shares_host_memory());
     if (be.shares_host_memory()) {
       allreduce_how = "MPI on host memory";
       return;

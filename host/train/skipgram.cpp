@@ -198,14 +198,7 @@ SkipgramResult train_skipgram(const Graph& g, const SkipgramConfig& c) {
   Comm* ranks = world.size() > 1 ? &world : nullptr;
   if (ranks && c.swap_blocks)
     throw ConfigError("{swap_blocks} tests one process's block swapping, not several ranks");
-  if (ranks) {
-    // The ranks' collectives differ between CPU and GPU ranks: all one kind, decided together.
-    int64_t gpus = be->is_cuda() ? 1 : 0;
-    world.allreduce_sum(&gpus, 1);
-    if (gpus != 0 && gpus != world.size())
-      throw ConfigError(
-          "some ranks train on a GPU and some on the CPU; give every rank the same {device}");
-  }
+  if (ranks) require_one_device_kind(world, be->is_cuda());
   const bool report = c.progress && world.root();
   SkipgramResult res;
   res.device = be->describe();

@@ -312,9 +312,9 @@ TEST(GpuSage, FullInferenceMatchesCpu) {
 // move the parameters exactly as SGD at 2 lr without a reduction, which fails if a layer's sum
 // is queued before its gradient is final, queued twice, or missed. One rank with
 // GRL_ALLREDUCE=nccl runs the path, as tools/gpu-check runs real NCCL.
-class DoublingAllReduce final : public DeviceComm {
+class DoublingDeviceComm final : public DeviceComm {
  public:
-  DoublingAllReduce(Backend& be, std::vector<std::pair<const float*, int64_t>>* calls, int* joins)
+  DoublingDeviceComm(Backend& be, std::vector<std::pair<const float*, int64_t>>* calls, int* joins)
       : be_(be), calls_(calls), joins_(joins) {}
   void sum_after(float* data, int64_t n, void*) override {
     calls_->emplace_back(data, n);
@@ -374,7 +374,7 @@ TEST(GpuSage, LayerGradientSumsAreQueuedOnceEachWhenFinal) {
       o.lr = 0.05f;
       o.comm = &Comm::self();
       o.open_device_comm = [&](Comm&, std::string*) {
-        return std::make_unique<DoublingAllReduce>(*gpu, &calls, &joins);
+        return std::make_unique<DoublingDeviceComm>(*gpu, &calls, &joins);
       };
       SageEngine e(*gpu, g, arch, o);
       e.load_params(m.params());
